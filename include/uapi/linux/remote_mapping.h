@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * remote_mapping.h - userspace ABI of /dev/remote_mapping: map a page of
+ * another process into the caller's address space.
+ *
+ * Protocol
+ * --------
+ * open("/dev/remote_mapping", O_RDWR) binds the file to the calling process's
+ * address space; ioctls from any other address space fail with EINVAL.
+ * Every ioctl needs CAP_SYS_PTRACE in the initial user namespace (EPERM).
+ *
+ * REMOTE_MAPPING_MAP replaces the page at @map_hva of the caller with a
+ * mirror of the page at @req_hva of the target.  @map_hva must lie in a
+ * private, anonymous, writable mapping of the caller; the page that was there
+ * is dropped.  Loads and stores at @map_hva then reach the target's page, and
+ * stay coherent when the target's page is swapped, migrated, merged by KSM,
+ * split from a THP, or replaced (the mirror follows the target's address,
+ * not a physical page; nothing is pinned).  The target is named by a pidfd
+ * in @target, or by a pid in the caller's pid namespace when
+ * REMOTE_MAPPING_TARGET_PID is set.
+ *
+ * REMOTE_MAPPING_UNMAP gives @map_hva back as private anonymous memory
+ * (a fresh zero page); the caller's VMA layout is what it was before the map.
+ * munmap() of the mirror also ends the mapping; mremap() of it is refused,
+ * and mappings are not inherited by fork().  Mappings belong to the address
+ * space, not to the file: closing the file does not unmap them.
+ *
+ * When the target exits, mirrored pages read as zeros and a write gives the
+ * mapping a private zeroed page; the caller is not signalled.  While the
+ * target lives, an access to a target address that has no memory behind it
+ * (the target unmapped it) raises SIGBUS.
+ *
+ * Errors (besides EFAULT for a bad argument pointer):
+ *   EINVAL   unaligned or non-user address, reserved field or unknown flag
+ *            set, @map_hva not in a private anonymous writable mapping (or in
+ *            a stack that grows), @req_hva in a VM_IO/VM_PFNMAP mapping,
+ *            @map_hva == @req_hva in the caller itself, target is a kernel
+ *            thread, file used from another process
+ *   EFAULT   @map_hva or @req_hva not mapped
+ *   ELOOP    @req_hva is itself a mirror (no chains)
+ *   EACCES   writable map of a target page that is not writable
+ *   EBUSY    @req_hva is registered with userfaultfd
+ *   ESRCH    target has exited (or is exiting)
+ *   EBADF    @target is not a pidfd
+ *   EALREADY @map_hva is already a mirror
+ *   ENOENT   (unmap) @map_hva is not a mirror
+ *   EAGAIN   another thread is mapping or unmapping @map_hva right now
+ *   ENOMEM   out of memory or vm.max_map_count reached
+ */
+#ifndef _UAPI_LINUX_REMOTE_MAPPING_H
+#define _UAPI_LINUX_REMOTE_MAPPING_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* struct remote_mapping_map.flags */
+#define REMOTE_MAPPING_TARGET_PID	(1U << 0) /* @target is a pid */
+#define REMOTE_MAPPING_READONLY		(1U << 1) /* map without write access */
+#define REMOTE_MAPPING_MAP_FLAGS	(REMOTE_MAPPING_TARGET_PID | \
+					 REMOTE_MAPPING_READONLY)
+
+struct remote_mapping_map {
+	__u64 req_hva;		/* page-aligned address in the target */
+	__u64 map_hva;		/* page-aligned address in the caller */
+	__s32 target;		/* pidfd, or pid with REMOTE_MAPPING_TARGET_PID */
+	__u32 flags;		/* REMOTE_MAPPING_* */
+	__u64 reserved[2];	/* must be zero */
+};
+
+struct remote_mapping_unmap {
+	__u64 map_hva;		/* page-aligned address in the caller */
+	__u64 flags;		/* must be zero */
+	__u64 reserved[2];	/* must be zero */
+};
+
+#define REMOTE_MAPPING_IOCTL_BASE	0xB7
+#define REMOTE_MAPPING_MAP	_IOW(REMOTE_MAPPING_IOCTL_BASE, 0x01, \
+				     struct remote_mapping_map)
+#define REMOTE_MAPPING_UNMAP	_IOW(REMOTE_MAPPING_IOCTL_BASE, 0x02, \
+				     struct remote_mapping_unmap)
+/* 0x03 reserved for batch mapping */
+
+#endif /* _UAPI_LINUX_REMOTE_MAPPING_H */
