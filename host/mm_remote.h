@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mm_remote.h - in-kernel API of remote_mapping.ko: mirror a page of another
+ * address space into current->mm.
+ */
+#ifndef _MM_REMOTE_H
+#define _MM_REMOTE_H
+
+struct mm_struct;
+
+/* mm_remote_map_flags() flags */
+#define MM_REMOTE_READONLY	(1U << 0)
+
+int mm_remote_map(struct mm_struct *req_mm, unsigned long req_hva,
+		  unsigned long map_hva);
+int mm_remote_map_flags(struct mm_struct *req_mm, unsigned long req_hva,
+			unsigned long map_hva, unsigned int flags);
+int mm_remote_unmap(unsigned long map_hva);
+
+#endif /* _MM_REMOTE_H */

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rm_dev.c - /dev/remote_mapping: the process-to-process interface.
+ */
+#include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <linux/miscdevice.h>
+#include <linux/pid.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <linux/remote_mapping.h>
+
+#include "mm_remote.h"
+#include "rm_internal.h"
+
+/*
+ * pidfd_pid() is not exported.  A pidfd is the anon inode file named
+ * "[pidfd]" whose private_data is its struct pid; only pidfd_create() makes
+ * such a file.
+ */
+static struct pid *rm_pidfd_get_pid(int fd)
+{
+	struct fd f = fdget(fd);
+	struct pid *pid;
+
+	if (!f.file)
+		return ERR_PTR(-EBADF);
+	if (file_inode(f.file)->i_sb->s_magic != ANON_INODE_FS_MAGIC ||
+	    strcmp(f.file->f_path.dentry->d_name.name, "[pidfd]")) {
+		fdput(f);
+		return ERR_PTR(-EBADF);
+	}
+	pid = get_pid(f.file->private_data);
+	fdput(f);
+	return pid;
+}
+
+/* Return the target's mm with an mm_users reference, or an ERR_PTR. */
+static struct mm_struct *rm_dev_target_mm(s32 target, bool is_pid)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+	struct pid *pid;
+
+	if (is_pid)
+		pid = target > 0 ? find_get_pid(target) : NULL;
+	else
+		pid = rm_pidfd_get_pid(target);
+	if (IS_ERR(pid))
+		return ERR_CAST(pid);
+	if (!pid)
+		return ERR_PTR(-ESRCH);
+
+	task = get_pid_task(pid, PIDTYPE_PID);
+	put_pid(pid);
+	if (!task)
+		return ERR_PTR(-ESRCH);
+	if (task->flags & PF_KTHREAD)
+		mm = ERR_PTR(-EINVAL);
+	else
+		mm = get_task_mm(task) ?: ERR_PTR(-ESRCH);
+	put_task_struct(task);
+	return mm;
+}
+
+static long rm_dev_map(void __user *argp)
+{
+	struct remote_mapping_map arg;
+	struct mm_struct *req_mm;
+	unsigned int flags = 0;
+	int err;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~REMOTE_MAPPING_MAP_FLAGS ||
+	    arg.reserved[0] || arg.reserved[1])
+		return -EINVAL;
+	if (arg.req_hva != (unsigned long)arg.req_hva ||
+	    arg.map_hva != (unsigned long)arg.map_hva)
+		return -EINVAL;
+	if (arg.flags & REMOTE_MAPPING_READONLY)
+		flags |= MM_REMOTE_READONLY;
+
+	req_mm = rm_dev_target_mm(arg.target,
+				  arg.flags & REMOTE_MAPPING_TARGET_PID);
+	if (IS_ERR(req_mm))
+		return PTR_ERR(req_mm);
+	err = mm_remote_map_flags(req_mm, arg.req_hva, arg.map_hva, flags);
+	mmput(req_mm);
+	return err;
+}
+
+static long rm_dev_unmap(void __user *argp)
+{
+	struct remote_mapping_unmap arg;
+
+	if (copy_from_user(&arg, argp, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.reserved[0] || arg.reserved[1])
+		return -EINVAL;
+	if (arg.map_hva != (unsigned long)arg.map_hva)
+		return -EINVAL;
+	return mm_remote_unmap(arg.map_hva);
+}
+
+static long rm_dev_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	/* Mapping another process's memory is a ptrace-level privilege. */
+	if (!capable(CAP_SYS_PTRACE))
+		return -EPERM;
+	if (file->private_data != current->mm)
+		return -EINVAL;
+
+	switch (cmd) {
+	case REMOTE_MAPPING_MAP:
+		return rm_dev_map(argp);
+	case REMOTE_MAPPING_UNMAP:
+		return rm_dev_unmap(argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* The file is bound to the opener's address space. */
+static int rm_dev_open(struct inode *inode, struct file *file)
+{
+	if (!current->mm)
+		return -EINVAL;
+	mmgrab(current->mm);
+	file->private_data = current->mm;
+	return nonseekable_open(inode, file);
+}
+
+static int rm_dev_release(struct inode *inode, struct file *file)
+{
+	mmdrop(file->private_data);
+	return 0;
+}
+
+static const struct file_operations rm_dev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= rm_dev_open,
+	.release	= rm_dev_release,
+	.unlocked_ioctl	= rm_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= no_llseek,
+};
+
+static struct miscdevice rm_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "remote_mapping",
+	.fops	= &rm_dev_fops,
+	.mode	= 0600,
+};
+
+int rm_dev_init(void)
+{
+	return misc_register(&rm_miscdev);
+}
+
+void rm_dev_exit(void)
+{
+	misc_deregister(&rm_miscdev);
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rm_idb.c - intro_db: per introspector mm index of its mappings by map_hva.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "rm_internal.h"
+
+static struct mmu_notifier *rm_idb_alloc_notifier(struct mm_struct *mm)
+{
+	struct rm_idb *idb;
+
+	idb = kzalloc(sizeof(*idb), GFP_KERNEL);
+	if (!idb)
+		return ERR_PTR(-ENOMEM);
+	xa_init(&idb->pdbs);
+	atomic_inc(&rm_idb_count);
+	return &idb->mn;
+}
+
+static void rm_idb_free_notifier(struct mmu_notifier *mn)
+{
+	struct rm_idb *idb = container_of(mn, struct rm_idb, mn);
+
+	/* Every page_db holds a reference: none can be left. */
+	WARN_ON(!xa_empty(&idb->pdbs));
+	xa_destroy(&idb->pdbs);
+	kfree(idb);
+	atomic_dec(&rm_idb_count);
+}
+
+/*
+ * The introspector is exiting.  Its mirror VMAs are closed by exit_mmap()
+ * right after this, and closing them ends the mappings (rm_idb_detach()),
+ * so there is nothing to do ahead of that.
+ */
+static void rm_idb_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+}
+
+static const struct mmu_notifier_ops rm_idb_ops = {
+	.release	= rm_idb_release,
+	.alloc_notifier	= rm_idb_alloc_notifier,
+	.free_notifier	= rm_idb_free_notifier,
+};
+
+/* Takes mm's mmap_lock for write. */
+struct rm_idb *rm_idb_get(struct mm_struct *mm)
+{
+	struct mmu_notifier *mn = mmu_notifier_get(&rm_idb_ops, mm);
+
+	if (IS_ERR(mn))
+		return ERR_CAST(mn);
+	return container_of(mn, struct rm_idb, mn);
+}
+
+void rm_idb_put(struct rm_idb *idb)
+{
+	mmu_notifier_put(&idb->mn);
+}
+
+/*
+ * Claim pdb->map_hva for a new mapping in state MAPPING.  The entry holds
+ * the caller's reference on pdb until it is erased.
+ */
+int rm_idb_reserve(struct rm_idb *idb, struct rm_pdb *pdb)
+{
+	unsigned long index = pdb->map_hva >> PAGE_SHIFT;
+	struct rm_pdb *old;
+	int err = 0;
+
+	pdb->state = RM_PDB_MAPPING;
+	xa_lock(&idb->pdbs);
+	old = __xa_cmpxchg(&idb->pdbs, index, NULL, pdb, GFP_KERNEL);
+	if (xa_is_err(old))
+		err = xa_err(old);
+	else if (old)
+		err = old->state == RM_PDB_LIVE ? -EALREADY : -EAGAIN;
+	xa_unlock(&idb->pdbs);
+	return err;
+}
+
+/* Called from ->mmap() with the introspector's mmap_lock held for write. */
+void rm_idb_set_live(struct rm_pdb *pdb)
+{
+	xa_lock(&pdb->idb->pdbs);
+	pdb->state = RM_PDB_LIVE;
+	xa_unlock(&pdb->idb->pdbs);
+	atomic_inc(&rm_map_count);
+}
+
+static void __rm_idb_erase(struct rm_pdb *pdb)
+{
+	struct rm_idb *idb = pdb->idb;
+
+	lockdep_assert_held(&idb->pdbs.xa_lock);
+	if (pdb->state == RM_PDB_LIVE || pdb->state == RM_PDB_DETACHED)
+		atomic_dec(&rm_map_count);
+	WARN_ON(__xa_erase(&idb->pdbs, pdb->map_hva >> PAGE_SHIFT) != pdb);
+}
+
+/* Drop the entry of pdb and the reference it holds. */
+void rm_idb_erase(struct rm_pdb *pdb)
+{
+	xa_lock(&pdb->idb->pdbs);
+	__rm_idb_erase(pdb);
+	xa_unlock(&pdb->idb->pdbs);
+	rm_pdb_put(pdb);
+}
+
+/*
+ * The last mirror VMA of pdb is gone (munmap, exit, or the unmap path's
+ * own vm_mmap()).  A LIVE mapping ends here; an UNMAPPING one is finished
+ * by mm_remote_unmap(), which sees DETACHED.
+ */
+void rm_idb_detach(struct rm_pdb *pdb)
+{
+	struct rm_idb *idb = pdb->idb;
+	bool erased = false;
+
+	xa_lock(&idb->pdbs);
+	if (pdb->state == RM_PDB_LIVE) {
+		__rm_idb_erase(pdb);
+		erased = true;
+	} else if (pdb->state == RM_PDB_UNMAPPING) {
+		pdb->state = RM_PDB_DETACHED;
+	}
+	xa_unlock(&idb->pdbs);
+	if (erased)
+		rm_pdb_put(pdb);
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rm_internal.h - objects shared by the files of remote_mapping.ko.
+ *
+ * intro_db (struct rm_idb): one per introspector mm, found and refcounted
+ *	through mmu_notifier_get()/mmu_notifier_put(); holds the page_dbs by
+ *	map_hva.
+ * target_db (struct rm_tdb): one per target mm, likewise; owns the pseudo
+ *	file whose mappings are the mirrors of that target (file offset ==
+ *	target address), so one unmap_mapping_range() zaps every mirror of a
+ *	target page.  The per-page interval tree over req_hva is the target
+ *	mm's mmu_interval_notifier tree, one node per page_db.
+ * page_db (struct rm_pdb): one per mapping.  Holds a user reference on its
+ *	idb and tdb and an mmu_interval_notifier on the target mm.
+ */
+#ifndef _RM_INTERNAL_H
+#define _RM_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/mmu_notifier.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+struct rm_idb {
+	struct mmu_notifier mn;
+	/*
+	 * map_hva >> PAGE_SHIFT -> struct rm_pdb.  The xa_lock also protects
+	 * rm_pdb::state of every entry.
+	 */
+	struct xarray pdbs;
+};
+
+struct rm_tdb {
+	struct mmu_notifier mn;
+	struct file *file;		/* mirrors map this; offset == req_hva */
+	/*
+	 * Set by ->release() when the target mm exits, before its mirrors are
+	 * zapped; read under the mirror's page table lock (pairs with the
+	 * PTL taken by that zap).
+	 */
+	bool dead;
+	spinlock_t lock;		/* protects pending */
+	struct list_head pending;	/* page_dbs waiting for ->mmap() */
+	struct work_struct free_work;
+};
+
+enum rm_pdb_state {
+	RM_PDB_MAPPING,		/* reserved, mirror not installed yet */
+	RM_PDB_LIVE,		/* mirror installed */
+	RM_PDB_UNMAPPING,	/* mm_remote_unmap() replacing the mirror */
+	RM_PDB_DETACHED,	/* mirror gone while UNMAPPING */
+};
+
+enum rm_pdb_cache {
+	RM_CACHE_NONE,
+	RM_CACHE_RO,		/* pfn valid for reads */
+	RM_CACHE_RW,		/* pfn valid for reads and writes */
+	RM_CACHE_ERR,		/* target has nothing there: one SIGBUS */
+};
+
+struct rm_pdb {
+	/* Covers [req_hva, req_hva + PAGE_SIZE) of the target mm. */
+	struct mmu_interval_notifier notifier;
+	struct rm_idb *idb;
+	struct rm_tdb *tdb;
+	unsigned long req_hva;
+	unsigned long map_hva;
+	struct kref ref;	/* idb entry, mirror VMAs, faults in flight */
+
+	/*
+	 * Target page resolved by hmm_range_fault() and the notifier
+	 * sequence it was resolved under.  lock is also the lock
+	 * mmu_interval_set_seq() runs under, so a pfn may be installed only
+	 * while holding it and seeing mmu_interval_read_retry() false.
+	 */
+	spinlock_t lock;
+	u8 cache;		/* enum rm_pdb_cache, under lock */
+	u8 state;		/* enum rm_pdb_state, under idb->pdbs xa_lock */
+	u8 readonly;
+	u8 orig_locked;		/* map_hva was VM_LOCKED */
+	u32 orig_prot;		/* PROT_* of map_hva before the map */
+	unsigned long seq;	/* under lock */
+	unsigned long pfn;	/* under lock */
+	struct page *orphan;	/* private page after target exit, under lock */
+
+	int vmas;		/* mirror VMAs, under their mm's mmap_lock */
+	struct list_head pending;	/* in tdb->pending, under tdb->lock */
+	struct task_struct *mapper;	/* task doing the vm_mmap() */
+	bool notifier_inserted;
+};
+
+/* debugfs counters */
+extern atomic_t rm_map_count;
+extern atomic_t rm_pdb_count;
+extern atomic_t rm_tdb_count;
+extern atomic_t rm_idb_count;
+
+extern struct workqueue_struct *rm_wq;
+
+/* rm_idb.c */
+struct rm_idb *rm_idb_get(struct mm_struct *mm);
+void rm_idb_put(struct rm_idb *idb);
+int rm_idb_reserve(struct rm_idb *idb, struct rm_pdb *pdb);
+void rm_idb_set_live(struct rm_pdb *pdb);
+void rm_idb_detach(struct rm_pdb *pdb);
+void rm_idb_erase(struct rm_pdb *pdb);
+
+/* rm_tdb.c */
+void rm_tdb_exit(void);
+struct rm_tdb *rm_tdb_get(struct mm_struct *mm);
+void rm_tdb_put(struct rm_tdb *tdb);
+void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pdb *pdb);
+void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pdb *pdb);
+bool rm_is_mirror(struct vm_area_struct *vma);
+
+/* rm_pdb.c */
+struct rm_pdb *rm_pdb_create(unsigned long req_hva, unsigned long map_hva,
+			     bool readonly);
+void rm_pdb_put(struct rm_pdb *pdb);
+int rm_pdb_watch(struct rm_pdb *pdb, struct mm_struct *req_mm);
+int rm_mirror_attach(struct rm_tdb *tdb, struct vm_area_struct *vma);
+extern const struct vm_operations_struct rm_mirror_vm_ops;
+
+/* rm_dev.c */
+int rm_dev_init(void);
+void rm_dev_exit(void);
+
+#endif /* _RM_INTERNAL_H */

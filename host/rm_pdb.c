@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rm_pdb.c - page_db: one mapping, its target notifier and the mirror VMA's
+ * fault handling.
+ */
+#include <linux/hmm.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/userfaultfd_k.h>
+
+#include "rm_internal.h"
+
+struct rm_pdb *rm_pdb_create(unsigned long req_hva, unsigned long map_hva,
+			     bool readonly)
+{
+	struct rm_pdb *pdb;
+
+	pdb = kzalloc(sizeof(*pdb), GFP_KERNEL_ACCOUNT);
+	if (!pdb)
+		return NULL;
+	pdb->req_hva = req_hva;
+	pdb->map_hva = map_hva;
+	pdb->readonly = readonly;
+	kref_init(&pdb->ref);
+	spin_lock_init(&pdb->lock);
+	INIT_LIST_HEAD(&pdb->pending);
+	atomic_inc(&rm_pdb_count);
+	return pdb;
+}
+
+/*
+ * Last reference: no mirror VMA and no idb entry is left.  May sleep
+ * (mmu_interval_notifier_remove() waits for a running invalidation), so
+ * every put happens in process context, never from a notifier callback.
+ */
+static void rm_pdb_release(struct kref *ref)
+{
+	struct rm_pdb *pdb = container_of(ref, struct rm_pdb, ref);
+
+	if (pdb->notifier_inserted)
+		mmu_interval_notifier_remove(&pdb->notifier);
+	if (pdb->tdb)
+		rm_tdb_put(pdb->tdb);
+	if (pdb->idb)
+		rm_idb_put(pdb->idb);
+	if (pdb->orphan)
+		__free_page(pdb->orphan);
+	kfree(pdb);
+	atomic_dec(&rm_pdb_count);
+}
+
+void rm_pdb_put(struct rm_pdb *pdb)
+{
+	might_sleep();
+	kref_put(&pdb->ref, rm_pdb_release);
+}
+
+/*
+ * The target's page at req_hva is about to change.  Bump the sequence so a
+ * resolution in flight is not installed, then zap every mirror of it; the
+ * next access refaults to what the target has then.
+ */
+static bool rm_pdb_invalidate(struct mmu_interval_notifier *sub,
+			      const struct mmu_notifier_range *range,
+			      unsigned long cur_seq)
+{
+	struct rm_pdb *pdb = container_of(sub, struct rm_pdb, notifier);
+
+	/* unmap_mapping_range() sleeps on i_mmap_rwsem. */
+	if (!mmu_notifier_range_blockable(range))
+		return false;
+
+	spin_lock(&pdb->lock);
+	mmu_interval_set_seq(sub, cur_seq);
+	spin_unlock(&pdb->lock);
+
+	unmap_mapping_range(pdb->tdb->file->f_mapping, pdb->req_hva,
+			    PAGE_SIZE, 1);
+	return true;
+}
+
+static const struct mmu_interval_notifier_ops rm_pdb_notifier_ops = {
+	.invalidate = rm_pdb_invalidate,
+};
+
+/* Takes req_mm's mmap_lock for write the first time a target is watched. */
+int rm_pdb_watch(struct rm_pdb *pdb, struct mm_struct *req_mm)
+{
+	int err;
+
+	err = mmu_interval_notifier_insert(&pdb->notifier, req_mm,
+					   pdb->req_hva, PAGE_SIZE,
+					   &rm_pdb_notifier_ops);
+	if (!err)
+		pdb->notifier_inserted = true;
+	return err;
+}
+
+/*
+ * Resolve the target page with the introspector's mmap_lock NOT held, and
+ * cache it with the notifier sequence it is valid for.  A failure is cached
+ * too, so that the retried fault can raise SIGBUS.
+ */
+static void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
+{
+	struct mm_struct *mm = pdb->notifier.mm;
+	unsigned long timeout = jiffies +
+				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	unsigned long hmm_pfn = 0;
+	struct hmm_range range = {
+		.notifier	= &pdb->notifier,
+		.start		= pdb->req_hva,
+		.end		= pdb->req_hva + PAGE_SIZE,
+		.hmm_pfns	= &hmm_pfn,
+		.default_flags	= HMM_PFN_REQ_FAULT |
+				  (write ? HMM_PFN_REQ_WRITE : 0),
+	};
+	struct vm_area_struct *vma;
+	int ret;
+
+	/* Exiting target: ->release() is about to mark the tdb dead. */
+	if (!mmget_not_zero(mm))
+		return;
+
+	do {
+		range.notifier_seq = mmu_interval_read_begin(range.notifier);
+		if (mmap_read_lock_killable(mm)) {
+			ret = -EINTR;
+			break;
+		}
+		vma = find_vma(mm, pdb->req_hva);
+		if (!vma || vma->vm_start > pdb->req_hva ||
+		    userfaultfd_armed(vma) || rm_is_mirror(vma))
+			ret = -EFAULT;
+		else
+			ret = hmm_range_fault(&range);
+		mmap_read_unlock(mm);
+	} while (ret == -EBUSY && !fatal_signal_pending(current) &&
+		 time_before(jiffies, timeout));
+
+	spin_lock(&pdb->lock);
+	if (!ret) {
+		pdb->pfn = page_to_pfn(hmm_pfn_to_page(hmm_pfn));
+		pdb->cache = hmm_pfn & HMM_PFN_WRITE ? RM_CACHE_RW :
+						       RM_CACHE_RO;
+		pdb->seq = range.notifier_seq;
+	} else if (ret != -EBUSY && ret != -EINTR) {
+		pdb->cache = RM_CACHE_ERR;
+		pdb->seq = range.notifier_seq;
+	}
+	spin_unlock(&pdb->lock);
+
+	mmput_async(mm);
+}
+
+struct rm_install {
+	struct rm_pdb *pdb;
+	struct vm_area_struct *vma;
+	bool write;
+	bool dead;
+};
+
+static void rm_set_pte(struct rm_install *ins, pte_t *ptep, unsigned long addr,
+		       unsigned long pfn, bool writable)
+{
+	pte_t pte = pte_mkspecial(pfn_pte(pfn, ins->vma->vm_page_prot));
+
+	pte = pte_mkyoung(pte);
+	if (writable)
+		pte = pte_mkdirty(pte_mkwrite(pte));
+	else
+		pte = pte_wrprotect(pte);
+	set_pte_at(ins->vma->vm_mm, addr, ptep, pte);
+}
+
+/*
+ * apply_to_page_range() callback: runs under the mirror's page table lock
+ * with pdb->lock taken inside it, so the sequence check and the PTE store
+ * are atomic against rm_pdb_invalidate(), whose zap needs the same PTL.
+ */
+static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
+{
+	struct rm_install *ins = data;
+	struct rm_pdb *pdb = ins->pdb;
+	int ret = 0;
+
+	if (!pte_none(*ptep))
+		return 0;
+
+	spin_lock(&pdb->lock);
+	if (READ_ONCE(pdb->tdb->dead)) {
+		ins->dead = true;
+		if (pdb->orphan)
+			rm_set_pte(ins, ptep, addr, page_to_pfn(pdb->orphan),
+				   ins->write);
+		else if (!ins->write)
+			rm_set_pte(ins, ptep, addr,
+				   page_to_pfn(ZERO_PAGE(addr)), false);
+		else
+			ret = -ENOSPC;	/* allocate an orphan page */
+	} else if (pdb->cache == RM_CACHE_NONE ||
+		   mmu_interval_read_retry(&pdb->notifier, pdb->seq) ||
+		   (ins->write && pdb->cache == RM_CACHE_RO)) {
+		ret = -EAGAIN;
+	} else if (pdb->cache == RM_CACHE_ERR) {
+		pdb->cache = RM_CACHE_NONE;
+		ret = -EFAULT;
+	} else {
+		/*
+		 * Dirty the page now: writes through our PTE leave no dirty
+		 * bit in the target's PTE.  Writeback or reclaim of the page
+		 * first invalidates us, so a later write refaults here.
+		 */
+		if (ins->write)
+			set_page_dirty(pfn_to_page(pdb->pfn));
+		rm_set_pte(ins, ptep, addr, pdb->pfn, ins->write);
+	}
+	spin_unlock(&pdb->lock);
+	return ret;
+}
+
+static int rm_pdb_alloc_orphan(struct rm_pdb *pdb)
+{
+	struct page *page;
+
+	page = alloc_page(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT);
+	if (!page)
+		return -ENOMEM;
+	spin_lock(&pdb->lock);
+	if (!pdb->orphan) {
+		pdb->orphan = page;
+		page = NULL;
+	}
+	spin_unlock(&pdb->lock);
+	if (page)
+		__free_page(page);
+	return 0;
+}
+
+static vm_fault_t rm_mirror_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct rm_pdb *pdb = vma->vm_private_data;
+	struct rm_install ins = {
+		.pdb	= pdb,
+		.vma	= vma,
+		.write	= vmf->flags & FAULT_FLAG_WRITE,
+	};
+	int err;
+
+	err = apply_to_page_range(vma->vm_mm, vmf->address & PAGE_MASK,
+				  PAGE_SIZE, rm_install_pte, &ins);
+	if (err == -ENOSPC) {
+		if (rm_pdb_alloc_orphan(pdb))
+			return VM_FAULT_OOM;
+		err = apply_to_page_range(vma->vm_mm, vmf->address & PAGE_MASK,
+					  PAGE_SIZE, rm_install_pte, &ins);
+	}
+	switch (err) {
+	case 0:
+		return VM_FAULT_NOPAGE;
+	case -EAGAIN:
+		break;
+	case -ENOMEM:
+		return VM_FAULT_OOM;
+	default:
+		return VM_FAULT_SIGBUS;
+	}
+
+	/*
+	 * Resolving the target page needs the target's mmap_lock, which we
+	 * must not take under ours: drop ours and have the fault retried.
+	 * A caller that cannot retry gets SIGBUS.
+	 */
+	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY))
+		return VM_FAULT_SIGBUS;
+	if (vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
+		return VM_FAULT_RETRY;
+
+	kref_get(&pdb->ref);
+	mmap_read_unlock(vma->vm_mm);
+	rm_pdb_resolve(pdb, ins.write);
+	rm_pdb_put(pdb);
+	return VM_FAULT_RETRY;
+}
+
+/*
+ * A write to a PTE installed read-only: the target page may be shared (KSM,
+ * COW, zero page).  Zap it so that the write refaults and is resolved with
+ * write access, which breaks the sharing in the target first.
+ */
+static vm_fault_t rm_mirror_pfn_mkwrite(struct vm_fault *vmf)
+{
+	zap_vma_ptes(vmf->vma, vmf->address & PAGE_MASK, PAGE_SIZE);
+	return VM_FAULT_NOPAGE;
+}
+
+/* Both run with the VMA's mmap_lock held for write. */
+static void rm_mirror_open(struct vm_area_struct *vma)
+{
+	struct rm_pdb *pdb = vma->vm_private_data;
+
+	pdb->vmas++;
+	kref_get(&pdb->ref);
+}
+
+static void rm_mirror_close(struct vm_area_struct *vma)
+{
+	struct rm_pdb *pdb = vma->vm_private_data;
+
+	if (!--pdb->vmas)
+		rm_idb_detach(pdb);
+	rm_pdb_put(pdb);
+}
+
+/* A mirror's address is the introspector's map_hva: it does not move. */
+static int rm_mirror_mremap(struct vm_area_struct *vma)
+{
+	return -EINVAL;
+}
+
+const struct vm_operations_struct rm_mirror_vm_ops = {
+	.open		= rm_mirror_open,
+	.close		= rm_mirror_close,
+	.mremap		= rm_mirror_mremap,
+	.fault		= rm_mirror_fault,
+	.pfn_mkwrite	= rm_mirror_pfn_mkwrite,
+};
