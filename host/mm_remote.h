@@ -6,10 +6,12 @@
 #ifndef _MM_REMOTE_H
 #define _MM_REMOTE_H
 
+#include <linux/bits.h>
+
 struct mm_struct;
 
 /* mm_remote_map_flags() flags */
-#define MM_REMOTE_READONLY	(1U << 0)
+#define MM_REMOTE_READONLY	BIT(0)
 
 int mm_remote_map(struct mm_struct *req_mm, unsigned long req_hva,
 		  unsigned long map_hva);

@@ -26,9 +26,30 @@ static int rm_mnt_count;
  */
 static struct lock_class_key rm_i_mmap_key;
 
+/* Mirrors show up as "[remote_mapping]" in /proc/PID/maps. */
+static char *rm_dname(struct dentry *dentry, char *buffer, int buflen)
+{
+	static const char name[] = "[remote_mapping]";
+
+	if (buflen < sizeof(name))
+		return ERR_PTR(-ENAMETOOLONG);
+	buffer += buflen - sizeof(name);
+	memcpy(buffer, name, sizeof(name));
+	return buffer;
+}
+
+static const struct dentry_operations rm_dops = {
+	.d_dname	= rm_dname,
+};
+
 static int rm_fs_init_fs_context(struct fs_context *fc)
 {
-	return init_pseudo(fc, RM_FS_MAGIC) ? 0 : -ENOMEM;
+	struct pseudo_fs_context *ctx = init_pseudo(fc, RM_FS_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->dops = &rm_dops;
+	return 0;
 }
 
 /*
@@ -77,7 +98,7 @@ static struct file *rm_tdb_file_create(struct rm_tdb *tdb)
 
 	/* Dropped by fops_put() in __fput(), like anon_inode_getfile(). */
 	__module_get(THIS_MODULE);
-	file = alloc_file_pseudo(inode, rm_mnt, "[remote_mapping]", O_RDWR,
+	file = alloc_file_pseudo(inode, rm_mnt, "remote_mapping", O_RDWR,
 				 &rm_mirror_fops);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
