@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Lint the project: checkpatch --strict on every .c/.h, sparse (C=2) on the modules.
+#
+# Usage: scripts/lint.sh [checkpatch] [sparse]     (default: both)
+# Needs the extracted build inputs (make inputs) and built modules (make modules).
+# Prints "lint: NAME: PASS" or "lint: NAME: FAIL" per lint; exits non-zero if
+# any failed.  Logs go to build/lint/.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+LOGDIR=$ROOT/build/lint
+CHECKPATCH=$ROOT/build/checkpatch/checkpatch.pl
+mkdir -p "$LOGDIR"
+
+# Project C sources and headers (tracked and new, not ignored / generated).
+project_sources() {
+	local dirs=(host guest include tools)
+	if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git -C "$ROOT" ls-files -co --exclude-standard -- "${dirs[@]}"
+	else
+		find "${dirs[@]}" -type f 2>/dev/null
+	fi | grep -E '\.[ch]$' | grep -v -E '(^|/)build/|\.mod\.c$' | sort -u |
+		while read -r f; do [ -f "$f" ] && echo "$f"; done
+}
+
+lint_checkpatch() {
+	local log=$LOGDIR/checkpatch.log files f bad=()
+	[ -x "$CHECKPATCH" ] || { echo "lint: $CHECKPATCH missing (make inputs)" >&2; return 1; }
+	mapfile -t files < <(project_sources)
+	: >"$log"
+	for f in "${files[@]}"; do
+		if ! perl "$CHECKPATCH" --no-tree --strict --quiet --show-types -f "$f" >>"$log" 2>&1; then
+			bad+=("$f")
+		fi
+	done
+	if [ "${#bad[@]}" -ne 0 ]; then
+		cat "$log"
+		echo "lint: checkpatch: FAIL (${#bad[@]} of ${#files[@]} files: ${bad[*]})"
+		return 1
+	fi
+	echo "lint: checkpatch: PASS (${#files[@]} files)"
+}
+
+lint_sparse() {
+	local log=$LOGDIR/sparse.log kver kdir rc=0
+	kver=${KVER:-$("$ROOT/scripts/setup.sh" --print-kver)}
+	kdir=${KDIR:-/usr/src/linux-headers-$kver}
+	command -v sparse >/dev/null || { echo "lint: sparse not installed" >&2; return 1; }
+	make -C "$kdir" M="$ROOT" W=1 C=2 modules >"$log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ] || grep -q -E '(warning|error):' "$log"; then
+		cat "$log"
+		echo "lint: sparse: FAIL"
+		return 1
+	fi
+	echo "lint: sparse: PASS ($(grep -c -E '^ *CHECK ' "$log" || true) files)"
+}
+
+lints=("$@")
+[ "${#lints[@]}" -eq 0 ] && lints=(checkpatch sparse)
+status=0
+for l in "${lints[@]}"; do
+	case "$l" in
+	checkpatch) lint_checkpatch || status=1 ;;
+	sparse) lint_sparse || status=1 ;;
+	*) echo "lint.sh: unknown lint $l" >&2; exit 2 ;;
+	esac
+done
+exit "$status"
