@@ -80,4 +80,45 @@ struct remote_mapping_unmap {
 				     struct remote_mapping_unmap)
 /* 0x03 reserved for batch mapping */
 
+/*
+ * Tokens for the KVM path (see linux/kvmmem.h).  A token authorises
+ * KVM_HC_MEM_MAP of pages of one target VM, given by the fd that
+ * KVM_CREATE_VM returned (obtain another process's with pidfd_getfd()).
+ * It is 256 random bits, compared in constant time, valid until revoked,
+ * until @ttl_ms has passed (0: no expiry), or until either VM's process
+ * exits.  At most REMOTE_MAPPING_MAX_TOKENS are outstanding per target VM
+ * (ENOSPC beyond).  EBADF if @vm_fd or @intro_vm_fd is not a KVM VM fd,
+ * ENODEV if the KVM hypercall hook is not available.
+ */
+#define REMOTE_MAPPING_MAX_TOKENS	64
+
+/* struct remote_mapping_token_grant.flags */
+#define REMOTE_MAPPING_TOKEN_READONLY	(1U << 0) /* read-only maps only */
+#define REMOTE_MAPPING_TOKEN_BIND	(1U << 1) /* only @intro_vm_fd's VM */
+#define REMOTE_MAPPING_TOKEN_FLAGS	(REMOTE_MAPPING_TOKEN_READONLY | \
+					 REMOTE_MAPPING_TOKEN_BIND)
+
+struct remote_mapping_token {
+	__u64 token[4];		/* same layout as struct kvmi_map_mem_token */
+};
+
+struct remote_mapping_token_grant {
+	__s32 vm_fd;		/* target VM */
+	__s32 intro_vm_fd;	/* with REMOTE_MAPPING_TOKEN_BIND, else -1 */
+	__u32 flags;		/* REMOTE_MAPPING_TOKEN_* */
+	__u32 ttl_ms;		/* lifetime, 0 for no expiry */
+	struct remote_mapping_token token;	/* out */
+	__u64 reserved[2];	/* must be zero */
+};
+
+struct remote_mapping_token_revoke {
+	struct remote_mapping_token token;
+	__u64 reserved[2];	/* must be zero; ENOENT if unknown */
+};
+
+#define REMOTE_MAPPING_TOKEN_GRANT	_IOWR(REMOTE_MAPPING_IOCTL_BASE, 0x10, \
+					      struct remote_mapping_token_grant)
+#define REMOTE_MAPPING_TOKEN_REVOKE	_IOW(REMOTE_MAPPING_IOCTL_BASE, 0x11, \
+					     struct remote_mapping_token_revoke)
+
 #endif /* _UAPI_LINUX_REMOTE_MAPPING_H */

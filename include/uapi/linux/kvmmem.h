@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kvmmem.h - ABI between an introspector VM and the host for mapping pages
+ * of another VM: the KVM_HC_MEM_MAP/KVM_HC_MEM_UNMAP hypercalls and the
+ * guest's /dev/kvmmem.  Numbers and structs are those of the KVMI RFC.
+ *
+ * Hypercalls (x86 KVM convention: nr in rax, a0..a3 in rbx, rcx, rdx, rsi,
+ * result in rax; only from guest CPL 0):
+ *
+ * KVM_HC_MEM_MAP (32)
+ *	a0: guest-physical address of a struct kvmi_map_mem_token (32 bytes,
+ *	    must not cross a page)
+ *	a1: page-aligned gpa in the target VM (the VM the token was granted for)
+ *	a2: page-aligned gpa in the calling VM (RAM, not ROM)
+ *	a3: flags, KVMMEM_MAP_READONLY or 0
+ *	Afterwards a2 of the caller reaches the same page as a1 of the target,
+ *	both ways.  When the target VM goes away, a2 reads zeros.
+ *
+ * KVM_HC_MEM_UNMAP (33)
+ *	a0: page-aligned gpa in the calling VM mapped by KVM_HC_MEM_MAP
+ *	Afterwards a0 is ordinary RAM again, reading zeros.
+ *
+ * Result: 0, or a negative error: -KVM_ENOSYS (no host support), else
+ * -errno with Linux errno values (KVM_EPERM, KVM_EFAULT, KVM_EINVAL are
+ * the same numbers):
+ *	EPERM	 token unknown, revoked, expired, or bound to another VM
+ *	EACCES	 read-write map with a read-only token
+ *	EFAULT	 a gpa outside the VM's RAM memslots, or token not readable
+ *	EINVAL	 unaligned gpa, unknown flag
+ *	EALREADY a2 already mapped; ENOENT (unmap) a0 not mapped
+ *	EAGAIN	 a2 being mapped or unmapped by another vCPU
+ *	ESRCH	 target VM is gone
+ *	ENOMEM	 out of memory or host mapping limit reached
+ *
+ * /dev/kvmmem (guest): open() binds the file to the calling process; an
+ * ioctl from another process fails with EINVAL.
+ * KVM_INTRO_MEM_MAP: maps the target page @gpa (with @token) at @gva, a
+ *	page-aligned address in a private anonymous mapping of the caller.
+ *	The local page is pinned.  If the mapping at @gva is not writable the
+ *	map is read-only (KVMMEM_MAP_READONLY).  EALREADY if @gva is mapped.
+ * KVM_INTRO_MEM_UNMAP: the argument is the gva itself (not a pointer);
+ *	ENOENT if it is not mapped.  The page reads zeros afterwards.
+ * close() unmaps everything mapped through the file.
+ */
+#ifndef _UAPI_LINUX_KVMMEM_H
+#define _UAPI_LINUX_KVMMEM_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define KVM_HC_MEM_MAP		32
+#define KVM_HC_MEM_UNMAP	33
+
+/* KVM_HC_MEM_MAP a3 */
+#define KVMMEM_MAP_READONLY	(1U << 0)
+
+struct kvmi_map_mem_token {
+	__u64 token[4];
+};
+
+/* Map another guest's gpa to local gva */
+struct kvmi_mem_map {
+	struct kvmi_map_mem_token token;
+	__u64 gpa;
+	__u64 gva;
+};
+
+#define KVM_INTRO_MEM_MAP	_IOW('i', 0x01, struct kvmi_mem_map)
+#define KVM_INTRO_MEM_UNMAP	_IOW('i', 0x02, unsigned long)
+
+#endif /* _UAPI_LINUX_KVMMEM_H */
