@@ -28,7 +28,10 @@ INPUTS_STAMP := $(BUILD)/.inputs-$(notdir $(SRC_TAR)).stamp
 
 KBUILD_ARGS = -C $(KDIR) M=$(SRCDIR) W=1
 
-.PHONY: all modules inputs selftests demo-bin lint check demo clean kver help
+.PHONY: all modules modules-clean inputs selftests demo-bin lint check demo clean kver help
+
+# Extra flags for the selftest and demo sub-makes (make check passes -B).
+SUBMAKE_FLAGS ?=
 
 all: modules selftests demo-bin
 
@@ -38,6 +41,9 @@ kver:
 modules:
 	@test -n "$(KVER)" || { echo "no kernel found: run scripts/setup.sh" >&2; exit 1; }
 	$(MAKE) $(KBUILD_ARGS) modules
+
+modules-clean:
+	@if [ -n "$(KVER)" ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(SRCDIR) clean; fi
 
 # Build inputs from the kernel source tarball, extracted once (about 10 s):
 # the kselftest harness headers and checkpatch with its data files.
@@ -56,13 +62,13 @@ $(INPUTS_STAMP): $(SRC_TAR)
 
 selftests: inputs
 	@if [ -f $(SELFTEST_DIR)/Makefile ]; then \
-		$(MAKE) -C $(SELFTEST_DIR); \
+		$(MAKE) $(SUBMAKE_FLAGS) -C $(SELFTEST_DIR); \
 	else \
 		echo "  SKIP    selftests (no $(SELFTEST_DIR:$(SRCDIR)/%=%)/Makefile yet)"; \
 	fi
 
 demo-bin:
-	@if [ -f $(DEMO_DIR)/Makefile ]; then $(MAKE) -C $(DEMO_DIR); fi
+	@if [ -f $(DEMO_DIR)/Makefile ]; then $(MAKE) $(SUBMAKE_FLAGS) -C $(DEMO_DIR); fi
 
 lint: inputs modules
 	$(SRCDIR)/scripts/lint.sh
@@ -79,8 +85,7 @@ demo:
 		echo "no tools/demo/run-demo.sh" >&2; exit 1; \
 	fi
 
-clean:
-	@if [ -n "$(KVER)" ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(SRCDIR) clean; fi
+clean: modules-clean
 	@if [ -f $(SELFTEST_DIR)/Makefile ]; then $(MAKE) -C $(SELFTEST_DIR) clean; fi
 	@if [ -f $(DEMO_DIR)/Makefile ]; then $(MAKE) -C $(DEMO_DIR) clean; fi
 	rm -rf $(BUILD)
