@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mm_remote.h - in-kernel API of remote_mapping.ko: mirror a page of another
+ * In-kernel API of remote_mapping.ko: mirror a page of another
  * address space into current->mm.
  */
 #ifndef _MM_REMOTE_H

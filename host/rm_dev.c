@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rm_dev.c - /dev/remote_mapping: the process-to-process interface.
+ * Device /dev/remote_mapping: the process-to-process interface.
  */
 #include <linux/capability.h>
 #include <linux/file.h>
@@ -17,6 +17,7 @@
 
 #include "mm_remote.h"
 #include "rm_internal.h"
+#include "rm_kvm.h"
 
 /*
  * pidfd_pid() is not exported.  A pidfd is the anon inode file named
@@ -124,6 +125,10 @@ static long rm_dev_ioctl(struct file *file, unsigned int cmd,
 		return rm_dev_map(argp);
 	case REMOTE_MAPPING_UNMAP:
 		return rm_dev_unmap(argp);
+	case REMOTE_MAPPING_TOKEN_GRANT:
+		return rm_token_grant(argp);
+	case REMOTE_MAPPING_TOKEN_REVOKE:
+		return rm_token_revoke(argp);
 	default:
 		return -ENOTTY;
 	}

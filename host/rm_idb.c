@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rm_idb.c - intro_db: per introspector mm index of its mappings by map_hva.
+ * Intro_db: per introspector mm index of its mappings by map_hva.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rm_internal.h - objects shared by the files of remote_mapping.ko.
+ * Objects shared by the files of remote_mapping.ko.
  *
  * intro_db (struct rm_idb): one per introspector mm, found and refcounted
  *	through mmu_notifier_get()/mmu_notifier_put(); holds the page_dbs by

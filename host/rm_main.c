@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rm_main.c - remote_mapping.ko: module init/exit and debugfs counters.
+ * Remote_mapping.ko: module init/exit and debugfs counters.
  */
 #include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/workqueue.h>
 
 #include "rm_internal.h"
+#include "rm_kvm.h"
 
 atomic_t rm_map_count;
 atomic_t rm_pdb_count;
@@ -23,6 +24,7 @@ static void rm_debugfs_init(void)
 	debugfs_create_atomic_t("pdb_count", 0400, rm_debugfs, &rm_pdb_count);
 	debugfs_create_atomic_t("tdb_count", 0400, rm_debugfs, &rm_tdb_count);
 	debugfs_create_atomic_t("idb_count", 0400, rm_debugfs, &rm_idb_count);
+	debugfs_create_bool("kvm_hook", 0400, rm_debugfs, &rm_kvm_hooked);
 }
 
 static int __init rm_init(void)
@@ -32,6 +34,9 @@ static int __init rm_init(void)
 	rm_wq = alloc_workqueue("remote_mapping", 0, 0);
 	if (!rm_wq)
 		return -ENOMEM;
+	err = rm_kvm_init();
+	if (err)
+		goto err_destroy_wq;
 	rm_debugfs_init();
 	err = rm_dev_init();
 	if (err)
@@ -40,6 +45,8 @@ static int __init rm_init(void)
 
 err_remove_debugfs:
 	debugfs_remove(rm_debugfs);
+	rm_kvm_exit();
+err_destroy_wq:
 	destroy_workqueue(rm_wq);
 	return err;
 }
@@ -48,6 +55,7 @@ static void __exit rm_exit(void)
 {
 	rm_dev_exit();
 	debugfs_remove(rm_debugfs);
+	rm_kvm_exit();
 	rm_tdb_exit();
 	destroy_workqueue(rm_wq);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rm_map.c - mm_remote_map() / mm_remote_unmap(): turn a page of current->mm
+ * Mm_remote_map() / mm_remote_unmap(): turn a page of current->mm
  * into a mirror of a page of another mm, and back.
  */
 #include <linux/mm.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rm_pdb.c - page_db: one mapping, its target notifier and the mirror VMA's
+ * Page_db: one mapping, its target notifier and the mirror VMA's
  * fault handling.
  */
 #include <linux/hmm.h>

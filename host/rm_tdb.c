@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rm_tdb.c - target_db: per target mm state and the pseudo file its mirrors
+ * Target_db: per target mm state and the pseudo file its mirrors
  * map.
  */
 #include <linux/file.h>

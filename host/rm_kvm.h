@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The KVM side of remote_mapping.ko: hypercall service and
+ * tokens, active only when the patched kvm.ko is loaded.
+ */
+#ifndef _RM_KVM_H
+#define _RM_KVM_H
+
+#include <linux/types.h>
+
+struct file;
+struct kvm;
+struct remote_mapping_token_grant;
+
+/* kvm.ko's functions, resolved with symbol_get() so we load without it. */
+struct rm_kvm_syms {
+	bool (*file_is_kvm)(struct file *file);
+	void (*get_kvm)(struct kvm *kvm);
+	void (*put_kvm)(struct kvm *kvm);
+};
+
+extern struct rm_kvm_syms rm_kvm;
+extern bool rm_kvm_hooked;
+
+int rm_kvm_init(void);
+void rm_kvm_exit(void);
+
+/* rm_token.c */
+long rm_token_grant(struct remote_mapping_token_grant __user *uarg);
+long rm_token_revoke(void __user *uarg);
+struct kvm *rm_token_lookup(const u64 token[4], struct kvm *intro,
+			    bool write);
+void rm_token_exit(void);
+
+#endif /* _RM_KVM_H */
