@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Mirrors stay coherent across THP split, KSM, swap and NUMA migration. */
+#define _GNU_SOURCE
+#include <sys/swap.h>
+#include <sys/syscall.h>
+
+#include <linux/mempolicy.h>
+
+#include "rm_harness.h"
+
+#define SEED_A		0x7e57a00000000000ULL
+#define SEED_B		0x7e57b00000000000ULL
+#define TAG		0x3c3c000000000000ULL
+#define HPAGE_SIZE	(2UL << 20)
+
+#define PM_PRESENT	BIT_ULL(63)
+#define PM_SWAP		BIT_ULL(62)
+#define PM_PFN		(BIT_ULL(55) - 1)
+
+/* Words 4 to 499 of a mirror, which check_coherent() leaves alone. */
+static void check_middle(struct __test_metadata *_metadata, char *map,
+			 __u64 seed)
+{
+	check_pattern(_metadata, map + 32, 496 * 8, seed + 4);
+}
+
+TEST_F_TIMEOUT(remote_mapping, thp_split, 60)
+{
+	char *map = rm_anon3(_metadata) + page_size;
+	uintptr_t raw, huge, req, part;
+	char buf[128], path[64];
+	long kb, kb_huge;
+	__u64 seed;
+
+	if (read_file("/sys/kernel/mm/transparent_hugepage/enabled", buf,
+		      sizeof(buf)) < 0)
+		SKIP(return, "no transparent hugepages");
+	if (strstr(buf, "[never]"))
+		SKIP(return, "transparent hugepages disabled");
+
+	raw = t_call(_metadata, &self->t, TARGET_MMAP, 0, 2 * HPAGE_SIZE,
+		     PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+	huge = (raw + HPAGE_SIZE - 1) & ~(HPAGE_SIZE - 1);
+	t_call(_metadata, &self->t, TARGET_MADVISE, huge, HPAGE_SIZE,
+	       MADV_HUGEPAGE, 0);
+	t_fill(_metadata, &self->t, huge, HPAGE_SIZE, SEED_A);
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", self->t.pid);
+	ASSERT_EQ(0, read_field_kb(path, "AnonHugePages", &kb_huge));
+	if (kb_huge < (long)(HPAGE_SIZE >> 10))
+		SKIP(return, "target has no huge page (AnonHugePages %ld kB)",
+		     kb_huge);
+
+	/* A page in the middle of the huge page. */
+	req = huge + HPAGE_SIZE / 2;
+	seed = SEED_A + (req - huge) / 8;
+	rm_map(_metadata, self->fd, req, map, self->t.pidfd, 0);
+	rm_expect_maps(_metadata, self, 1);
+	check_pattern(_metadata, map, page_size, seed);
+	check_coherent(_metadata, &self->t, req, map, TAG);
+
+	/* mprotect() of the first 64 KiB splits the PMD. */
+	t_call(_metadata, &self->t, TARGET_MPROTECT, huge, 16 * page_size,
+	       PROT_READ, 0);
+	ASSERT_EQ(0, read_field_kb(path, "AnonHugePages", &kb));
+	ASSERT_LT(kb, kb_huge) TH_LOG("the huge page was not split");
+	check_middle(_metadata, map, seed);
+	check_coherent(_metadata, &self->t, req, map, TAG + 16);
+
+	/* MADV_DONTNEED of the last 64 KiB splits the page itself. */
+	part = huge + HPAGE_SIZE - 16 * page_size;
+	t_call(_metadata, &self->t, TARGET_MADVISE, part, 16 * page_size,
+	       MADV_DONTNEED, 0);
+	ASSERT_EQ(0ULL, t_read(_metadata, &self->t, part));
+	check_middle(_metadata, map, seed);
+	check_coherent(_metadata, &self->t, req, map, TAG + 32);
+	t_check(_metadata, &self->t, huge + 16 * page_size, page_size,
+		SEED_A + 16 * page_size / 8);
+
+	rm_unmap(_metadata, self->fd, map);
+	rm_expect_counters_back(_metadata, self);
+}
+
+#define KSM_DIR		"/sys/kernel/mm/ksm/"
+#define KSM_PAGES	8
+#define KSM_PAGE	3
+#define KSM_WAIT_MS	60000
+
+static const char * const ksm_knobs[] = {
+	KSM_DIR "run", KSM_DIR "pages_to_scan", KSM_DIR "sleep_millisecs",
+};
+
+static char ksm_saved[3][32];
+
+static void ksm_restore(void *arg)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < ARRAY_SIZE(ksm_knobs); i++) {
+		if (ksm_saved[i][0])
+			write_file(ksm_knobs[i], ksm_saved[i]);
+	}
+}
+
+/* Pages of @pid merged by KSM; -1 when it cannot be told. */
+static long ksm_merged(pid_t pid, long sharing0)
+{
+	char path[64];
+	long val;
+
+	snprintf(path, sizeof(path), "/proc/%d/ksm_merging_pages", pid);
+	if (!read_file_long(path, &val))
+		return val;
+	/* Older kernels: N identical pages are 1 shared + N - 1 sharing. */
+	if (!read_file_long(KSM_DIR "pages_sharing", &val))
+		return val - sharing0 + 1;
+	return -1;
+}
+
+TEST_F_TIMEOUT(remote_mapping, ksm_merged_page, 120)
+{
+	char *map = rm_anon3(_metadata) + page_size;
+	uintptr_t req, page;
+	long merged = 0, sharing0 = 0;
+	__u64 deadline, pfn0, pfn;
+	size_t i;
+	int ret;
+
+	if (access(KSM_DIR "run", W_OK))
+		SKIP(return, "no KSM");
+	for (i = 0; i < ARRAY_SIZE(ksm_knobs); i++) {
+		ret = read_file(ksm_knobs[i], ksm_saved[i],
+				sizeof(ksm_saved[i]));
+		ASSERT_LT(0, ret) TH_LOG("reading %s", ksm_knobs[i]);
+	}
+	rm_defer(_metadata, self, ksm_restore, NULL);
+	read_file_long(KSM_DIR "pages_sharing", &sharing0);
+
+	req = t_alloc(_metadata, &self->t, KSM_PAGES);
+	for (i = 0; i < KSM_PAGES; i++)
+		t_fill(_metadata, &self->t, req + i * page_size, page_size,
+		       SEED_A);
+	ret = target_call(&self->t, TARGET_MADVISE, req,
+			  KSM_PAGES * page_size, MADV_MERGEABLE, 0, NULL);
+	if (ret)
+		SKIP(return, "MADV_MERGEABLE: %s", strerror(-ret));
+
+	ASSERT_EQ(0, write_file(KSM_DIR "pages_to_scan", "1000"));
+	ASSERT_EQ(0, write_file(KSM_DIR "sleep_millisecs", "0"));
+	ASSERT_EQ(0, write_file(KSM_DIR "run", "1"));
+	deadline = now_ms() + KSM_WAIT_MS;
+	while (now_ms() < deadline) {
+		merged = ksm_merged(self->t.pid, sharing0);
+		if (merged >= KSM_PAGES)
+			break;
+		sleep_ms(100);
+	}
+	/* Merged pages stay merged; stop ksmd from spinning. */
+	ksm_restore(NULL);
+	if (merged < KSM_PAGES)
+		SKIP(return, "KSM merged %ld of %d pages in %d s", merged,
+		     KSM_PAGES, KSM_WAIT_MS / 1000);
+
+	/* Root sees PFNs: the pages must share one. */
+	page = req + KSM_PAGE * page_size;
+	ASSERT_EQ(0, pagemap_entry(self->t.pid, req, &pfn0));
+	ASSERT_EQ(0, pagemap_entry(self->t.pid, page, &pfn));
+	ASSERT_EQ(pfn0 & PM_PFN, pfn & PM_PFN) {
+		TH_LOG("pagemap: the pages are not merged");
+	}
+
+	rm_map(_metadata, self->fd, page, map, self->t.pidfd, 0);
+	rm_expect_maps(_metadata, self, 1);
+	check_pattern(_metadata, map, page_size, SEED_A);
+
+	/* A store through the mirror unshares the target's page only. */
+	must_write(_metadata, map + 80, TAG);
+	ASSERT_EQ(TAG, t_read(_metadata, &self->t, page + 80));
+	for (i = 0; i < KSM_PAGES; i++) {
+		if (i != KSM_PAGE)
+			t_check(_metadata, &self->t, req + i * page_size,
+				page_size, SEED_A);
+	}
+	t_check(_metadata, &self->t, page, 80, SEED_A);
+	t_check(_metadata, &self->t, page + 88, page_size - 88, SEED_A + 11);
+	ASSERT_EQ(0, pagemap_entry(self->t.pid, page, &pfn));
+	ASSERT_NE(pfn0 & PM_PFN, pfn & PM_PFN) {
+		TH_LOG("pagemap: the written page is still the KSM page");
+	}
+
+	t_write(_metadata, &self->t, page + 160, TAG + 1);
+	ASSERT_EQ(TAG + 1, must_read(_metadata, map + 160));
+	ASSERT_EQ(TAG, must_read(_metadata, map + 80));
+	check_pattern(_metadata, map + 168, 256, SEED_A + 21);
+
+	rm_unmap(_metadata, self->fd, map);
+	rm_expect_counters_back(_metadata, self);
+}
+
+struct zram {
+	int id;
+	bool added;
+	bool swapon;
+	char dev[32];
+	char sys[64];
+};
+
+static struct zram zram = { .id = -1 };
+
+static void zram_cleanup(void *arg)
+{
+	struct zram *z = arg;
+	char path[96], id[16];
+
+	if (z->swapon)
+		swapoff(z->dev);
+	if (z->id >= 0) {
+		snprintf(path, sizeof(path), "%s/reset", z->sys);
+		write_file(path, "1");
+	}
+	if (z->added) {
+		snprintf(id, sizeof(id), "%d", z->id);
+		write_file("/sys/class/zram-control/hot_remove", id);
+	}
+	z->swapon = false;
+	z->added = false;
+	z->id = -1;
+}
+
+/* A 256 MiB zram swap device of top priority; NULL or why not. */
+static const char *zram_setup(struct zram *z)
+{
+	char path[96];
+	long id, size;
+	int i;
+
+	run_cmd("modprobe", "zram", NULL);
+	if (!read_file_long("/sys/class/zram-control/hot_add", &id)) {
+		z->added = true;
+	} else {
+		id = 0;
+		if (read_file_long("/sys/block/zram0/disksize", &size))
+			return "no zram (modprobe zram failed)";
+		if (size)
+			return "zram0 is in use";
+	}
+	z->id = id;
+	snprintf(z->sys, sizeof(z->sys), "/sys/block/zram%ld", id);
+	snprintf(z->dev, sizeof(z->dev), "/dev/zram%ld", id);
+	snprintf(path, sizeof(path), "%s/disksize", z->sys);
+	if (write_file(path, "256M"))
+		return "cannot size the zram device";
+	for (i = 0; i < 100 && access(z->dev, F_OK); i++)
+		sleep_ms(20);
+	if (run_cmd("mkswap", z->dev, NULL))
+		return "mkswap failed";
+	if (swapon(z->dev, SWAP_FLAG_PREFER | SWAP_FLAG_PRIO_MASK))
+		return "swapon failed";
+	z->swapon = true;
+	return NULL;
+}
+
+TEST_F_TIMEOUT(remote_mapping, swapped_out_page, 90)
+{
+	char *map0 = rm_anon3(_metadata) + page_size;
+	char *map1 = rm_anon3(_metadata) + page_size;
+	__u64 pm0 = 0, pm1 = 0;
+	const char *why;
+	uintptr_t req;
+	int i, ret;
+
+	rm_defer(_metadata, self, zram_cleanup, &zram);
+	why = zram_setup(&zram);
+	if (why)
+		SKIP(return, "%s", why);
+
+	req = t_alloc(_metadata, &self->t, 2);
+	t_fill(_metadata, &self->t, req, page_size, SEED_A);
+	t_fill(_metadata, &self->t, req + page_size, page_size, SEED_B);
+	/* Page 0 is mirrored and read before it goes out, page 1 after. */
+	rm_map(_metadata, self->fd, req, map0, self->t.pidfd, 0);
+	check_pattern(_metadata, map0, page_size, SEED_A);
+
+	for (i = 0; i < 20; i++) {
+		ret = target_call(&self->t, TARGET_MADVISE, req, 2 * page_size,
+				  MADV_PAGEOUT, 0, NULL);
+		if (ret)
+			SKIP(return, "MADV_PAGEOUT: %s", strerror(-ret));
+		ASSERT_EQ(0, pagemap_entry(self->t.pid, req, &pm0));
+		ASSERT_EQ(0, pagemap_entry(self->t.pid, req + page_size,
+					   &pm1));
+		if ((pm0 & PM_SWAP) && (pm1 & PM_SWAP))
+			break;
+		sleep_ms(50);
+	}
+	if (!(pm1 & PM_SWAP))
+		SKIP(return, "MADV_PAGEOUT did not swap out a plain page");
+	ASSERT_NE(0ULL, pm0 & PM_SWAP) {
+		TH_LOG("the mirrored page was not swapped out (pagemap %#llx)",
+		       pm0);
+	}
+	ASSERT_EQ(0ULL, pm0 & PM_PRESENT);
+
+	check_pattern(_metadata, map0, page_size, SEED_A);
+	check_coherent(_metadata, &self->t, req, map0, TAG);
+
+	rm_map(_metadata, self->fd, req + page_size, map1, self->t.pid,
+	       REMOTE_MAPPING_TARGET_PID);
+	rm_expect_maps(_metadata, self, 2);
+	check_pattern(_metadata, map1, page_size, SEED_B);
+	check_coherent(_metadata, &self->t, req + page_size, map1, TAG + 16);
+
+	rm_unmap(_metadata, self->fd, map0);
+	rm_unmap(_metadata, self->fd, map1);
+	rm_expect_counters_back(_metadata, self);
+}
+
+/* The NUMA node of the target's page at @addr. */
+static int page_node(struct __test_metadata *_metadata, pid_t pid,
+		     uintptr_t addr)
+{
+	void *pages[1] = { (void *)addr };
+	int status = -1;
+
+	ASSERT_EQ(0, syscall(SYS_move_pages, pid, 1, pages, NULL, &status, 0))
+		TH_LOG("move_pages query: %s", strerror(errno));
+	return status;
+}
+
+TEST_F(remote_mapping, numa_migration)
+{
+	char *map = rm_anon3(_metadata) + page_size;
+	int nodes[16], n, round, from, to, status;
+	void *pages[1];
+	uintptr_t req;
+
+	n = node_list("/sys/devices/system/node/has_memory", nodes,
+		      ARRAY_SIZE(nodes));
+	if (n < 2)
+		SKIP(return, "needs 2 NUMA nodes with memory, found %d", n);
+
+	req = t_alloc(_metadata, &self->t, 1);
+	t_fill(_metadata, &self->t, req, page_size, SEED_A);
+	rm_map(_metadata, self->fd, req, map, self->t.pidfd, 0);
+	check_pattern(_metadata, map, page_size, SEED_A);
+
+	for (round = 0; round < 2; round++) {
+		from = page_node(_metadata, self->t.pid, req);
+		ASSERT_LE(0, from) TH_LOG("page status %d", from);
+		to = from == nodes[0] ? nodes[1] : nodes[0];
+		pages[0] = (void *)req;
+		status = -1;
+		ASSERT_EQ(0, syscall(SYS_move_pages, self->t.pid, 1, pages,
+				     &to, &status, MPOL_MF_MOVE))
+			TH_LOG("move_pages: %s", strerror(errno));
+		ASSERT_EQ(to, status) {
+			TH_LOG("page not moved from node %d to %d: %s", from,
+			       to, strerror(-status));
+		}
+		ASSERT_EQ(to, page_node(_metadata, self->t.pid, req));
+
+		check_middle(_metadata, map, SEED_A);
+		check_coherent(_metadata, &self->t, req, map,
+			       TAG + 16 * round);
+	}
+
+	rm_unmap(_metadata, self->fd, map);
+	rm_expect_counters_back(_metadata, self);
+}
+
+TEST_HARNESS_MAIN
