@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_HC_MEM_MAP/UNMAP and tokens, end to end through KVM with tiny VMs in
+ * one host process: the guest's own loads and stores reach the target VM.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/kvmmem.h>
+#include <linux/remote_mapping.h>
+
+#include "kselftest_harness.h"
+#include "tiny_vm.h"
+
+#define KVM_ENOSYS	1000
+#define TOKEN_GPA	TVM_DATA_GPA
+#define MAP_GPA		0x4000U
+#define REQ_GPA		0x8000U
+
+static int read_debugfs(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/remote_mapping/%s",
+		 name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	return 0;
+}
+
+static long map_count(void)
+{
+	char buf[32];
+
+	return read_debugfs("map_count", buf, sizeof(buf)) ? -1 : atol(buf);
+}
+
+static int __grant(int rm, int vm_fd, int intro_fd, unsigned int flags,
+		   unsigned int ttl_ms, struct remote_mapping_token *tok)
+{
+	struct remote_mapping_token_grant g = {
+		.vm_fd = vm_fd,
+		.intro_vm_fd = intro_fd,
+		.flags = flags,
+		.ttl_ms = ttl_ms,
+	};
+
+	if (ioctl(rm, REMOTE_MAPPING_TOKEN_GRANT, &g))
+		return -errno;
+	*tok = g.token;
+	return 0;
+}
+
+static int __revoke(int rm, const struct remote_mapping_token *tok)
+{
+	struct remote_mapping_token_revoke r = { .token = *tok };
+
+	return ioctl(rm, REMOTE_MAPPING_TOKEN_REVOKE, &r) ? -errno : 0;
+}
+
+/* Put @tok where the guest passes it from (a0). */
+static int32_t hc_map(struct tiny_vm *vm, const struct remote_mapping_token *tok,
+		      uint32_t req_gpa, uint32_t map_gpa, uint32_t flags)
+{
+	memcpy(vm->ram + TOKEN_GPA, tok, sizeof(*tok));
+	return tvm_hypercall(vm, KVM_HC_MEM_MAP, TOKEN_GPA, req_gpa, map_gpa,
+			     flags);
+}
+
+static int32_t hc_unmap(struct tiny_vm *vm, uint32_t map_gpa)
+{
+	return tvm_hypercall(vm, KVM_HC_MEM_UNMAP, map_gpa, 0, 0, 0);
+}
+
+static void *target_page(struct tiny_vm *vm, uint32_t gpa)
+{
+	return vm->ram + gpa;
+}
+
+FIXTURE(hc) {
+	int rm;
+	struct tiny_vm intro;
+	struct tiny_vm target;
+	struct remote_mapping_token tok;
+};
+
+FIXTURE_SETUP(hc)
+{
+	char hook[8] = "";
+
+	if (access("/dev/kvm", R_OK | W_OK))
+		SKIP(return, "no /dev/kvm");
+	if (read_debugfs("kvm_hook", hook, sizeof(hook)) || hook[0] != 'Y')
+		SKIP(return, "remote_mapping has no KVM hook (patched kvm.ko not loaded)");
+	self->rm = open("/dev/remote_mapping", O_RDWR);
+	ASSERT_LE(0, self->rm) TH_LOG("open /dev/remote_mapping: %s",
+				       strerror(errno));
+	tvm_create(&self->intro);
+	tvm_create(&self->target);
+	ASSERT_EQ(0, __grant(self->rm, self->target.vm_fd, -1, 0, 0,
+			     &self->tok));
+}
+
+FIXTURE_TEARDOWN(hc)
+{
+	if (!self->intro.ram)
+		return;
+	tvm_destroy(&self->intro);
+	tvm_destroy(&self->target);
+	close(self->rm);
+}
+
+TEST_F(hc, null_hypercall_unchanged)
+{
+	/* A number nobody serves still gets KVM's own answer. */
+	EXPECT_EQ(-KVM_ENOSYS, tvm_hypercall(&self->intro, 40, 0, 0, 0, 0));
+}
+
+TEST_F(hc, map_loads_stores_unmap)
+{
+	uint32_t *t = target_page(&self->target, REQ_GPA);
+	long before = map_count();
+
+	t[0] = 0x11223344;
+	self->intro.ram[MAP_GPA] = 0x7f;
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, MAP_GPA, 0));
+	EXPECT_EQ(before + 1, map_count());
+
+	/* The introspector's guest sees the target's page, live. */
+	EXPECT_EQ(0x11223344, tvm_guest_read32(&self->intro, MAP_GPA));
+	t[0] = 0xa5a5a5a5;
+	EXPECT_EQ(0xa5a5a5a5, tvm_guest_read32(&self->intro, MAP_GPA));
+	/* And its stores land in the target. */
+	tvm_guest_write32(&self->intro, MAP_GPA + 8, 0x55667788);
+	EXPECT_EQ(0x55667788, t[2]);
+
+	EXPECT_EQ(-EALREADY, hc_map(&self->intro, &self->tok, REQ_GPA,
+				    MAP_GPA, 0));
+
+	ASSERT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+	EXPECT_EQ(before, map_count());
+	EXPECT_EQ(0, tvm_guest_read32(&self->intro, MAP_GPA));
+	EXPECT_EQ(0x55667788, t[2]);
+	EXPECT_EQ(-ENOENT, hc_unmap(&self->intro, MAP_GPA));
+}
+
+TEST_F(hc, bad_tokens)
+{
+	struct remote_mapping_token bogus = { .token = { 1, 2, 3, 4 } };
+	struct remote_mapping_token tok;
+	struct tiny_vm other;
+
+	EXPECT_EQ(-EPERM, hc_map(&self->intro, &bogus, REQ_GPA, MAP_GPA, 0));
+
+	ASSERT_EQ(0, __grant(self->rm, self->target.vm_fd, -1, 0, 0, &tok));
+	ASSERT_EQ(0, __revoke(self->rm, &tok));
+	EXPECT_EQ(-EPERM, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
+	EXPECT_EQ(-ENOENT, __revoke(self->rm, &tok));
+
+	ASSERT_EQ(0, __grant(self->rm, self->target.vm_fd, -1, 0, 1, &tok));
+	usleep(20 * 1000);
+	EXPECT_EQ(-EPERM, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
+
+	/* Bound to another introspector VM. */
+	tvm_create(&other);
+	ASSERT_EQ(0, __grant(self->rm, self->target.vm_fd, other.vm_fd,
+			     REMOTE_MAPPING_TOKEN_BIND, 0, &tok));
+	EXPECT_EQ(-EPERM, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
+	EXPECT_EQ(0, hc_map(&other, &tok, REQ_GPA, MAP_GPA, 0));
+	EXPECT_EQ(0, hc_unmap(&other, MAP_GPA));
+	tvm_destroy(&other);
+
+	/* Nothing was mapped by the refused calls. */
+	EXPECT_EQ(-ENOENT, hc_unmap(&self->intro, MAP_GPA));
+}
+
+TEST_F(hc, readonly_token)
+{
+	struct remote_mapping_token tok;
+	uint32_t *t = target_page(&self->target, REQ_GPA);
+
+	ASSERT_EQ(0, __grant(self->rm, self->target.vm_fd, -1,
+			     REMOTE_MAPPING_TOKEN_READONLY, 0, &tok));
+	EXPECT_EQ(-EACCES, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
+	t[0] = 0xfeedf00d;
+	ASSERT_EQ(0, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA,
+			    KVMMEM_MAP_READONLY));
+	EXPECT_EQ(0xfeedf00d, tvm_guest_read32(&self->intro, MAP_GPA));
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+}
+
+TEST_F(hc, bad_arguments)
+{
+	struct tiny_vm *vm = &self->intro;
+	void *rom;
+
+	/* Unaligned gpas, unknown flag, token crossing a page. */
+	EXPECT_EQ(-EINVAL, hc_map(vm, &self->tok, REQ_GPA + 8, MAP_GPA, 0));
+	EXPECT_EQ(-EINVAL, hc_map(vm, &self->tok, REQ_GPA, MAP_GPA + 8, 0));
+	EXPECT_EQ(-EINVAL, hc_map(vm, &self->tok, REQ_GPA, MAP_GPA, 2));
+	EXPECT_EQ(-EINVAL, tvm_hypercall(vm, KVM_HC_MEM_MAP, 0x1ff0, REQ_GPA,
+					 MAP_GPA, 0));
+	EXPECT_EQ(-EINVAL, hc_unmap(vm, MAP_GPA + 1));
+	/* Token outside the introspector's RAM. */
+	EXPECT_EQ(-EFAULT, tvm_hypercall(vm, KVM_HC_MEM_MAP, 0x40000000,
+					 REQ_GPA, MAP_GPA, 0));
+	/* gpas outside RAM memslots. */
+	EXPECT_EQ(-EFAULT, hc_map(vm, &self->tok, 0x40000000, MAP_GPA, 0));
+	EXPECT_EQ(-EFAULT, tvm_hypercall(vm, KVM_HC_MEM_MAP, TOKEN_GPA,
+					 REQ_GPA, 0x40000000, 0));
+	EXPECT_EQ(-EFAULT, hc_unmap(vm, 0x40000000));
+
+	/* A read-only (ROM) memslot of the target. */
+	rom = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rom);
+	ASSERT_EQ(0, __tvm_add_slot(&self->target, 1, 0x100000, rom, 0x10000,
+				    KVM_MEM_READONLY));
+	EXPECT_EQ(-EFAULT, hc_map(vm, &self->tok, 0x100000, MAP_GPA, 0));
+
+	EXPECT_EQ(-ENOENT, hc_unmap(vm, MAP_GPA));
+}
+
+TEST_F(hc, token_ioctls)
+{
+	struct remote_mapping_token_grant g = { .vm_fd = self->target.vm_fd,
+						.intro_vm_fd = -1 };
+	struct remote_mapping_token toks[REMOTE_MAPPING_MAX_TOKENS];
+	struct remote_mapping_token tok;
+	int i, devnull = open("/dev/null", O_RDONLY);
+	int granted = 1; /* the fixture's */
+
+	EXPECT_EQ(-EBADF, __grant(self->rm, devnull, -1, 0, 0, &tok));
+	EXPECT_EQ(-EBADF, __grant(self->rm, self->target.vm_fd, devnull,
+				  REMOTE_MAPPING_TOKEN_BIND, 0, &tok));
+	EXPECT_EQ(-EINVAL, __grant(self->rm, self->target.vm_fd, -1, 4, 0,
+				   &tok));
+	g.reserved[1] = 1;
+	EXPECT_EQ(-1, ioctl(self->rm, REMOTE_MAPPING_TOKEN_GRANT, &g));
+	EXPECT_EQ(EINVAL, errno);
+	close(devnull);
+
+	/* A bound on outstanding tokens per target VM. */
+	for (i = 0; granted < REMOTE_MAPPING_MAX_TOKENS; i++, granted++)
+		ASSERT_EQ(0, __grant(self->rm, self->target.vm_fd, -1, 0, 0,
+				     &toks[i]));
+	EXPECT_EQ(-ENOSPC, __grant(self->rm, self->target.vm_fd, -1, 0, 0,
+				   &tok));
+	/* Two grants never give the same token. */
+	EXPECT_NE(0, memcmp(&toks[0], &toks[1], sizeof(toks[0])));
+	ASSERT_EQ(0, __revoke(self->rm, &toks[0]));
+	EXPECT_EQ(0, __grant(self->rm, self->target.vm_fd, -1, 0, 0, &tok));
+}
+
+/* The target VM's process exits while mapped: zeros, no error, no leak. */
+TEST_F(hc, target_exit_reads_zero)
+{
+	struct remote_mapping_token tok;
+	int to_parent[2], to_child[2];
+	long before = map_count();
+	char c = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(to_parent));
+	ASSERT_EQ(0, pipe(to_child));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		struct tiny_vm t;
+		/* /dev/remote_mapping files are bound to their opener's mm. */
+		int rm = open("/dev/remote_mapping", O_RDWR);
+
+		close(to_parent[0]);
+		close(to_child[1]);
+		tvm_create(&t);
+		*(uint32_t *)(t.ram + REQ_GPA) = 0xcafe0001;
+		if (__grant(rm, t.vm_fd, -1, 0, 0, &tok))
+			_exit(1);
+		if (write(to_parent[1], &tok, sizeof(tok)) != sizeof(tok))
+			_exit(1);
+		if (read(to_child[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	close(to_parent[1]);
+	close(to_child[0]);
+	ASSERT_EQ((ssize_t)sizeof(tok), read(to_parent[0], &tok, sizeof(tok)));
+	ASSERT_EQ(0, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
+	EXPECT_EQ(0xcafe0001, tvm_guest_read32(&self->intro, MAP_GPA));
+
+	ASSERT_EQ(1, write(to_child[1], &c, 1));
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+
+	EXPECT_EQ(0, tvm_guest_read32(&self->intro, MAP_GPA));
+	tvm_guest_write32(&self->intro, MAP_GPA, 7);
+	EXPECT_EQ(7, tvm_guest_read32(&self->intro, MAP_GPA));
+	/* The exit revoked the token. */
+	EXPECT_EQ(-EPERM, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA + 0x1000,
+				 0));
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+	EXPECT_EQ(before, map_count());
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Minimal KVM VMs in real mode that issue hypercalls and touch memory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "tiny_vm.h"
+
+static void tvm_die(const char *what)
+{
+	fprintf(stderr, "tiny_vm: %s failed: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+int __tvm_add_slot(struct tiny_vm *vm, int slot, uint64_t gpa, void *hva,
+		   uint64_t size, uint32_t flags)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)hva,
+	};
+
+	return ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
+}
+
+int __tvm_create(struct tiny_vm *vm)
+{
+	int kvm, size, err;
+
+	memset(vm, 0, sizeof(*vm));
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		return -errno;
+	vm->vm_fd = ioctl(kvm, KVM_CREATE_VM, 0);
+	size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	close(kvm);
+	if (vm->vm_fd < 0 || size <= 0)
+		return -errno;
+
+	/* Private anonymous, like QEMU's guest RAM. */
+	vm->ram = mmap(NULL, TVM_RAM_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (vm->ram == MAP_FAILED)
+		return -errno;
+	err = __tvm_add_slot(vm, 0, 0, vm->ram, TVM_RAM_SIZE, 0);
+	if (err)
+		return err;
+
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0)
+		return -errno;
+	vm->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED)
+		return -errno;
+	return 0;
+}
+
+void tvm_create(struct tiny_vm *vm)
+{
+	int err = __tvm_create(vm);
+
+	if (err) {
+		errno = -err;
+		tvm_die("creating a VM (/dev/kvm)");
+	}
+}
+
+void tvm_destroy(struct tiny_vm *vm)
+{
+	close(vm->vcpu_fd);
+	close(vm->vm_fd);
+	munmap(vm->ram, TVM_RAM_SIZE);
+}
+
+/* Real mode at cs:ip = 0:0 with the given registers, until hlt. */
+static struct kvm_regs tvm_run_code(struct tiny_vm *vm, const uint8_t *code,
+				    size_t len, const struct kvm_regs *in)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = *in;
+
+	memcpy(vm->ram + TVM_CODE_GPA, code, len);
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
+		tvm_die("KVM_GET_SREGS");
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	sregs.ds.base = 0;
+	sregs.ds.selector = 0;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs))
+		tvm_die("KVM_SET_SREGS");
+	regs.rip = TVM_CODE_GPA;
+	regs.rflags = 2;
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs))
+		tvm_die("KVM_SET_REGS");
+	if (ioctl(vm->vcpu_fd, KVM_RUN, 0))
+		tvm_die("KVM_RUN");
+	if (vm->run->exit_reason != KVM_EXIT_HLT) {
+		fprintf(stderr, "tiny_vm: exit reason %u, not hlt\n",
+			vm->run->exit_reason);
+		exit(1);
+	}
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs))
+		tvm_die("KVM_GET_REGS");
+	return regs;
+}
+
+int32_t tvm_hypercall(struct tiny_vm *vm, uint32_t nr, uint32_t a0,
+		      uint32_t a1, uint32_t a2, uint32_t a3)
+{
+	/* vmmcall; hlt (KVM rewrites it to vmcall on Intel) */
+	static const uint8_t code[] = { 0x0f, 0x01, 0xd9, 0xf4 };
+	struct kvm_regs regs = {
+		.rax = nr, .rbx = a0, .rcx = a1, .rdx = a2, .rsi = a3,
+	};
+
+	regs = tvm_run_code(vm, code, sizeof(code), &regs);
+	return (int32_t)regs.rax;
+}
+
+uint32_t tvm_guest_read32(struct tiny_vm *vm, uint32_t gpa)
+{
+	/* mov eax, [gpa]; hlt */
+	uint8_t code[] = { 0x66, 0xa1, gpa & 0xff, (gpa >> 8) & 0xff, 0xf4 };
+	struct kvm_regs regs = { 0 };
+
+	regs = tvm_run_code(vm, code, sizeof(code), &regs);
+	return (uint32_t)regs.rax;
+}
+
+void tvm_guest_write32(struct tiny_vm *vm, uint32_t gpa, uint32_t val)
+{
+	/* mov [gpa], eax; hlt */
+	uint8_t code[] = { 0x66, 0xa3, gpa & 0xff, (gpa >> 8) & 0xff, 0xf4 };
+	struct kvm_regs regs = { .rax = val };
+
+	tvm_run_code(vm, code, sizeof(code), &regs);
+}
