@@ -78,7 +78,32 @@ struct remote_mapping_unmap {
 				     struct remote_mapping_map)
 #define REMOTE_MAPPING_UNMAP	_IOW(REMOTE_MAPPING_IOCTL_BASE, 0x02, \
 				     struct remote_mapping_unmap)
-/* 0x03 reserved for batch mapping */
+
+/*
+ * REMOTE_MAPPING_MAP_BATCH maps @count pages of one target in one call, like
+ * @count REMOTE_MAPPING_MAP calls with the same @target and @flags:
+ * page i mirrors @req_hvas[i] at @map_hvas[i] (both user pointers to arrays
+ * of __u64).  @errs (user pointer to __s32[@count]) receives 0 or the
+ * negative errno of each page; pages that fail are left as they were, the
+ * others are mapped.  Returns the number of pages mapped, or a negative
+ * errno when the call itself fails (EINVAL: @count is 0 or a reserved field
+ * or flag is set; E2BIG: @count > REMOTE_MAPPING_BATCH_MAX; EFAULT: an
+ * array is not accessible; target errors as for REMOTE_MAPPING_MAP).
+ */
+#define REMOTE_MAPPING_BATCH_MAX	4096
+
+struct remote_mapping_map_batch {
+	__s32 target;		/* pidfd, or pid with REMOTE_MAPPING_TARGET_PID */
+	__u32 flags;		/* REMOTE_MAPPING_* as for REMOTE_MAPPING_MAP */
+	__u64 count;		/* pages, 1..REMOTE_MAPPING_BATCH_MAX */
+	__u64 req_hvas;		/* in: const __u64 *, page-aligned */
+	__u64 map_hvas;		/* in: const __u64 *, page-aligned */
+	__u64 errs;		/* out: __s32 * */
+	__u64 reserved[2];	/* must be zero */
+};
+
+#define REMOTE_MAPPING_MAP_BATCH	_IOWR(REMOTE_MAPPING_IOCTL_BASE, 0x03, \
+					      struct remote_mapping_map_batch)
 
 /*
  * Tokens for the KVM path (see linux/kvmmem.h).  A token authorises
