@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem_test.c - tests of /dev/kvmmem in an introspector VM (L2) mapping
+ * pages of tiny_vm, the target VM next to it in L1.
+ *
+ * Parameters, from the environment (the L2 /init sets them):
+ *   KVMMEM_HOOK	1: the host serves the hypercalls; 0: it does not
+ *			(maps must fail with ENOSYS, tests needing a map
+ *			SKIP); unset: SKIP where a map gives ENOSYS
+ *   KVMMEM_TOKEN_RW, _RO, _BOUND_OTHER, _BOUND_SELF, _EXPIRED, _REVOKED
+ *			tokens for tiny_vm as 64 hex digits (a test whose
+ *			token is missing SKIPs)
+ *   KVMMEM_COUNTER_GPA, KVMMEM_MAILBOX_GPA, KVMMEM_CODE_GPA,
+ *   KVMMEM_OUTSIDE_GPA	tiny_vm's layout (defaults 0x1000, 0x2000,
+ *			0x3000, 0x40000000)
+ *   KVMMEM_DESTROY	1: run the last test, which prints
+ *			"KVMMEM: WAIT-DESTROY" and waits (bounded) for the
+ *			target to be destroyed by the orchestrator
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+
+#include <linux/kvmmem.h>
+
+#include "kselftest_harness.h"
+#include "../../../kvmmem/kvmmem_token.h"
+
+#define DEV_PATH	"/dev/kvmmem"
+#define DEBUGFS_DIR	"/sys/kernel/debug/kvmmem/"
+#define PAGE_SZ		4096UL
+#define WIN_PAGES	16UL
+#define WAIT_MS		20000	/* for the target to react */
+#define DESTROY_WAIT_MS	150000	/* for the target to be destroyed */
+
+/* tiny_vm's guest code starts with "xor %esi,%esi". */
+static const unsigned char code_start[] = { 0x66, 0x31, 0xf6 };
+
+enum token_kind {
+	TOK_RW, TOK_RO, TOK_BOUND_OTHER, TOK_BOUND_SELF, TOK_EXPIRED,
+	TOK_REVOKED,
+};
+
+static const char * const token_env[] = {
+	[TOK_RW]		= "KVMMEM_TOKEN_RW",
+	[TOK_RO]		= "KVMMEM_TOKEN_RO",
+	[TOK_BOUND_OTHER]	= "KVMMEM_TOKEN_BOUND_OTHER",
+	[TOK_BOUND_SELF]	= "KVMMEM_TOKEN_BOUND_SELF",
+	[TOK_EXPIRED]		= "KVMMEM_TOKEN_EXPIRED",
+	[TOK_REVOKED]		= "KVMMEM_TOKEN_REVOKED",
+};
+
+/* 1: the token is in the environment. */
+static int get_token(enum token_kind kind, __u64 *token)
+{
+	const char *s = getenv(token_env[kind]);
+
+	return s && !kvmmem_token_parse(s, token);
+}
+
+static unsigned long long env_ull(const char *name, unsigned long long def)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? strtoull(s, NULL, 0) : def;
+}
+
+/* What a map gives when the host does not serve the hypercall. */
+#define ENOHOOK		ENOSYS
+
+/* 1 hook expected, 0 not, -1 unknown */
+static int hook_state(void)
+{
+	const char *s = getenv("KVMMEM_HOOK");
+
+	if (!s || !*s)
+		return -1;
+	return *s == '1';
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static unsigned int load32(const void *p)
+{
+	return __atomic_load_n((const unsigned int *)p, __ATOMIC_ACQUIRE);
+}
+
+static void store32(void *p, unsigned int v)
+{
+	__atomic_store_n((unsigned int *)p, v, __ATOMIC_RELEASE);
+}
+
+/* 0 or -errno */
+static int map_page(int fd, const __u64 *token, unsigned long long gpa,
+		    void *gva)
+{
+	struct kvmi_mem_map req;
+
+	memset(&req, 0, sizeof(req));
+	memcpy(req.token.token, token, sizeof(req.token.token));
+	req.gpa = gpa;
+	req.gva = (unsigned long)gva;
+	return ioctl(fd, KVM_INTRO_MEM_MAP, &req) ? -errno : 0;
+}
+
+static int unmap_page(int fd, void *gva)
+{
+	return ioctl(fd, KVM_INTRO_MEM_UNMAP, (unsigned long)gva) ? -errno : 0;
+}
+
+/* A counter of kvmmem's debugfs, or -1. */
+static long debugfs_count(const char *name)
+{
+	char path[128];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), DEBUGFS_DIR "%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+/* Wait until the dword at @p differs from @old; true if it did. */
+static bool wait_change(const void *p, unsigned int old, int ms)
+{
+	long long deadline = now_ms() + ms;
+
+	while (load32(p) == old) {
+		if (now_ms() > deadline)
+			return false;
+		usleep(10000);
+	}
+	return true;
+}
+
+static bool page_is_zero(const unsigned char *p)
+{
+	unsigned long i;
+
+	for (i = 0; i < PAGE_SZ; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+FIXTURE(kvmmem) {
+	int fd;
+	unsigned char *win;	/* WIN_PAGES private anonymous pages, RW */
+	__u64 rw[KVMMEM_TOKEN_WORDS];
+	bool have_rw;
+	int hook;
+	unsigned long long counter_gpa, mailbox_gpa, code_gpa, outside_gpa;
+};
+
+FIXTURE_SETUP(kvmmem)
+{
+	self->fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("%s: %s", DEV_PATH, strerror(errno));
+	self->win = mmap(NULL, WIN_PAGES * PAGE_SZ, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->win);
+	self->have_rw = get_token(TOK_RW, self->rw);
+	self->hook = hook_state();
+	if (self->hook < 0) {
+		__u64 bogus[KVMMEM_TOKEN_WORDS] = { 1, 2, 3, 4 };
+
+		/* Unknown: ask the host, with a token it cannot know. */
+		self->hook = map_page(self->fd, bogus, 0, self->win) !=
+			     -ENOHOOK;
+		if (self->hook)
+			unmap_page(self->fd, self->win);
+	}
+	self->counter_gpa = env_ull("KVMMEM_COUNTER_GPA", 0x1000);
+	self->mailbox_gpa = env_ull("KVMMEM_MAILBOX_GPA", 0x2000);
+	self->code_gpa = env_ull("KVMMEM_CODE_GPA", 0x3000);
+	self->outside_gpa = env_ull("KVMMEM_OUTSIDE_GPA", 0x40000000);
+}
+
+FIXTURE_TEARDOWN(kvmmem)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->win != MAP_FAILED)
+		munmap(self->win, WIN_PAGES * PAGE_SZ);
+}
+
+/* Why a test needing a map with token @kind must SKIP, or NULL. */
+static const char *need_token(struct _test_data_kvmmem *self,
+			      enum token_kind kind, __u64 *token)
+{
+	if (!self->hook)
+		return "the host does not serve KVM_HC_MEM_MAP";
+	static char why[64];
+
+	if (!get_token(kind, token)) {
+		snprintf(why, sizeof(why), "%s not set", token_env[kind]);
+		return why;
+	}
+	return NULL;
+}
+
+/* map_page() that logs why it failed */
+static int map_log(struct __test_metadata *_metadata,
+		   struct _test_data_kvmmem *self, const __u64 *token,
+		   unsigned long long gpa, void *gva)
+{
+	int ret = map_page(self->fd, token, gpa, gva);
+
+	if (ret)
+		TH_LOG("map gpa 0x%llx at %p: %s", gpa, gva,
+		       strerrorname_np(-ret));
+	return ret;
+}
+
+/* The target's counter, read through the mapping, moves. */
+TEST_F_TIMEOUT(kvmmem, counter_live, 60)
+{
+	const char *why;
+	unsigned char *p = self->win;
+	unsigned int c0;
+
+	why = need_token(self, TOK_RW, self->rw);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, debugfs_count("mappings"));
+	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->counter_gpa, p));
+	ASSERT_EQ(1, debugfs_count("mappings"));
+	c0 = load32(p);
+	ASSERT_TRUE(wait_change(p, c0, WAIT_MS));
+	TH_LOG("counter 0x%x -> 0x%x", c0, load32(p));
+	ASSERT_EQ(0, unmap_page(self->fd, p));
+	ASSERT_EQ(0, debugfs_count("mappings"));
+}
+
+/* Wait until the dword at @p equals @want; true if it did. */
+static bool wait_value(const void *p, unsigned int want, int ms)
+{
+	long long deadline = now_ms() + ms;
+
+	while (load32(p) != want) {
+		if (now_ms() > deadline)
+			return false;
+		usleep(10000);
+	}
+	return true;
+}
+
+/* A request written through the mapping gets the target's answer. */
+TEST_F_TIMEOUT(kvmmem, mailbox, 60)
+{
+	const char *why;
+	unsigned char *p = self->win + PAGE_SZ;
+	unsigned int req = 0x5a000000 | (getpid() & 0xffff) << 4, i;
+
+	why = need_token(self, TOK_RW, self->rw);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->mailbox_gpa, p));
+	for (i = 0; i < 3; i++, req += 2) {
+		store32(p, req);
+		ASSERT_TRUE(wait_value(p + 4, req + 1, WAIT_MS))
+			TH_LOG("request 0x%x, answer 0x%x", req, load32(p + 4));
+	}
+	ASSERT_EQ(0, unmap_page(self->fd, p));
+}
+
+/* The right target page is mapped: tiny_vm's code page. */
+TEST_F(kvmmem, code_page)
+{
+	const char *why;
+	unsigned char *p = self->win + 2 * PAGE_SZ;
+
+	why = need_token(self, TOK_RW, self->rw);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->code_gpa, p));
+	ASSERT_EQ(0, memcmp(p, code_start, sizeof(code_start)));
+	ASSERT_EQ(0, unmap_page(self->fd, p));
+}
+
+/* After unmap the page is a fresh zero page of ours. */
+TEST_F_TIMEOUT(kvmmem, unmap_gives_zero_page, 60)
+{
+	const char *why;
+	unsigned char *p = self->win;
+	unsigned int c0;
+
+	why = need_token(self, TOK_RW, self->rw);
+	if (why)
+		SKIP(return, "%s", why);
+	memset(p, 0xa5, PAGE_SZ);
+	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->counter_gpa, p));
+	c0 = load32(p);
+	ASSERT_NE(0xa5a5a5a5, c0);
+	ASSERT_TRUE(wait_change(p, c0, WAIT_MS));
+	ASSERT_EQ(0, unmap_page(self->fd, p));
+	ASSERT_TRUE(page_is_zero(p));
+	usleep(200000);
+	ASSERT_TRUE(page_is_zero(p));
+	/* Ordinary local memory again. */
+	store32(p, 0x12345678);
+	ASSERT_EQ(0x12345678U, load32(p));
+	/* And mappable again. */
+	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->counter_gpa, p));
+	ASSERT_TRUE(wait_change(p, load32(p), WAIT_MS));
+	ASSERT_EQ(0, unmap_page(self->fd, p));
+}
+
+/* close() unmaps everything; a new open can map the same gva again. */
+TEST_F_TIMEOUT(kvmmem, close_unmaps_all, 60)
+{
+	const char *why;
+	unsigned char *p = self->win;
+	unsigned long i;
+
+	why = need_token(self, TOK_RW, self->rw);
+	if (why)
+		SKIP(return, "%s", why);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, map_log(_metadata, self,
+				     self->rw, self->counter_gpa, p + i * PAGE_SZ));
+	ASSERT_EQ(4, debugfs_count("mappings"));
+	ASSERT_TRUE(wait_change(p, load32(p), WAIT_MS));
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	ASSERT_EQ(0, debugfs_count("mappings"));
+	ASSERT_EQ(0, debugfs_count("leaked"));
+	for (i = 0; i < 4; i++)
+		ASSERT_TRUE(page_is_zero(p + i * PAGE_SZ));
+
+	self->fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->counter_gpa, p));
+	ASSERT_EQ(1, debugfs_count("mappings"));
+	ASSERT_TRUE(wait_change(p, load32(p), WAIT_MS));
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	ASSERT_EQ(0, debugfs_count("mappings"));
+}
+
+/* Many target pages at once, each the right one. */
+TEST_F_TIMEOUT(kvmmem, many_pages, 60)
+{
+	const char *why;
+	unsigned char *p = self->win;
+	unsigned long i;
+
+	why = need_token(self, TOK_RW, self->rw);
+	if (why)
+		SKIP(return, "%s", why);
+	for (i = 0; i < WIN_PAGES; i++)
+		ASSERT_EQ(0, map_log(_metadata, self,
+				     self->rw, i * PAGE_SZ, p + i * PAGE_SZ));
+	ASSERT_EQ((long)WIN_PAGES, debugfs_count("mappings"));
+	ASSERT_EQ(0, memcmp(p + self->code_gpa, code_start,
+			    sizeof(code_start)));
+	ASSERT_TRUE(wait_change(p + self->counter_gpa,
+				load32(p + self->counter_gpa), WAIT_MS));
+	for (i = 0; i < WIN_PAGES; i += 2)
+		ASSERT_EQ(0, unmap_page(self->fd, p + i * PAGE_SZ));
+	ASSERT_EQ((long)WIN_PAGES / 2, debugfs_count("mappings"));
+	/* close() takes the rest. */
+}
+
+TEST_F(kvmmem, bogus_token_eperm)
+{
+	__u64 bogus[KVMMEM_TOKEN_WORDS];
+
+	if (!self->hook)
+		SKIP(return, "the host does not serve KVM_HC_MEM_MAP");
+	ASSERT_EQ((ssize_t)sizeof(bogus), getrandom(bogus, sizeof(bogus), 0));
+	ASSERT_EQ(-EPERM, map_log(_metadata, self,
+				  bogus, self->counter_gpa, self->win));
+	ASSERT_EQ(0, debugfs_count("mappings"));
+	/* The failed map left nothing behind at that gva. */
+	ASSERT_EQ(-ENOENT, unmap_page(self->fd, self->win));
+	if (self->have_rw) {
+		ASSERT_EQ(0, map_log(_metadata, self,
+				     self->rw, self->counter_gpa, self->win));
+		ASSERT_EQ(0, unmap_page(self->fd, self->win));
+	}
+}
+
+TEST_F(kvmmem, revoked_token_eperm)
+{
+	const char *why;
+	__u64 token[KVMMEM_TOKEN_WORDS];
+
+	why = need_token(self, TOK_REVOKED, token);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(-EPERM, map_log(_metadata, self,
+				  token, self->counter_gpa, self->win));
+}
+
+TEST_F(kvmmem, expired_token_eperm)
+{
+	const char *why;
+	__u64 token[KVMMEM_TOKEN_WORDS];
+
+	why = need_token(self, TOK_EXPIRED, token);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(-EPERM, map_log(_metadata, self,
+				  token, self->counter_gpa, self->win));
+}
+
+TEST_F(kvmmem, bound_to_other_vm_eperm)
+{
+	const char *why;
+	__u64 token[KVMMEM_TOKEN_WORDS];
+
+	why = need_token(self, TOK_BOUND_OTHER, token);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(-EPERM, map_log(_metadata, self,
+				  token, self->counter_gpa, self->win));
+}
+
+/* A token bound to this VM works. */
+TEST_F_TIMEOUT(kvmmem, bound_to_this_vm, 60)
+{
+	const char *why;
+	__u64 token[KVMMEM_TOKEN_WORDS];
+
+	why = need_token(self, TOK_BOUND_SELF, token);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, map_log(_metadata, self,
+			     token, self->counter_gpa, self->win));
+	ASSERT_TRUE(wait_change(self->win, load32(self->win), WAIT_MS));
+	ASSERT_EQ(0, unmap_page(self->fd, self->win));
+}
+
+/* A read-only token refuses a writable gva... */
+TEST_F(kvmmem, ro_token_writable_gva_eacces)
+{
+	const char *why;
+	__u64 token[KVMMEM_TOKEN_WORDS];
+
+	why = need_token(self, TOK_RO, token);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(-EACCES, map_log(_metadata, self,
+				   token, self->counter_gpa, self->win));
+	ASSERT_EQ(0, debugfs_count("mappings"));
+}
+
+/* ...and maps a PROT_READ one; so does a read-write token. */
+TEST_F_TIMEOUT(kvmmem, ro_token_readonly_gva, 60)
+{
+	const char *why;
+	__u64 token[KVMMEM_TOKEN_WORDS];
+	unsigned char *ro;
+
+	why = need_token(self, TOK_RO, token);
+	if (why)
+		SKIP(return, "%s", why);
+	ro = mmap(NULL, 2 * PAGE_SZ, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		  -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_EQ(0, map_log(_metadata, self, token, self->counter_gpa, ro));
+	ASSERT_TRUE(wait_change(ro, load32(ro), WAIT_MS));
+	if (self->have_rw) {
+		ASSERT_EQ(0, map_log(_metadata, self,
+				     self->rw, self->code_gpa, ro + PAGE_SZ));
+		ASSERT_EQ(0, memcmp(ro + PAGE_SZ, code_start,
+				    sizeof(code_start)));
+		ASSERT_EQ(0, unmap_page(self->fd, ro + PAGE_SZ));
+	}
+	ASSERT_EQ(0, unmap_page(self->fd, ro));
+	ASSERT_TRUE(page_is_zero(ro));
+	munmap(ro, 2 * PAGE_SZ);
+}
+
+TEST_F(kvmmem, gpa_outside_ram_efault)
+{
+	const char *why;
+
+	why = need_token(self, TOK_RW, self->rw);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(-EFAULT, map_log(_metadata, self,
+				   self->rw, self->outside_gpa, self->win));
+	ASSERT_EQ(0, debugfs_count("mappings"));
+}
+
+/* The local checks come before the hypercall: no hook needed. */
+TEST_F(kvmmem, gva_not_private_anon_einval)
+{
+	__u64 token[KVMMEM_TOKEN_WORDS] = { 1, 2, 3, 4 };
+	char path[] = "/tmp/kvmmem_test.XXXXXX";
+	unsigned char *shared, *file;
+	int fd;
+
+	if (self->have_rw)
+		memcpy(token, self->rw, sizeof(token));
+	shared = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, shared);
+	ASSERT_EQ(-EINVAL, map_page(self->fd, token, self->counter_gpa,
+				    shared));
+	munmap(shared, PAGE_SZ);
+
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	unlink(path);
+	ASSERT_EQ(0, ftruncate(fd, PAGE_SZ));
+	file = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, file);
+	ASSERT_EQ(-EINVAL, map_page(self->fd, token, self->counter_gpa, file));
+	munmap(file, PAGE_SZ);
+	close(fd);
+
+	/* Unaligned gva, gva in no mapping, unaligned gpa. */
+	ASSERT_EQ(-EINVAL, map_page(self->fd, token, self->counter_gpa,
+				    self->win + 8));
+	ASSERT_EQ(0, munmap(self->win + (WIN_PAGES - 1) * PAGE_SZ, PAGE_SZ));
+	ASSERT_EQ(-EINVAL, map_page(self->fd, token, self->counter_gpa,
+				    self->win + (WIN_PAGES - 1) * PAGE_SZ));
+	ASSERT_EQ(-EINVAL, map_page(self->fd, token, self->counter_gpa + 8,
+				    self->win));
+	ASSERT_EQ(0, debugfs_count("mappings"));
+}
+
+TEST_F(kvmmem, second_map_same_gva_ealready)
+{
+	const char *why;
+
+	why = need_token(self, TOK_RW, self->rw);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, map_log(_metadata, self,
+			     self->rw, self->counter_gpa, self->win));
+	ASSERT_EQ(-EALREADY, map_log(_metadata, self,
+				     self->rw, self->mailbox_gpa, self->win));
+	ASSERT_EQ(1, debugfs_count("mappings"));
+	ASSERT_EQ(0, unmap_page(self->fd, self->win));
+}
+
+TEST_F(kvmmem, unmap_unmapped_enoent)
+{
+	ASSERT_EQ(-ENOENT, unmap_page(self->fd, self->win));
+	ASSERT_EQ(-ENOENT, unmap_page(self->fd, NULL));
+	ASSERT_EQ(-EINVAL, unmap_page(self->fd, self->win + 1));
+}
+
+/* The file belongs to the process that opened it. */
+TEST_F(kvmmem, ioctl_from_forked_child_einval)
+{
+	__u64 token[KVMMEM_TOKEN_WORDS] = { 1, 2, 3, 4 };
+	bool mapped = false;
+	int status;
+	pid_t pid;
+
+	if (self->have_rw && self->hook) {
+		ASSERT_EQ(0, map_log(_metadata, self, self->rw,
+				     self->counter_gpa, self->win));
+		mapped = true;
+	}
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (map_page(self->fd, token, self->counter_gpa,
+			     self->win + PAGE_SZ) != -EINVAL)
+			_exit(1);
+		if (unmap_page(self->fd, self->win + PAGE_SZ) != -EINVAL)
+			_exit(2);
+		if (unmap_page(self->fd, self->win) != -EINVAL)
+			_exit(3);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	if (mapped) {
+		ASSERT_EQ(1, debugfs_count("mappings"));
+		ASSERT_EQ(0, unmap_page(self->fd, self->win));
+	}
+}
+
+/* Without the host's hypercall service maps fail with ENOSYS, cleanly. */
+TEST_F(kvmmem, no_hook_enosys)
+{
+	__u64 token[KVMMEM_TOKEN_WORDS] = { 1, 2, 3, 4 };
+
+	if (self->hook)
+		SKIP(return, "the host serves KVM_HC_MEM_MAP");
+	ASSERT_EQ(-ENOHOOK,
+		  map_page(self->fd, token, self->counter_gpa, self->win));
+	/* Unwound: no entry, nothing pinned, the gva can be tried again. */
+	ASSERT_EQ(0, debugfs_count("mappings"));
+	ASSERT_EQ(-ENOENT, unmap_page(self->fd, self->win));
+	ASSERT_EQ(-ENOHOOK,
+		  map_page(self->fd, token, self->counter_gpa, self->win));
+}
+
+/*
+ * Last: the target VM goes away while mapped.  The orchestrator waits for
+ * the marker, destroys the target; the page must then read zeros and this
+ * VM must keep running.
+ */
+TEST_F_TIMEOUT(kvmmem, target_destroyed_reads_zeros, 200)
+{
+	const char *why;
+	unsigned char *p = self->win, *m = self->win + PAGE_SZ;
+	long long deadline;
+
+	if (env_ull("KVMMEM_DESTROY", 0) != 1)
+		SKIP(return, "KVMMEM_DESTROY is not 1");
+	why = need_token(self, TOK_RW, self->rw);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->counter_gpa, p));
+	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->mailbox_gpa, m));
+	ASSERT_TRUE(wait_change(p, load32(p), WAIT_MS));
+
+	printf("KVMMEM: WAIT-DESTROY\n");
+	fflush(stdout);
+	deadline = now_ms() + DESTROY_WAIT_MS;
+	while (!page_is_zero(p) && now_ms() < deadline)
+		usleep(100000);
+	ASSERT_TRUE(page_is_zero(p)) TH_LOG("counter still 0x%x", load32(p));
+	ASSERT_TRUE(page_is_zero(m));
+	usleep(500000);
+	ASSERT_TRUE(page_is_zero(p));
+	/* A write does not reach anything, nor fault. */
+	store32(m, 0x77);
+	ASSERT_EQ(0, unmap_page(self->fd, m));
+	ASSERT_EQ(0, unmap_page(self->fd, p));
+	ASSERT_TRUE(page_is_zero(p));
+	ASSERT_EQ(0, debugfs_count("mappings"));
+	ASSERT_EQ(0, debugfs_count("leaked"));
+	printf("KVMMEM: SURVIVED-DESTROY\n");
+	fflush(stdout);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tiny_vm.c - minimal KVM target VM for the kvmmem end-to-end tests (runs
+ * in L1): a real-mode counter/mailbox loop, and map tokens for its own VM.
+ *
+ * Usage: tiny_vm [--no-tokens] INFO_FILE
+ *
+ * 2 MiB of RAM at gpa 0 (private anonymous memory), one vCPU in 16-bit real
+ * mode running guest_code below: it increments the dword at COUNTER_GPA
+ * forever and, whenever the dword at MAILBOX_GPA (request) differs from the
+ * last one it saw, stores request + 1 at MAILBOX_GPA + 4 (answer).  The vCPU
+ * thread runs at SCHED_IDLE so that the spinning guest does not slow down
+ * the other VMs.
+ *
+ * Once the counter runs, tokens for this VM are granted through
+ * /dev/remote_mapping (unless --no-tokens) and INFO_FILE is written
+ * atomically as shell assignments:
+ *   TINY_PID, RAM_SIZE, COUNTER_GPA, MAILBOX_GPA, CODE_GPA,
+ *   TOKEN_RW, TOKEN_RO, TOKEN_BOUND_OTHER (bound to a second, idle VM of
+ *   this process), TOKEN_EXPIRED (ttl 1 ms), TOKEN_REVOKED (granted, then
+ *   revoked), GRANT_ERROR (errno name if a grant failed, tokens left empty),
+ *   SELFTEST (ok: the mailbox answered a request made through the RAM
+ *   mapping), READY=1.
+ *
+ * Signals: SIGTERM/SIGINT exit.  SIGUSR1 destroys the VMs (stops the vCPU,
+ * closes the vCPU and VM fds, munmaps the RAM) and keeps running; "DESTROYED"
+ * is appended to INFO_FILE.  SIGUSR2 exits at once (the target process goes
+ * away).  Exits by itself after LIFETIME_S in any case.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include <linux/kvm.h>
+#include <linux/remote_mapping.h>
+
+#include "../../../kvmmem/kvmmem_token.h"
+
+#define RAM_SIZE	0x200000UL
+#define COUNTER_GPA	0x1000UL
+#define MAILBOX_GPA	0x2000UL
+#define CODE_GPA	0x3000UL
+#define TSS_GPA		0xfffbd000UL	/* for VMX without unrestricted guest */
+#define LIFETIME_S	1800
+#define START_WAIT_MS	60000
+
+/*
+ * Real mode, cs = ds = 0 (as --32 of a .code16 source, then objdump):
+ *	xorl	%esi, %esi		last request seen
+ * 1:	incl	0x1000			counter
+ *	movl	0x2000, %eax		request
+ *	cmpl	%esi, %eax
+ *	je	1b
+ *	movl	%eax, %esi
+ *	incl	%eax
+ *	movl	%eax, 0x2004		answer
+ *	jmp	1b
+ */
+static const unsigned char guest_code[] = {
+	0x66, 0x31, 0xf6,			/* 0x00 xor %esi,%esi */
+	0x66, 0xff, 0x06, 0x00, 0x10,		/* 0x03 incl 0x1000 */
+	0x66, 0xa1, 0x00, 0x20,			/* 0x08 mov 0x2000,%eax */
+	0x66, 0x39, 0xf0,			/* 0x0c cmp %esi,%eax */
+	0x74, 0xf2,				/* 0x0f je 0x03 */
+	0x66, 0x89, 0xc6,			/* 0x11 mov %eax,%esi */
+	0x66, 0x40,				/* 0x14 inc %eax */
+	0x66, 0xa3, 0x04, 0x20,			/* 0x16 mov %eax,0x2004 */
+	0xeb, 0xe7,				/* 0x1a jmp 0x03 */
+};
+
+struct tiny_vm {
+	int kvm_fd;
+	int vm_fd;
+	int other_vm_fd;	/* idle VM, for TOKEN_BOUND_OTHER */
+	int vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+	unsigned char *ram;
+	pthread_t vcpu_thread;
+	int stop;		/* __atomic accesses */
+	int dead;
+};
+
+static const char *info_path;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tiny_vm: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+static unsigned int load32(const unsigned char *p)
+{
+	return __atomic_load_n((const unsigned int *)p, __ATOMIC_ACQUIRE);
+}
+
+static void store32(unsigned char *p, unsigned int v)
+{
+	__atomic_store_n((unsigned int *)p, v, __ATOMIC_RELEASE);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static void *vcpu_loop(void *arg)
+{
+	struct sched_param sp = { .sched_priority = 0 };
+	struct tiny_vm *vm = arg;
+	sigset_t set;
+
+	sched_setscheduler(0, SCHED_IDLE, &sp);
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	while (!__atomic_load_n(&vm->stop, __ATOMIC_ACQUIRE)) {
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			die("KVM_RUN: %s", strerror(errno));
+		}
+		switch (vm->run->exit_reason) {
+		case KVM_EXIT_INTR:
+			continue;
+		default:
+			die("unexpected exit reason %u",
+			    vm->run->exit_reason);
+		}
+	}
+	return NULL;
+}
+
+static void vm_create(struct tiny_vm *vm)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = RAM_SIZE,
+	};
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int mmap_size;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0)
+		die("/dev/kvm: %s", strerror(errno));
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		die("KVM_CREATE_VM: %s", strerror(errno));
+	vm->other_vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->other_vm_fd < 0)
+		die("KVM_CREATE_VM (second): %s", strerror(errno));
+	/* Needed by VMX without unrestricted guest, harmless elsewhere. */
+	ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, TSS_GPA);
+
+	vm->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (vm->ram == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	memcpy(vm->ram + CODE_GPA, guest_code, sizeof(guest_code));
+	region.userspace_addr = (unsigned long)vm->ram;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region))
+		die("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0)
+		die("KVM_CREATE_VCPU: %s", strerror(errno));
+	mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (mmap_size <= 0)
+		die("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+	vm->run_size = mmap_size;
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED)
+		die("mmap kvm_run: %s", strerror(errno));
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
+		die("KVM_GET_SREGS: %s", strerror(errno));
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	sregs.ds.base = 0;
+	sregs.ds.selector = 0;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs))
+		die("KVM_SET_SREGS: %s", strerror(errno));
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = CODE_GPA;
+	regs.rflags = 0x2;
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs))
+		die("KVM_SET_REGS: %s", strerror(errno));
+}
+
+static void vm_start(struct tiny_vm *vm)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+
+	sigaction(SIGRTMIN, &sa, NULL);
+	if (pthread_create(&vm->vcpu_thread, NULL, vcpu_loop, vm))
+		die("pthread_create failed");
+}
+
+/* Stop the vCPU, close every KVM fd, unmap the RAM. */
+static void vm_destroy(struct tiny_vm *vm)
+{
+	if (vm->dead)
+		return;
+	__atomic_store_n(&vm->stop, 1, __ATOMIC_RELEASE);
+	vm->run->immediate_exit = 1;
+	pthread_kill(vm->vcpu_thread, SIGRTMIN);
+	pthread_join(vm->vcpu_thread, NULL);
+	munmap(vm->run, vm->run_size);
+	close(vm->vcpu_fd);
+	close(vm->other_vm_fd);
+	close(vm->vm_fd);
+	close(vm->kvm_fd);
+	munmap(vm->ram, RAM_SIZE);
+	vm->dead = 1;
+}
+
+/* Wait until the guest counter moves; then check the mailbox round trip. */
+static const char *vm_selftest(struct tiny_vm *vm)
+{
+	long long deadline = now_ms() + START_WAIT_MS;
+	unsigned int c0 = load32(vm->ram + COUNTER_GPA);
+	unsigned int req = 0x1000;
+
+	while (load32(vm->ram + COUNTER_GPA) == c0) {
+		if (now_ms() > deadline)
+			return "counter-stuck";
+		usleep(1000);
+	}
+	store32(vm->ram + MAILBOX_GPA, req);
+	while (load32(vm->ram + MAILBOX_GPA + 4) != req + 1) {
+		if (now_ms() > deadline)
+			return "mailbox-stuck";
+		usleep(1000);
+	}
+	/*
+	 * Leave the mailbox as the introspector expects to find it: request
+	 * 0 (answered with 1 by the guest), answer 0.
+	 */
+	store32(vm->ram + MAILBOX_GPA, 0);
+	while (load32(vm->ram + MAILBOX_GPA + 4) != 1) {
+		if (now_ms() > deadline)
+			return "mailbox-stuck";
+		usleep(1000);
+	}
+	store32(vm->ram + MAILBOX_GPA + 4, 0);
+	return "ok";
+}
+
+/* Grant one token; on error return the errno name, else NULL. */
+static const char *grant(int dev, int vm_fd, int bind_fd, unsigned int flags,
+			 unsigned int ttl_ms, char *hex)
+{
+	struct remote_mapping_token_grant req;
+
+	memset(&req, 0, sizeof(req));
+	req.vm_fd = vm_fd;
+	req.intro_vm_fd = bind_fd;
+	req.flags = flags | (bind_fd >= 0 ? REMOTE_MAPPING_TOKEN_BIND : 0);
+	req.ttl_ms = ttl_ms;
+	hex[0] = '\0';
+	if (ioctl(dev, REMOTE_MAPPING_TOKEN_GRANT, &req))
+		return strerrorname_np(errno) ?: "E?";
+	kvmmem_token_format(req.token.token, hex);
+	return NULL;
+}
+
+static void write_info(struct tiny_vm *vm, int tokens, const char *selftest)
+{
+	char rw[80] = "", ro[80] = "", other[80] = "", expired[80] = "";
+	char revoked[80] = "", tmp[4096];
+	const char *err = NULL, *e;
+	FILE *f;
+	int dev;
+
+	if (tokens) {
+		dev = open("/dev/remote_mapping", O_RDWR | O_CLOEXEC);
+		if (dev < 0) {
+			err = strerrorname_np(errno);
+		} else {
+			e = grant(dev, vm->vm_fd, -1, 0, 0, rw);
+			err = err ?: e;
+			e = grant(dev, vm->vm_fd, -1,
+				  REMOTE_MAPPING_TOKEN_READONLY, 0, ro);
+			err = err ?: e;
+			e = grant(dev, vm->vm_fd, vm->other_vm_fd, 0, 0, other);
+			err = err ?: e;
+			e = grant(dev, vm->vm_fd, -1, 0, 1, expired);
+			err = err ?: e;
+			e = grant(dev, vm->vm_fd, -1, 0, 0, revoked);
+			err = err ?: e;
+			if (!e) {
+				struct remote_mapping_token_revoke rv;
+
+				memset(&rv, 0, sizeof(rv));
+				kvmmem_token_parse(revoked, rv.token.token);
+				if (ioctl(dev, REMOTE_MAPPING_TOKEN_REVOKE, &rv))
+					err = err ?: strerrorname_np(errno);
+			}
+			close(dev);
+		}
+	}
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", info_path);
+	f = fopen(tmp, "w");
+	if (!f)
+		die("%s: %s", tmp, strerror(errno));
+	fprintf(f, "TINY_PID=%d\nRAM_SIZE=0x%lx\nCOUNTER_GPA=0x%lx\n"
+		"MAILBOX_GPA=0x%lx\nCODE_GPA=0x%lx\n",
+		(int)getpid(), RAM_SIZE, COUNTER_GPA, MAILBOX_GPA, CODE_GPA);
+	fprintf(f, "TOKEN_RW=%s\nTOKEN_RO=%s\nTOKEN_BOUND_OTHER=%s\n"
+		"TOKEN_EXPIRED=%s\nTOKEN_REVOKED=%s\nGRANT_ERROR=%s\n",
+		rw, ro, other, expired, revoked, err ?: "");
+	fprintf(f, "SELFTEST=%s\nREADY=1\n", selftest);
+	if (fclose(f))
+		die("%s: %s", tmp, strerror(errno));
+	if (rename(tmp, info_path))
+		die("rename %s: %s", tmp, strerror(errno));
+}
+
+static void append_info(const char *line)
+{
+	FILE *f = fopen(info_path, "a");
+
+	if (f) {
+		fprintf(f, "%s\n", line);
+		fclose(f);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct tiny_vm vm = { .kvm_fd = -1 };
+	const char *selftest;
+	int tokens = 1, sig;
+	sigset_t set;
+
+	if (argc == 3 && !strcmp(argv[1], "--no-tokens")) {
+		tokens = 0;
+		info_path = argv[2];
+	} else if (argc == 2) {
+		info_path = argv[1];
+	} else {
+		fprintf(stderr, "usage: tiny_vm [--no-tokens] INFO_FILE\n");
+		return 1;
+	}
+
+	/* Only the main thread takes these, in sigwait(). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGALRM);
+	sigaddset(&set, SIGRTMIN);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigdelset(&set, SIGRTMIN);
+
+	vm_create(&vm);
+	vm_start(&vm);
+	selftest = vm_selftest(&vm);
+	write_info(&vm, tokens, selftest);
+	fprintf(stderr, "tiny_vm: pid %d running, selftest %s\n",
+		(int)getpid(), selftest);
+	alarm(LIFETIME_S);
+
+	for (;;) {
+		if (sigwait(&set, &sig))
+			continue;
+		switch (sig) {
+		case SIGUSR1:
+			vm_destroy(&vm);
+			append_info("DESTROYED=1");
+			fprintf(stderr, "tiny_vm: VM destroyed\n");
+			break;
+		case SIGUSR2:
+			_exit(0);
+		case SIGALRM:
+			fprintf(stderr, "tiny_vm: lifetime over\n");
+			return 1;
+		default:
+			vm_destroy(&vm);
+			return 0;
+		}
+	}
+}
