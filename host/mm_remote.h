@@ -17,6 +17,10 @@ int mm_remote_map(struct mm_struct *req_mm, unsigned long req_hva,
 		  unsigned long map_hva);
 int mm_remote_map_flags(struct mm_struct *req_mm, unsigned long req_hva,
 			unsigned long map_hva, unsigned int flags);
+int mm_remote_map_batch(struct mm_struct *req_mm,
+			const unsigned long *req_hvas,
+			const unsigned long *map_hvas, int *errs,
+			unsigned int n, unsigned int flags);
 int mm_remote_unmap(unsigned long map_hva);
 
 #endif /* _MM_REMOTE_H */

@@ -96,6 +96,61 @@ static long rm_dev_map(void __user *argp)
 	return err;
 }
 
+static long rm_dev_map_batch(struct remote_mapping_map_batch __user *uarg)
+{
+	struct remote_mapping_map_batch arg;
+	unsigned long *req_hvas, *map_hvas;
+	struct mm_struct *req_mm;
+	unsigned int flags = 0;
+	long ret;
+	int *errs;
+
+	BUILD_BUG_ON(sizeof(unsigned long) != sizeof(__u64));
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags & ~REMOTE_MAPPING_MAP_FLAGS ||
+	    arg.reserved[0] || arg.reserved[1] || !arg.count)
+		return -EINVAL;
+	if (arg.count > REMOTE_MAPPING_BATCH_MAX)
+		return -E2BIG;
+	if (arg.flags & REMOTE_MAPPING_READONLY)
+		flags |= MM_REMOTE_READONLY;
+
+	req_hvas = kvmalloc_array(arg.count, sizeof(*req_hvas), GFP_KERNEL);
+	map_hvas = kvmalloc_array(arg.count, sizeof(*map_hvas), GFP_KERNEL);
+	errs = kvmalloc_array(arg.count, sizeof(*errs), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!req_hvas || !map_hvas || !errs)
+		goto out_free;
+	ret = -EFAULT;
+	if (copy_from_user(req_hvas, u64_to_user_ptr(arg.req_hvas),
+			   arg.count * sizeof(*req_hvas)) ||
+	    copy_from_user(map_hvas, u64_to_user_ptr(arg.map_hvas),
+			   arg.count * sizeof(*map_hvas)))
+		goto out_free;
+	/* Fail before mapping anything if the results cannot be returned. */
+	if (clear_user(u64_to_user_ptr(arg.errs), arg.count * sizeof(*errs)))
+		goto out_free;
+
+	req_mm = rm_dev_target_mm(arg.target,
+				  arg.flags & REMOTE_MAPPING_TARGET_PID);
+	if (IS_ERR(req_mm)) {
+		ret = PTR_ERR(req_mm);
+		goto out_free;
+	}
+	ret = mm_remote_map_batch(req_mm, req_hvas, map_hvas, errs, arg.count,
+				  flags);
+	mmput(req_mm);
+	if (ret >= 0 && copy_to_user(u64_to_user_ptr(arg.errs), errs,
+				     arg.count * sizeof(*errs)))
+		ret = -EFAULT;
+out_free:
+	kvfree(errs);
+	kvfree(map_hvas);
+	kvfree(req_hvas);
+	return ret;
+}
+
 static long rm_dev_unmap(void __user *argp)
 {
 	struct remote_mapping_unmap arg;
@@ -125,6 +180,8 @@ static long rm_dev_ioctl(struct file *file, unsigned int cmd,
 		return rm_dev_map(argp);
 	case REMOTE_MAPPING_UNMAP:
 		return rm_dev_unmap(argp);
+	case REMOTE_MAPPING_MAP_BATCH:
+		return rm_dev_map_batch(argp);
 	case REMOTE_MAPPING_TOKEN_GRANT:
 		return rm_token_grant(argp);
 	case REMOTE_MAPPING_TOKEN_REVOKE:

@@ -45,11 +45,20 @@ static const struct mmu_notifier_ops rm_idb_ops = {
 	.free_notifier	= rm_idb_free_notifier,
 };
 
-/* Takes mm's mmap_lock for write. */
-struct rm_idb *rm_idb_get(struct mm_struct *mm)
+/*
+ * Return the idb of @mm with @refs references, one per page_db to come.
+ * Takes mm's mmap_lock for write once, however many references.
+ */
+struct rm_idb *rm_idb_get(struct mm_struct *mm, unsigned int refs)
 {
-	struct mmu_notifier *mn = mmu_notifier_get(&rm_idb_ops, mm);
+	struct mmu_notifier *mn;
 
+	if (mmap_write_lock_killable(mm))
+		return ERR_PTR(-EINTR);
+	mn = mmu_notifier_get_locked(&rm_idb_ops, mm);
+	while (!IS_ERR(mn) && --refs)
+		mmu_notifier_get_locked(&rm_idb_ops, mm);
+	mmap_write_unlock(mm);
 	if (IS_ERR(mn))
 		return ERR_CAST(mn);
 	return container_of(mn, struct rm_idb, mn);

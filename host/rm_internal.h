@@ -80,9 +80,11 @@ struct rm_pdb {
 	spinlock_t lock;
 	u8 cache;		/* enum rm_pdb_cache, under lock */
 	u8 state;		/* enum rm_pdb_state, under idb->pdbs xa_lock */
-	u8 readonly;
-	u8 orig_locked;		/* map_hva was VM_LOCKED */
-	u32 orig_prot;		/* PROT_* of map_hva before the map */
+	u8 orig_prot;		/* PROT_* of map_hva before the map */
+	u8 readonly:1;
+	u8 orig_locked:1;	/* map_hva was VM_LOCKED */
+	u8 reserved:1;		/* has its idb entry (creator's reference) */
+	u8 notifier_inserted:1;
 	unsigned long seq;	/* under lock */
 	unsigned long pfn;	/* under lock */
 	struct page *orphan;	/* private page after target exit, under lock */
@@ -90,7 +92,6 @@ struct rm_pdb {
 	int vmas;		/* mirror VMAs, under their mm's mmap_lock */
 	struct list_head pending;	/* in tdb->pending, under tdb->lock */
 	struct task_struct *mapper;	/* task doing the vm_mmap() */
-	bool notifier_inserted;
 };
 
 /* debugfs counters */
@@ -102,16 +103,17 @@ extern atomic_t rm_idb_count;
 extern struct workqueue_struct *rm_wq;
 
 /* rm_idb.c */
-struct rm_idb *rm_idb_get(struct mm_struct *mm);
+struct rm_idb *rm_idb_get(struct mm_struct *mm, unsigned int refs);
 void rm_idb_put(struct rm_idb *idb);
 int rm_idb_reserve(struct rm_idb *idb, struct rm_pdb *pdb);
+
 void rm_idb_set_live(struct rm_pdb *pdb);
 void rm_idb_detach(struct rm_pdb *pdb);
 void rm_idb_erase(struct rm_pdb *pdb);
 
 /* rm_tdb.c */
 void rm_tdb_exit(void);
-struct rm_tdb *rm_tdb_get(struct mm_struct *mm);
+struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs);
 void rm_tdb_put(struct rm_tdb *tdb);
 void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pdb *pdb);
 void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pdb *pdb);

@@ -23,8 +23,7 @@ static int rm_check_map_vma(struct mm_struct *mm, struct rm_pdb *pdb)
 	struct vm_area_struct *vma;
 	int err = 0;
 
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
+	mmap_assert_locked(mm);
 	vma = find_vma(mm, pdb->map_hva);
 	if (!vma || vma->vm_start > pdb->map_hva) {
 		err = -EFAULT;
@@ -43,7 +42,6 @@ static int rm_check_map_vma(struct mm_struct *mm, struct rm_pdb *pdb)
 			pdb->orig_prot |= PROT_EXEC;
 		pdb->orig_locked = !!(vma->vm_flags & VM_LOCKED);
 	}
-	mmap_read_unlock(mm);
 	return err;
 }
 
@@ -53,8 +51,7 @@ static int rm_check_req_vma(struct mm_struct *req_mm, struct rm_pdb *pdb)
 	struct vm_area_struct *vma;
 	int err = 0;
 
-	if (mmap_read_lock_killable(req_mm))
-		return -EINTR;
+	mmap_assert_locked(req_mm);
 	vma = find_vma(req_mm, pdb->req_hva);
 	if (!vma || vma->vm_start > pdb->req_hva)
 		err = -EFAULT;
@@ -67,7 +64,6 @@ static int rm_check_req_vma(struct mm_struct *req_mm, struct rm_pdb *pdb)
 	else if (!(vma->vm_flags & VM_READ) ||
 		 (!pdb->readonly && !(vma->vm_flags & VM_WRITE)))
 		err = -EACCES;
-	mmap_read_unlock(req_mm);
 	return err;
 }
 
@@ -96,6 +92,177 @@ static void rm_restore_hole(struct rm_pdb *pdb)
 				    task_pid_nr(current), (long)addr);
 }
 
+/* Start page i of a batch; a failure only marks that page. */
+static void rm_batch_create(struct rm_pdb **pdbs, int *errs,
+			    const unsigned long *req_hvas,
+			    const unsigned long *map_hvas, unsigned int i,
+			    struct mm_struct *req_mm, unsigned int flags)
+{
+	unsigned long req_hva = req_hvas[i], map_hva = map_hvas[i];
+
+	errs[i] = 0;
+	if (!rm_user_page(req_hva) || !rm_user_page(map_hva) ||
+	    (req_mm == current->mm && req_hva == map_hva)) {
+		errs[i] = -EINVAL;
+		return;
+	}
+	pdbs[i] = rm_pdb_create(req_hva, map_hva, flags & MM_REMOTE_READONLY);
+	if (!pdbs[i])
+		errs[i] = -ENOMEM;
+}
+
+/*
+ * Map pages [0, n) of a batch, amortising what can be: each mm's
+ * notifier lookup is one mmap_lock for write, the VMA checks one mmap_lock
+ * for read per mm.  The vm_mmap() of each page stays separate.
+ * Lock order: the two mms are locked one after the other, never nested.
+ */
+static unsigned int rm_map_pages(struct mm_struct *req_mm,
+				 const unsigned long *req_hvas,
+				 const unsigned long *map_hvas, int *errs,
+				 unsigned int n, unsigned int flags,
+				 struct rm_pdb **pdbs)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned int i, live = 0, mapped = 0;
+	struct rm_idb *idb;
+	struct rm_tdb *tdb;
+	unsigned long addr;
+
+	for (i = 0; i < n; i++) {
+		rm_batch_create(pdbs, errs, req_hvas, map_hvas, i, req_mm,
+				flags);
+		live += !errs[i];
+	}
+	if (!live)
+		return 0;
+
+	idb = rm_idb_get(mm, live);
+	tdb = IS_ERR(idb) ? ERR_CAST(idb) : rm_tdb_get(req_mm, live);
+	if (IS_ERR(tdb) && !IS_ERR(idb)) {
+		/* Hand the idb references to the pages, which drop them. */
+		for (i = 0; i < n; i++)
+			if (!errs[i])
+				pdbs[i]->idb = idb;
+	}
+	for (i = 0; i < n; i++) {
+		if (errs[i])
+			continue;
+		if (IS_ERR(tdb)) {
+			errs[i] = PTR_ERR(tdb);
+			continue;
+		}
+		pdbs[i]->idb = idb;
+		pdbs[i]->tdb = tdb;
+		errs[i] = rm_idb_reserve(idb, pdbs[i]);
+		if (errs[i])
+			continue;
+		pdbs[i]->reserved = true;
+	}
+	if (IS_ERR(tdb))
+		goto out;
+
+	if (mmap_read_lock_killable(mm))
+		goto out_intr;
+	for (i = 0; i < n; i++)
+		if (!errs[i])
+			errs[i] = rm_check_map_vma(mm, pdbs[i]);
+	mmap_read_unlock(mm);
+
+	if (mmap_read_lock_killable(req_mm))
+		goto out_intr;
+	for (i = 0; i < n; i++)
+		if (!errs[i])
+			errs[i] = rm_check_req_vma(req_mm, pdbs[i]);
+	mmap_read_unlock(req_mm);
+
+	for (i = 0; i < n; i++) {
+		if (errs[i])
+			continue;
+		errs[i] = rm_pdb_watch(pdbs[i], req_mm);
+		if (errs[i])
+			continue;
+
+		/* rm_mirror_attach() picks the pdb up from the pending list. */
+		rm_tdb_add_pending(tdb, pdbs[i]);
+		addr = vm_mmap(tdb->file, map_hvas[i], PAGE_SIZE,
+			       pdbs[i]->readonly ? PROT_READ :
+						   PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_FIXED, req_hvas[i]);
+		rm_tdb_del_pending(tdb, pdbs[i]);
+		if (IS_ERR_VALUE(addr)) {
+			errs[i] = (int)addr;
+			rm_restore_hole(pdbs[i]);
+		}
+	}
+	goto out;
+
+out_intr:
+	for (i = 0; i < n; i++)
+		if (!errs[i])
+			errs[i] = -EINTR;
+out:
+	for (i = 0; i < n; i++) {
+		/*
+		 * A mapped page's reference now belongs to its idb entry, and
+		 * another thread may already have unmapped it: hands off.
+		 */
+		if (!errs[i]) {
+			mapped++;
+			continue;
+		}
+		if (!pdbs[i])
+			continue;
+		if (pdbs[i]->reserved)
+			rm_idb_erase(pdbs[i]);
+		else
+			rm_pdb_put(pdbs[i]);
+	}
+	return mapped;
+}
+
+/**
+ * mm_remote_map_batch - mirror @n pages of @req_mm into current->mm
+ * @req_mm: target address space; the caller holds a reference (mmgrab)
+ * @req_hvas: page-aligned addresses in @req_mm
+ * @map_hvas: page-aligned addresses in private anonymous writable mappings
+ *	of current->mm; the pages there are dropped
+ * @errs: receives 0 or a negative errno per page
+ * @n: number of pages
+ * @flags: MM_REMOTE_READONLY to map without write access
+ *
+ * The caller is responsible for the permission to access @req_mm.
+ *
+ * Return: the number of pages mapped, or a negative errno if none could be
+ * tried (-EINVAL, -ESRCH for an exited target, -ENOMEM).
+ */
+int mm_remote_map_batch(struct mm_struct *req_mm,
+			const unsigned long *req_hvas,
+			const unsigned long *map_hvas, int *errs,
+			unsigned int n, unsigned int flags)
+{
+	struct rm_pdb **pdbs;
+	unsigned int mapped;
+
+	if (!current->mm || (current->flags & PF_KTHREAD) || !req_mm || !n)
+		return -EINVAL;
+	if (flags & ~MM_REMOTE_READONLY)
+		return -EINVAL;
+	if (!mmget_not_zero(req_mm))
+		return -ESRCH;
+	pdbs = kvcalloc(n, sizeof(*pdbs), GFP_KERNEL);
+	if (!pdbs) {
+		mmput(req_mm);
+		return -ENOMEM;
+	}
+	mapped = rm_map_pages(req_mm, req_hvas, map_hvas, errs, n, flags,
+			      pdbs);
+	kvfree(pdbs);
+	mmput(req_mm);
+	return mapped;
+}
+EXPORT_SYMBOL_GPL(mm_remote_map_batch);
+
 /**
  * mm_remote_map_flags - mirror a page of @req_mm at @map_hva of current->mm
  * @req_mm: target address space; the caller holds a reference (mmgrab)
@@ -113,81 +280,20 @@ static void rm_restore_hole(struct rm_pdb *pdb)
 int mm_remote_map_flags(struct mm_struct *req_mm, unsigned long req_hva,
 			unsigned long map_hva, unsigned int flags)
 {
-	struct mm_struct *mm = current->mm;
-	struct rm_pdb *pdb;
-	struct rm_tdb *tdb;
-	unsigned long addr;
+	struct rm_pdb *pdb = NULL;
+	unsigned int mapped;
 	int err;
 
-	if (!mm || (current->flags & PF_KTHREAD) || !req_mm)
+	if (!current->mm || (current->flags & PF_KTHREAD) || !req_mm)
 		return -EINVAL;
 	if (flags & ~MM_REMOTE_READONLY)
 		return -EINVAL;
-	if (!rm_user_page(req_hva) || !rm_user_page(map_hva))
-		return -EINVAL;
-	if (req_mm == mm && req_hva == map_hva)
-		return -EINVAL;
 	if (!mmget_not_zero(req_mm))
 		return -ESRCH;
-
-	err = -ENOMEM;
-	pdb = rm_pdb_create(req_hva, map_hva, flags & MM_REMOTE_READONLY);
-	if (!pdb)
-		goto err_put_req_mm;
-
-	pdb->idb = rm_idb_get(mm);
-	if (IS_ERR(pdb->idb)) {
-		err = PTR_ERR(pdb->idb);
-		pdb->idb = NULL;
-		goto err_put_pdb;
-	}
-	err = rm_idb_reserve(pdb->idb, pdb);
-	if (err)
-		goto err_put_pdb;
-
-	err = rm_check_map_vma(mm, pdb);
-	if (err)
-		goto err_erase;
-	err = rm_check_req_vma(req_mm, pdb);
-	if (err)
-		goto err_erase;
-
-	tdb = rm_tdb_get(req_mm);
-	if (IS_ERR(tdb)) {
-		err = PTR_ERR(tdb);
-		goto err_erase;
-	}
-	pdb->tdb = tdb;
-	err = rm_pdb_watch(pdb, req_mm);
-	if (err)
-		goto err_erase;
-
-	/* rm_mirror_attach() picks pdb up from the pending list. */
-	rm_tdb_add_pending(tdb, pdb);
-	addr = vm_mmap(tdb->file, map_hva, PAGE_SIZE,
-		       pdb->readonly ? PROT_READ : PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_FIXED, req_hva);
-	rm_tdb_del_pending(tdb, pdb);
-	if (IS_ERR_VALUE(addr)) {
-		err = (int)addr;
-		goto err_restore;
-	}
-
+	mapped = rm_map_pages(req_mm, &req_hva, &map_hva, &err, 1, flags,
+			      &pdb);
 	mmput(req_mm);
-	return 0;
-
-err_restore:
-	rm_restore_hole(pdb);
-err_erase:
-	/* Drops the reservation's reference, which is the last one. */
-	rm_idb_erase(pdb);
-	mmput(req_mm);
-	return err;
-err_put_pdb:
-	rm_pdb_put(pdb);
-err_put_req_mm:
-	mmput(req_mm);
-	return err;
+	return mapped ? 0 : err;
 }
 EXPORT_SYMBOL_GPL(mm_remote_map_flags);
 

@@ -175,11 +175,20 @@ static const struct mmu_notifier_ops rm_tdb_ops = {
 	.free_notifier	= rm_tdb_free_notifier,
 };
 
-/* Takes mm's mmap_lock for write; the caller holds an mm_users reference. */
-struct rm_tdb *rm_tdb_get(struct mm_struct *mm)
+/*
+ * Return the tdb of @mm with @refs references, taking mm's mmap_lock for
+ * write once.  The caller holds an mm_users reference.
+ */
+struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs)
 {
-	struct mmu_notifier *mn = mmu_notifier_get(&rm_tdb_ops, mm);
+	struct mmu_notifier *mn;
 
+	if (mmap_write_lock_killable(mm))
+		return ERR_PTR(-EINTR);
+	mn = mmu_notifier_get_locked(&rm_tdb_ops, mm);
+	while (!IS_ERR(mn) && --refs)
+		mmu_notifier_get_locked(&rm_tdb_ops, mm);
+	mmap_write_unlock(mm);
 	if (IS_ERR(mn))
 		return ERR_CAST(mn);
 	return container_of(mn, struct rm_tdb, mn);

@@ -75,7 +75,8 @@ static int __revoke(int rm, const struct remote_mapping_token *tok)
 }
 
 /* Put @tok where the guest passes it from (a0). */
-static int32_t hc_map(struct tiny_vm *vm, const struct remote_mapping_token *tok,
+static int32_t hc_map(struct tiny_vm *vm,
+		      const struct remote_mapping_token *tok,
 		      uint32_t req_gpa, uint32_t map_gpa, uint32_t flags)
 {
 	memcpy(vm->ram + TOKEN_GPA, tok, sizeof(*tok));

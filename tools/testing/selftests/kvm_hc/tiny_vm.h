@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
-#define TVM_RAM_SIZE	(1UL << 20)
+#define TVM_RAM_SIZE	0x100000UL	/* 1 MiB */
 #define TVM_CODE_GPA	0x0UL	/* guest code lives in the first page */
 #define TVM_DATA_GPA	0x1000UL	/* token and scratch */
 
