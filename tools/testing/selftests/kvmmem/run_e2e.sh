@@ -1,0 +1,408 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# End-to-end test of /dev/kvmmem with nested VMs; runs in the test VM (L1) and prints TAP.
+#
+# Usage (on the host, after scripts/nested/build.sh):
+#   scripts/vm-run -- tools/testing/selftests/kvmmem/run_e2e.sh
+# In L1, with KVM and remote_mapping.ko (serving the hypercalls through the
+# patched kvm.ko) loaded:
+#   tiny_vm        a KVM VM with a counter and a mailbox (tiny_vm.c); grants
+#                  its own tokens
+#   L2 target      the Debian kernel booted with nokaslr; its linux_banner
+#                  is mapped by the introspector
+#   L2 introspector  loads kvmmem.ko, gets tokens and addresses over its
+#                  second serial port, runs kvmmem_test (TAP, re-emitted here
+#                  as "l2: ..."), reads the target's linux_banner
+# The last kvmmem_test test waits for "KVMMEM: WAIT-DESTROY", upon which
+# tiny_vm's VM is destroyed; it must then read zeros and keep running.
+# Without /dev/kvm everything SKIPs; without the hypercall hook
+# (/sys/kernel/debug/remote_mapping/kvm_hook not Y) the tests that need a
+# map SKIP and the rest (L2 boot, kvmmem.ko, local checks, ENOSYS) runs.
+# Exit status 0 unless a test failed.
+#
+# Environment:
+#   KVMMEM_E2E_DESTROY  exit (default): tiny_vm exits; vm: tiny_vm closes
+#                       its VM fds and munmaps the RAM but lives on
+#   KVMMEM_E2E_TIMEOUT  overall bound in seconds (default 290)
+#   KVMMEM_E2E_KEEP=1   keep the work folder in /tmp
+# Logs (consoles, tiny_vm, params) are copied to $VM_OUT/kvmmem-e2e/ when
+# VM_OUT (set by vm-run) is writable, else kept in the work folder.
+# shellcheck disable=SC2317 # functions run through wait_for/check
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)
+HERE=$ROOT/tools/testing/selftests/kvmmem
+NESTED=$ROOT/build/nested
+INITRD=$NESTED/l2-initramfs.cpio
+TINY=$HERE/tiny_vm
+GRANT=$ROOT/tools/kvmmem/rm-grant
+DEBUGFS=/sys/kernel/debug/remote_mapping
+DESTROY=${KVMMEM_E2E_DESTROY:-exit}
+TIMEOUT=${KVMMEM_E2E_TIMEOUT:-290}
+START_KERNEL_MAP=0xffffffff80000000
+
+start=$SECONDS
+n=0
+failed=0
+pids=()
+
+echo "TAP version 13"
+
+ok() { n=$((n + 1)); echo "ok $n $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
+skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+diag() { echo "# $*"; }
+# check NAME COMMAND...: ok if the command succeeds; returns its status
+check() {
+	local name=$1 rc=0
+	shift
+	"$@" || rc=$?
+	result "$name" "$rc"
+	return "$rc"
+}
+# result NAME STATUS: ok if STATUS is 0
+result() {
+	if [ "$2" -eq 0 ]; then ok "$1"; else not_ok "$1"; fi
+}
+
+finish() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	pids=()
+	save_logs
+	echo "1..$n"
+	diag "kvmmem e2e: $((n - failed)) ok, $failed not ok, $((SECONDS - start)) s"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+save_logs() {
+	[ -n "${W:-}" ] && [ -d "$W" ] || return 0
+	if [ -n "${VM_OUT:-}" ] && [ -w "$VM_OUT" ]; then
+		rm -rf "$VM_OUT/kvmmem-e2e"
+		mkdir -p "$VM_OUT/kvmmem-e2e"
+		cp "$W"/*.log "$W"/*.console "$W"/*.info "$VM_OUT/kvmmem-e2e/" 2>/dev/null
+		diag "logs: $VM_OUT/kvmmem-e2e/"
+	fi
+	if [ "${KVMMEM_E2E_KEEP:-0}" = 1 ]; then
+		diag "work folder kept: $W"
+	else
+		rm -rf "$W"
+	fi
+}
+
+remaining() { echo $((TIMEOUT - (SECONDS - start))); }
+
+# wait_for SECONDS COMMAND...: poll until the command succeeds
+wait_for() {
+	local limit=$1 t0=$SECONDS
+	shift
+	[ "$limit" -le "$(remaining)" ] || limit=$(remaining)
+	while ! "$@"; do
+		[ $((SECONDS - t0)) -lt "$limit" ] || return 1
+		sleep 0.5
+	done
+}
+
+# A console file without carriage returns.
+console() { tr -d '\r' <"$1" 2>/dev/null; }
+has_line() { console "$1" | grep -q -- "$2"; }
+vm_fd_open() {
+	local f
+	for f in /proc/"$1"/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = anon_inode:kvm-vm ] && return 0
+	done
+	return 1
+}
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# --- prerequisites ------------------------------------------------------------
+
+if [ ! -c /dev/kvm ] && [ ! -d /sys/module/kvm ]; then
+	modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
+fi
+if [ ! -c /dev/kvm ]; then
+	skip "nested kvmmem e2e" "no /dev/kvm in L1"
+	finish
+fi
+for f in "$INITRD" "$NESTED/banner.env" "$TINY" "$GRANT"; do
+	if [ ! -f "$f" ]; then
+		not_ok "build artifacts present # $f missing: run scripts/nested/build.sh on the host"
+		finish
+	fi
+done
+KVER=$(cat "$NESTED/l2-initramfs.kver")
+KERNEL=/boot/vmlinuz-$KVER
+if [ ! -r "$KERNEL" ] || ! command -v qemu-system-x86_64 >/dev/null; then
+	not_ok "L2 kernel $KERNEL and qemu-system-x86_64 present"
+	finish
+fi
+
+hook=0
+hook_why="no $DEBUGFS/kvm_hook (remote_mapping.ko not loaded?)"
+if [ -r "$DEBUGFS/kvm_hook" ]; then
+	case "$(cat "$DEBUGFS/kvm_hook")" in
+	Y|1) hook=1 ;;
+	*) hook_why="$DEBUGFS/kvm_hook is N: no patched kvm.ko loaded" ;;
+	esac
+fi
+if [ "$hook" -eq 1 ]; then
+	diag "hypercall hook: available"
+else
+	diag "hypercall hook: unavailable ($hook_why); tests that need a map SKIP"
+fi
+diag "L1 $(uname -r), L2 $KVER, destroy mode $DESTROY, $(nproc) cpus"
+
+W=$(mktemp -d /tmp/kvmmem-e2e.XXXXXX)
+trap 'diag "interrupted"; finish' INT TERM
+
+count_file() { cat "$DEBUGFS/$1" 2>/dev/null || echo -1; }
+base_map=$(count_file map_count)
+base_pdb=$(count_file pdb_count)
+
+# --- tiny_vm ----------------------------------------------------------------------
+
+tiny_args=("$W/tiny.info")
+[ "$hook" -eq 1 ] || tiny_args=(--no-tokens "$W/tiny.info")
+"$TINY" "${tiny_args[@]}" 2>"$W/tiny.log" &
+tiny_pid=$!
+pids+=("$tiny_pid")
+
+# --- the two L2 VMs (booting concurrently) ------------------------------------------
+
+qemu_l2() {
+	local name=$1 append=$2
+	shift 2
+	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+		-enable-kvm -cpu host -smp 1 -m 256M \
+		-kernel "$KERNEL" -initrd "$INITRD" \
+		-append "console=ttyS0 quiet loglevel=3 panic=-1 $append" \
+		-chardev "file,id=con,path=$W/$name.console" -serial chardev:con \
+		"$@" </dev/null >"$W/$name.qemu.log" 2>&1 &
+	pids+=("$!")
+}
+
+qemu_l2 target "nokaslr KVMMEM_ROLE=target"
+target_pid=${pids[-1]}
+mkfifo "$W/ctl.in" "$W/ctl.out"
+qemu_l2 intro "KVMMEM_ROLE=intro KVMMEM_PARAMS=ttyS1" \
+	-chardev "pipe,id=ctl,path=$W/ctl" -serial chardev:ctl
+intro_pid=${pids[-1]}
+# Drain what the introspector writes to ttyS1 (nothing is expected).
+cat "$W/ctl.out" >"$W/ctl-out.log" &
+pids+=("$!")
+
+tiny_ready() { grep -q '^READY=1' "$W/tiny.info" 2>/dev/null || ! alive "$tiny_pid"; }
+wait_for 90 tiny_ready
+if grep -q '^READY=1' "$W/tiny.info" 2>/dev/null; then
+	# shellcheck source=/dev/null
+	. "$W/tiny.info"
+	check "tiny_vm: guest counter and mailbox run (seen from L1)" [ "$SELFTEST" = ok ]
+	if [ "$hook" -eq 1 ]; then
+		check "tiny_vm: tokens granted (rw, ro, bound, expired, revoked)${GRANT_ERROR:+ # $GRANT_ERROR}" \
+			[ -z "$GRANT_ERROR" ]
+	else
+		skip "tiny_vm: tokens granted" "$hook_why"
+	fi
+else
+	not_ok "tiny_vm: started"
+	diag "$(tail -n 5 "$W/tiny.log")"
+	TINY_PID=
+fi
+
+# rm-grant on its own: grant for tiny_vm, revoke, revoke again (ENOENT).
+if [ "$hook" -eq 1 ] && [ -n "${TINY_PID:-}" ]; then
+	t=$("$GRANT" "$tiny_pid" --ttl 60000 2>>"$W/grant.log")
+	rc1=$?
+	"$GRANT" --revoke "$t" 2>>"$W/grant.log"
+	rc2=$?
+	"$GRANT" --revoke "$t" 2>>"$W/grant.log"
+	rc3=$?
+	[ "$rc1" -eq 0 ] && [ "${#t}" -eq 64 ] && [ "$rc2" -eq 0 ] && [ "$rc3" -eq 2 ]
+	result "rm-grant: grant, revoke, second revoke fails" $?
+else
+	skip "rm-grant: grant and revoke" "$hook_why"
+fi
+
+# Tokens from outside: the target's (via its QEMU), one bound to the introspector.
+token_linux=''
+token_self=''
+if wait_for 60 vm_fd_open "$target_pid" && wait_for 60 vm_fd_open "$intro_pid"; then
+	if [ "$hook" -eq 1 ]; then
+		token_linux=$("$GRANT" "$target_pid" --ro 2>>"$W/grant.log")
+		[ -n "${TINY_PID:-}" ] &&
+			token_self=$("$GRANT" "$tiny_pid" --bind-pid "$intro_pid" 2>>"$W/grant.log")
+		[ "${#token_linux}" -eq 64 ] && [ "${#token_self}" -eq 64 ]
+		result "rm-grant: tokens for the L2 target and bound to the introspector" $?
+	fi
+else
+	not_ok "L2 QEMUs created their VMs"
+fi
+
+# --- linux_banner's address: offline (banner.env), checked by the target -----------
+
+# shellcheck source=/dev/null
+. "$NESTED/banner.env"
+target_up() { has_line "$W/target.console" 'KVMMEM-TARGET: READY' || ! alive "$target_pid"; }
+wait_for 150 target_up
+if has_line "$W/target.console" 'KVMMEM-TARGET: READY'; then
+	ok "L2 target: booted"
+	version=$(console "$W/target.console" | sed -n 's/^KVMMEM-TARGET: VERSION //p' | head -n 1)
+	ksym=$(console "$W/target.console" | sed -n 's/^KVMMEM-TARGET: KALLSYMS \([0-9a-f]*\) .*/\1/p')
+	kcode=$(console "$W/target.console" | sed -n 's/^KVMMEM-TARGET: KERNEL-CODE *\([0-9a-f]*\)-.*/\1/p')
+	diag "target: linux_banner ${ksym:-?} (offline $BANNER_VADDR), Kernel code at ${kcode:-?}"
+	[ -n "$ksym" ] && [ -n "$kcode" ] &&
+		[ $((0x$ksym)) -eq $((BANNER_VADDR)) ] &&
+		[ $((0x$ksym - START_KERNEL_MAP)) -eq $((BANNER_GPA)) ] &&
+		[ $((0x$kcode)) -eq $((0xffffffff81000000 - START_KERNEL_MAP)) ]
+	result "L2 target: linux_banner gpa $BANNER_GPA = kallsyms - __START_KERNEL_map (nokaslr)" $?
+	check "L2 target: /proc/version is the banner found offline" [ "$version" = "$BANNER_TEXT" ]
+else
+	not_ok "L2 target: booted"
+	version=
+fi
+
+# --- the introspector ---------------------------------------------------------------
+
+intro_waiting() { has_line "$W/intro.console" 'KVMMEM: WAIT-PARAMS' || ! alive "$intro_pid"; }
+wait_for 150 intro_waiting
+if ! has_line "$W/intro.console" 'KVMMEM: WAIT-PARAMS'; then
+	not_ok "L2 introspector: booted"
+	diag "$(console "$W/intro.console" | tail -n 20)"
+	finish
+fi
+ok "L2 introspector: booted"
+check "L2 introspector: kvmmem.ko loaded" has_line "$W/intro.console" 'KVMMEM: INSMOD ok'
+
+{
+	echo "KVMMEM_HOOK=$hook"
+	echo "KVMMEM_DESTROY=1"
+	if [ -n "${TINY_PID:-}" ]; then
+		echo "KVMMEM_COUNTER_GPA=$COUNTER_GPA"
+		echo "KVMMEM_MAILBOX_GPA=$MAILBOX_GPA"
+		echo "KVMMEM_CODE_GPA=$CODE_GPA"
+		echo "KVMMEM_OUTSIDE_GPA=0x40000000"
+		for t in RW RO BOUND_OTHER EXPIRED REVOKED; do
+			v=TOKEN_$t
+			[ -n "${!v:-}" ] && echo "KVMMEM_TOKEN_$t=${!v}"
+		done
+	fi
+	[ -n "$token_self" ] && echo "KVMMEM_TOKEN_BOUND_SELF=$token_self"
+	if [ -n "$token_linux" ]; then
+		echo "KVMMEM_TOKEN_LINUX=$token_linux"
+		echo "KVMMEM_BANNER_GPA=$BANNER_GPA"
+	fi
+	echo END
+} >"$W/params.log"
+# shellcheck disable=SC2016 # expanded by sh
+timeout 10 sh -c 'cat "$1" >"$2"' sh "$W/params.log" "$W/ctl.in"
+check "L2 introspector: parameters received" \
+	wait_for 30 has_line "$W/intro.console" 'KVMMEM: PARAMS ok'
+
+# Destroy tiny_vm's VM when the last test asks for it.
+intro_at_destroy() {
+	has_line "$W/intro.console" 'KVMMEM: WAIT-DESTROY' ||
+		has_line "$W/intro.console" 'KVMMEM: TESTS-END' || ! alive "$intro_pid"
+}
+wait_for 200 intro_at_destroy
+if has_line "$W/intro.console" 'KVMMEM: WAIT-DESTROY'; then
+	if [ "$DESTROY" = vm ]; then
+		kill -USR1 "$tiny_pid"
+	else
+		kill -USR2 "$tiny_pid"
+	fi
+	diag "destroyed tiny_vm's VM ($DESTROY) at $((SECONDS - start)) s"
+fi
+
+intro_done() { has_line "$W/intro.console" 'KVMMEM: DONE' || ! alive "$intro_pid"; }
+wait_for 200 intro_done
+# It powers itself off after DONE.
+intro_gone() { ! alive "$intro_pid"; }
+wait_for 30 intro_gone
+
+# Re-emit the introspector's TAP.
+l2_plan=$(console "$W/intro.console" |
+	sed -n '/^KVMMEM: TESTS-BEGIN/,/^KVMMEM: TESTS-END/p' | sed -n 's/^1\.\.\([0-9]*\)$/\1/p')
+l2_seen=0
+l2_name=
+while IFS= read -r line; do
+	case "$line" in
+	"#  RUN "*)
+		l2_name=${line#\#  RUN }
+		l2_name=${l2_name## }
+		l2_name=${l2_name%% ...}
+		;;
+	"ok "*|"not ok "*)
+		# "ok N NAME", "not ok N NAME", "ok N # SKIP REASON" (6.1 harness)
+		l2_seen=$((l2_seen + 1))
+		res=${line%% [0-9]*}
+		rest=${line#"$res" }
+		rest=${rest#* }
+		case "$rest" in
+		"# SKIP"*) rest="$l2_name $rest" ;;
+		esac
+		if [ "$res" = ok ]; then ok "l2: $rest"; else not_ok "l2: $rest"; fi
+		;;
+	"# "*FAIL*|"# "*kvmmem_test.c:*)
+		echo "# l2: ${line#\# }"
+		;;
+	esac
+done < <(console "$W/intro.console" | sed -n '/^KVMMEM: TESTS-BEGIN/,/^KVMMEM: TESTS-END/p')
+[ -n "$l2_plan" ] && [ "$l2_seen" -eq "${l2_plan:-0}" ]
+result "l2: kvmmem_test ran all ${l2_plan:-?} tests" $?
+
+if [ "$hook" -eq 1 ]; then
+	check "l2: introspector kept running after the target VM went away" \
+		has_line "$W/intro.console" 'KVMMEM: SURVIVED-DESTROY'
+	banner=$(console "$W/intro.console" | sed -n 's/^KVMMEM: BANNER rc=0 //p')
+	diag "introspector read: ${banner:-(nothing)}"
+	[ -n "$version" ] && [ "$banner" = "$version" ]
+	result "l2: linux_banner read from the target equals its /proc/version" $?
+else
+	skip "l2: introspector survives the target VM going away" "$hook_why"
+	skip "l2: linux_banner read from the target" "$hook_why"
+fi
+
+console "$W/intro.console" | sed -n '/^KVMMEM: DMESG-BEGIN/,/^KVMMEM: DMESG-END/p' >"$W/intro-dmesg.log"
+if [ -s "$W/intro-dmesg.log" ]; then
+	if "$ROOT/scripts/dmesg-check" "$W/intro-dmesg.log" >"$W/intro-dmesg-problems.log"; then
+		ok "l2: introspector kernel log clean"
+	else
+		not_ok "l2: introspector kernel log clean"
+		sed 's/^/# /' "$W/intro-dmesg-problems.log" | head -n 40
+	fi
+else
+	not_ok "l2: introspector dumped its kernel log"
+fi
+
+# --- tear down; the host's mappings must all be gone -----------------------------
+
+for p in "${pids[@]}"; do
+	kill -TERM "$p" 2>/dev/null
+done
+for p in "${pids[@]}"; do
+	wait "$p" 2>/dev/null
+done
+pids=()
+if [ "$base_map" != -1 ]; then
+	counts_back() {
+		[ "$(count_file map_count)" = "$base_map" ] && [ "$(count_file pdb_count)" = "$base_pdb" ]
+	}
+	check "L1: remote_mapping map_count/pdb_count back to $base_map/$base_pdb" wait_for 15 counts_back ||
+		diag "map_count $(count_file map_count), pdb_count $(count_file pdb_count)"
+else
+	skip "L1: remote_mapping counters back" "no $DEBUGFS"
+fi
+if grep -q -E 'KVM: entry failed|error: kvm run failed|KVM internal error' "$W"/*.qemu.log 2>/dev/null; then
+	not_ok "L1: no KVM errors in the L2 QEMU logs"
+	grep -h -E 'KVM|kvm' "$W"/*.qemu.log | head -n 10 | sed 's/^/# /'
+else
+	ok "L1: no KVM errors in the L2 QEMU logs"
+fi
+
+finish
