@@ -16,6 +16,16 @@
  *	Afterwards a2 of the caller reaches the same page as a1 of the target,
  *	both ways.  When the target VM goes away, a2 reads zeros.
  *
+ * KVM_HC_MEM_MAP_BATCH (34)
+ *	a0: gpa of a struct kvmi_map_mem_token, as for KVM_HC_MEM_MAP
+ *	a1: gpa of an array of @a2 struct kvmmem_map_entry (guest-physically
+ *	    contiguous, 8-byte aligned)
+ *	a2: number of entries, 1..KVMMEM_BATCH_MAX
+ *	a3: flags, as for KVM_HC_MEM_MAP, for every entry
+ *	Maps each entry like KVM_HC_MEM_MAP and writes 0 or its -errno to the
+ *	entry's @err.  Result: the number of entries mapped, or a negative
+ *	error for the call itself (token, arguments, array not readable).
+ *
  * KVM_HC_MEM_UNMAP (33)
  *	a0: page-aligned gpa in the calling VM mapped by KVM_HC_MEM_MAP
  *	Afterwards a0 is ordinary RAM again, reading zeros.
@@ -50,6 +60,7 @@
 
 #define KVM_HC_MEM_MAP		32
 #define KVM_HC_MEM_UNMAP	33
+#define KVM_HC_MEM_MAP_BATCH	34
 
 /* KVM_HC_MEM_MAP a3 */
 #define KVMMEM_MAP_READONLY	(1U << 0)
@@ -64,6 +75,14 @@ struct kvmi_mem_map {
 	__u64 gpa;
 	__u64 gva;
 };
+
+struct kvmmem_map_entry {
+	__u64 req_gpa;		/* in: target gpa */
+	__u64 map_gpa;		/* in: caller's gpa */
+	__s64 err;		/* out: 0 or -errno */
+};
+
+#define KVMMEM_BATCH_MAX	4096
 
 #define KVM_INTRO_MEM_MAP	_IOW('i', 0x01, struct kvmi_mem_map)
 #define KVM_INTRO_MEM_UNMAP	_IOW('i', 0x02, unsigned long)
