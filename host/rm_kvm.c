@@ -27,6 +27,8 @@ static struct {
 	unsigned long (*vcpu_gfn_to_hva)(struct kvm_vcpu *vcpu, gfn_t gfn);
 	int (*vcpu_read_guest)(struct kvm_vcpu *vcpu, gpa_t gpa, void *data,
 			       unsigned long len);
+	int (*vcpu_write_guest)(struct kvm_vcpu *vcpu, gpa_t gpa,
+				const void *data, unsigned long len);
 } rm_kvm_fn;
 
 /* A target gpa in a user RAM memslot: its hva in the target's mm. */
@@ -45,42 +47,144 @@ static unsigned long rm_target_hva(struct kvm *kvm, gpa_t gpa)
 	return hva;
 }
 
+/* The target VM that the token at @token_gpa grants, with a reference. */
+static struct kvm *rm_hc_target(struct kvm_vcpu *vcpu, gpa_t token_gpa,
+				bool write)
+{
+	struct kvmi_map_mem_token token;
+	struct kvm *target;
+
+	if (offset_in_page(token_gpa) + sizeof(token) > PAGE_SIZE)
+		return ERR_PTR(-EINVAL);
+	if (rm_kvm_fn.vcpu_read_guest(vcpu, token_gpa, &token, sizeof(token)))
+		return ERR_PTR(-EFAULT);
+	target = rm_token_lookup(token.token, vcpu->kvm, write);
+	memzero_explicit(&token, sizeof(token));
+	return target;
+}
+
+/* Both gpas of one page to map, as hvas; 0 or -errno. */
+static int rm_hc_translate(struct kvm_vcpu *vcpu, struct kvm *target,
+			   gpa_t req_gpa, gpa_t map_gpa,
+			   unsigned long *req_hva, unsigned long *map_hva)
+{
+	if (!PAGE_ALIGNED(req_gpa) || !PAGE_ALIGNED(map_gpa))
+		return -EINVAL;
+	*req_hva = rm_target_hva(target, req_gpa);
+	if (kvm_is_error_hva(*req_hva))
+		return -EFAULT;
+	/* KVM holds vcpu->kvm->srcu while it handles the exit. */
+	*map_hva = rm_kvm_fn.vcpu_gfn_to_hva(vcpu, gpa_to_gfn(map_gpa));
+	if (kvm_is_error_hva(*map_hva))
+		return -EFAULT;
+	return 0;
+}
+
 static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 		      gpa_t map_gpa, unsigned long flags)
 {
-	struct kvmi_map_mem_token token;
-	unsigned long req_hva, map_hva;
 	bool readonly = flags & KVMMEM_MAP_READONLY;
+	unsigned long req_hva, map_hva;
 	struct kvm *target;
 	long err;
 
 	if (flags & ~KVMMEM_MAP_READONLY)
 		return -EINVAL;
-	if (!PAGE_ALIGNED(req_gpa) || !PAGE_ALIGNED(map_gpa) ||
-	    offset_in_page(token_gpa) + sizeof(token) > PAGE_SIZE)
+	if (!PAGE_ALIGNED(req_gpa) || !PAGE_ALIGNED(map_gpa))
 		return -EINVAL;
-	if (rm_kvm_fn.vcpu_read_guest(vcpu, token_gpa, &token, sizeof(token)))
-		return -EFAULT;
-
-	target = rm_token_lookup(token.token, vcpu->kvm, !readonly);
-	memzero_explicit(&token, sizeof(token));
+	target = rm_hc_target(vcpu, token_gpa, !readonly);
 	if (IS_ERR(target))
 		return PTR_ERR(target);
 
-	err = -EFAULT;
-	req_hva = rm_target_hva(target, req_gpa);
-	if (kvm_is_error_hva(req_hva))
-		goto out_put;
-	/* KVM holds vcpu->kvm->srcu while it handles the exit. */
-	map_hva = rm_kvm_fn.vcpu_gfn_to_hva(vcpu, gpa_to_gfn(map_gpa));
-	if (kvm_is_error_hva(map_hva))
-		goto out_put;
-
-	err = mm_remote_map_flags(target->mm, req_hva, map_hva,
-				  readonly ? MM_REMOTE_READONLY : 0);
-out_put:
+	err = rm_hc_translate(vcpu, target, req_gpa, map_gpa, &req_hva,
+			      &map_hva);
+	if (!err)
+		err = mm_remote_map_flags(target->mm, req_hva, map_hva,
+					  readonly ? MM_REMOTE_READONLY : 0);
 	rm_kvm.put_kvm(target);
 	return err;
+}
+
+struct rm_hc_batch {
+	struct kvmmem_map_entry *entries;
+	unsigned long *req_hvas;
+	unsigned long *map_hvas;
+	unsigned int *index;	/* entry of each translated page */
+	int *errs;
+};
+
+static void rm_hc_batch_free(struct rm_hc_batch *b)
+{
+	kvfree(b->errs);
+	kvfree(b->index);
+	kvfree(b->map_hvas);
+	kvfree(b->req_hvas);
+	kvfree(b->entries);
+}
+
+static int rm_hc_batch_alloc(struct rm_hc_batch *b, unsigned long count)
+{
+	b->entries = kvmalloc_array(count, sizeof(*b->entries), GFP_KERNEL);
+	b->req_hvas = kvmalloc_array(count, sizeof(*b->req_hvas), GFP_KERNEL);
+	b->map_hvas = kvmalloc_array(count, sizeof(*b->map_hvas), GFP_KERNEL);
+	b->index = kvmalloc_array(count, sizeof(*b->index), GFP_KERNEL);
+	b->errs = kvmalloc_array(count, sizeof(*b->errs), GFP_KERNEL);
+	if (b->entries && b->req_hvas && b->map_hvas && b->index && b->errs)
+		return 0;
+	rm_hc_batch_free(b);
+	return -ENOMEM;
+}
+
+static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
+			    gpa_t array_gpa, unsigned long count,
+			    unsigned long flags)
+{
+	bool readonly = flags & KVMMEM_MAP_READONLY;
+	struct rm_hc_batch b = { };
+	unsigned long i, n = 0;
+	struct kvm *target;
+	long ret;
+
+	if (flags & ~KVMMEM_MAP_READONLY)
+		return -EINVAL;
+	if (!count || count > KVMMEM_BATCH_MAX || !IS_ALIGNED(array_gpa, 8))
+		return -EINVAL;
+	target = rm_hc_target(vcpu, token_gpa, !readonly);
+	if (IS_ERR(target))
+		return PTR_ERR(target);
+	ret = rm_hc_batch_alloc(&b, count);
+	if (ret)
+		goto out_put;
+	ret = -EFAULT;
+	if (rm_kvm_fn.vcpu_read_guest(vcpu, array_gpa, b.entries,
+				      count * sizeof(*b.entries)))
+		goto out_free;
+
+	for (i = 0; i < count; i++) {
+		b.entries[i].err = rm_hc_translate(vcpu, target,
+						   b.entries[i].req_gpa,
+						   b.entries[i].map_gpa,
+						   &b.req_hvas[n],
+						   &b.map_hvas[n]);
+		if (!b.entries[i].err)
+			b.index[n++] = i;
+	}
+	ret = 0;
+	if (n) {
+		ret = mm_remote_map_batch(target->mm, b.req_hvas, b.map_hvas,
+					  b.errs, n,
+					  readonly ? MM_REMOTE_READONLY : 0);
+		for (i = 0; i < n; i++)
+			b.entries[b.index[i]].err = ret < 0 ? ret : b.errs[i];
+	}
+	if (rm_kvm_fn.vcpu_write_guest(vcpu, array_gpa, b.entries,
+				       count * sizeof(*b.entries)))
+		ret = -EFAULT;
+out_free:
+	rm_hc_batch_free(&b);
+out_put:
+	rm_kvm.put_kvm(target);
+	return ret;
 }
 
 static long rm_hc_unmap(struct kvm_vcpu *vcpu, gpa_t map_gpa)
@@ -108,6 +212,8 @@ static unsigned long rm_hc_call(struct kvm_vcpu *vcpu, unsigned long nr,
 		return rm_hc_map(vcpu, a0, a1, a2, a3);
 	case KVM_HC_MEM_UNMAP:
 		return rm_hc_unmap(vcpu, a0);
+	case KVM_HC_MEM_MAP_BATCH:
+		return rm_hc_map_batch(vcpu, a0, a1, a2, a3);
 	}
 	return -KVM_ENOSYS;
 }
@@ -128,6 +234,8 @@ static void rm_kvm_put_syms(void)
 		symbol_put(kvm_vcpu_gfn_to_hva);
 	if (rm_kvm_fn.vcpu_read_guest)
 		symbol_put(kvm_vcpu_read_guest);
+	if (rm_kvm_fn.vcpu_write_guest)
+		symbol_put(kvm_vcpu_write_guest);
 	if (rm_kvm.file_is_kvm)
 		symbol_put(file_is_kvm);
 	if (rm_kvm.get_kvm)
@@ -151,12 +259,14 @@ int rm_kvm_init(void)
 	rm_kvm_fn.gfn_to_memslot = symbol_get(gfn_to_memslot);
 	rm_kvm_fn.vcpu_gfn_to_hva = symbol_get(kvm_vcpu_gfn_to_hva);
 	rm_kvm_fn.vcpu_read_guest = symbol_get(kvm_vcpu_read_guest);
+	rm_kvm_fn.vcpu_write_guest = symbol_get(kvm_vcpu_write_guest);
 	rm_kvm.file_is_kvm = symbol_get(file_is_kvm);
 	rm_kvm.get_kvm = symbol_get(kvm_get_kvm);
 	rm_kvm.put_kvm = symbol_get(kvm_put_kvm);
 	if (!rm_kvm_fn.register_hc || !rm_kvm_fn.unregister_hc ||
 	    !rm_kvm_fn.gfn_to_memslot || !rm_kvm_fn.vcpu_gfn_to_hva ||
-	    !rm_kvm_fn.vcpu_read_guest || !rm_kvm.file_is_kvm ||
+	    !rm_kvm_fn.vcpu_read_guest || !rm_kvm_fn.vcpu_write_guest ||
+	    !rm_kvm.file_is_kvm ||
 	    !rm_kvm.get_kvm || !rm_kvm.put_kvm) {
 		pr_info("remote_mapping: no patched kvm.ko loaded: KVM hypercalls disabled, process-to-process use only\n");
 		rm_kvm_put_syms();
@@ -169,11 +279,16 @@ int rm_kvm_init(void)
 	err = rm_kvm_fn.register_hc(KVM_HC_MEM_UNMAP, &rm_hc_ops);
 	if (err)
 		goto err_unregister_map;
+	err = rm_kvm_fn.register_hc(KVM_HC_MEM_MAP_BATCH, &rm_hc_ops);
+	if (err)
+		goto err_unregister_unmap;
 	rm_kvm_hooked = true;
-	pr_info("remote_mapping: serving KVM hypercalls %d and %d\n",
-		KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP);
+	pr_info("remote_mapping: serving KVM hypercalls %d, %d and %d\n",
+		KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP, KVM_HC_MEM_MAP_BATCH);
 	return 0;
 
+err_unregister_unmap:
+	rm_kvm_fn.unregister_hc(KVM_HC_MEM_UNMAP, &rm_hc_ops);
 err_unregister_map:
 	rm_kvm_fn.unregister_hc(KVM_HC_MEM_MAP, &rm_hc_ops);
 err_put_syms:
@@ -187,6 +302,7 @@ void rm_kvm_exit(void)
 	if (!rm_kvm_hooked)
 		return;
 	/* Waits for hypercalls in flight. */
+	rm_kvm_fn.unregister_hc(KVM_HC_MEM_MAP_BATCH, &rm_hc_ops);
 	rm_kvm_fn.unregister_hc(KVM_HC_MEM_UNMAP, &rm_hc_ops);
 	rm_kvm_fn.unregister_hc(KVM_HC_MEM_MAP, &rm_hc_ops);
 	rm_kvm_hooked = false;

@@ -75,21 +75,21 @@ static int __revoke(int rm, const struct remote_mapping_token *tok)
 }
 
 /* Put @tok where the guest passes it from (a0). */
-static int32_t hc_map(struct tiny_vm *vm,
-		      const struct remote_mapping_token *tok,
-		      uint32_t req_gpa, uint32_t map_gpa, uint32_t flags)
+static __s32 hc_map(struct tiny_vm *vm,
+		    const struct remote_mapping_token *tok, __u32 req_gpa,
+		    __u32 map_gpa, __u32 flags)
 {
 	memcpy(vm->ram + TOKEN_GPA, tok, sizeof(*tok));
 	return tvm_hypercall(vm, KVM_HC_MEM_MAP, TOKEN_GPA, req_gpa, map_gpa,
 			     flags);
 }
 
-static int32_t hc_unmap(struct tiny_vm *vm, uint32_t map_gpa)
+static __s32 hc_unmap(struct tiny_vm *vm, __u32 map_gpa)
 {
 	return tvm_hypercall(vm, KVM_HC_MEM_UNMAP, map_gpa, 0, 0, 0);
 }
 
-static void *target_page(struct tiny_vm *vm, uint32_t gpa)
+static void *target_page(struct tiny_vm *vm, __u32 gpa)
 {
 	return vm->ram + gpa;
 }
@@ -110,8 +110,8 @@ FIXTURE_SETUP(hc)
 	if (read_debugfs("kvm_hook", hook, sizeof(hook)) || hook[0] != 'Y')
 		SKIP(return, "remote_mapping has no KVM hook (patched kvm.ko not loaded)");
 	self->rm = open("/dev/remote_mapping", O_RDWR);
-	ASSERT_LE(0, self->rm) TH_LOG("open /dev/remote_mapping: %s",
-				       strerror(errno));
+	ASSERT_LE(0, self->rm)
+		TH_LOG("open /dev/remote_mapping: %s", strerror(errno));
 	tvm_create(&self->intro);
 	tvm_create(&self->target);
 	ASSERT_EQ(0, __grant(self->rm, self->target.vm_fd, -1, 0, 0,
@@ -135,7 +135,7 @@ TEST_F(hc, null_hypercall_unchanged)
 
 TEST_F(hc, map_loads_stores_unmap)
 {
-	uint32_t *t = target_page(&self->target, REQ_GPA);
+	__u32 *t = target_page(&self->target, REQ_GPA);
 	long before = map_count();
 
 	t[0] = 0x11223344;
@@ -194,7 +194,7 @@ TEST_F(hc, bad_tokens)
 TEST_F(hc, readonly_token)
 {
 	struct remote_mapping_token tok;
-	uint32_t *t = target_page(&self->target, REQ_GPA);
+	__u32 *t = target_page(&self->target, REQ_GPA);
 
 	ASSERT_EQ(0, __grant(self->rm, self->target.vm_fd, -1,
 			     REMOTE_MAPPING_TOKEN_READONLY, 0, &tok));
@@ -269,6 +269,50 @@ TEST_F(hc, token_ioctls)
 	EXPECT_EQ(0, __grant(self->rm, self->target.vm_fd, -1, 0, 0, &tok));
 }
 
+TEST_F(hc, map_batch)
+{
+	struct kvmmem_map_entry *e =
+		(struct kvmmem_map_entry *)(self->intro.ram + 0x2000);
+	const __u32 n = 64, first = 0x40000, req0 = 0x80000;
+	long before = map_count();
+	__u32 i;
+
+	for (i = 0; i < n; i++) {
+		*(__u32 *)(self->target.ram + req0 + i * 0x1000) = 0xb0 + i;
+		e[i].req_gpa = req0 + ((i * 5) % n) * 0x1000;
+		e[i].map_gpa = first + i * 0x1000;
+		e[i].err = 1;
+	}
+	e[7].req_gpa = 0x40000000;	/* outside the target's RAM */
+	e[9].map_gpa += 4;		/* unaligned */
+	memcpy(self->intro.ram + TOKEN_GPA, &self->tok, sizeof(self->tok));
+
+	EXPECT_EQ(n - 2, tvm_hypercall(&self->intro, KVM_HC_MEM_MAP_BATCH,
+				       TOKEN_GPA, 0x2000, n, 0));
+	EXPECT_EQ(before + n - 2, map_count());
+	for (i = 0; i < n; i++) {
+		if (i == 7 || i == 9)
+			continue;
+		EXPECT_EQ(0, e[i].err);
+		/* The process sees the mirror at the intro's own hva too. */
+		EXPECT_EQ(0xb0 + (i * 5) % n,
+			  *(__u32 *)(self->intro.ram + e[i].map_gpa));
+	}
+	EXPECT_EQ(-EFAULT, e[7].err);
+	EXPECT_EQ(-EINVAL, e[9].err);
+
+	EXPECT_EQ(-EINVAL, tvm_hypercall(&self->intro, KVM_HC_MEM_MAP_BATCH,
+					 TOKEN_GPA, 0x2000, 0, 0));
+	EXPECT_EQ(-EINVAL, tvm_hypercall(&self->intro, KVM_HC_MEM_MAP_BATCH,
+					 TOKEN_GPA, 0x2000,
+					 KVMMEM_BATCH_MAX + 1, 0));
+
+	for (i = 0; i < n; i++)
+		if (i != 7 && i != 9)
+			EXPECT_EQ(0, hc_unmap(&self->intro, e[i].map_gpa));
+	EXPECT_EQ(before, map_count());
+}
+
 /* The target VM's process exits while mapped: zeros, no error, no leak. */
 TEST_F(hc, target_exit_reads_zero)
 {
@@ -290,7 +334,7 @@ TEST_F(hc, target_exit_reads_zero)
 		close(to_parent[0]);
 		close(to_child[1]);
 		tvm_create(&t);
-		*(uint32_t *)(t.ram + REQ_GPA) = 0xcafe0001;
+		*(__u32 *)(t.ram + REQ_GPA) = 0xcafe0001;
 		if (__grant(rm, t.vm_fd, -1, 0, 0, &tok))
 			_exit(1);
 		if (write(to_parent[1], &tok, sizeof(tok)) != sizeof(tok))

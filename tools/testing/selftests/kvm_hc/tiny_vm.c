@@ -17,8 +17,8 @@ static void tvm_die(const char *what)
 	exit(1);
 }
 
-int __tvm_add_slot(struct tiny_vm *vm, int slot, uint64_t gpa, void *hva,
-		   uint64_t size, uint32_t flags)
+int __tvm_add_slot(struct tiny_vm *vm, int slot, __u64 gpa, void *hva,
+		   __u64 size, __u32 flags)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot,
@@ -82,7 +82,7 @@ void tvm_destroy(struct tiny_vm *vm)
 }
 
 /* Real mode at cs:ip = 0:0 with the given registers, until hlt. */
-static struct kvm_regs tvm_run_code(struct tiny_vm *vm, const uint8_t *code,
+static struct kvm_regs tvm_run_code(struct tiny_vm *vm, const __u8 *code,
 				    size_t len, const struct kvm_regs *in)
 {
 	struct kvm_sregs sregs;
@@ -113,33 +113,33 @@ static struct kvm_regs tvm_run_code(struct tiny_vm *vm, const uint8_t *code,
 	return regs;
 }
 
-int32_t tvm_hypercall(struct tiny_vm *vm, uint32_t nr, uint32_t a0,
-		      uint32_t a1, uint32_t a2, uint32_t a3)
+__s32 tvm_hypercall(struct tiny_vm *vm, __u32 nr, __u32 a0,
+		    __u32 a1, __u32 a2, __u32 a3)
 {
 	/* vmmcall; hlt (KVM rewrites it to vmcall on Intel) */
-	static const uint8_t code[] = { 0x0f, 0x01, 0xd9, 0xf4 };
+	static const __u8 code[] = { 0x0f, 0x01, 0xd9, 0xf4 };
 	struct kvm_regs regs = {
 		.rax = nr, .rbx = a0, .rcx = a1, .rdx = a2, .rsi = a3,
 	};
 
 	regs = tvm_run_code(vm, code, sizeof(code), &regs);
-	return (int32_t)regs.rax;
+	return (__s32)regs.rax;
 }
 
-uint32_t tvm_guest_read32(struct tiny_vm *vm, uint32_t gpa)
+__u32 tvm_guest_read32(struct tiny_vm *vm, __u32 gpa)
 {
 	/* mov eax, [gpa]; hlt */
-	uint8_t code[] = { 0x66, 0xa1, gpa & 0xff, (gpa >> 8) & 0xff, 0xf4 };
+	__u8 code[] = { 0x66, 0xa1, gpa & 0xff, (gpa >> 8) & 0xff, 0xf4 };
 	struct kvm_regs regs = { 0 };
 
 	regs = tvm_run_code(vm, code, sizeof(code), &regs);
-	return (uint32_t)regs.rax;
+	return (__u32)regs.rax;
 }
 
-void tvm_guest_write32(struct tiny_vm *vm, uint32_t gpa, uint32_t val)
+void tvm_guest_write32(struct tiny_vm *vm, __u32 gpa, __u32 val)
 {
 	/* mov [gpa], eax; hlt */
-	uint8_t code[] = { 0x66, 0xa3, gpa & 0xff, (gpa >> 8) & 0xff, 0xf4 };
+	__u8 code[] = { 0x66, 0xa3, gpa & 0xff, (gpa >> 8) & 0xff, 0xf4 };
 	struct kvm_regs regs = { .rax = val };
 
 	tvm_run_code(vm, code, sizeof(code), &regs);
