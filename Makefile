@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-# Top-level build: modules (see Kbuild), selftests, lint, and the VM test run.
+# Top-level build: modules (see Kbuild), patched kvm, tools, selftests, lint, and the VM test run.
 #
-#   make            modules (W=1) against KDIR, selftests, demo binary
+#   make            modules (W=1) against KDIR, patched kvm.ko (kvm/*.patch),
+#                   tools/*, every tools/testing/selftests/*, the nested L2 initramfs
 #   make lint       checkpatch --strict and sparse (C=2)
 #   make check      setup, build, lint, kselftests in the VM; "N passed, M failed"
 #   make demo       setup, build, tools/demo/run-demo.sh in the VM
-#   make clean
+#   make clean      remove build products and build/
 #
 # KVER defaults to the newest installed Debian 6.1 kernel (scripts/setup.sh
 # --print-kver); KDIR to its headers.  Both can be overridden.
@@ -18,9 +19,14 @@ SRC_TOP := linux-source-6.1
 # Evaluated once, on first use (so "make clean" works before setup).
 KVER ?= $(eval KVER := $(shell $(SRCDIR)/scripts/setup.sh --print-kver))$(KVER)
 KDIR ?= /usr/src/linux-headers-$(KVER)
+export KVER KDIR
 
-SELFTEST_DIR := $(SRCDIR)/tools/testing/selftests/remote_mapping
-DEMO_DIR     := $(SRCDIR)/tools/demo
+# Every folder with a Makefile: selftests, and tools (demo, kvmmem, ...).
+SELFTEST_DIRS := $(patsubst %/Makefile,%,$(wildcard $(SRCDIR)/tools/testing/selftests/*/Makefile))
+TOOL_DIRS     := $(patsubst %/Makefile,%,$(wildcard $(SRCDIR)/tools/*/Makefile))
+DEMO_DIR      := $(SRCDIR)/tools/demo
+KVM_PATCHES   := $(wildcard $(SRCDIR)/kvm/*.patch)
+NESTED_MKINITRAMFS := $(wildcard $(SRCDIR)/scripts/nested/mkinitramfs-l2.sh)
 
 KSFT_FILES := kselftest_harness.h kselftest.h
 CHECKPATCH_FILES := checkpatch.pl spelling.txt const_structs.checkpatch
@@ -28,12 +34,13 @@ INPUTS_STAMP := $(BUILD)/.inputs-$(notdir $(SRC_TAR)).stamp
 
 KBUILD_ARGS = -C $(KDIR) M=$(SRCDIR) W=1
 
-.PHONY: all modules modules-clean inputs selftests demo-bin lint check demo clean kver help
-
-# Extra flags for the selftest and demo sub-makes (make check passes -B).
+# Extra flags for the tool and selftest sub-makes (make check passes -B).
 SUBMAKE_FLAGS ?=
 
-all: modules selftests demo-bin
+.PHONY: all modules modules-clean kvm inputs tools selftests nested lint check demo \
+	clean kver help
+
+all: modules kvm tools selftests nested
 
 kver:
 	@echo $(KVER)
@@ -44,6 +51,12 @@ modules:
 
 modules-clean:
 	@if [ -n "$(KVER)" ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(SRCDIR) clean; fi
+
+# kvm.ko with the hypercall hook (cached in build/kvm/; about 80 s the first time).
+kvm:
+	@if [ -n "$(KVM_PATCHES)" ] && [ -x $(SRCDIR)/scripts/build-kvm.sh ]; then \
+		$(SRCDIR)/scripts/build-kvm.sh; \
+	fi
 
 # Build inputs from the kernel source tarball, extracted once (about 10 s):
 # the kselftest harness headers and checkpatch with its data files.
@@ -60,15 +73,15 @@ $(INPUTS_STAMP): $(SRC_TAR)
 	@rm -rf $(BUILD)/.src.tmp
 	@touch $@
 
-selftests: inputs
-	@if [ -f $(SELFTEST_DIR)/Makefile ]; then \
-		$(MAKE) $(SUBMAKE_FLAGS) -C $(SELFTEST_DIR); \
-	else \
-		echo "  SKIP    selftests (no $(SELFTEST_DIR:$(SRCDIR)/%=%)/Makefile yet)"; \
-	fi
+tools: inputs
+	@set -e; for d in $(TOOL_DIRS); do $(MAKE) $(SUBMAKE_FLAGS) -C $$d; done
 
-demo-bin:
-	@if [ -f $(DEMO_DIR)/Makefile ]; then $(MAKE) $(SUBMAKE_FLAGS) -C $(DEMO_DIR); fi
+selftests: inputs
+	@set -e; for d in $(SELFTEST_DIRS); do $(MAKE) $(SUBMAKE_FLAGS) -C $$d; done
+
+# The nested L2 VMs' initramfs (guest/kvmmem.ko, static tools and tests).
+nested: modules tools selftests
+	@if [ -n "$(NESTED_MKINITRAMFS)" ]; then $(NESTED_MKINITRAMFS); fi
 
 lint: inputs modules
 	$(SRCDIR)/scripts/lint.sh
@@ -86,9 +99,8 @@ demo:
 	fi
 
 clean: modules-clean
-	@if [ -f $(SELFTEST_DIR)/Makefile ]; then $(MAKE) -C $(SELFTEST_DIR) clean; fi
-	@if [ -f $(DEMO_DIR)/Makefile ]; then $(MAKE) -C $(DEMO_DIR) clean; fi
+	@for d in $(TOOL_DIRS) $(SELFTEST_DIRS); do $(MAKE) -C $$d clean; done
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '2,11p' $(SRCDIR)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' $(SRCDIR)/Makefile | sed 's/^# \{0,1\}//'

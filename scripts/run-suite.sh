@@ -5,10 +5,12 @@
 # Usage (in the VM, from the repository root; make check does this):
 #   scripts/vm-run -- scripts/run-suite.sh [--timeout SEC] [--no-final] [PROG...]
 #
-# PROG defaults to every program of tools/testing/selftests/remote_mapping
-# ("make print-progs" there, else its executable *_test files).  Each runs in
-# that folder under a timeout (default 600 s, RUN_SUITE_TIMEOUT); its TAP
-# output is shown live and kept in build/vm-out/results/PROG.tap.
+# PROG (DIR/NAME, relative to tools/testing/selftests) defaults to the
+# programs of every tools/testing/selftests/DIR with a Makefile: those
+# "make print-progs" prints there, else its executable run_*.sh scripts (suite
+# drivers), else its executable *_test files.  Each runs in its folder under a
+# timeout (default 600 s, RUN_SUITE_TIMEOUT); its TAP output is shown live and
+# kept in build/vm-out/results/DIR.NAME.tap.
 # Counting: "ok" = passed, "ok ... # SKIP" = skipped, "not ok" = failed; a
 # suite that crashes, times out or exits non-zero without a failed test, and
 # tests its plan announced but that never reported, count as failed.
@@ -19,7 +21,7 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SELFTEST_DIR=$ROOT/tools/testing/selftests/remote_mapping
+SELFTESTS=$ROOT/tools/testing/selftests
 MODULE=remote_mapping
 DEBUGFS=/sys/kernel/debug/remote_mapping
 COUNTERS=(map_count pdb_count)
@@ -46,13 +48,22 @@ fi
 total_pass=0 total_fail=0 total_skip=0
 summary=()
 
-# The selftest programs, in the order the selftest Makefile lists them.
+# The selftest programs as DIR/NAME, folder by folder.
 list_progs() {
-	if grep -q '^print-progs:' "$SELFTEST_DIR/Makefile" 2>/dev/null; then
-		make -s --no-print-directory -C "$SELFTEST_DIR" print-progs
-	else
-		find "$SELFTEST_DIR" -maxdepth 1 -type f -name '*_test' -perm -u+x -printf '%f\n' | sort
-	fi
+	local mk d
+	for mk in "$SELFTESTS"/*/Makefile; do
+		[ -f "$mk" ] || continue
+		d=$(dirname "$mk")
+		{
+			if grep -q '^print-progs:' "$mk"; then
+				make -s --no-print-directory -C "$d" print-progs
+			elif compgen -G "$d/run_*.sh" >/dev/null; then
+				find "$d" -maxdepth 1 -type f -name 'run_*.sh' -perm -u+x -printf '%f\n' | sort
+			else
+				find "$d" -maxdepth 1 -type f -name '*_test' -perm -u+x -printf '%f\n' | sort
+			fi
+		} | sed "s|^|${d##*/}/|"
+	done
 }
 
 # Tally one suite's TAP log: sets pass, fail, skip, plan, reported.
@@ -67,17 +78,18 @@ tally() {
 }
 
 run_prog() {
-	local name=$1 log=$results/$1.tap rc start secs note=
+	local name=$1 log=$results/${1//\//.}.tap rc start secs note=
+	local dir=$SELFTESTS/${1%/*} prog=${1##*/}
 	local pass fail skip plan reported
 	echo "# ===== suite $name ====="
-	if [ ! -x "$SELFTEST_DIR/$name" ]; then
+	if [ ! -x "$dir/$prog" ]; then
 		echo "not ok 1 $name # not built"
 		total_fail=$((total_fail + 1))
-		summary+=("$(printf '%-24s pass=0 fail=1 skip=0 (not built)' "$name")")
+		summary+=("$(printf '%-36s pass=0 fail=1 skip=0 (not built)' "$name")")
 		return
 	fi
 	start=$(date +%s)
-	(cd "$SELFTEST_DIR" && timeout -k 10 "$timeout_s" "./$name") 2>&1 | tee "$log"
+	(cd "$dir" && timeout -k 10 "$timeout_s" "./$prog") 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	secs=$(($(date +%s) - start))
 	tally "$log"
@@ -101,7 +113,7 @@ run_prog() {
 	total_pass=$((total_pass + pass))
 	total_fail=$((total_fail + fail))
 	total_skip=$((total_skip + skip))
-	summary+=("$(printf '%-24s pass=%d fail=%d skip=%d rc=%d %ds%s' "$name" "$pass" "$fail" "$skip" "$rc" "$secs" "${note:+ ($note)}")")
+	summary+=("$(printf '%-36s pass=%d fail=%d skip=%d rc=%d %ds%s' "$name" "$pass" "$fail" "$skip" "$rc" "$secs" "${note:+ ($note)}")")
 	echo "# SUITE $name: pass=$pass fail=$fail skip=$skip rc=$rc time=${secs}s${note:+ ($note)}"
 }
 
@@ -140,7 +152,7 @@ if [ "$#" -gt 0 ]; then
 	progs=("$@")
 else
 	mapfile -t progs < <(list_progs)
-	[ "${#progs[@]}" -gt 0 ] || echo "# run-suite: no selftest programs found in $SELFTEST_DIR"
+	[ "${#progs[@]}" -gt 0 ] || echo "# run-suite: no selftest programs found in $SELFTESTS"
 fi
 
 for p in "${progs[@]}"; do
@@ -155,7 +167,7 @@ if [ "$final" -eq 1 ]; then
 	check "rmmod $MODULE" module_unloads
 	total_pass=$((total_pass + final_pass))
 	total_fail=$((total_fail + final_fail))
-	summary+=("$(printf '%-24s pass=%d fail=%d skip=0' final-checks "$final_pass" "$final_fail")")
+	summary+=("$(printf '%-36s pass=%d fail=%d skip=0' final-checks "$final_pass" "$final_fail")")
 fi
 
 echo "# ===== summary ====="

@@ -5,8 +5,8 @@
 # Started by scripts/vm-init (the initramfs /init) as
 #   chroot /newroot /bin/bash $VM_REPO/scripts/vm-guest.sh
 # with VM_REPO, VM_OUT, VM_RUNDIR, VM_MODE (cmd|shell), VM_MODULES (space
-# separated .ko paths relative to VM_REPO, loaded in order; empty with
-# --no-modules) exported.  The command is $VM_RUNDIR/cmd, run with bash; its
+# separated .ko paths relative to VM_REPO, loaded in order after KVM; empty
+# with --no-modules), VM_KVM_DIR (patched kvm*.ko, if any) exported.  The command is $VM_RUNDIR/cmd, run with bash; its
 # stdout/stderr go to $VM_RUNDIR/stdout and stderr (the host prints them live),
 # its exit status to $VM_RUNDIR/status, the kernel log to $VM_RUNDIR/dmesg
 # (whole buffer at the end) and kmsg.log (followed live).
@@ -30,7 +30,38 @@ ip link set lo up 2>/dev/null
 stdbuf -oL dmesg --follow --nopager >"$rundir/kmsg.log" 2>/dev/null &
 kmsg_pid=$!
 
-# Load each project module after the modules it depends on (e.g. kvm).
+# Load KVM before the project modules (they find its symbols at init): the
+# patched build of scripts/build-kvm.sh ($VM_KVM_DIR) when there is one, else
+# Debian's.  The vendor module is the one the vCPU supports; failing to load
+# it (no nested virtualization) is only a warning.
+load_kvm() {
+	local vendor='' ko deps d
+	if grep -q -w svm /proc/cpuinfo; then
+		vendor=kvm_amd
+	elif grep -q -w vmx /proc/cpuinfo; then
+		vendor=kvm_intel
+	fi
+	if [ -n "${VM_KVM_DIR:-}" ] && [ -f "$VM_KVM_DIR/kvm.ko" ]; then
+		for ko in "$VM_KVM_DIR/kvm.ko" ${vendor:+"$VM_KVM_DIR/${vendor//_/-}.ko"}; do
+			deps=$(modinfo -F depends "$ko" 2>/dev/null) || deps=
+			for d in ${deps//,/ }; do
+				[ "$d" = kvm ] || modprobe "$d" || return 1
+			done
+			if ! insmod "$ko"; then
+				echo "vm-run: insmod $ko failed" >&2
+				[ "$ko" != "$VM_KVM_DIR/kvm.ko" ] || return 1
+			fi
+		done
+	else
+		modprobe kvm || { echo "vm-run: modprobe kvm failed" >&2; return 1; }
+		if [ -n "$vendor" ]; then
+			modprobe "$vendor" || echo "vm-run: warning: modprobe $vendor failed" >&2
+		fi
+	fi
+	return 0
+}
+
+# Load each project module after the modules it depends on.
 load_modules() {
 	local ko deps d
 	for ko in $VM_MODULES; do
@@ -47,7 +78,10 @@ load_modules() {
 }
 
 rc=0
-load_modules || rc=1
+if [ -n "$VM_MODULES" ]; then
+	load_kvm || rc=1
+	[ "$rc" -ne 0 ] || load_modules || rc=1
+fi
 cut -d' ' -f1 /proc/uptime >"$rundir/ready"
 
 if [ "$VM_MODE" = shell ]; then
