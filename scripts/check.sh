@@ -62,7 +62,7 @@ echo "check: ===== build ====="
 build_log=$LOGDIR/build.log
 {
 	$MAKE -C "$ROOT" --no-print-directory modules-clean &&
-		$MAKE -C "$ROOT" --no-print-directory all SUBMAKE_FLAGS=-B
+		$MAKE -C "$ROOT" --no-print-directory -k all SUBMAKE_FLAGS=-B
 } 2>&1 | tee "$build_log"
 build_rc=${PIPESTATUS[0]}
 nwarn=$(grep -c -E '(warning|error):|^WARNING:|^ERROR:' "$build_log")

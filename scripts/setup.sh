@@ -15,8 +15,8 @@ set -euo pipefail
 PACKAGES=(
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static cpio xz-utils kmod
-	sparse gcc libc6-dev make perl python3 git
-	coreutils util-linux procps numactl
+	sparse gcc libc6-dev binutils make patch perl python3 git
+	coreutils util-linux procps iproute2 numactl
 	gnuplot-nox
 )
 
