@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared helpers of rm_bench: timing, statistics, target process, JSON. */
+#ifndef RM_BENCH_H
+#define RM_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdnoreturn.h>
+#include <sys/types.h>
+
+#define PAGE_SZ		4096UL
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define BIT(n)		(1U << (n))
+
+/* One plain 8-byte load that the compiler may not drop or merge. */
+static inline uint64_t load64(const void *p)
+{
+	return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
+}
+
+/* Make @v look used. */
+static inline void consume(uint64_t v)
+{
+	asm volatile("" : : "r"(v));
+}
+
+/* Time and statistics ------------------------------------------------------ */
+
+uint64_t now_ns(void);
+/* Median of @n values (the array is sorted in place). */
+double median(double *v, size_t n);
+double min_of(const double *v, size_t n);
+double max_of(const double *v, size_t n);
+
+/* Deterministic pseudo-random numbers (xorshift64*). */
+uint64_t rnd_next(uint64_t *state);
+/* Fill @perm with a random permutation of 0..n-1. */
+void rnd_perm(uint32_t *perm, size_t n, uint64_t *state);
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+noreturn void die(const char *fmt, ...);
+
+/* Value stored in each 8-byte word of the target's pages. */
+static inline uint64_t target_word(uint64_t page, uint64_t word)
+{
+	return 0x5a5a000000000000ULL ^ (page << 12) ^ word;
+}
+
+/* Target process ----------------------------------------------------------- */
+
+struct target {
+	pid_t pid;
+	int pidfd;
+	int ctl;		/* closing it makes the target exit */
+	uint64_t base;		/* address of its pages, in its address space */
+	size_t pages;
+};
+
+/* Fork a target owning @pages filled pages (4 KiB, no THP); 0 or -errno. */
+int target_start(struct target *t, size_t pages);
+void target_stop(struct target *t);
+
+/* /dev/remote_mapping ------------------------------------------------------ */
+
+int rm_open(void);
+int rm_map(int rm, int pidfd, uint64_t req_hva, void *map_hva);
+int rm_unmap(int rm, void *map_hva);
+/* Returns pages mapped or -errno; -ENOTTY until the ioctl exists. */
+long rm_map_batch(int rm, int pidfd, const uint64_t *req, const uint64_t *map,
+		  int32_t *errs, size_t count);
+/* Debugfs counter of the module (map_count, pdb_count...), -1 if unreadable. */
+long rm_counter(const char *name);
+/* Private anonymous area of @pages pages, without THP. */
+void *anon_area(size_t pages);
+
+/* Kernel memory snapshots -------------------------------------------------- */
+
+#define MEM_MAX_CACHES	512
+
+struct slab_cache {
+	char name[64];
+	long active;
+	long objsize;
+};
+
+struct mem_snap {
+	long slab_kb;
+	long sunreclaim_kb;
+	long sreclaimable_kb;
+	long pagetables_kb;
+	long memfree_kb;
+	int ncaches;			/* -1: /proc/slabinfo unreadable */
+	struct slab_cache caches[MEM_MAX_CACHES];
+	long map_count, pdb_count;	/* module counters */
+};
+
+void mem_snapshot(struct mem_snap *s);
+
+/* JSON writer -------------------------------------------------------------- */
+
+struct json {
+	FILE *f;
+	int depth;
+	bool first[32];
+};
+
+void json_open(struct json *j, FILE *f);
+void json_close(struct json *j);
+/* @key is NULL inside arrays. */
+void json_obj(struct json *j, const char *key);
+void json_arr(struct json *j, const char *key);
+void json_end_obj(struct json *j);
+void json_end_arr(struct json *j);
+void json_num(struct json *j, const char *key, double v);
+void json_int(struct json *j, const char *key, long long v);
+void json_str(struct json *j, const char *key, const char *s);
+void json_bool(struct json *j, const char *key, bool v);
+void json_null(struct json *j, const char *key);
+
+/* Results and targets ------------------------------------------------------ */
+
+enum target_kind {
+	TK_INFO,	/* a ratio reported without a target */
+	TK_SPEEDUP,	/* ratio = baseline / measured, met if >= target */
+	TK_COST,	/* ratio = measured / baseline, met if <= target */
+	TK_BYTES,	/* ratio = measured bytes, met if <= target */
+	TK_INFO_SPEEDUP,	/* like TK_SPEEDUP, without a target */
+	TK_INFO_BYTES,	/* like TK_BYTES, without a target */
+};
+
+struct result {
+	char id[40];
+	char what[96];		/* what is measured */
+	char base[64];		/* what it is compared with */
+	enum target_kind kind;
+	bool available;
+	char note[160];		/* why not available, or a remark */
+	double measured;	/* ns per operation, or bytes */
+	double baseline;	/* ns per operation, or 0 */
+	double ratio;
+	double target;
+};
+
+#define MAX_RESULTS	32
+
+extern struct result results[MAX_RESULTS];
+extern int nresults;
+
+/* Record a comparison; ratio and the verdict are derived from @kind. */
+struct result *add_result(const char *id, enum target_kind kind,
+			  double target, const char *what, const char *base,
+			  double measured, double baseline);
+struct result *add_unavailable(const char *id, enum target_kind kind,
+			       double target, const char *what,
+			       const char *base, const char *why);
+/* -1 when there is no verdict (info row, not available). */
+int result_met(const struct result *r);
+void print_table(FILE *f, bool smoke);
+void json_results(struct json *j);
+
+#endif /* RM_BENCH_H */

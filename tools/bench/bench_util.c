@@ -1,0 +1,622 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers of rm_bench: timing, statistics, target process, JSON, table. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <linux/remote_mapping.h>
+
+#include "bench.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open	434
+#endif
+
+#define DEBUGFS_DIR	"/sys/kernel/debug/remote_mapping"
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double median(double *v, size_t n)
+{
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double min_of(const double *v, size_t n)
+{
+	double m = INFINITY;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] < m)
+			m = v[i];
+	return m;
+}
+
+double max_of(const double *v, size_t n)
+{
+	double m = -INFINITY;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] > m)
+			m = v[i];
+	return m;
+}
+
+uint64_t rnd_next(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+void rnd_perm(uint32_t *perm, size_t n, uint64_t *state)
+{
+	size_t i, j;
+	uint32_t t;
+
+	for (i = 0; i < n; i++)
+		perm[i] = i;
+	for (i = n; i > 1; i--) {
+		j = rnd_next(state) % i;
+		t = perm[i - 1];
+		perm[i - 1] = perm[j];
+		perm[j] = t;
+	}
+}
+
+noreturn void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "rm_bench: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+void *xmalloc(size_t size)
+{
+	void *p = malloc(size);
+
+	if (!p)
+		die("out of memory (%zu bytes)", size);
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p)
+		die("out of memory (%zu x %zu bytes)", n, size);
+	return p;
+}
+
+/* Target process ----------------------------------------------------------- */
+
+static void target_main(int ctl, int report, size_t pages)
+{
+	uint64_t *p, i, w;
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		_exit(1);
+	/* 4 KiB pages: "thousands of pages", like the mapping sees them. */
+	madvise(p, pages * PAGE_SZ, MADV_NOHUGEPAGE);
+	for (i = 0; i < pages; i++)
+		for (w = 0; w < PAGE_SZ / 8; w++)
+			p[i * PAGE_SZ / 8 + w] = target_word(i, w);
+	i = (uintptr_t)p;
+	if (write(report, &i, sizeof(i)) != sizeof(i))
+		_exit(1);
+	close(report);
+	/* Live until the introspector closes its end (or dies). */
+	while (read(ctl, &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+int target_start(struct target *t, size_t pages)
+{
+	int ctl[2], report[2];
+	uint64_t base;
+	ssize_t n;
+
+	memset(t, 0, sizeof(*t));
+	if (pipe2(ctl, O_CLOEXEC) || pipe2(report, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	t->pid = fork();
+	if (t->pid < 0)
+		return -errno;
+	if (!t->pid) {
+		close(ctl[1]);
+		close(report[0]);
+		target_main(ctl[0], report[1], pages);
+	}
+	close(ctl[0]);
+	close(report[1]);
+	n = read(report[0], &base, sizeof(base));
+	close(report[0]);
+	t->ctl = ctl[1];
+	if (n != sizeof(base)) {
+		target_stop(t);
+		return -EIO;
+	}
+	t->base = base;
+	t->pages = pages;
+	t->pidfd = syscall(SYS_pidfd_open, t->pid, 0);
+	if (t->pidfd < 0) {
+		n = -errno;
+		target_stop(t);
+		return n;
+	}
+	return 0;
+}
+
+void target_stop(struct target *t)
+{
+	if (t->pid <= 0)
+		return;
+	close(t->ctl);
+	if (t->pidfd > 0)
+		close(t->pidfd);
+	waitpid(t->pid, NULL, 0);
+	t->pid = 0;
+}
+
+/* /dev/remote_mapping ------------------------------------------------------ */
+
+int rm_open(void)
+{
+	int fd = open("/dev/remote_mapping", O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int rm_map(int rm, int pidfd, uint64_t req_hva, void *map_hva)
+{
+	struct remote_mapping_map m = {
+		.req_hva = req_hva,
+		.map_hva = (uintptr_t)map_hva,
+		.target = pidfd,
+	};
+
+	return ioctl(rm, REMOTE_MAPPING_MAP, &m) ? -errno : 0;
+}
+
+int rm_unmap(int rm, void *map_hva)
+{
+	struct remote_mapping_unmap u = { .map_hva = (uintptr_t)map_hva };
+
+	return ioctl(rm, REMOTE_MAPPING_UNMAP, &u) ? -errno : 0;
+}
+
+long rm_map_batch(int rm, int pidfd, const uint64_t *req, const uint64_t *map,
+		  int32_t *errs, size_t count)
+{
+	struct remote_mapping_map_batch b = {
+		.target = pidfd,
+		.count = count,
+		.req_hvas = (uintptr_t)req,
+		.map_hvas = (uintptr_t)map,
+		.errs = (uintptr_t)errs,
+	};
+	long ret = ioctl(rm, REMOTE_MAPPING_MAP_BATCH, &b);
+
+	return ret < 0 ? -errno : ret;
+}
+
+long rm_counter(const char *name)
+{
+	char path[128], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return atol(buf);
+}
+
+void *anon_area(size_t pages)
+{
+	void *p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap of %zu pages: %s", pages, strerror(errno));
+	madvise(p, pages * PAGE_SZ, MADV_NOHUGEPAGE);
+	return p;
+}
+
+/* Kernel memory snapshots -------------------------------------------------- */
+
+void mem_snapshot(struct mem_snap *s)
+{
+	char line[512], name[64];
+	long v, active, total, objsize;
+	FILE *f;
+
+	memset(s, 0, sizeof(*s));
+	f = fopen("/proc/meminfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Slab: %ld", &v) == 1)
+			s->slab_kb = v;
+		else if (sscanf(line, "SUnreclaim: %ld", &v) == 1)
+			s->sunreclaim_kb = v;
+		else if (sscanf(line, "SReclaimable: %ld", &v) == 1)
+			s->sreclaimable_kb = v;
+		else if (sscanf(line, "PageTables: %ld", &v) == 1)
+			s->pagetables_kb = v;
+		else if (sscanf(line, "MemFree: %ld", &v) == 1)
+			s->memfree_kb = v;
+	}
+	if (f)
+		fclose(f);
+
+	f = fopen("/proc/slabinfo", "r");
+	if (!f) {
+		s->ncaches = -1;
+	} else {
+		while (fgets(line, sizeof(line), f) &&
+		       s->ncaches < MEM_MAX_CACHES) {
+			if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
+				continue;
+			if (sscanf(line, "%63s %ld %ld %ld", name, &active,
+				   &total, &objsize) != 4)
+				continue;
+			snprintf(s->caches[s->ncaches].name,
+				 sizeof(s->caches[0].name), "%s", name);
+			s->caches[s->ncaches].active = active;
+			s->caches[s->ncaches].objsize = objsize;
+			s->ncaches++;
+		}
+		fclose(f);
+	}
+	s->map_count = rm_counter("map_count");
+	s->pdb_count = rm_counter("pdb_count");
+}
+
+/* JSON writer -------------------------------------------------------------- */
+
+void json_open(struct json *j, FILE *f)
+{
+	memset(j, 0, sizeof(*j));
+	j->f = f;
+	j->first[0] = true;
+	fputc('{', f);
+}
+
+void json_close(struct json *j)
+{
+	fputs("\n}\n", j->f);
+}
+
+static void json_key(struct json *j, const char *key)
+{
+	if (!j->first[j->depth])
+		fputc(',', j->f);
+	j->first[j->depth] = false;
+	fprintf(j->f, "\n%*s", 2 * (j->depth + 1), "");
+	if (key)
+		fprintf(j->f, "\"%s\": ", key);
+}
+
+static void json_open_nest(struct json *j, const char *key, char c)
+{
+	json_key(j, key);
+	fputc(c, j->f);
+	j->depth++;
+	j->first[j->depth] = true;
+}
+
+static void json_close_nest(struct json *j, char c)
+{
+	bool empty = j->first[j->depth];
+
+	j->depth--;
+	if (!empty)
+		fprintf(j->f, "\n%*s", 2 * (j->depth + 1), "");
+	fputc(c, j->f);
+}
+
+void json_obj(struct json *j, const char *key)
+{
+	json_open_nest(j, key, '{');
+}
+
+void json_arr(struct json *j, const char *key)
+{
+	json_open_nest(j, key, '[');
+}
+
+void json_end_obj(struct json *j)
+{
+	json_close_nest(j, '}');
+}
+
+void json_end_arr(struct json *j)
+{
+	json_close_nest(j, ']');
+}
+
+void json_num(struct json *j, const char *key, double v)
+{
+	json_key(j, key);
+	if (isfinite(v))
+		fprintf(j->f, "%.6g", v);
+	else
+		fputs("null", j->f);
+}
+
+void json_int(struct json *j, const char *key, long long v)
+{
+	json_key(j, key);
+	fprintf(j->f, "%lld", v);
+}
+
+void json_str(struct json *j, const char *key, const char *s)
+{
+	json_key(j, key);
+	fputc('"', j->f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(j->f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(j->f, "\\u%04x", *s);
+		else
+			fputc(*s, j->f);
+	}
+	fputc('"', j->f);
+}
+
+void json_bool(struct json *j, const char *key, bool v)
+{
+	json_key(j, key);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void json_null(struct json *j, const char *key)
+{
+	json_key(j, key);
+	fputs("null", j->f);
+}
+
+/* Results and targets ------------------------------------------------------ */
+
+struct result results[MAX_RESULTS];
+int nresults;
+
+static struct result *new_result(const char *id, enum target_kind kind,
+				 double target, const char *what,
+				 const char *base)
+{
+	struct result *r;
+
+	if (nresults == MAX_RESULTS)
+		die("too many results");
+	r = &results[nresults++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	snprintf(r->what, sizeof(r->what), "%s", what);
+	snprintf(r->base, sizeof(r->base), "%s", base);
+	r->kind = kind;
+	r->target = target;
+	r->measured = NAN;
+	r->baseline = NAN;
+	r->ratio = NAN;
+	return r;
+}
+
+struct result *add_result(const char *id, enum target_kind kind,
+			  double target, const char *what, const char *base,
+			  double measured, double baseline)
+{
+	struct result *r = new_result(id, kind, target, what, base);
+
+	r->available = true;
+	r->measured = measured;
+	r->baseline = baseline;
+	if (kind == TK_SPEEDUP || kind == TK_INFO_SPEEDUP)
+		r->ratio = baseline / measured;
+	else if (kind == TK_BYTES || kind == TK_INFO_BYTES)
+		r->ratio = measured;
+	else
+		r->ratio = measured / baseline;
+	return r;
+}
+
+struct result *add_unavailable(const char *id, enum target_kind kind,
+			       double target, const char *what,
+			       const char *base, const char *why)
+{
+	struct result *r = new_result(id, kind, target, what, base);
+
+	snprintf(r->note, sizeof(r->note), "%s", why);
+	return r;
+}
+
+int result_met(const struct result *r)
+{
+	if (!r->available || !isfinite(r->ratio) || r->kind == TK_INFO ||
+	    r->kind == TK_INFO_SPEEDUP || r->kind == TK_INFO_BYTES)
+		return -1;
+	if (r->kind == TK_SPEEDUP)
+		return r->ratio >= r->target;
+	return r->ratio <= r->target;
+}
+
+static void fmt_time(char *buf, size_t len, double ns)
+{
+	if (!isfinite(ns))
+		snprintf(buf, len, "-");
+	else if (ns < 1e3)
+		snprintf(buf, len, "%.1f ns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, len, "%.2f us", ns / 1e3);
+	else
+		snprintf(buf, len, "%.2f ms", ns / 1e6);
+}
+
+static bool is_bytes(const struct result *r)
+{
+	return r->kind == TK_BYTES || r->kind == TK_INFO_BYTES;
+}
+
+static void fmt_ratio(char *buf, size_t len, const struct result *r)
+{
+	if (!r->available || !isfinite(r->ratio))
+		snprintf(buf, len, "n/a");
+	else if (is_bytes(r))
+		snprintf(buf, len, "%.0f B", r->ratio);
+	else if (r->kind == TK_SPEEDUP || r->kind == TK_INFO_SPEEDUP)
+		snprintf(buf, len, "%.1fx faster", r->ratio);
+	else
+		snprintf(buf, len, "%.3gx", r->ratio);
+}
+
+static void fmt_target(char *buf, size_t len, const struct result *r)
+{
+	switch (r->kind) {
+	case TK_SPEEDUP:
+		snprintf(buf, len, ">= %gx faster", r->target);
+		break;
+	case TK_COST:
+		snprintf(buf, len, "<= %gx", r->target);
+		break;
+	case TK_BYTES:
+		snprintf(buf, len, "<= %g B", r->target);
+		break;
+	default:
+		snprintf(buf, len, "-");
+	}
+}
+
+void print_table(FILE *f, bool smoke)
+{
+	char m[32], b[32], ra[32], t[32];
+	const char *verdict;
+	int i, met;
+
+	fprintf(f, "\n%-44s %-11s %-11s %-14s %-14s %s\n", "measurement",
+		"measured", "baseline", "ratio", "target",
+		smoke ? "(smoke: no verdict)" : "met");
+	for (i = 0; i < 110; i++)
+		fputc('-', f);
+	fputc('\n', f);
+	for (i = 0; i < nresults; i++) {
+		const struct result *r = &results[i];
+
+		if (is_bytes(r)) {
+			snprintf(m, sizeof(m), "%.0f B", r->measured);
+			snprintf(b, sizeof(b), "-");
+		} else {
+			fmt_time(m, sizeof(m), r->measured);
+			fmt_time(b, sizeof(b), r->baseline);
+		}
+		fmt_ratio(ra, sizeof(ra), r);
+		fmt_target(t, sizeof(t), r);
+		met = result_met(r);
+		if (!r->available)
+			verdict = "not available";
+		else if (smoke || met < 0)
+			verdict = "";
+		else
+			verdict = met ? "yes" : "NO";
+		fprintf(f, "%-44s %-11s %-11s %-14s %-14s %s\n", r->what,
+			r->available ? m : "-", r->available ? b : "-", ra, t,
+			verdict);
+		if (r->base[0] && r->available)
+			fprintf(f, "%-44s   (vs %s)\n", "", r->base);
+		if (r->note[0])
+			fprintf(f, "%-44s   %s\n", "", r->note);
+	}
+	fputc('\n', f);
+}
+
+void json_results(struct json *j)
+{
+	static const char * const kinds[] = {
+		[TK_INFO] = "info", [TK_SPEEDUP] = "speedup",
+		[TK_COST] = "cost", [TK_BYTES] = "bytes",
+		[TK_INFO_SPEEDUP] = "info_speedup",
+		[TK_INFO_BYTES] = "info_bytes",
+	};
+	int i, met;
+
+	json_arr(j, "results");
+	for (i = 0; i < nresults; i++) {
+		const struct result *r = &results[i];
+
+		json_obj(j, NULL);
+		json_str(j, "id", r->id);
+		json_str(j, "what", r->what);
+		json_str(j, "baseline_what", r->base);
+		json_str(j, "kind", kinds[r->kind]);
+		json_bool(j, "available", r->available);
+		if (r->note[0])
+			json_str(j, "note", r->note);
+		json_num(j, is_bytes(r) ? "bytes" : "measured_ns",
+			 r->measured);
+		if (!is_bytes(r))
+			json_num(j, "baseline_ns", r->baseline);
+		json_num(j, "ratio", r->ratio);
+		if (r->kind == TK_INFO || r->kind == TK_INFO_SPEEDUP ||
+		    r->kind == TK_INFO_BYTES)
+			json_null(j, "target");
+		else
+			json_num(j, "target", r->target);
+		met = result_met(r);
+		if (met < 0)
+			json_null(j, "met");
+		else
+			json_bool(j, "met", met);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+}

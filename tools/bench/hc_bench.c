@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/* rm_bench hc: KVM_HC_MEM_MAP+UNMAP round trip vs a null hypercall, tiny VMs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+
+#include <linux/kvm.h>
+#include <linux/kvmmem.h>
+#include <linux/remote_mapping.h>
+
+#include "rm_bench.h"
+#include "tiny_vm.h"
+
+#define KVM_ENOSYS	1000
+#define NULL_HC		40	/* served by nobody: -KVM_ENOSYS */
+#define TOKEN_GPA	TVM_DATA_GPA
+#define MAP_GPA		0x4000U
+#define REQ_GPA		0x8000U
+#define ARRAY_GPA	0x10000U	/* batch entries, below 1 MiB */
+#define SLOT_GPA	0x100000U	/* second memslot: batch pages */
+#define SLOT_PAGES	512
+#define HC_MAX_ROUNDS	64
+
+/* Real-mode guest code, assembled by hand. */
+struct code {
+	uint8_t b[128];
+	int n;
+};
+
+enum { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
+
+static void emit(struct code *c, int n, ...)
+{
+	va_list ap;
+
+	va_start(ap, n);
+	while (n--)
+		c->b[c->n++] = va_arg(ap, int);
+	va_end(ap);
+}
+
+static void mov32(struct code *c, int reg, uint32_t imm)
+{
+	emit(c, 6, 0x66, 0xb8 + reg, imm & 0xff, (imm >> 8) & 0xff,
+	     (imm >> 16) & 0xff, imm >> 24);
+}
+
+/* add reg, imm32 */
+static void add32(struct code *c, int reg, uint32_t imm)
+{
+	emit(c, 7, 0x66, 0x81, 0xc0 + reg, imm & 0xff, (imm >> 8) & 0xff,
+	     (imm >> 16) & 0xff, imm >> 24);
+}
+
+static void vmmcall(struct code *c)
+{
+	emit(c, 3, 0x0f, 0x01, 0xd9);
+}
+
+/* test eax, eax; jnz (patched later); returns the offset to patch. */
+static int bail_if_error(struct code *c)
+{
+	emit(c, 5, 0x66, 0x85, 0xc0, 0x75, 0x00);
+	return c->n - 1;
+}
+
+/* dec edi; jnz @top */
+static void loop_to(struct code *c, int top)
+{
+	emit(c, 2, 0x66, 0x4f);
+	emit(c, 2, 0x75, (uint8_t)(top - (c->n + 2)));
+}
+
+static void patch_to_here(struct code *c, int at)
+{
+	c->b[at] = c->n - (at + 1);
+}
+
+/* "Hypercall nr 40" edi times, then hlt. */
+static void code_null(struct code *c)
+{
+	c->n = 0;
+	mov32(c, EAX, NULL_HC);
+	vmmcall(c);
+	loop_to(c, 0);
+	emit(c, 1, 0xf4);
+}
+
+/* Map (and touch) + unmap, edi times or until an error, then hlt. */
+static void code_map_unmap(struct code *c, bool touch)
+{
+	int e1, e2;
+
+	c->n = 0;
+	mov32(c, EAX, KVM_HC_MEM_MAP);
+	mov32(c, EBX, TOKEN_GPA);
+	mov32(c, ECX, REQ_GPA);
+	mov32(c, EDX, MAP_GPA);
+	mov32(c, ESI, 0);
+	vmmcall(c);
+	e1 = bail_if_error(c);
+	if (touch)	/* mov eax, [MAP_GPA] */
+		emit(c, 4, 0x66, 0xa1, MAP_GPA & 0xff, MAP_GPA >> 8);
+	mov32(c, EAX, KVM_HC_MEM_UNMAP);
+	mov32(c, EBX, MAP_GPA);
+	vmmcall(c);
+	e2 = bail_if_error(c);
+	loop_to(c, 0);
+	patch_to_here(c, e1);
+	patch_to_here(c, e2);
+	emit(c, 1, 0xf4);
+}
+
+/* Map ecx (target) at edx (own), both += 4 KiB, edi times; then hlt. */
+static void code_map_loop(struct code *c)
+{
+	int e;
+
+	c->n = 0;
+	mov32(c, EAX, KVM_HC_MEM_MAP);
+	mov32(c, EBX, TOKEN_GPA);
+	mov32(c, ESI, 0);
+	vmmcall(c);
+	e = bail_if_error(c);
+	add32(c, ECX, PAGE_SZ);
+	add32(c, EDX, PAGE_SZ);
+	loop_to(c, 0);
+	patch_to_here(c, e);
+	emit(c, 1, 0xf4);
+}
+
+/* Unmap ebx, += 4 KiB, edi times; then hlt. */
+static void code_unmap_loop(struct code *c)
+{
+	int e;
+
+	c->n = 0;
+	mov32(c, EAX, KVM_HC_MEM_UNMAP);
+	vmmcall(c);
+	e = bail_if_error(c);
+	add32(c, EBX, PAGE_SZ);
+	loop_to(c, 0);
+	patch_to_here(c, e);
+	emit(c, 1, 0xf4);
+}
+
+/* Like tiny_vm.c's static tvm_run_code(): real mode at 0:0 until hlt. */
+static int run_code(struct tiny_vm *vm, const struct code *c,
+		    struct kvm_regs *regs)
+{
+	struct kvm_sregs sregs;
+
+	memcpy(vm->ram + TVM_CODE_GPA, c->b, c->n);
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
+		return -errno;
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	sregs.ds.base = 0;
+	sregs.ds.selector = 0;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs))
+		return -errno;
+	regs->rip = TVM_CODE_GPA;
+	regs->rflags = 2;
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, regs) ||
+	    ioctl(vm->vcpu_fd, KVM_RUN, 0))
+		return -errno;
+	if (vm->run->exit_reason != KVM_EXIT_HLT)
+		return -EIO;
+	return ioctl(vm->vcpu_fd, KVM_GET_REGS, regs) ? -errno : 0;
+}
+
+/* ns per loop iteration of one KVM_RUN; NAN (and *why) on failure. */
+static double guest_loop(const struct cfg *c, struct tiny_vm *vm,
+			 const struct code *code, char *why, size_t len)
+{
+	struct kvm_regs regs = { .rdi = c->hc_loops };
+	uint64_t t0;
+	double ns;
+	int err;
+
+	t0 = now_ns();
+	err = run_code(vm, code, &regs);
+	ns = (double)(now_ns() - t0) / c->hc_loops;
+	if (err || (uint32_t)regs.rdi) {
+		snprintf(why, len,
+			 "guest loop stopped: err %d, %u loops left, rax %d",
+			 err, (uint32_t)regs.rdi, (int32_t)regs.rax);
+		return NAN;
+	}
+	return ns;
+}
+
+/*
+ * Median ns of each hypercall in its own KVM_RUN through tiny_vm.c:
+ * null, map, unmap.  0, or the first unexpected result.
+ */
+static int32_t single_calls(struct tiny_vm *vm, int n, double *out)
+{
+	double *v = xcalloc(3 * n, sizeof(double));
+	int32_t ret = 0;
+	uint64_t t[4];
+	int i, k;
+
+	for (i = 0; i < n && !ret; i++) {
+		t[0] = now_ns();
+		ret = tvm_hypercall(vm, NULL_HC, 0, 0, 0, 0) + KVM_ENOSYS;
+		t[1] = now_ns();
+		ret |= tvm_hypercall(vm, KVM_HC_MEM_MAP, TOKEN_GPA, REQ_GPA,
+				     MAP_GPA, 0);
+		t[2] = now_ns();
+		ret |= tvm_hypercall(vm, KVM_HC_MEM_UNMAP, MAP_GPA, 0, 0, 0);
+		t[3] = now_ns();
+		for (k = 0; k < 3; k++)
+			v[k * n + i] = t[k + 1] - t[k];
+	}
+	for (k = 0; k < 3; k++)
+		out[k] = median(v + k * n, i);
+	free(v);
+	return ret;
+}
+
+static void hc_unavailable(struct json *j, const char *why)
+{
+	printf("hc: %s\n", why);
+	json_obj(j, "hypercall");
+	json_bool(j, "available", false);
+	json_str(j, "note", why);
+	json_end_obj(j);
+	add_unavailable("hc_map_unmap_vs_null", TK_COST, 5,
+			"hypercall map+unmap round trip", "null hypercall",
+			why);
+}
+
+static const int hc_batch_sizes[] = { 1, 8, 64, 512 };
+#define HC_NBATCH	ARRAY_SIZE(hc_batch_sizes)
+
+/* Private anonymous memory without THP as a second memslot of @vm. */
+static void *add_slot(struct tiny_vm *vm)
+{
+	void *p = anon_area(SLOT_PAGES);
+	int err = __tvm_add_slot(vm, 1, SLOT_GPA, p, SLOT_PAGES * PAGE_SZ, 0);
+
+	if (err)
+		die("KVM_SET_USER_MEMORY_REGION: %s", strerror(-err));
+	return p;
+}
+
+/* Unmap @n pages from SLOT_GPA in the guest; 0 or a description. */
+static const char *unmap_slot(struct tiny_vm *vm, int n)
+{
+	struct kvm_regs regs = { .rbx = SLOT_GPA, .rdi = n };
+	struct code code;
+
+	code_unmap_loop(&code);
+	if (run_code(vm, &code, &regs) || (uint32_t)regs.rdi)
+		return "unmap loop failed";
+	return NULL;
+}
+
+/*
+ * KVM_HC_MEM_MAP_BATCH of n pages in one hypercall vs n KVM_HC_MEM_MAP in
+ * one guest loop, per page; both in one KVM_RUN each.
+ */
+static void hc_guest_batch(const struct cfg *c, struct tiny_vm *intro,
+			   struct tiny_vm *target, struct json *j)
+{
+#ifdef KVM_HC_MEM_MAP_BATCH
+	struct kvmmem_map_entry *e;
+	double *vs, *vb, ms, mb;
+	struct kvm_regs regs;
+	const char *fail = NULL;
+	char what[64], why[160];
+	uint8_t *tslot;
+	struct code code;
+	int s, r, i, n, rounds;
+	uint64_t t0;
+
+	tslot = add_slot(target);
+	add_slot(intro);
+	for (i = 0; i < SLOT_PAGES; i++)
+		memset(tslot + i * PAGE_SZ, i, PAGE_SZ);
+	e = (void *)(intro->ram + ARRAY_GPA);
+
+	/* Probe: a one-page batch. */
+	e[0] = (struct kvmmem_map_entry){ SLOT_GPA, SLOT_GPA, 1 };
+	code.n = 0;
+	mov32(&code, EAX, KVM_HC_MEM_MAP_BATCH);
+	vmmcall(&code);
+	emit(&code, 1, 0xf4);
+	memset(&regs, 0, sizeof(regs));
+	regs.rbx = TOKEN_GPA;
+	regs.rcx = ARRAY_GPA;
+	regs.rdx = 1;
+	if (run_code(intro, &code, &regs) || (int32_t)regs.rax != 1 ||
+	    e[0].err) {
+		snprintf(why, sizeof(why),
+			 "not available: KVM_HC_MEM_MAP_BATCH of one page returned %d, err %lld",
+			 (int32_t)regs.rax, (long long)e[0].err);
+		goto unavailable;
+	}
+	if (unmap_slot(intro, 1)) {
+		snprintf(why, sizeof(why), "not available: unmap after the probe failed");
+		goto unavailable;
+	}
+
+	printf("hc: guest batch hypercall, sizes 1 to %d vs map hypercalls\n",
+	       c->hc_batch_max);
+	json_arr(j, "guest_batch");
+	for (s = 0; s < (int)HC_NBATCH; s++) {
+		n = hc_batch_sizes[s];
+		if (n > c->hc_batch_max)
+			break;
+		rounds = 64 / n > c->hc_rounds ? 64 / n : c->hc_rounds;
+		if (n >= 64)
+			rounds = c->hc_batch_rounds;
+		vs = xcalloc(rounds, sizeof(double));
+		vb = xcalloc(rounds, sizeof(double));
+		for (r = 0; r < rounds && !fail; r++) {
+			code_map_loop(&code);
+			memset(&regs, 0, sizeof(regs));
+			regs.rcx = SLOT_GPA;
+			regs.rdx = SLOT_GPA;
+			regs.rdi = n;
+			t0 = now_ns();
+			if (run_code(intro, &code, &regs) || (uint32_t)regs.rdi)
+				fail = "map hypercall loop failed";
+			vs[r] = (double)(now_ns() - t0) / n;
+			fail = fail ?: unmap_slot(intro, n);
+
+			for (i = 0; i < n; i++)
+				e[i] = (struct kvmmem_map_entry){
+					SLOT_GPA + i * PAGE_SZ,
+					SLOT_GPA + i * PAGE_SZ, 1 };
+			code.n = 0;
+			mov32(&code, EAX, KVM_HC_MEM_MAP_BATCH);
+			vmmcall(&code);
+			emit(&code, 1, 0xf4);
+			memset(&regs, 0, sizeof(regs));
+			regs.rbx = TOKEN_GPA;
+			regs.rcx = ARRAY_GPA;
+			regs.rdx = n;
+			t0 = now_ns();
+			if (run_code(intro, &code, &regs) ||
+			    (int32_t)regs.rax != n)
+				fail = "batch hypercall failed";
+			vb[r] = (double)(now_ns() - t0) / n;
+			for (i = 0; i < n && !fail; i++)
+				if (e[i].err)
+					fail = "a batch entry failed";
+			fail = fail ?: unmap_slot(intro, n);
+		}
+		if (fail) {
+			free(vs);
+			free(vb);
+			break;
+		}
+		ms = median(vs, rounds);
+		mb = median(vb, rounds);
+		json_obj(j, NULL);
+		json_int(j, "batch", n);
+		json_int(j, "rounds", rounds);
+		json_num(j, "batch_ns_per_page", mb);
+		json_num(j, "single_ns_per_page", ms);
+		json_num(j, "ratio", mb / ms);
+		json_end_obj(j);
+		snprintf(what, sizeof(what),
+			 "guest batch hypercall of %d, per page", n);
+		add_result("hc_batch_vs_single", TK_INFO, 0, what,
+			   "KVM_HC_MEM_MAP in a guest loop", mb, ms);
+		free(vs);
+		free(vb);
+	}
+	json_end_arr(j);
+	if (fail) {
+		snprintf(why, sizeof(why), "not available: %s", fail);
+		goto unavailable;
+	}
+	return;
+unavailable:
+#else
+	const char *why = "not available: no guest batch hypercall is defined";
+#endif
+	printf("hc: guest batch: %s\n", why);
+	json_str(j, "guest_batch_note", why);
+	add_unavailable("hc_guest_batch", TK_INFO, 0,
+			"guest batch map hypercall", "", why);
+}
+
+void bench_hc(const struct cfg *c, int rm, struct json *j)
+{
+	struct remote_mapping_token_grant g = { .intro_vm_fd = -1 };
+	double null_ns, pair_ns, touch_ns, single[3];
+	struct tiny_vm intro, target;
+	struct code codes[3];
+	double v[3][HC_MAX_ROUNDS];
+	char why[160] = "";
+	char buf[4] = "";
+	int32_t got;
+	int err, fd, hook, r, k;
+
+	if (access("/dev/kvm", R_OK | W_OK)) {
+		hc_unavailable(j, "not available: no /dev/kvm (patched kvm.ko not loaded)");
+		goto batch;
+	}
+	hook = 0;
+	fd = open("/sys/kernel/debug/remote_mapping/kvm_hook", O_RDONLY);
+	if (fd >= 0) {
+		if (read(fd, buf, 1) == 1 && buf[0] == 'Y')
+			hook = 1;
+		close(fd);
+	}
+	if (hook != 1) {
+		hc_unavailable(j, "not available: remote_mapping has no KVM hook");
+		goto batch;
+	}
+	err = __tvm_create(&intro);
+	if (!err)
+		err = __tvm_create(&target);
+	if (err) {
+		snprintf(why, sizeof(why),
+			 "not available: creating tiny VMs: %s", strerror(-err));
+		hc_unavailable(j, why);
+		goto batch;
+	}
+	g.vm_fd = target.vm_fd;
+	if (ioctl(rm, REMOTE_MAPPING_TOKEN_GRANT, &g)) {
+		snprintf(why, sizeof(why),
+			 "not available: REMOTE_MAPPING_TOKEN_GRANT: %s",
+			 strerror(errno));
+		hc_unavailable(j, why);
+		goto out;
+	}
+	memcpy(intro.ram + TOKEN_GPA, &g.token, sizeof(g.token));
+	memset(target.ram + REQ_GPA, 0x5a, PAGE_SZ);
+
+	printf("hc: %d rounds of %d hypercalls in one KVM_RUN (nested, under the test VM)\n",
+	       c->hc_rounds, c->hc_loops);
+	/* Rounds alternate the three loops. */
+	code_null(&codes[0]);
+	code_map_unmap(&codes[1], false);
+	code_map_unmap(&codes[2], true);
+	for (r = 0; r < c->hc_rounds; r++) {
+		for (k = 0; k < 3; k++) {
+			v[k][r] = guest_loop(c, &intro, &codes[k], why,
+					     sizeof(why));
+			if (!isfinite(v[k][r])) {
+				char w[200];
+
+				snprintf(w, sizeof(w), "not available: %s",
+					 why);
+				hc_unavailable(j, w);
+				goto out;
+			}
+		}
+	}
+	null_ns = median(v[0], c->hc_rounds);
+	pair_ns = median(v[1], c->hc_rounds);
+	touch_ns = median(v[2], c->hc_rounds);
+
+	/* Each hypercall in its own KVM_RUN through tiny_vm.c. */
+	got = single_calls(&intro, c->hc_rounds * 4, single);
+
+	json_obj(j, "hypercall");
+	json_bool(j, "available", true);
+	json_int(j, "guest_loop", c->hc_loops);
+	json_int(j, "rounds", c->hc_rounds);
+	json_num(j, "null_ns", null_ns);
+	json_num(j, "map_unmap_ns", pair_ns);
+	json_num(j, "map_touch_unmap_ns", touch_ns);
+	json_obj(j, "one_kvm_run_per_call");
+	json_num(j, "null_ns", single[0]);
+	json_num(j, "map_ns", single[1]);
+	json_num(j, "unmap_ns", single[2]);
+	if (got)
+		json_int(j, "unexpected_result", got);
+	json_str(j, "note",
+		 "tvm_hypercall(): KVM_GET/SET_SREGS, KVM_SET_REGS, KVM_RUN, KVM_GET_REGS per call");
+	json_end_obj(j);
+
+	add_result("hc_map_unmap_vs_null", TK_COST, 5,
+		   "hypercall map+unmap round trip", "null hypercall (nr 40)",
+		   pair_ns, null_ns);
+	add_result("hc_map_touch_unmap_vs_null", TK_INFO, 0,
+		   "hypercall map+guest touch+unmap", "null hypercall (nr 40)",
+		   touch_ns, null_ns);
+	add_result("hc_single_run_vs_null", TK_INFO, 0,
+		   "map+unmap, one KVM_RUN per hypercall",
+		   "null, one KVM_RUN", single[1] + single[2], single[0]);
+	hc_guest_batch(c, &intro, &target, j);
+	json_end_obj(j);
+	tvm_destroy(&intro);
+	tvm_destroy(&target);
+	return;
+out:
+	tvm_destroy(&intro);
+	tvm_destroy(&target);
+batch:
+	add_unavailable("hc_guest_batch", TK_INFO, 0,
+			"guest batch map hypercall", "",
+			"not available: the hypercall section did not run");
+}

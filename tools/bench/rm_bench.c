@@ -1,0 +1,1260 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rm_bench: costs of /dev/remote_mapping and of the KVM hypercalls as ratios
+ * against baselines measured in the same run on the same target pages.
+ *
+ * Sections (--only NAME,...):
+ *   reads  8-byte and 4 KiB reads of random target pages through mappings,
+ *          vs process_vm_readv() and pread() of /proc/PID/mem
+ *   mtu    one map + first touch + unmap vs one 4 KiB process_vm_readv()
+ *   batch  REMOTE_MAPPING_MAP_BATCH per page vs single maps
+ *   scale  cost of the n-th map up to --scale live mappings, kernel memory
+ *          per mapping, teardown on exit of the introspector
+ *   hc     KVM_HC_MEM_MAP+UNMAP vs a null hypercall, tiny VMs (hc_bench.c)
+ * Output: a table on stdout, --json FILE, gnuplot data in --dat-dir DIR.
+ * Needs root (CAP_SYS_PTRACE) and remote_mapping.ko loaded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#include "bench.h"
+#include "rm_bench.h"
+
+#define SECT_READS	BIT(0)
+#define SECT_MTU	BIT(1)
+#define SECT_BATCH	BIT(2)
+#define SECT_SCALE	BIT(3)
+#define SECT_HC		BIT(4)
+#define NSECTIONS	5
+#define SECT_ALL	(SECT_READS | SECT_MTU | SECT_BATCH | SECT_SCALE | \
+			 SECT_HC)
+
+#define MAX_BLOCKS	1024
+#define WANT_MAP_COUNT	262144
+
+static const size_t batch_sizes[] = { 1, 8, 64, 512 };
+#define NBATCH		ARRAY_SIZE(batch_sizes)
+#define BATCH_MAX	512
+
+static uint64_t seed = 0x9e3779b97f4a7c15ULL;
+
+/* Reads ----------------------------------------------------------------------- */
+
+#define NMETHODS	4	/* mapping, process_vm_readv, pread, own memory */
+
+#ifndef fallthrough
+#define fallthrough	__attribute__((__fallthrough__))
+#endif
+
+struct read_set {
+	size_t n;
+	uint32_t *page;		/* random page order */
+	uint32_t *off;		/* 8-byte aligned offset in the page */
+};
+
+static ssize_t pvr(pid_t pid, void *buf, uint64_t addr, size_t len)
+{
+	struct iovec l = { .iov_base = buf, .iov_len = len };
+	struct iovec r = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
+
+	return process_vm_readv(pid, &l, 1, &r, 1, 0);
+}
+
+/* ns per read of one round of @len-byte reads by @method. */
+static double read_round(int method, size_t len, const struct read_set *rs,
+			 const struct target *t, const uint8_t *area,
+			 const uint8_t *own, int memfd)
+{
+	static uint64_t buf64[PAGE_SZ / 8];
+	uint8_t *buf = (uint8_t *)buf64;
+	uint64_t t0, sum = 0, addr;
+	size_t k;
+
+	t0 = now_ns();
+	for (k = 0; k < rs->n; k++) {
+		uint64_t off = len == 8 ? rs->off[k] : 0;
+		uint64_t page = rs->page[k];
+
+		addr = t->base + page * PAGE_SZ + off;
+		switch (method) {
+		case 3:
+			area = own;
+			fallthrough;
+		case 0:
+			if (len == 8) {
+				sum += load64(area + page * PAGE_SZ + off);
+			} else {
+				memcpy(buf, area + page * PAGE_SZ, len);
+				asm volatile("" : : "r"(buf) : "memory");
+				sum += buf[k & (PAGE_SZ - 1)];
+			}
+			break;
+		case 1:
+			if (pvr(t->pid, buf, addr, len) != (ssize_t)len)
+				die("process_vm_readv: %s", strerror(errno));
+			sum += buf[0];
+			break;
+		case 2:
+			if (pread(memfd, buf, len, addr) != (ssize_t)len)
+				die("pread /proc/PID/mem: %s", strerror(errno));
+			sum += buf[0];
+			break;
+		}
+	}
+	consume(sum);
+	return (double)(now_ns() - t0) / rs->n;
+}
+
+static void bench_reads(const struct cfg *c, const struct target *t, int rm,
+			struct json *j)
+{
+	static const char * const names[] = {
+		"mapping", "process_vm_readv", "pread /proc/PID/mem",
+		"own anonymous memory"
+	};
+	static const size_t lens[] = { 8, PAGE_SZ };
+	size_t n = c->read_pages, i, r, l;
+	double *v[2][NMETHODS], med[2][NMETHODS];
+	uint64_t t0, map_ns;
+	struct read_set rs;
+	char path[64];
+	uint8_t *area, *own;
+	int memfd, err, m;
+
+	printf("reads: mapping %zu target pages (%zu MiB)\n", n,
+	       n * PAGE_SZ >> 20);
+	area = anon_area(n);
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		err = rm_map(rm, t->pidfd, t->base + i * PAGE_SZ,
+			     area + i * PAGE_SZ);
+		if (err)
+			die("REMOTE_MAPPING_MAP of page %zu: %s", i,
+			    strerror(-err));
+	}
+	map_ns = now_ns() - t0;
+	/* First touch, and check what the mapping shows. */
+	t0 = now_ns();
+	for (i = 0; i < n; i++) {
+		uint64_t w = load64(area + i * PAGE_SZ + 8);
+
+		if (w != target_word(i, 1))
+			die("page %zu reads %#llx through the mapping", i,
+			    (unsigned long long)w);
+	}
+	t0 = now_ns() - t0;
+
+	/* The same pattern on the introspector's own memory, for reference. */
+	own = anon_area(n);
+	for (i = 0; i < n; i++)
+		memset(own + i * PAGE_SZ, i, PAGE_SZ);
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", t->pid);
+	memfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (memfd < 0)
+		die("open %s: %s", path, strerror(errno));
+
+	rs.n = n;
+	rs.page = xmalloc(n * sizeof(*rs.page));
+	rs.off = xmalloc(n * sizeof(*rs.off));
+	rnd_perm(rs.page, n, &seed);
+	for (i = 0; i < n; i++)
+		rs.off[i] = (rnd_next(&seed) % (PAGE_SZ / 8)) * 8;
+
+	for (l = 0; l < 2; l++)
+		for (m = 0; m < NMETHODS; m++)
+			v[l][m] = xcalloc(c->read_rounds, sizeof(double));
+	/* Warm-up pass, then rounds that alternate the methods. */
+	for (m = 0; m < NMETHODS; m++)
+		read_round(m, 8, &rs, t, area, own, memfd);
+	for (r = 0; r < c->read_rounds; r++)
+		for (l = 0; l < 2; l++)
+			for (m = 0; m < NMETHODS; m++)
+				v[l][m][r] = read_round(m, lens[l], &rs, t,
+							area, own, memfd);
+
+	json_obj(j, "reads");
+	json_int(j, "pages", n);
+	json_int(j, "working_set_bytes", n * PAGE_SZ);
+	json_int(j, "reads_per_round", n);
+	json_int(j, "rounds", c->read_rounds);
+	json_num(j, "setup_map_ns_per_page", (double)map_ns / n);
+	json_num(j, "setup_first_touch_ns_per_page", (double)t0 / n);
+	for (l = 0; l < 2; l++) {
+		json_obj(j, l ? "read_4096" : "read_8");
+		for (m = 0; m < NMETHODS; m++) {
+			json_obj(j, names[m]);
+			json_num(j, "min_ns", min_of(v[l][m], c->read_rounds));
+			json_num(j, "max_ns", max_of(v[l][m], c->read_rounds));
+			med[l][m] = median(v[l][m], c->read_rounds);
+			json_num(j, "median_ns", med[l][m]);
+			json_end_obj(j);
+			free(v[l][m]);
+		}
+		json_end_obj(j);
+	}
+	json_end_obj(j);
+
+	add_result("read8_vs_pvr", TK_SPEEDUP, 100,
+		   "8-byte read: mapping", "process_vm_readv 8 B",
+		   med[0][0], med[0][1]);
+	add_result("read8_vs_procmem", TK_INFO_SPEEDUP, 0,
+		   "8-byte read: mapping", "pread /proc/PID/mem 8 B",
+		   med[0][0], med[0][2]);
+	add_result("read4k_vs_pvr", TK_SPEEDUP, 5,
+		   "4 KiB read: mapping (memcpy)", "process_vm_readv 4 KiB",
+		   med[1][0], med[1][1]);
+	add_result("read4k_vs_procmem", TK_INFO_SPEEDUP, 0,
+		   "4 KiB read: mapping (memcpy)", "pread /proc/PID/mem 4 KiB",
+		   med[1][0], med[1][2]);
+	add_result("read8_vs_own", TK_INFO, 0, "8-byte read: mapping",
+		   "own anonymous memory, same pattern", med[0][0], med[0][3]);
+	add_result("read4k_vs_own", TK_INFO, 0, "4 KiB read: mapping (memcpy)",
+		   "own anonymous memory, same pattern", med[1][0], med[1][3]);
+
+	close(memfd);
+	free(rs.page);
+	free(rs.off);
+	munmap(area, n * PAGE_SZ);
+	munmap(own, n * PAGE_SZ);
+}
+
+/* Map + first touch + unmap ---------------------------------------------------- */
+
+static void bench_mtu(const struct cfg *c, const struct target *t, int rm,
+		      struct json *j)
+{
+	size_t nb = c->mtu_iters / c->mtu_block, b, k, n = c->read_pages;
+	double *mtu = xcalloc(nb, sizeof(double));
+	double *base = xcalloc(nb, sizeof(double));
+	double *cm = xcalloc(c->mtu_iters, sizeof(double));
+	double *ct = xcalloc(c->mtu_iters, sizeof(double));
+	double *cu = xcalloc(c->mtu_iters, sizeof(double));
+	uint32_t *order = xmalloc(n * sizeof(*order));
+	uint8_t buf[PAGE_SZ];
+	uint8_t *slot = anon_area(1);
+	uint64_t t0, t1, t2, t3, w;
+	double med_mtu, med_base;
+	size_t p, i = 0;
+	int err;
+
+	printf("mtu: %zu x (map + first touch + unmap) vs 4 KiB process_vm_readv\n",
+	       c->mtu_iters);
+	rnd_perm(order, n, &seed);
+	for (b = 0; b < nb; b++) {
+		t0 = now_ns();
+		for (k = 0; k < c->mtu_block; k++) {
+			p = order[i++ % n];
+			err = rm_map(rm, t->pidfd, t->base + p * PAGE_SZ, slot);
+			if (err)
+				die("REMOTE_MAPPING_MAP: %s", strerror(-err));
+			w = load64(slot);
+			err = rm_unmap(rm, slot);
+			if (err)
+				die("REMOTE_MAPPING_UNMAP: %s", strerror(-err));
+			if (w != target_word(p, 0))
+				die("map+touch of page %zu read %#llx", p,
+				    (unsigned long long)w);
+		}
+		t1 = now_ns();
+		mtu[b] = (double)(t1 - t0) / c->mtu_block;
+
+		i -= c->mtu_block;	/* the same pages */
+		t0 = now_ns();
+		for (k = 0; k < c->mtu_block; k++) {
+			p = order[i++ % n];
+			if (pvr(t->pid, buf, t->base + p * PAGE_SZ, PAGE_SZ) !=
+			    PAGE_SZ)
+				die("process_vm_readv: %s", strerror(errno));
+			consume(buf[8]);
+		}
+		base[b] = (double)(now_ns() - t0) / c->mtu_block;
+	}
+
+	/* The three steps timed one by one. */
+	for (k = 0; k < c->mtu_iters; k++) {
+		p = order[k % n];
+		t0 = now_ns();
+		err = rm_map(rm, t->pidfd, t->base + p * PAGE_SZ, slot);
+		t1 = now_ns();
+		consume(load64(slot));
+		t2 = now_ns();
+		err |= rm_unmap(rm, slot);
+		t3 = now_ns();
+		if (err)
+			die("map/unmap failed: %s", strerror(-err));
+		cm[k] = t1 - t0;
+		ct[k] = t2 - t1;
+		cu[k] = t3 - t2;
+	}
+
+	med_mtu = median(mtu, nb);
+	med_base = median(base, nb);
+	json_obj(j, "map_touch_unmap");
+	json_int(j, "iterations", nb * c->mtu_block);
+	json_int(j, "block", c->mtu_block);
+	json_num(j, "map_touch_unmap_ns", med_mtu);
+	json_num(j, "process_vm_readv_4k_ns", med_base);
+	json_num(j, "map_ns", median(cm, c->mtu_iters));
+	json_num(j, "first_touch_ns", median(ct, c->mtu_iters));
+	json_num(j, "unmap_ns", median(cu, c->mtu_iters));
+	json_str(j, "steps_note",
+		 "steps timed one by one include one clock_gettime() each");
+	json_end_obj(j);
+
+	add_result("map_touch_unmap_vs_pvr", TK_COST, 3,
+		   "map + first touch + unmap", "process_vm_readv 4 KiB",
+		   med_mtu, med_base);
+
+	munmap(slot, PAGE_SZ);
+	free(order);
+	free(mtu);
+	free(base);
+	free(cm);
+	free(ct);
+	free(cu);
+}
+
+/* Batch ------------------------------------------------------------------------ */
+
+/* Give @area back as fresh anonymous memory: ends the mappings in it. */
+static void reset_area(uint8_t *area, size_t pages)
+{
+	if (mmap(area, pages * PAGE_SZ, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+		die("mmap MAP_FIXED: %s", strerror(errno));
+}
+
+static void bench_batch(const struct cfg *c, const struct target *t, int rm,
+			struct json *j)
+{
+	uint64_t req[BATCH_MAX], map[BATCH_MAX], t0;
+	size_t s, r, i, rounds, n = c->read_pages, pos = 0;
+	double *vb, *vs, mb[NBATCH], ms[NBATCH];
+	int32_t errs[BATCH_MAX];
+	uint8_t *area = anon_area(BATCH_MAX);
+	uint32_t *order = xmalloc(n * sizeof(*order));
+	char what[64], why[128];
+	long ret;
+	int err;
+
+	rnd_perm(order, n, &seed);
+	req[0] = t->base;
+	map[0] = (uintptr_t)area;
+	errs[0] = 1;
+	ret = rm_map_batch(rm, t->pidfd, req, map, errs, 1);
+	reset_area(area, 1);
+	if (ret != 1) {
+		if (ret == -ENOTTY)
+			snprintf(why, sizeof(why),
+				 "not available: REMOTE_MAPPING_MAP_BATCH returns ENOTTY (not implemented yet)");
+		else
+			snprintf(why, sizeof(why),
+				 "not available: REMOTE_MAPPING_MAP_BATCH of one page returned %ld (%s), errs[0] %d",
+				 ret, ret < 0 ? strerror(-ret) : "-", errs[0]);
+		printf("batch: %s\n", why);
+		json_obj(j, "batch");
+		json_bool(j, "available", false);
+		json_str(j, "note", why);
+		json_end_obj(j);
+		for (s = 0; s < NBATCH; s++) {
+			snprintf(what, sizeof(what), "batch map of %zu, per page",
+				 batch_sizes[s]);
+			add_unavailable(s == NBATCH - 1 ? "batch512_vs_single" :
+					"batch_vs_single", s == NBATCH - 1 ?
+					TK_COST : TK_INFO, 0.2, what,
+					"single REMOTE_MAPPING_MAP", why);
+		}
+		munmap(area, BATCH_MAX * PAGE_SZ);
+		free(order);
+		return;
+	}
+
+	printf("batch: sizes 1, 8, 64, 512 vs single maps\n");
+	json_obj(j, "batch");
+	json_bool(j, "available", true);
+	json_arr(j, "sizes");
+	for (s = 0; s < NBATCH; s++) {
+		size_t bs = batch_sizes[s];
+
+		rounds = c->batch_pages / bs;
+		if (rounds < c->batch_min_rounds)
+			rounds = c->batch_min_rounds;
+		vb = xcalloc(rounds, sizeof(double));
+		vs = xcalloc(rounds, sizeof(double));
+		for (r = 0; r < rounds; r++) {
+			for (i = 0; i < bs; i++) {
+				req[i] = t->base + order[pos++ % n] * PAGE_SZ;
+				map[i] = (uintptr_t)area + i * PAGE_SZ;
+			}
+			t0 = now_ns();
+			for (i = 0; i < bs; i++) {
+				err = rm_map(rm, t->pidfd, req[i],
+					     (void *)(uintptr_t)map[i]);
+				if (err)
+					die("REMOTE_MAPPING_MAP: %s",
+					    strerror(-err));
+			}
+			vs[r] = (double)(now_ns() - t0) / bs;
+			reset_area(area, bs);
+
+			t0 = now_ns();
+			ret = rm_map_batch(rm, t->pidfd, req, map, errs, bs);
+			vb[r] = (double)(now_ns() - t0) / bs;
+			if (ret != (long)bs)
+				die("REMOTE_MAPPING_MAP_BATCH of %zu: %ld", bs,
+				    ret);
+			for (i = 0; i < bs; i++)
+				if (errs[i])
+					die("batch page %zu: errs %d", i,
+					    errs[i]);
+			if (load64(area + (bs - 1) * PAGE_SZ) !=
+			    target_word((req[bs - 1] - t->base) / PAGE_SZ, 0))
+				die("batch-mapped page reads wrong data");
+			reset_area(area, bs);
+		}
+		mb[s] = median(vb, rounds);
+		ms[s] = median(vs, rounds);
+		json_obj(j, NULL);
+		json_int(j, "batch", bs);
+		json_int(j, "rounds", rounds);
+		json_num(j, "batch_ns_per_page", mb[s]);
+		json_num(j, "single_ns_per_page", ms[s]);
+		json_num(j, "ratio", mb[s] / ms[s]);
+		json_end_obj(j);
+		snprintf(what, sizeof(what), "batch map of %zu, per page", bs);
+		add_result(s == NBATCH - 1 ? "batch512_vs_single" :
+			   "batch_vs_single", s == NBATCH - 1 ? TK_COST :
+			   TK_INFO, 0.2, what, "single REMOTE_MAPPING_MAP",
+			   mb[s], ms[s]);
+		free(vb);
+		free(vs);
+	}
+	json_end_arr(j);
+	json_end_obj(j);
+	munmap(area, BATCH_MAX * PAGE_SZ);
+	free(order);
+}
+
+/* Scale ------------------------------------------------------------------------ */
+
+struct scale_out {
+	int err;			/* -errno of the map that failed */
+	size_t done;			/* maps made */
+	double first_map_ns;
+	double map_ns[MAX_BLOCKS];	/* median per map, per block */
+	double map_mean_ns[MAX_BLOCKS];
+	double touch_ns[MAX_BLOCKS];
+	uint64_t t_maps, t_touch;	/* totals */
+	uint64_t exit_start;		/* now_ns() right before _exit() */
+	/* Interleaved: maps at full count vs in a fresh introspector. */
+	int inter_rounds;
+	double inter_live_ns, inter_fresh_ns;
+	struct mem_snap s0, s1, s2;	/* before, mapped, touched */
+};
+
+/* Per-map median of sub-blocks of the maps [from, to). */
+static int scale_block(const struct cfg *c, struct scale_out *o, int rm,
+		       const struct target *t, uint8_t *area,
+		       const uint32_t *order, size_t from, size_t to,
+		       size_t blk)
+{
+	double sub[MAX_BLOCKS], sum = 0;
+	size_t i, k, ns = 0;
+	uint64_t t0, d;
+	int err;
+
+	for (i = from; i < to; i += c->scale_sub) {
+		t0 = now_ns();
+		for (k = i; k < i + c->scale_sub && k < to; k++) {
+			err = rm_map(rm, t->pidfd,
+				     t->base + order[k % t->pages] * PAGE_SZ,
+				     area + k * PAGE_SZ);
+			if (err) {
+				o->err = err;
+				return err;
+			}
+			o->done = k + 1;
+		}
+		d = now_ns() - t0;
+		sub[ns++] = (double)d / (k - i);
+		sum += d;
+	}
+	o->map_mean_ns[blk] = sum / (to - from);
+	o->map_ns[blk] = median(sub, ns);
+	return 0;
+}
+
+/* ns per map of @count maps of @pages at @area; the area is reset after. */
+static double timed_maps(int rm, const struct target *t, uint8_t *area,
+			 const uint64_t *pages, size_t count)
+{
+	uint64_t t0 = now_ns();
+	size_t k;
+	int err;
+
+	for (k = 0; k < count; k++) {
+		err = rm_map(rm, t->pidfd, pages[k], area + k * PAGE_SZ);
+		if (err)
+			return NAN;
+	}
+	t0 = now_ns() - t0;
+	reset_area(area, count);
+	return (double)t0 / count;
+}
+
+/* A fresh introspector (n = 1) mapping sub-blocks on command of the parent. */
+static void fresh_introspector(const struct cfg *c, const struct target *t,
+			       int cmd, int res)
+{
+	uint64_t pages[MAX_BLOCKS];
+	uint8_t *area, *one;
+	double ns;
+	int rm = rm_open();
+
+	one = anon_area(1);
+	area = anon_area(c->scale_sub);
+	if (rm < 0 || rm_map(rm, t->pidfd, t->base, one))
+		_exit(1);
+	while (read(cmd, pages, c->scale_sub * sizeof(pages[0])) ==
+	       (ssize_t)(c->scale_sub * sizeof(pages[0]))) {
+		ns = timed_maps(rm, t, area, pages, c->scale_sub);
+		if (write(res, &ns, sizeof(ns)) != sizeof(ns))
+			break;
+	}
+	_exit(0);
+}
+
+/*
+ * The cost of a map at the full count against the cost in a fresh
+ * introspector, in alternating sub-blocks: load changes on the machine hit
+ * both sides alike.
+ */
+static void scale_interleaved(const struct cfg *c, struct scale_out *o,
+			      int rm, const struct target *t,
+			      const uint32_t *order)
+{
+	double live[MAX_BLOCKS], fresh[MAX_BLOCKS];
+	uint64_t pages[MAX_BLOCKS];
+	int cmd[2], res[2], r, rounds = c->scale_inter_rounds;
+	uint8_t *area = anon_area(c->scale_sub);
+	size_t k;
+	pid_t pid;
+
+	if (pipe(cmd) || pipe(res))
+		return;
+	pid = fork();
+	if (!pid) {
+		close(cmd[1]);
+		close(res[0]);
+		fresh_introspector(c, t, cmd[0], res[1]);
+	}
+	close(cmd[0]);
+	close(res[1]);
+	for (r = 0; r < rounds && pid > 0; r++) {
+		for (k = 0; k < c->scale_sub; k++)
+			pages[k] = t->base + order[(c->scale_maps +
+						    r * c->scale_sub + k) %
+						   t->pages] * PAGE_SZ;
+		if (r % 2)
+			live[r] = timed_maps(rm, t, area, pages, c->scale_sub);
+		if (write(cmd[1], pages, c->scale_sub * sizeof(pages[0])) < 0 ||
+		    read(res[0], &fresh[r], sizeof(fresh[r])) !=
+		    sizeof(fresh[r]))
+			break;
+		if (!(r % 2))
+			live[r] = timed_maps(rm, t, area, pages, c->scale_sub);
+	}
+	close(cmd[1]);
+	close(res[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	if (r == rounds) {
+		o->inter_rounds = r;
+		o->inter_live_ns = median(live, r);
+		o->inter_fresh_ns = median(fresh, r);
+	}
+}
+
+static void scale_child(const struct cfg *c, struct scale_out *o,
+			const struct target *t)
+{
+	size_t n = c->scale_maps, bs = c->scale_block, b, i, k;
+	uint32_t *order = xmalloc(t->pages * sizeof(*order));
+	double sub[MAX_BLOCKS];
+	uint64_t t0, t1;
+	uint8_t *area;
+	int rm;
+
+	rm = rm_open();
+	if (rm < 0) {
+		o->err = rm;
+		_exit(1);
+	}
+	rnd_perm(order, t->pages, &seed);
+	area = anon_area(n);
+	mem_snapshot(&o->s0);
+
+	/* The first map of this introspector, alone. */
+	t0 = now_ns();
+	o->err = rm_map(rm, t->pidfd, t->base + order[0] * PAGE_SZ, area);
+	o->first_map_ns = now_ns() - t0;
+	if (o->err)
+		_exit(1);
+	o->done = 1;
+
+	t0 = now_ns();
+	for (b = 0; b * bs < n; b++)
+		if (scale_block(c, o, rm, t, area, order,
+				b ? b * bs : 1, (b + 1) * bs, b))
+			_exit(1);
+	o->t_maps = now_ns() - t0;
+	mem_snapshot(&o->s1);
+
+	t0 = now_ns();
+	for (b = 0; b * bs < n; b++) {
+		size_t ns = 0;
+
+		for (i = b * bs; i < (b + 1) * bs; i += c->scale_sub) {
+			t1 = now_ns();
+			for (k = i; k < i + c->scale_sub; k++)
+				consume(load64(area + k * PAGE_SZ));
+			sub[ns++] = (double)(now_ns() - t1) / c->scale_sub;
+		}
+		o->touch_ns[b] = median(sub, ns);
+	}
+	o->t_touch = now_ns() - t0;
+	mem_snapshot(&o->s2);
+	scale_interleaved(c, o, rm, t, order);
+	o->exit_start = now_ns();
+	_exit(0);
+}
+
+/* Exit of a process with @n touched one-page anonymous VMAs. */
+static double plain_vma_exit_ns(size_t n)
+{
+	uint64_t *start, t_end;
+	uint8_t *a;
+	size_t i;
+	pid_t pid;
+
+	start = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (start == MAP_FAILED)
+		return NAN;
+	*start = 0;
+	pid = fork();
+	if (!pid) {
+		a = anon_area(n);
+		for (i = 0; i < n; i++) {
+			a[i * PAGE_SZ] = 1;
+			if (i % 2 && mprotect(a + i * PAGE_SZ, PAGE_SZ,
+					      PROT_READ))
+				_exit(1);
+		}
+		__atomic_store_n(start, now_ns(), __ATOMIC_RELEASE);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, NULL, 0) != pid) {
+		munmap(start, PAGE_SZ);
+		return NAN;
+	}
+	t_end = now_ns();
+	i = __atomic_load_n(start, __ATOMIC_ACQUIRE);
+	munmap(start, PAGE_SZ);
+	return i ? (double)(t_end - i) : NAN;
+}
+
+static long read_max_map_count(void)
+{
+	long v = -1;
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static const char * const vma_caches[] = { "vm_area_struct", "maple_node", NULL };
+
+static bool is_vma_cache(const char *name)
+{
+	int i;
+
+	for (i = 0; vma_caches[i]; i++)
+		if (!strcmp(name, vma_caches[i]))
+			return true;
+	return false;
+}
+
+/* Slab delta per mapping by cache; returns module and VMA byte sums. */
+static void slab_deltas(struct json *j, const struct mem_snap *a,
+			const struct mem_snap *b, size_t n, double *module,
+			double *vma)
+{
+	int i, k;
+
+	*module = 0;
+	*vma = 0;
+	json_arr(j, "slab_caches_per_mapping");
+	for (i = 0; i < b->ncaches; i++) {
+		const struct slab_cache *cb = &b->caches[i];
+		long before = 0;
+		double d;
+
+		for (k = 0; k < a->ncaches; k++)
+			if (!strcmp(a->caches[k].name, cb->name))
+				before = a->caches[k].active;
+		d = (double)(cb->active - before) * cb->objsize / n;
+		if (is_vma_cache(cb->name))
+			*vma += d;
+		else
+			*module += d;
+		if (fabs(d) < 0.5)
+			continue;
+		json_obj(j, NULL);
+		json_str(j, "cache", cb->name);
+		json_int(j, "objsize", cb->objsize);
+		json_num(j, "objects_per_mapping",
+			 (double)(cb->active - before) / n);
+		json_num(j, "bytes_per_mapping", d);
+		json_str(j, "counted_as", is_vma_cache(cb->name) ?
+			 "kernel VMA" : "module");
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+}
+
+static void json_snap(struct json *j, const char *key,
+		      const struct mem_snap *s)
+{
+	json_obj(j, key);
+	json_int(j, "Slab_kB", s->slab_kb);
+	json_int(j, "SUnreclaim_kB", s->sunreclaim_kb);
+	json_int(j, "SReclaimable_kB", s->sreclaimable_kb);
+	json_int(j, "PageTables_kB", s->pagetables_kb);
+	json_int(j, "MemFree_kB", s->memfree_kb);
+	json_int(j, "map_count", s->map_count);
+	json_int(j, "pdb_count", s->pdb_count);
+	json_end_obj(j);
+}
+
+static void bench_scale(const struct cfg *c, const struct target *t,
+			struct json *j)
+{
+	size_t n = c->scale_maps, nb = n / c->scale_block, b;
+	double module, vma, kb, base_exit, last;
+	struct scale_out *o;
+	uint64_t t_end, t_clean;
+	long mmc, mmc0, pdbs;
+	char why[128], path[256], what[96], base[64];
+	bool raised = false;
+	int status;
+	FILE *dat;
+	pid_t pid;
+
+	mmc0 = read_max_map_count();
+	if (mmc0 < (long)n + 4096) {
+		FILE *f = fopen("/proc/sys/vm/max_map_count", "w");
+
+		if (f) {
+			fprintf(f, "%d\n", WANT_MAP_COUNT);
+			raised = !fclose(f);
+		}
+	}
+	mmc = read_max_map_count();
+	printf("scale: %zu maps in one introspector (vm.max_map_count %ld%s)\n",
+	       n, mmc, raised ? ", raised by rm_bench" : "");
+
+	o = mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (o == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	memset(o, 0, sizeof(*o));
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid)
+		scale_child(c, o, t);
+	waitpid(pid, &status, 0);
+	t_end = now_ns();
+	/* Deferred frees (SRCU, workqueue) finish after the exit. */
+	while ((pdbs = rm_counter("pdb_count")) > 0 &&
+	       now_ns() - t_end < 60000000000ULL)
+		usleep(1000);
+	t_clean = now_ns();
+
+	json_obj(j, "scale");
+	json_int(j, "maps", n);
+	json_int(j, "block", c->scale_block);
+	json_int(j, "sub_block", c->scale_sub);
+	json_int(j, "max_map_count_before", mmc0);
+	json_int(j, "max_map_count", mmc);
+	json_bool(j, "max_map_count_raised_by_bench", raised);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || o->done < n) {
+		snprintf(why, sizeof(why),
+			 "not available: introspector stopped after %zu maps: %s",
+			 o->done, o->err ? strerror(-o->err) : "crashed");
+		printf("scale: %s\n", why);
+		json_str(j, "error", why);
+		json_end_obj(j);
+		add_unavailable("scale_map_cost", TK_COST, 1.5,
+				"map at max live mappings", "map at 1", why);
+		add_unavailable("module_bytes_per_mapping", TK_BYTES, 128,
+				"module memory per mapping", "", why);
+		munmap(o, sizeof(*o));
+		return;
+	}
+
+	json_num(j, "first_map_ns", o->first_map_ns);
+	json_num(j, "all_maps_ns", o->t_maps);
+	json_num(j, "all_first_touches_ns", o->t_touch);
+	json_arr(j, "blocks");
+	for (b = 0; b < nb; b++) {
+		json_obj(j, NULL);
+		json_int(j, "live_after", (b + 1) * c->scale_block);
+		json_num(j, "map_ns_median", o->map_ns[b]);
+		json_num(j, "map_ns_mean", o->map_mean_ns[b]);
+		json_num(j, "first_touch_ns_median", o->touch_ns[b]);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+
+	snprintf(path, sizeof(path), "%s/scale.dat", c->dat_dir);
+	dat = c->dat_dir ? fopen(path, "w") : NULL;
+	if (dat) {
+		fprintf(dat, "# live_mappings map_us_median map_us_mean first_touch_us_median\n");
+		for (b = 0; b < nb; b++)
+			fprintf(dat, "%zu %.3f %.3f %.3f\n",
+				(b + 1) * c->scale_block, o->map_ns[b] / 1e3,
+				o->map_mean_ns[b] / 1e3, o->touch_ns[b] / 1e3);
+		fclose(dat);
+	}
+
+	json_obj(j, "memory");
+	json_snap(j, "before", &o->s0);
+	json_snap(j, "mapped", &o->s1);
+	json_snap(j, "touched", &o->s2);
+	kb = (double)(o->s1.slab_kb - o->s0.slab_kb) * 1024 / n;
+	json_num(j, "Slab_bytes_per_mapping", kb);
+	json_num(j, "SUnreclaim_bytes_per_mapping",
+		 (double)(o->s1.sunreclaim_kb - o->s0.sunreclaim_kb) * 1024 / n);
+	json_num(j, "PageTables_bytes_per_mapping_untouched",
+		 (double)(o->s1.pagetables_kb - o->s0.pagetables_kb) * 1024 / n);
+	json_num(j, "PageTables_bytes_per_mapping_touched",
+		 (double)(o->s2.pagetables_kb - o->s0.pagetables_kb) * 1024 / n);
+	json_int(j, "module_pdb_count", o->s1.pdb_count - o->s0.pdb_count);
+	json_int(j, "module_map_count", o->s1.map_count - o->s0.map_count);
+	if (o->s1.ncaches > 0) {
+		slab_deltas(j, &o->s0, &o->s1, n, &module, &vma);
+		json_num(j, "kernel_vma_bytes_per_mapping", vma);
+		json_num(j, "module_bytes_per_mapping", module);
+		json_str(j, "module_bytes_rule",
+			 "slab growth per mapping outside vm_area_struct and maple_node (/proc/slabinfo active objects x object size)");
+		add_result("module_bytes_per_mapping", TK_BYTES, 128,
+			   "module memory per mapping (slab)", "", module,
+			   0);
+		add_result("vma_bytes_per_mapping", TK_INFO_BYTES, 0,
+			   "kernel VMA per mapping (for reference)", "",
+			   vma, 0);
+	} else {
+		add_unavailable("module_bytes_per_mapping", TK_BYTES, 128,
+				"module memory per mapping (slab)", "",
+				"not available: /proc/slabinfo unreadable");
+	}
+	json_end_obj(j);
+
+	json_obj(j, "interleaved");
+	json_int(j, "rounds", o->inter_rounds);
+	json_int(j, "maps_per_round", c->scale_sub);
+	json_num(j, "map_ns_at_max", o->inter_live_ns);
+	json_num(j, "map_ns_fresh_introspector", o->inter_fresh_ns);
+	json_str(j, "how",
+		 "sub-blocks of maps alternate between the introspector holding all mappings and a fresh one holding 1");
+	json_end_obj(j);
+	snprintf(what, sizeof(what), "map at %zu live mappings", n);
+	if (o->inter_rounds)
+		add_result("scale_map_cost", TK_COST, 1.5, what,
+			   "map at 1 live (other process, interleaved)",
+			   o->inter_live_ns, o->inter_fresh_ns);
+	else
+		add_unavailable("scale_map_cost", TK_COST, 1.5, what,
+				"map at 1 live",
+				"not available: the interleaved comparison failed");
+	last = o->map_ns[nb - 1];
+	snprintf(what, sizeof(what), "map at %zu live (last block, sequential)",
+		 n);
+	snprintf(base, sizeof(base), "map at 2..%zu live (first block)",
+		 c->scale_block);
+	add_result("scale_map_cost_sequential", TK_INFO, 0, what, base, last,
+		   o->map_ns[0]);
+
+	base_exit = plain_vma_exit_ns(n);
+	json_obj(j, "teardown");
+	json_num(j, "exit_ns", t_end - o->exit_start);
+	json_num(j, "exit_ns_per_mapping", (double)(t_end - o->exit_start) / n);
+	json_num(j, "until_counters_zero_ns", t_clean - o->exit_start);
+	json_int(j, "pdb_count_after", pdbs);
+	json_num(j, "baseline_exit_plain_vmas_ns", base_exit);
+	json_end_obj(j);
+	add_result("teardown_vs_plain_vmas", TK_INFO, 0,
+		   "exit of the introspector with all mappings",
+		   "exit with as many plain 1-page VMAs",
+		   t_end - o->exit_start, base_exit);
+	snprintf(results[nresults - 1].note, sizeof(results[0].note),
+		 "%.2f us per mapping; counters back to 0 after %.1f ms",
+		 (double)(t_end - o->exit_start) / n / 1e3,
+		 (t_clean - o->exit_start) / 1e6);
+	json_end_obj(j);
+	munmap(o, sizeof(*o));
+}
+
+/* Main ------------------------------------------------------------------------- */
+
+static void json_file_line(struct json *j, const char *key, const char *path,
+			   const char *prefix)
+{
+	char line[256], *p;
+	FILE *f = fopen(path, "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (prefix && strncmp(line, prefix, strlen(prefix)))
+			continue;
+		p = prefix ? strchr(line, ':') : line;
+		if (!p)
+			continue;
+		p += prefix ? 1 : 0;
+		p += strspn(p, " \t");
+		p[strcspn(p, "\n")] = 0;
+		json_str(j, key, p);
+		fclose(f);
+		return;
+	}
+	if (f)
+		fclose(f);
+	json_null(j, key);
+}
+
+static void json_machine(const struct cfg *c, struct json *j)
+{
+	char line[256], *eq;
+	struct utsname u;
+	FILE *f;
+
+	uname(&u);
+	json_obj(j, "guest");
+	json_str(j, "kernel", u.release);
+	json_int(j, "cpus", sysconf(_SC_NPROCESSORS_ONLN));
+	json_file_line(j, "cpu", "/proc/cpuinfo", "model name");
+	json_file_line(j, "memory", "/proc/meminfo", "MemTotal");
+	json_file_line(j, "clocksource",
+		       "/sys/devices/system/clocksource/clocksource0/current_clocksource",
+		       NULL);
+	json_file_line(j, "transparent_hugepage",
+		       "/sys/kernel/mm/transparent_hugepage/enabled", NULL);
+	json_end_obj(j);
+
+	json_obj(j, "host");
+	f = c->host_info ? fopen(c->host_info, "r") : NULL;
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		eq = strchr(line, '=');
+		if (!eq || line[0] == '#')
+			continue;
+		*eq = 0;
+		json_str(j, line, eq + 1);
+	}
+	if (f)
+		fclose(f);
+	json_end_obj(j);
+}
+
+static double clock_cost_ns(void)
+{
+	double v[9];
+	uint64_t t0;
+	int r, i;
+
+	for (r = 0; r < 9; r++) {
+		t0 = now_ns();
+		for (i = 0; i < 200; i++)
+			now_ns();
+		v[r] = (double)(now_ns() - t0) / 200;
+	}
+	return median(v, 9);
+}
+
+static const char *short_label(const char *id)
+{
+	static const char * const labels[][2] = {
+		{ "read8_vs_pvr", "8 B read vs process_vm_readv (>=100x)" },
+		{ "read4k_vs_pvr", "4 KiB read vs process_vm_readv (>=5x)" },
+		{ "map_touch_unmap_vs_pvr", "map+touch+unmap vs 4 KiB pvr (<=3x)" },
+		{ "batch512_vs_single", "batch 512 vs single map (<=0.2x)" },
+		{ "scale_map_cost", "map at max live vs at 1 (<=1.5x)" },
+		{ "module_bytes_per_mapping", "module bytes per mapping (<=128)" },
+		{ "hc_map_unmap_vs_null", "map+unmap hypercall vs null (<=5x)" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(labels); i++)
+		if (!strcmp(id, labels[i][0]))
+			return labels[i][1];
+	return id;
+}
+
+/* Ratio bars: cost against the target's limit, 1 = exactly at the target. */
+static void write_ratios_dat(const struct cfg *c)
+{
+	char path[256];
+	int i, k = 0;
+	FILE *f;
+
+	if (!c->dat_dir)
+		return;
+	snprintf(path, sizeof(path), "%s/ratios.dat", c->dat_dir);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "# index \"label\" used \"ratio\" met; used: 1 = at target\n");
+	for (i = 0; i < nresults; i++) {
+		const struct result *r = &results[i];
+		double used;
+
+		if (result_met(r) < 0)
+			continue;
+		used = r->kind == TK_SPEEDUP ? r->target / r->ratio :
+		       r->ratio / r->target;
+		fprintf(f, "%d \"%s\" %.4g \"%.3g%s\" %d\n", k++,
+			short_label(r->id),
+			used, r->ratio, r->kind == TK_BYTES ? " B" :
+			r->kind == TK_SPEEDUP ? "x faster" : "x",
+			result_met(r));
+	}
+	fclose(f);
+}
+
+static void print_usage(void)
+{
+	printf("Usage: rm_bench [--smoke] [--only reads,mtu,batch,scale,hc] [--json FILE]\n"
+	       "                [--dat-dir DIR] [--host-info FILE] [--scale N]\n");
+}
+
+static const char * const section_names[NSECTIONS] = {
+	"reads", "mtu", "batch", "scale", "hc"
+};
+
+static unsigned int parse_sections(const char *s)
+{
+	unsigned int m = 0, i;
+	char *dup = strdup(s), *tok, *save;
+
+	for (tok = strtok_r(dup, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < NSECTIONS; i++)
+			if (!strcmp(tok, section_names[i]))
+				m |= 1U << i;
+		if (!strcmp(tok, "all"))
+			m |= SECT_ALL;
+	}
+	free(dup);
+	if (!m)
+		die("no known section in '%s'", s);
+	return m;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "smoke", no_argument, NULL, 's' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "dat-dir", required_argument, NULL, 'd' },
+		{ "host-info", required_argument, NULL, 'H' },
+		{ "scale", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct cfg c = {
+		.read_pages = 16384, .read_rounds = 5,
+		.mtu_iters = 1024, .mtu_block = 64,
+		.batch_pages = 1024, .batch_min_rounds = 4,
+		.scale_maps = 65536, .scale_block = 1024, .scale_sub = 64,
+		.scale_inter_rounds = 24,
+		.hc_loops = 50, .hc_rounds = 9,
+		.hc_batch_max = 512, .hc_batch_rounds = 5,
+		.sections = SECT_ALL,
+	};
+	size_t scale_arg = 0, tpages;
+	struct target t;
+	struct json j;
+	char date[64];
+	FILE *jf;
+	time_t now;
+	int opt, rm, err, met, unmet = 0, nmet = 0, sect;
+	double secs[NSECTIONS] = { 0 };
+	uint64_t t0;
+
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 's':
+			c.smoke = true;
+			break;
+		case 'o':
+			c.sections = parse_sections(optarg);
+			break;
+		case 'j':
+			c.json_path = optarg;
+			break;
+		case 'd':
+			c.dat_dir = optarg;
+			break;
+		case 'H':
+			c.host_info = optarg;
+			break;
+		case 'n':
+			scale_arg = strtoul(optarg, NULL, 0);
+			break;
+		case 'h':
+			print_usage();
+			return 0;
+		default:
+			print_usage();
+			return 2;
+		}
+	}
+	if (c.smoke) {
+		c.read_pages = 256;
+		c.read_rounds = 3;
+		c.mtu_iters = 32;
+		c.mtu_block = 8;
+		c.batch_pages = 512;
+		c.batch_min_rounds = 1;
+		c.scale_maps = 1024;
+		c.scale_block = 256;
+		c.scale_sub = 32;
+		c.scale_inter_rounds = 4;
+		c.hc_loops = 10;
+		c.hc_rounds = 3;
+		c.hc_batch_max = 64;
+		c.hc_batch_rounds = 2;
+	}
+	if (scale_arg)
+		c.scale_maps = scale_arg;
+	if (c.hc_rounds > 64)
+		c.hc_rounds = 64;
+	if (c.scale_maps % c.scale_block || c.scale_block % c.scale_sub ||
+	    c.scale_maps / c.scale_block > MAX_BLOCKS)
+		die("--scale must be a multiple of %zu, at most %zu",
+		    c.scale_block, c.scale_block * MAX_BLOCKS);
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	jf = c.json_path ? fopen(c.json_path, "w") : fopen("/dev/null", "w");
+	if (!jf)
+		die("cannot write %s: %s", c.json_path, strerror(errno));
+	json_open(&j, jf);
+	now = time(NULL);
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	json_str(&j, "benchmark", "remote_mapping rm_bench");
+	json_int(&j, "schema", 1);
+	json_str(&j, "mode", c.smoke ? "smoke" : "full");
+	json_str(&j, "date", date);
+	json_machine(&c, &j);
+	json_num(&j, "clock_gettime_ns", clock_cost_ns());
+	json_str(&j, "statistic",
+		 "median over rounds/blocks; CLOCK_MONOTONIC; ratios against baselines of the same run on the same target pages");
+
+	rm = rm_open();
+	if (rm < 0)
+		die("open /dev/remote_mapping: %s (is remote_mapping.ko loaded? root?)",
+		    strerror(-rm));
+
+	tpages = c.read_pages;
+	if (c.sections & SECT_SCALE && c.scale_maps > tpages)
+		tpages = c.scale_maps;
+	if (tpages < BATCH_MAX)
+		tpages = BATCH_MAX;
+	if (c.sections & ~SECT_HC) {
+		printf("target: %zu pages (%zu MiB)\n", tpages,
+		       tpages * PAGE_SZ >> 20);
+		err = target_start(&t, tpages);
+		if (err)
+			die("starting the target: %s", strerror(-err));
+	}
+	json_obj(&j, "config");
+	json_int(&j, "target_pages", tpages);
+	json_int(&j, "read_pages", c.read_pages);
+	json_int(&j, "read_rounds", c.read_rounds);
+	json_int(&j, "mtu_iterations", c.mtu_iters);
+	json_int(&j, "batch_pages_per_size", c.batch_pages);
+	json_int(&j, "scale_maps", c.scale_maps);
+	json_int(&j, "hc_guest_loop", c.hc_loops);
+	json_int(&j, "hc_rounds", c.hc_rounds);
+	json_end_obj(&j);
+
+	for (sect = 0; sect < NSECTIONS; sect++) {
+		if (!(c.sections & (1U << sect)))
+			continue;
+		t0 = now_ns();
+		switch (1U << sect) {
+		case SECT_READS:
+			bench_reads(&c, &t, rm, &j);
+			break;
+		case SECT_MTU:
+			bench_mtu(&c, &t, rm, &j);
+			break;
+		case SECT_BATCH:
+			bench_batch(&c, &t, rm, &j);
+			break;
+		case SECT_SCALE:
+			bench_scale(&c, &t, &j);
+			break;
+		case SECT_HC:
+			bench_hc(&c, rm, &j);
+			break;
+		}
+		secs[sect] = (now_ns() - t0) / 1e9;
+		printf("  (%s: %.1f s)\n", section_names[sect], secs[sect]);
+	}
+	json_obj(&j, "section_seconds");
+	for (sect = 0; sect < NSECTIONS; sect++)
+		if (c.sections & (1U << sect))
+			json_num(&j, section_names[sect], secs[sect]);
+	json_end_obj(&j);
+	if (c.sections & ~SECT_HC)
+		target_stop(&t);
+	close(rm);
+
+	json_results(&j);
+	json_close(&j);
+	fclose(jf);
+	write_ratios_dat(&c);
+	print_table(stdout, c.smoke);
+	for (opt = 0; opt < nresults; opt++) {
+		met = result_met(&results[opt]);
+		if (met == 1)
+			nmet++;
+		else if (met == 0)
+			unmet++;
+	}
+	if (c.smoke)
+		printf("smoke run: the benchmark ran; targets are not judged\n");
+	else
+		printf("targets: %d met, %d not met\n", nmet, unmet);
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Configuration of rm_bench and the entry points of its sections. */
+#ifndef RM_BENCH_RM_BENCH_H
+#define RM_BENCH_RM_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bench.h"
+
+struct cfg {
+	bool smoke;
+	unsigned int sections;
+	size_t read_pages;	/* working set of the read benchmark */
+	size_t read_rounds;
+	size_t mtu_iters;	/* map + touch + unmap iterations */
+	size_t mtu_block;
+	size_t batch_pages;	/* pages per batch size and method */
+	size_t batch_min_rounds;
+	size_t scale_maps;	/* live mappings at the end */
+	size_t scale_block;	/* one sample per block */
+	size_t scale_sub;	/* maps per timed sub-block */
+	int scale_inter_rounds;	/* interleaved sub-blocks, max vs fresh */
+	int hc_loops;		/* hypercalls per KVM_RUN */
+	int hc_rounds;
+	int hc_batch_max;	/* largest guest batch measured */
+	int hc_batch_rounds;	/* rounds of guest batches of 64 and more */
+	const char *json_path;
+	const char *dat_dir;
+	const char *host_info;
+};
+
+/* hc_bench.c */
+void bench_hc(const struct cfg *c, int rm, struct json *j);
+
+#endif /* RM_BENCH_RM_BENCH_H */

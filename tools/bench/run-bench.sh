@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# In the test VM: load the patched kvm and remote_mapping, raise vm.max_map_count, run rm_bench.
+#
+# Usage (in the VM, from the repository root; scripts/bench.sh does this):
+#   scripts/vm-run --no-modules -- tools/bench/run-bench.sh [--smoke]
+#       [--profile SECTIONS] [-- rm_bench options]
+#
+# Loads irqbypass, ccp, build/kvm/current/{kvm,kvm-amd}.ko (the kvm with
+# the hypercall hook, when built) and host/remote_mapping.ko, sets
+# vm.max_map_count to 262144 (65,536 mappings are 65,536 VMAs), and runs
+# build/bench/bin/rm_bench.  Results go to $VM_OUT/bench (build/vm-out/bench):
+# results.json, scale.dat, ratios.dat, table.txt.  --profile SECTIONS
+# instead records the sections with perf (cpu-clock, call graphs) and writes
+# perf-SECTIONS.txt there.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT" || exit 1
+OUT=${VM_OUT:-$ROOT/build/vm-out}/bench
+BIN=$ROOT/build/bench/bin/rm_bench
+MAX_MAP_COUNT=262144
+
+smoke=()
+profile=
+while [ "$#" -gt 0 ]; do
+	case "$1" in
+	--smoke) smoke=(--smoke); shift ;;
+	--profile) profile=$2; shift 2 ;;
+	--) shift; break ;;
+	*) echo "run-bench: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+
+mkdir -p "$OUT" || exit 1
+[ -x "$BIN" ] || { echo "run-bench: $BIN not built (make -C tools/bench)" >&2; exit 1; }
+
+# The patched kvm first, so that remote_mapping finds its hypercall hook.
+kvm_dir=$ROOT/build/kvm/current
+if [ -f "$kvm_dir/kvm.ko" ] && [ ! -d /sys/module/kvm ]; then
+	if grep -qw svm /proc/cpuinfo; then
+		modprobe irqbypass && modprobe ccp &&
+			insmod "$kvm_dir/kvm.ko" && insmod "$kvm_dir/kvm-amd.ko" ||
+			echo "run-bench: loading the patched kvm failed; hypercalls not measured" >&2
+	else
+		echo "run-bench: no svm in the guest CPU; hypercalls not measured" >&2
+	fi
+fi
+if [ ! -d /sys/module/remote_mapping ]; then
+	insmod "$ROOT/host/remote_mapping.ko" || exit 1
+fi
+
+old=$(sysctl -n vm.max_map_count)
+sysctl -q -w vm.max_map_count=$MAX_MAP_COUNT || exit 1
+echo "run-bench: vm.max_map_count $old -> $(sysctl -n vm.max_map_count)"
+
+args=(--json "$OUT/results.json" --dat-dir "$OUT" "${smoke[@]}" "$@")
+[ -f "$OUT/host-info.txt" ] && args+=(--host-info "$OUT/host-info.txt")
+
+if [ -n "$profile" ]; then
+	perf record -q -e cpu-clock -g -o /tmp/perf.data -- \
+		"$BIN" "${args[@]}" --only "$profile" >/dev/null || exit 1
+	perf report -i /tmp/perf.data --stdio --no-children --percent-limit 0.5 \
+		--sort sym >"$OUT/perf-$profile.txt" 2>/dev/null
+	perf report -i /tmp/perf.data --stdio --no-children --percent-limit 1 \
+		--sort sym -g caller,0.5,callee --max-stack 12 \
+		>"$OUT/perf-$profile-callers.txt" 2>/dev/null
+	grep -E '^ +[0-9.]+%' "$OUT/perf-$profile.txt" | head -40
+	exit 0
+fi
+
+"$BIN" "${args[@]}" | tee "$OUT/table.txt"
+rc=${PIPESTATUS[0]}
+echo "run-bench: remote_mapping counters after the run: map_count $(cat /sys/kernel/debug/remote_mapping/map_count) pdb_count $(cat /sys/kernel/debug/remote_mapping/pdb_count)"
+exit "$rc"
