@@ -13,6 +13,8 @@
  *   KVMMEM_COUNTER_GPA, KVMMEM_MAILBOX_GPA, KVMMEM_CODE_GPA,
  *   KVMMEM_OUTSIDE_GPA	tiny_vm's layout (defaults 0x1000, 0x2000,
  *			0x3000, 0x40000000)
+ *   KVMMEM_THP_GPA	tiny_vm's slot backed by a transparent huge page
+ *			(unset: that test SKIPs)
  *   KVMMEM_DESTROY	1: run the last test, which prints
  *			"KVMMEM: WAIT-DESTROY" and waits (bounded) for the
  *			target to be destroyed by the orchestrator
@@ -614,6 +616,37 @@ TEST_F(kvmmem, no_hook_enosys)
 	ASSERT_EQ(-ENOENT, unmap_page(self->fd, self->win));
 	ASSERT_EQ(-ENOHOOK,
 		  map_page(self->fd, token, self->counter_gpa, self->win));
+}
+
+/*
+ * Pages of the target that are parts of a transparent huge page, as most
+ * of a QEMU guest's RAM is: the head page and tail pages.
+ */
+TEST_F_TIMEOUT(kvmmem, thp_target_pages, 60)
+{
+	unsigned long long thp = env_ull("KVMMEM_THP_GPA", 0);
+	static const unsigned int idx[] = { 0, 1, 5, 511 };
+	unsigned char *p = self->win;
+	const char *why;
+	char want[32];
+	unsigned int i;
+
+	why = need_token(self, TOK_RW, self->rw);
+	if (why)
+		SKIP(return, "%s", why);
+	if (!thp)
+		SKIP(return, "KVMMEM_THP_GPA not set (no THP in the target)");
+	for (i = 0; i < ARRAY_SIZE(idx); i++)
+		ASSERT_EQ(0, map_log(_metadata, self,
+				     self->rw, thp + idx[i] * PAGE_SZ,
+				     p + i * PAGE_SZ));
+	for (i = 0; i < ARRAY_SIZE(idx); i++) {
+		snprintf(want, sizeof(want), "tiny-thp page %03u", idx[i]);
+		TH_LOG("reading THP page %u", idx[i]);
+		ASSERT_STREQ(want, (char *)p + i * PAGE_SZ);
+	}
+	for (i = 0; i < ARRAY_SIZE(idx); i++)
+		ASSERT_EQ(0, unmap_page(self->fd, p + i * PAGE_SZ));
 }
 
 /*

@@ -203,6 +203,7 @@ if grep -q '^READY=1' "$W/tiny.info" 2>/dev/null; then
 	# shellcheck source=/dev/null
 	. "$W/tiny.info"
 	check "tiny_vm: guest counter and mailbox run (seen from L1)" [ "$SELFTEST" = ok ]
+	diag "tiny_vm: THP slot at $THP_GPA is a huge page: $THP_OK"
 	if [ "$hook" -eq 1 ]; then
 		check "tiny_vm: tokens granted (rw, ro, bound, expired, revoked)${GRANT_ERROR:+ # $GRANT_ERROR}" \
 			[ -z "$GRANT_ERROR" ]
@@ -287,6 +288,7 @@ check "L2 introspector: kvmmem.ko loaded" has_line "$W/intro.console" 'KVMMEM: I
 		echo "KVMMEM_MAILBOX_GPA=$MAILBOX_GPA"
 		echo "KVMMEM_CODE_GPA=$CODE_GPA"
 		echo "KVMMEM_OUTSIDE_GPA=0x40000000"
+		[ "$THP_OK" = 1 ] && echo "KVMMEM_THP_GPA=$THP_GPA"
 		for t in RW RO BOUND_OTHER EXPIRED REVOKED; do
 			v=TOKEN_$t
 			[ -n "${!v:-}" ] && echo "KVMMEM_TOKEN_$t=${!v}"
@@ -321,6 +323,14 @@ fi
 
 intro_done() { has_line "$W/intro.console" 'KVMMEM: DONE' || ! alive "$intro_pid"; }
 wait_for 200 intro_done
+if has_line "$W/intro.console" 'KVMMEM: DONE'; then
+	ok "L2 introspector: finished"
+else
+	not_ok "L2 introspector: finished"
+	last=$(console "$W/intro.console" | grep -E '^(#  RUN |KVMMEM: )' | tail -n 1)
+	diag "introspector stopped after: ${last:-nothing}"
+	diag "its QEMU says: $(head -n 1 "$W/intro.qemu.log")"
+fi
 # It powers itself off after DONE.
 intro_gone() { ! alive "$intro_pid"; }
 wait_for 30 intro_gone

@@ -5,17 +5,20 @@
  *
  * Usage: tiny_vm [--no-tokens] INFO_FILE
  *
- * 2 MiB of RAM at gpa 0 (private anonymous memory), one vCPU in 16-bit real
- * mode running guest_code below: it increments the dword at COUNTER_GPA
+ * 2 MiB of RAM at gpa 0 (private anonymous memory, small pages), one vCPU
+ * in 16-bit real mode running guest_code below: it increments the dword at COUNTER_GPA
  * forever and, whenever the dword at MAILBOX_GPA (request) differs from the
  * last one it saw, stores request + 1 at MAILBOX_GPA + 4 (answer).  The vCPU
  * thread runs at SCHED_IDLE so that the spinning guest does not slow down
- * the other VMs.
+ * the other VMs.  A second memory slot of 2 MiB at THP_GPA is a transparent
+ * huge page (2 MiB aligned, MADV_HUGEPAGE) whose page N starts with the
+ * text "tiny-thp page NNN"; the guest does not touch it.
  *
  * Once the counter runs, tokens for this VM are granted through
  * /dev/remote_mapping (unless --no-tokens) and INFO_FILE is written
  * atomically as shell assignments:
- *   TINY_PID, RAM_SIZE, COUNTER_GPA, MAILBOX_GPA, CODE_GPA,
+ *   TINY_PID, RAM_SIZE, COUNTER_GPA, MAILBOX_GPA, CODE_GPA, THP_GPA,
+ *   THP_OK (1 if the THP slot is backed by a huge page),
  *   TOKEN_RW, TOKEN_RO, TOKEN_BOUND_OTHER (bound to a second, idle VM of
  *   this process), TOKEN_EXPIRED (ttl 1 ms), TOKEN_REVOKED (granted, then
  *   revoked), GRANT_ERROR (errno name if a grant failed, tokens left empty),
@@ -51,6 +54,8 @@
 #define COUNTER_GPA	0x1000UL
 #define MAILBOX_GPA	0x2000UL
 #define CODE_GPA	0x3000UL
+#define THP_GPA		RAM_SIZE
+#define THP_SIZE	0x200000UL
 #define TSS_GPA		0xfffbd000UL	/* for VMX without unrestricted guest */
 #define LIFETIME_S	1800
 #define START_WAIT_MS	60000
@@ -87,6 +92,7 @@ struct tiny_vm {
 	struct kvm_run *run;
 	size_t run_size;
 	unsigned char *ram;
+	unsigned char *thp;	/* THP_SIZE, THP_SIZE aligned */
 	pthread_t vcpu_thread;
 	int stop;		/* __atomic accesses */
 	int dead;
@@ -157,6 +163,52 @@ static void *vcpu_loop(void *arg)
 	return NULL;
 }
 
+/* THP_SIZE of memory, THP_SIZE aligned, filled: a huge page if possible. */
+static unsigned char *thp_alloc(void)
+{
+	unsigned char *p, *aligned;
+	unsigned long i;
+
+	p = mmap(NULL, 2 * THP_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	aligned = (unsigned char *)(((unsigned long)p + THP_SIZE - 1) &
+				    ~(THP_SIZE - 1));
+	if (aligned > p)
+		munmap(p, aligned - p);
+	munmap(aligned + THP_SIZE, p + THP_SIZE - aligned);
+	madvise(aligned, THP_SIZE, MADV_HUGEPAGE);
+	for (i = 0; i < THP_SIZE / 4096; i++)
+		snprintf((char *)aligned + i * 4096, 32, "tiny-thp page %03lu", i);
+	return aligned;
+}
+
+/* 1 if the THP slot is one huge page (AnonHugePages in smaps). */
+static int thp_backed(struct tiny_vm *vm)
+{
+	unsigned long start = 0, end, kb;
+	char line[256];
+	int found = 0;
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			found = start == (unsigned long)vm->thp;
+			continue;
+		}
+		if (found && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1) {
+			fclose(f);
+			return kb * 1024 >= THP_SIZE;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
 static void vm_create(struct tiny_vm *vm)
 {
 	struct kvm_userspace_memory_region region = {
@@ -184,10 +236,19 @@ static void vm_create(struct tiny_vm *vm)
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (vm->ram == MAP_FAILED)
 		die("mmap: %s", strerror(errno));
+	madvise(vm->ram, RAM_SIZE, MADV_NOHUGEPAGE);
 	memcpy(vm->ram + CODE_GPA, guest_code, sizeof(guest_code));
 	region.userspace_addr = (unsigned long)vm->ram;
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region))
 		die("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+
+	vm->thp = thp_alloc();
+	region.slot = 1;
+	region.guest_phys_addr = THP_GPA;
+	region.memory_size = THP_SIZE;
+	region.userspace_addr = (unsigned long)vm->thp;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region))
+		die("KVM_SET_USER_MEMORY_REGION (THP): %s", strerror(errno));
 
 	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpu_fd < 0)
@@ -240,6 +301,7 @@ static void vm_destroy(struct tiny_vm *vm)
 	close(vm->vm_fd);
 	close(vm->kvm_fd);
 	munmap(vm->ram, RAM_SIZE);
+	munmap(vm->thp, THP_SIZE);
 	vm->dead = 1;
 }
 
@@ -334,8 +396,9 @@ static void write_info(struct tiny_vm *vm, int tokens, const char *selftest)
 	if (!f)
 		die("%s: %s", tmp, strerror(errno));
 	fprintf(f, "TINY_PID=%d\nRAM_SIZE=0x%lx\nCOUNTER_GPA=0x%lx\n"
-		"MAILBOX_GPA=0x%lx\nCODE_GPA=0x%lx\n",
-		(int)getpid(), RAM_SIZE, COUNTER_GPA, MAILBOX_GPA, CODE_GPA);
+		"MAILBOX_GPA=0x%lx\nCODE_GPA=0x%lx\nTHP_GPA=0x%lx\nTHP_OK=%d\n",
+		(int)getpid(), RAM_SIZE, COUNTER_GPA, MAILBOX_GPA, CODE_GPA,
+		THP_GPA, thp_backed(vm));
 	fprintf(f, "TOKEN_RW=%s\nTOKEN_RO=%s\nTOKEN_BOUND_OTHER=%s\n"
 		"TOKEN_EXPIRED=%s\nTOKEN_REVOKED=%s\nGRANT_ERROR=%s\n",
 		rw, ro, other, expired, revoked, err ?: "");
