@@ -44,7 +44,7 @@ struct rm_tdb {
 	 */
 	bool dead;
 	spinlock_t lock;		/* protects pending */
-	struct list_head pending;	/* page_dbs waiting for ->mmap() */
+	struct list_head pending;	/* struct rm_pending */
 	struct work_struct free_work;
 };
 
@@ -85,13 +85,18 @@ struct rm_pdb {
 	u8 orig_locked:1;	/* map_hva was VM_LOCKED */
 	u8 reserved:1;		/* has its idb entry (creator's reference) */
 	u8 notifier_inserted:1;
+	int vmas;		/* mirror VMAs, under their mm's mmap_lock */
 	unsigned long seq;	/* under lock */
 	unsigned long pfn;	/* under lock */
 	struct page *orphan;	/* private page after target exit, under lock */
 
-	int vmas;		/* mirror VMAs, under their mm's mmap_lock */
-	struct list_head pending;	/* in tdb->pending, under tdb->lock */
-	struct task_struct *mapper;	/* task doing the vm_mmap() */
+};
+
+/* A page_db waiting for its vm_mmap() to reach rm_mirror_attach(). */
+struct rm_pending {
+	struct list_head node;		/* in tdb->pending, under tdb->lock */
+	struct rm_pdb *pdb;
+	struct task_struct *mapper;	/* the task calling vm_mmap() */
 };
 
 /* debugfs counters */
@@ -115,11 +120,14 @@ void rm_idb_erase(struct rm_pdb *pdb);
 void rm_tdb_exit(void);
 struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs);
 void rm_tdb_put(struct rm_tdb *tdb);
-void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pdb *pdb);
-void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pdb *pdb);
+void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pending *p,
+			struct rm_pdb *pdb);
+void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pending *p);
 bool rm_is_mirror(struct vm_area_struct *vma);
 
 /* rm_pdb.c */
+int rm_pdb_cache_init(void);
+void rm_pdb_cache_exit(void);
 struct rm_pdb *rm_pdb_create(unsigned long req_hva, unsigned long map_hva,
 			     bool readonly);
 void rm_pdb_put(struct rm_pdb *pdb);

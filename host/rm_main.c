@@ -31,9 +31,14 @@ static int __init rm_init(void)
 {
 	int err;
 
+	err = rm_pdb_cache_init();
+	if (err)
+		return err;
 	rm_wq = alloc_workqueue("remote_mapping", 0, 0);
-	if (!rm_wq)
-		return -ENOMEM;
+	if (!rm_wq) {
+		err = -ENOMEM;
+		goto err_destroy_cache;
+	}
 	err = rm_kvm_init();
 	if (err)
 		goto err_destroy_wq;
@@ -48,6 +53,8 @@ err_remove_debugfs:
 	rm_kvm_exit();
 err_destroy_wq:
 	destroy_workqueue(rm_wq);
+err_destroy_cache:
+	rm_pdb_cache_exit();
 	return err;
 }
 
@@ -58,6 +65,7 @@ static void __exit rm_exit(void)
 	rm_kvm_exit();
 	rm_tdb_exit();
 	destroy_workqueue(rm_wq);
+	rm_pdb_cache_exit();
 }
 
 module_init(rm_init);

@@ -125,6 +125,7 @@ static unsigned int rm_map_pages(struct mm_struct *req_mm,
 {
 	struct mm_struct *mm = current->mm;
 	unsigned int i, live = 0, mapped = 0;
+	struct rm_pending pending;
 	struct rm_idb *idb;
 	struct rm_tdb *tdb;
 	unsigned long addr;
@@ -184,12 +185,12 @@ static unsigned int rm_map_pages(struct mm_struct *req_mm,
 			continue;
 
 		/* rm_mirror_attach() picks the pdb up from the pending list. */
-		rm_tdb_add_pending(tdb, pdbs[i]);
+		rm_tdb_add_pending(tdb, &pending, pdbs[i]);
 		addr = vm_mmap(tdb->file, map_hvas[i], PAGE_SIZE,
 			       pdbs[i]->readonly ? PROT_READ :
 						   PROT_READ | PROT_WRITE,
 			       MAP_SHARED | MAP_FIXED, req_hvas[i]);
-		rm_tdb_del_pending(tdb, pdbs[i]);
+		rm_tdb_del_pending(tdb, &pending);
 		if (IS_ERR_VALUE(addr)) {
 			errs[i] = (int)addr;
 			rm_restore_hole(pdbs[i]);

@@ -13,12 +13,26 @@
 
 #include "rm_internal.h"
 
+/* Its own cache: one object per mapping, and visible in /proc/slabinfo. */
+static struct kmem_cache *rm_pdb_cache;
+
+int rm_pdb_cache_init(void)
+{
+	rm_pdb_cache = KMEM_CACHE(rm_pdb, SLAB_ACCOUNT);
+	return rm_pdb_cache ? 0 : -ENOMEM;
+}
+
+void rm_pdb_cache_exit(void)
+{
+	kmem_cache_destroy(rm_pdb_cache);
+}
+
 struct rm_pdb *rm_pdb_create(unsigned long req_hva, unsigned long map_hva,
 			     bool readonly)
 {
 	struct rm_pdb *pdb;
 
-	pdb = kzalloc(sizeof(*pdb), GFP_KERNEL_ACCOUNT);
+	pdb = kmem_cache_zalloc(rm_pdb_cache, GFP_KERNEL);
 	if (!pdb)
 		return NULL;
 	pdb->req_hva = req_hva;
@@ -26,7 +40,6 @@ struct rm_pdb *rm_pdb_create(unsigned long req_hva, unsigned long map_hva,
 	pdb->readonly = readonly;
 	kref_init(&pdb->ref);
 	spin_lock_init(&pdb->lock);
-	INIT_LIST_HEAD(&pdb->pending);
 	atomic_inc(&rm_pdb_count);
 	return pdb;
 }
@@ -48,7 +61,7 @@ static void rm_pdb_release(struct kref *ref)
 		rm_idb_put(pdb->idb);
 	if (pdb->orphan)
 		__free_page(pdb->orphan);
-	kfree(pdb);
+	kmem_cache_free(rm_pdb_cache, pdb);
 	atomic_dec(&rm_pdb_count);
 }
 
@@ -121,9 +134,22 @@ static void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 	struct vm_area_struct *vma;
 	int ret;
 
-	/* Exiting target: ->release() is about to mark the tdb dead. */
-	if (!mmget_not_zero(mm))
+	/*
+	 * Callers retry the fault until it resolves (fixup_user_fault() and
+	 * KVM's hva_to_pfn() loop without rescheduling): let others run,
+	 * such as the exit of the target we may be waiting for.
+	 */
+	cond_resched();
+
+	/*
+	 * No user left: the target is exiting and will never touch this page
+	 * again.  Treat it as dead now rather than spin until ->release();
+	 * PTEs of its pages are still zapped by the exit's invalidations.
+	 */
+	if (!mmget_not_zero(mm)) {
+		WRITE_ONCE(pdb->tdb->dead, true);
 		return;
+	}
 
 	do {
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);

@@ -199,18 +199,20 @@ void rm_tdb_put(struct rm_tdb *tdb)
 	mmu_notifier_put(&tdb->mn);
 }
 
-void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pdb *pdb)
+void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pending *p,
+			struct rm_pdb *pdb)
 {
-	pdb->mapper = current;
+	p->pdb = pdb;
+	p->mapper = current;
 	spin_lock(&tdb->lock);
-	list_add(&pdb->pending, &tdb->pending);
+	list_add(&p->node, &tdb->pending);
 	spin_unlock(&tdb->lock);
 }
 
-void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pdb *pdb)
+void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pending *p)
 {
 	spin_lock(&tdb->lock);
-	list_del_init(&pdb->pending);
+	list_del_init(&p->node);
 	spin_unlock(&tdb->lock);
 }
 
@@ -221,17 +223,18 @@ void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pdb *pdb)
  */
 int rm_mirror_attach(struct rm_tdb *tdb, struct vm_area_struct *vma)
 {
-	struct rm_pdb *pdb, *found = NULL;
+	struct rm_pdb *found = NULL;
+	struct rm_pending *p;
 
 	spin_lock(&tdb->lock);
-	list_for_each_entry(pdb, &tdb->pending, pending) {
-		if (pdb->mapper == current &&
-		    pdb->idb->mn.mm == vma->vm_mm &&
-		    pdb->map_hva == vma->vm_start &&
+	list_for_each_entry(p, &tdb->pending, node) {
+		if (p->mapper == current &&
+		    p->pdb->idb->mn.mm == vma->vm_mm &&
+		    p->pdb->map_hva == vma->vm_start &&
 		    vma->vm_end - vma->vm_start == PAGE_SIZE &&
-		    vma->vm_pgoff == pdb->req_hva >> PAGE_SHIFT) {
-			list_del_init(&pdb->pending);
-			found = pdb;
+		    vma->vm_pgoff == p->pdb->req_hva >> PAGE_SHIFT) {
+			list_del_init(&p->node);
+			found = p->pdb;
 			break;
 		}
 	}
