@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rmap_dev.c - librmap: /dev/remote_mapping (open, map, unmap, batch map,
+ * token grant and revoke) and finding the KVM VM fd of a QEMU process.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+
+#include "rmap.h"
+#include "rmap_internal.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open	434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd	438
+#endif
+
+#define VM_FD_LINK	"anon_inode:kvm-vm"
+
+const char *rmap_version(void)
+{
+#define RMAP_STR(x)	#x
+#define RMAP_XSTR(x)	RMAP_STR(x)
+	return RMAP_XSTR(RMAP_VERSION_MAJOR) "." RMAP_XSTR(RMAP_VERSION_MINOR)
+	       "." RMAP_XSTR(RMAP_VERSION_PATCH);
+#undef RMAP_XSTR
+#undef RMAP_STR
+}
+
+int rmap_open(const char *path)
+{
+	return rmap_result(open(path ? path : RMAP_DEV_PATH,
+				O_RDWR | O_CLOEXEC));
+}
+
+int rmap_pidfd_open(pid_t pid)
+{
+	if (pid <= 0)
+		return rmap_fail(EINVAL);
+	return rmap_result(syscall(SYS_pidfd_open, pid, 0));
+}
+
+int rmap_map(int dev, int target, __u64 req_hva, void *map_addr,
+	     unsigned int flags)
+{
+	struct remote_mapping_map req;
+
+	memset(&req, 0, sizeof(req));
+	req.req_hva = req_hva;
+	req.map_hva = (unsigned long)map_addr;
+	req.target = target;
+	req.flags = flags;
+	return rmap_result(ioctl(dev, REMOTE_MAPPING_MAP, &req));
+}
+
+int rmap_unmap(int dev, void *map_addr)
+{
+	struct remote_mapping_unmap req;
+
+	memset(&req, 0, sizeof(req));
+	req.map_hva = (unsigned long)map_addr;
+	return rmap_result(ioctl(dev, REMOTE_MAPPING_UNMAP, &req));
+}
+
+/* One REMOTE_MAPPING_MAP_BATCH of at most REMOTE_MAPPING_BATCH_MAX pages. */
+static int rmap_map_batch_one(int dev, int target, unsigned int flags,
+			      const __u64 *req_hvas,
+			      const __u64 *map_hvas, __s32 *errs,
+			      size_t count)
+{
+	struct remote_mapping_map_batch b;
+
+	memset(&b, 0, sizeof(b));
+	b.target = target;
+	b.flags = flags;
+	b.count = count;
+	b.req_hvas = (unsigned long)req_hvas;
+	b.map_hvas = (unsigned long)map_hvas;
+	b.errs = (unsigned long)errs;
+	return rmap_result(ioctl(dev, REMOTE_MAPPING_MAP_BATCH, &b));
+}
+
+long rmap_map_batch(int dev, int target, unsigned int flags,
+		    const __u64 *req_hvas, const __u64 *map_hvas,
+		    __s32 *errs, size_t count)
+{
+	__s32 *own = NULL, *e;
+	size_t done, n, i;
+	long mapped = 0;
+	int ret = 0;
+
+	if (!count || !req_hvas || !map_hvas)
+		return rmap_fail(EINVAL);
+	if (!errs) {
+		n = count < REMOTE_MAPPING_BATCH_MAX ? count :
+						       REMOTE_MAPPING_BATCH_MAX;
+		own = calloc(n, sizeof(*own));
+		if (!own)
+			return rmap_fail(ENOMEM);
+	}
+	for (done = 0; done < count; done += n) {
+		n = count - done;
+		if (n > REMOTE_MAPPING_BATCH_MAX)
+			n = REMOTE_MAPPING_BATCH_MAX;
+		e = own ? own : errs + done;
+		ret = rmap_map_batch_one(dev, target, flags, req_hvas + done,
+					 map_hvas + done, e, n);
+		if (ret < 0)
+			break;
+		mapped += ret;
+	}
+	if (ret < 0 && errs)
+		for (i = done; i < count; i++)
+			errs[i] = ret;
+	free(own);
+	if (ret < 0 && !mapped)
+		return rmap_fail(-ret);
+	return mapped;
+}
+
+int rmap_token_grant(int dev, int vm_fd, int intro_vm_fd, unsigned int flags,
+		     __u32 ttl_ms, struct rmap_token *token)
+{
+	struct remote_mapping_token_grant req;
+	int ret;
+
+	memset(&req, 0, sizeof(req));
+	req.vm_fd = vm_fd;
+	req.intro_vm_fd = intro_vm_fd < 0 ? -1 : intro_vm_fd;
+	req.flags = flags;
+	if (intro_vm_fd >= 0)
+		req.flags |= REMOTE_MAPPING_TOKEN_BIND;
+	req.ttl_ms = ttl_ms;
+	ret = rmap_result(ioctl(dev, REMOTE_MAPPING_TOKEN_GRANT, &req));
+	if (!ret)
+		memcpy(token->word, req.token.token, sizeof(token->word));
+	explicit_bzero(&req, sizeof(req));
+	if (ret)
+		errno = -ret;
+	return ret;
+}
+
+int rmap_token_revoke(int dev, const struct rmap_token *token)
+{
+	struct remote_mapping_token_revoke req;
+	int ret;
+
+	memset(&req, 0, sizeof(req));
+	memcpy(req.token.token, token->word, sizeof(req.token.token));
+	ret = rmap_result(ioctl(dev, REMOTE_MAPPING_TOKEN_REVOKE, &req));
+	explicit_bzero(&req, sizeof(req));
+	if (ret)
+		errno = -ret;
+	return ret;
+}
+
+/* The lowest fd number of @pid that is a KVM VM, or -errno. */
+static int rmap_find_vm_fd(pid_t pid, int *nr_vm_fds)
+{
+	char dir[64], link[sizeof(VM_FD_LINK) + 1];
+	int best = -ENOENT, count = 0, fd;
+	struct dirent *de;
+	ssize_t n;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		n = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		if (strcmp(link, VM_FD_LINK))
+			continue;
+		fd = atoi(de->d_name);
+		if (best < 0 || fd < best)
+			best = fd;
+		count++;
+	}
+	closedir(d);
+	if (nr_vm_fds)
+		*nr_vm_fds = count;
+	return best;
+}
+
+int rmap_vm_fd_of_pid(pid_t pid, int *nr_vm_fds)
+{
+	int pidfd, remote, fd;
+
+	if (nr_vm_fds)
+		*nr_vm_fds = 0;
+	if (pid <= 0)
+		return rmap_fail(EINVAL);
+	remote = rmap_find_vm_fd(pid, nr_vm_fds);
+	if (remote < 0)
+		return rmap_fail(-remote);
+	pidfd = rmap_pidfd_open(pid);
+	if (pidfd < 0)
+		return pidfd;
+	fd = rmap_result(syscall(SYS_pidfd_getfd, pidfd, remote, 0));
+	close(pidfd);
+	if (fd < 0)
+		errno = -fd;
+	return fd;
+}
