@@ -21,6 +21,9 @@ KVER ?= $(eval KVER := $(shell $(SRCDIR)/scripts/setup.sh --print-kver))$(KVER)
 KDIR ?= /usr/src/linux-headers-$(KVER)
 export KVER KDIR
 
+# Module folders (as in Kbuild).
+MODULE_DIRS := host $(if $(wildcard $(SRCDIR)/guest/Kbuild $(SRCDIR)/guest/Makefile),guest)
+
 # Every folder with a Makefile: selftests, and tools (demo, kvmmem, ...).
 SELFTEST_DIRS := $(patsubst %/Makefile,%,$(wildcard $(SRCDIR)/tools/testing/selftests/*/Makefile))
 TOOL_DIRS     := $(patsubst %/Makefile,%,$(wildcard $(SRCDIR)/tools/*/Makefile))
@@ -49,8 +52,13 @@ modules:
 	@test -n "$(KVER)" || { echo "no kernel found: run scripts/setup.sh" >&2; exit 1; }
 	$(MAKE) $(KBUILD_ARGS) modules
 
+# Clean folder by folder: kbuild's "M=$(SRCDIR) clean" would delete every
+# *.ko and *.o below the repository, build/kvm/ included.
 modules-clean:
-	@if [ -n "$(KVER)" ] && [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(SRCDIR) clean; fi
+	@if [ -n "$(KVER)" ] && [ -d "$(KDIR)" ]; then \
+		for d in $(MODULE_DIRS); do $(MAKE) -C $(KDIR) M=$(SRCDIR)/$$d clean; done; \
+	fi
+	rm -f $(addprefix $(SRCDIR)/,Module.symvers modules.order .Module.symvers.cmd .modules.order.cmd)
 
 # kvm.ko with the hypercall hook (cached in build/kvm/; about 80 s the first time).
 kvm:
