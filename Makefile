@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Top-level build: modules (see Kbuild), patched kvm, tools, selftests, lint, and the VM test run.
 #
-#   make            modules (W=1) against KDIR, patched kvm.ko (kvm/*.patch),
+#   make            modules (W=1) against KDIR, patched kvm.ko (kvm/*.patch), lib/,
 #                   tools/*, every tools/testing/selftests/*, the nested L2 initramfs
 #   make lint       checkpatch --strict and sparse (C=2)
 #   make check      setup, build, lint, kselftests in the VM; "N passed, M failed"
@@ -27,6 +27,7 @@ MODULE_DIRS := host $(if $(wildcard $(SRCDIR)/guest/Kbuild $(SRCDIR)/guest/Makef
 # Every folder with a Makefile: selftests, and tools (demo, kvmmem, ...).
 SELFTEST_DIRS := $(patsubst %/Makefile,%,$(wildcard $(SRCDIR)/tools/testing/selftests/*/Makefile))
 TOOL_DIRS     := $(patsubst %/Makefile,%,$(wildcard $(SRCDIR)/tools/*/Makefile))
+LIB_DIRS      := $(patsubst %/Makefile,%,$(wildcard $(SRCDIR)/lib/Makefile))
 DEMO_DIR      := $(SRCDIR)/tools/demo
 KVM_PATCHES   := $(wildcard $(SRCDIR)/kvm/*.patch)
 NESTED_MKINITRAMFS := $(wildcard $(SRCDIR)/scripts/nested/mkinitramfs-l2.sh)
@@ -40,10 +41,10 @@ KBUILD_ARGS = -C $(KDIR) M=$(SRCDIR) W=1
 # Extra flags for the tool and selftest sub-makes (make check passes -B).
 SUBMAKE_FLAGS ?=
 
-.PHONY: all modules modules-clean kvm inputs tools selftests nested lint check demo \
+.PHONY: all modules modules-clean kvm inputs libs tools selftests nested lint check demo \
 	clean kver help
 
-all: modules kvm tools selftests nested
+all: modules kvm libs tools selftests nested
 
 kver:
 	@echo $(KVER)
@@ -81,10 +82,14 @@ $(INPUTS_STAMP): $(SRC_TAR)
 	@rm -rf $(BUILD)/.src.tmp
 	@touch $@
 
-tools: inputs
+# Userspace library (lib/, librmap) used by tools and selftests.
+libs:
+	@set -e; for d in $(LIB_DIRS); do $(MAKE) $(SUBMAKE_FLAGS) -C $$d; done
+
+tools: inputs libs
 	@set -e; for d in $(TOOL_DIRS); do $(MAKE) $(SUBMAKE_FLAGS) -C $$d; done
 
-selftests: inputs
+selftests: inputs libs
 	@set -e; for d in $(SELFTEST_DIRS); do $(MAKE) $(SUBMAKE_FLAGS) -C $$d; done
 
 # The nested L2 VMs' initramfs (guest/kvmmem.ko, static tools and tests).
@@ -107,7 +112,7 @@ demo:
 	fi
 
 clean: modules-clean
-	@for d in $(TOOL_DIRS) $(SELFTEST_DIRS); do $(MAKE) -C $$d clean; done
+	@for d in $(LIB_DIRS) $(TOOL_DIRS) $(SELFTEST_DIRS); do $(MAKE) -C $$d clean; done
 	rm -rf $(BUILD)
 
 help:

@@ -14,13 +14,13 @@ LOGDIR=$ROOT/build/lint
 CHECKPATCH=$ROOT/build/checkpatch/checkpatch.pl
 mkdir -p "$LOGDIR"
 
-# Project C sources and headers (tracked and new, not ignored / generated).
+# Project C sources and headers (host/, guest/, include/, lib/, tools/, ...:
+# tracked and new files, not ignored, not generated, nothing below build/).
 project_sources() {
-	local dirs=(host guest include tools)
 	if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-		git -C "$ROOT" ls-files -co --exclude-standard -- "${dirs[@]}"
+		git -C "$ROOT" ls-files -co --exclude-standard
 	else
-		find "${dirs[@]}" -type f 2>/dev/null
+		find . -path ./build -prune -o -path ./.git -prune -o -type f -print | sed 's|^\./||'
 	fi | grep -E '\.[ch]$' | grep -v -E '(^|/)build/|\.mod\.c$' | sort -u |
 		while read -r f; do [ -f "$f" ] && echo "$f"; done
 }
