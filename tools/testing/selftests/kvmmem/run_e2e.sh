@@ -51,7 +51,7 @@ echo "TAP version 13"
 ok() { n=$((n + 1)); echo "ok $n $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $*"; }
 skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
-diag() { echo "# $*"; }
+diag() { echo "# [$((SECONDS - start)) s] $*"; }
 # check NAME COMMAND...: ok if the command succeeds; returns its status
 check() {
 	local name=$1 rc=0
@@ -344,7 +344,7 @@ while IFS= read -r line; do
 	case "$line" in
 	"#  RUN "*)
 		l2_name=${line#\#  RUN }
-		l2_name=${l2_name## }
+		l2_name=${l2_name#"${l2_name%%[! ]*}"}
 		l2_name=${l2_name%% ...}
 		;;
 	"ok "*|"not ok "*)
@@ -376,6 +376,30 @@ if [ "$hook" -eq 1 ]; then
 else
 	skip "l2: introspector survives the target VM going away" "$hook_why"
 	skip "l2: linux_banner read from the target" "$hook_why"
+fi
+
+# The kvmmem CLI, run by the introspector before kvmmem_test.
+if [ -n "${TOKEN_RW:-}" ]; then
+	cli() { console "$W/intro.console" | sed -n "s/^KVMMEM: CLI-$1 //p"; }
+	w=$(cli WATCH)
+	diag "kvmmem watch: $w"
+	read -r rc v1 v2 v3 _ <<<"$w"
+	[ "$rc" = rc=0 ] && [ -n "$v3" ] && [ "$v1" -lt "$v2" ] && [ "$v2" -lt "$v3" ]
+	result "l2: kvmmem CLI: watch sees the counter increase" $?
+	a=$(cli ANSWER)
+	diag "kvmmem write: $(cli WRITE); watch answer: $a"
+	[[ "$(cli WRITE)" == "rc=0 wrote 4 bytes"* ]] && [[ "$a" == "rc=0 "*" $((0x11223345))"* ]]
+	result "l2: kvmmem CLI: write a mailbox request, the target answers" $?
+	h=$(cli HEXDUMP)
+	diag "kvmmem hexdump: $h"
+	[[ "$h" == "rc=0 0000000000002000: 44 33 22 11 45 33 22 11 "* ]]
+	result "l2: kvmmem CLI: hexdump shows request and answer" $?
+	b=$(cli BOGUS)
+	diag "kvmmem with a bogus token: $b"
+	[[ "$b" == "rc=2 kvmmem: map gpa 0x1000: EPERM "* ]]
+	result "l2: kvmmem CLI: bogus token gives EPERM, exit 2" $?
+else
+	skip "l2: kvmmem CLI" "$hook_why"
 fi
 
 console "$W/intro.console" | sed -n '/^KVMMEM: DMESG-BEGIN/,/^KVMMEM: DMESG-END/p' >"$W/intro-dmesg.log"
