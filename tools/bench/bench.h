@@ -32,6 +32,8 @@ static inline void consume(uint64_t v)
 uint64_t now_ns(void);
 /* Median of @n values (the array is sorted in place). */
 double median(double *v, size_t n);
+/* Median of @n values, leaving them as they are. */
+double median_of(const double *v, size_t n);
 double min_of(const double *v, size_t n);
 double max_of(const double *v, size_t n);
 
@@ -49,6 +51,13 @@ static inline uint64_t target_word(uint64_t page, uint64_t word)
 {
 	return 0x5a5a000000000000ULL ^ (page << 12) ^ word;
 }
+
+/*
+ * perf record --control: with RM_BENCH_PERF_CTL and RM_BENCH_PERF_ACK set
+ * to perf's control and ack fifos, only the timed parts are recorded.
+ */
+void prof_on(void);
+void prof_off(void);
 
 /* Target process ----------------------------------------------------------- */
 

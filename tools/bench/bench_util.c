@@ -48,6 +48,16 @@ double median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+double median_of(const double *v, size_t n)
+{
+	double *c = xmalloc((n ? n : 1) * sizeof(*c)), m;
+
+	memcpy(c, v, n * sizeof(*c));
+	m = median(c, n);
+	free(c);
+	return m;
+}
+
 double min_of(const double *v, size_t n)
 {
 	double m = INFINITY;
@@ -125,6 +135,38 @@ void *xcalloc(size_t n, size_t size)
 	if (!p)
 		die("out of memory (%zu x %zu bytes)", n, size);
 	return p;
+}
+
+static int prof_ctl = -1, prof_ack = -1;
+
+static void prof_cmd(const char *cmd)
+{
+	const char *ctl = getenv("RM_BENCH_PERF_CTL");
+	const char *ack = getenv("RM_BENCH_PERF_ACK");
+	char buf[8];
+
+	if (!ctl || !ack)
+		return;
+	if (prof_ctl < 0) {
+		prof_ctl = open(ctl, O_WRONLY | O_CLOEXEC);
+		prof_ack = open(ack, O_RDONLY | O_CLOEXEC);
+		if (prof_ctl < 0 || prof_ack < 0)
+			die("perf control fifos %s, %s: %s", ctl, ack,
+			    strerror(errno));
+	}
+	if (write(prof_ctl, cmd, strlen(cmd)) < 0 ||
+	    read(prof_ack, buf, sizeof(buf)) <= 0)
+		die("perf control: %s", strerror(errno));
+}
+
+void prof_on(void)
+{
+	prof_cmd("enable\n");
+}
+
+void prof_off(void)
+{
+	prof_cmd("disable\n");
 }
 
 /* Target process ----------------------------------------------------------- */

@@ -444,6 +444,7 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 	code_null(&codes[0]);
 	code_map_unmap(&codes[1], false);
 	code_map_unmap(&codes[2], true);
+	prof_on();
 	for (r = 0; r < c->hc_rounds; r++) {
 		for (k = 0; k < 3; k++) {
 			v[k][r] = guest_loop(c, &intro, &codes[k], why,
@@ -454,13 +455,14 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 				snprintf(w, sizeof(w), "not available: %s",
 					 why);
 				hc_unavailable(j, w);
+				prof_off();
 				goto out;
 			}
 		}
 	}
-	null_ns = median(v[0], c->hc_rounds);
-	pair_ns = median(v[1], c->hc_rounds);
-	touch_ns = median(v[2], c->hc_rounds);
+	null_ns = median_of(v[0], c->hc_rounds);
+	pair_ns = median_of(v[1], c->hc_rounds);
+	touch_ns = median_of(v[2], c->hc_rounds);
 
 	/* Each hypercall in its own KVM_RUN through tiny_vm.c. */
 	got = single_calls(&intro, c->hc_rounds * 4, single);
@@ -472,6 +474,15 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 	json_num(j, "null_ns", null_ns);
 	json_num(j, "map_unmap_ns", pair_ns);
 	json_num(j, "map_touch_unmap_ns", touch_ns);
+	json_arr(j, "rounds_ns");
+	for (r = 0; r < c->hc_rounds; r++) {
+		json_obj(j, NULL);
+		json_num(j, "null", v[0][r]);
+		json_num(j, "map_unmap", v[1][r]);
+		json_num(j, "map_touch_unmap", v[2][r]);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
 	json_obj(j, "one_kvm_run_per_call");
 	json_num(j, "null_ns", single[0]);
 	json_num(j, "map_ns", single[1]);
@@ -492,6 +503,7 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 		   "map+unmap, one KVM_RUN per hypercall",
 		   "null, one KVM_RUN", single[1] + single[2], single[0]);
 	hc_guest_batch(c, &intro, &target, j);
+	prof_off();
 	json_end_obj(j);
 	tvm_destroy(&intro);
 	tvm_destroy(&target);

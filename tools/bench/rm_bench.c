@@ -51,6 +51,7 @@ static uint64_t seed = 0x9e3779b97f4a7c15ULL;
 /* Reads ----------------------------------------------------------------------- */
 
 #define NMETHODS	4	/* mapping, process_vm_readv, pread, own memory */
+#define HOT_PAGES	16
 
 #ifndef fallthrough
 #define fallthrough	__attribute__((__fallthrough__))
@@ -124,7 +125,7 @@ static void bench_reads(const struct cfg *c, const struct target *t, int rm,
 	};
 	static const size_t lens[] = { 8, PAGE_SZ };
 	size_t n = c->read_pages, i, r, l;
-	double *v[2][NMETHODS], med[2][NMETHODS];
+	double *v[2][NMETHODS], med[2][NMETHODS], hot[2], *hv;
 	uint64_t t0, map_ns;
 	struct read_set rs;
 	char path[64];
@@ -177,17 +178,34 @@ static void bench_reads(const struct cfg *c, const struct target *t, int rm,
 	/* Warm-up pass, then rounds that alternate the methods. */
 	for (m = 0; m < NMETHODS; m++)
 		read_round(m, 8, &rs, t, area, own, memfd);
+	prof_on();
 	for (r = 0; r < c->read_rounds; r++)
 		for (l = 0; l < 2; l++)
 			for (m = 0; m < NMETHODS; m++)
 				v[l][m][r] = read_round(m, lens[l], &rs, t,
 							area, own, memfd);
+	prof_off();
+
+	/* Cache- and TLB-resident: random reads over HOT_PAGES pages. */
+	for (i = 0; i < n; i++)
+		rs.page[i] = rs.page[i] % HOT_PAGES;
+	hv = xcalloc(c->read_rounds, sizeof(double));
+	for (m = 0; m < 2; m++) {
+		read_round(m, 8, &rs, t, area, own, memfd);
+		for (r = 0; r < c->read_rounds; r++)
+			hv[r] = read_round(m, 8, &rs, t, area, own, memfd);
+		hot[m] = median(hv, c->read_rounds);
+	}
+	free(hv);
 
 	json_obj(j, "reads");
 	json_int(j, "pages", n);
 	json_int(j, "working_set_bytes", n * PAGE_SZ);
 	json_int(j, "reads_per_round", n);
 	json_int(j, "rounds", c->read_rounds);
+	json_num(j, "hot_8_mapping_ns", hot[0]);
+	json_num(j, "hot_8_process_vm_readv_ns", hot[1]);
+	json_int(j, "hot_pages", HOT_PAGES);
 	json_num(j, "setup_map_ns_per_page", (double)map_ns / n);
 	json_num(j, "setup_first_touch_ns_per_page", (double)t0 / n);
 	for (l = 0; l < 2; l++) {
@@ -217,6 +235,9 @@ static void bench_reads(const struct cfg *c, const struct target *t, int rm,
 	add_result("read4k_vs_procmem", TK_INFO_SPEEDUP, 0,
 		   "4 KiB read: mapping (memcpy)", "pread /proc/PID/mem 4 KiB",
 		   med[1][0], med[1][2]);
+	add_result("read8_hot_vs_pvr", TK_INFO_SPEEDUP, 0,
+		   "8-byte read: mapping, 16 hot pages",
+		   "process_vm_readv 8 B, same pages", hot[0], hot[1]);
 	add_result("read8_vs_own", TK_INFO, 0, "8-byte read: mapping",
 		   "own anonymous memory, same pattern", med[0][0], med[0][3]);
 	add_result("read4k_vs_own", TK_INFO, 0, "4 KiB read: mapping (memcpy)",
@@ -231,43 +252,95 @@ static void bench_reads(const struct cfg *c, const struct target *t, int rm,
 
 /* Map + first touch + unmap ---------------------------------------------------- */
 
+/* ns per map + first touch + unmap of @count pages from order[*pos]. */
+static double mtu_run(int rm, const struct target *t, uint8_t *slot,
+		      const uint32_t *order, size_t n, size_t *pos,
+		      size_t count)
+{
+	uint64_t t0 = now_ns(), w;
+	size_t k, p;
+	int err;
+
+	for (k = 0; k < count; k++) {
+		p = order[(*pos)++ % n];
+		err = rm_map(rm, t->pidfd, t->base + p * PAGE_SZ, slot);
+		if (err)
+			die("REMOTE_MAPPING_MAP: %s", strerror(-err));
+		w = load64(slot);
+		err = rm_unmap(rm, slot);
+		if (err)
+			die("REMOTE_MAPPING_UNMAP: %s", strerror(-err));
+		if (w != target_word(p, 0))
+			die("map+touch of page %zu read %#llx", p,
+			    (unsigned long long)w);
+	}
+	return (double)(now_ns() - t0) / count;
+}
+
+/* The three steps timed one by one: medians in step[0..2]. */
+static void mtu_steps(int rm, const struct target *t, uint8_t *slot,
+		      const uint32_t *order, size_t n, size_t count,
+		      double *step)
+{
+	double *v = xcalloc(3 * count, sizeof(double));
+	uint64_t t0, t1, t2, t3;
+	size_t k, p;
+	int err;
+
+	for (k = 0; k < count; k++) {
+		p = order[k % n];
+		t0 = now_ns();
+		err = rm_map(rm, t->pidfd, t->base + p * PAGE_SZ, slot);
+		t1 = now_ns();
+		consume(load64(slot));
+		t2 = now_ns();
+		err |= rm_unmap(rm, slot);
+		t3 = now_ns();
+		if (err)
+			die("map/unmap failed: %s", strerror(-err));
+		v[k] = t1 - t0;
+		v[count + k] = t2 - t1;
+		v[2 * count + k] = t3 - t2;
+	}
+	for (k = 0; k < 3; k++)
+		step[k] = median(v + k * count, count);
+	free(v);
+}
+
+static void json_steps(struct json *j, const char *key, const double *step)
+{
+	json_obj(j, key);
+	json_num(j, "map_ns", step[0]);
+	json_num(j, "first_touch_ns", step[1]);
+	json_num(j, "unmap_ns", step[2]);
+	json_end_obj(j);
+}
+
+/*
+ * Cold: the introspector has no other mapping, so every map sets up and
+ * every unmap tears down the per-mm state (notifiers, target file).  Warm:
+ * one more mapping of the same target stays alive meanwhile.
+ */
 static void bench_mtu(const struct cfg *c, const struct target *t, int rm,
 		      struct json *j)
 {
 	size_t nb = c->mtu_iters / c->mtu_block, b, k, n = c->read_pages;
-	double *mtu = xcalloc(nb, sizeof(double));
+	double *cold = xcalloc(nb, sizeof(double));
+	double *warm = xcalloc(nb, sizeof(double));
 	double *base = xcalloc(nb, sizeof(double));
-	double *cm = xcalloc(c->mtu_iters, sizeof(double));
-	double *ct = xcalloc(c->mtu_iters, sizeof(double));
-	double *cu = xcalloc(c->mtu_iters, sizeof(double));
 	uint32_t *order = xmalloc(n * sizeof(*order));
+	uint8_t *slot = anon_area(1), *keep = anon_area(1);
+	double med_cold, med_warm, med_base, step_cold[3], step_warm[3];
 	uint8_t buf[PAGE_SZ];
-	uint8_t *slot = anon_area(1);
-	uint64_t t0, t1, t2, t3, w;
-	double med_mtu, med_base;
 	size_t p, i = 0;
-	int err;
+	uint64_t t0;
 
 	printf("mtu: %zu x (map + first touch + unmap) vs 4 KiB process_vm_readv\n",
 	       c->mtu_iters);
 	rnd_perm(order, n, &seed);
+	prof_on();
 	for (b = 0; b < nb; b++) {
-		t0 = now_ns();
-		for (k = 0; k < c->mtu_block; k++) {
-			p = order[i++ % n];
-			err = rm_map(rm, t->pidfd, t->base + p * PAGE_SZ, slot);
-			if (err)
-				die("REMOTE_MAPPING_MAP: %s", strerror(-err));
-			w = load64(slot);
-			err = rm_unmap(rm, slot);
-			if (err)
-				die("REMOTE_MAPPING_UNMAP: %s", strerror(-err));
-			if (w != target_word(p, 0))
-				die("map+touch of page %zu read %#llx", p,
-				    (unsigned long long)w);
-		}
-		t1 = now_ns();
-		mtu[b] = (double)(t1 - t0) / c->mtu_block;
+		cold[b] = mtu_run(rm, t, slot, order, n, &i, c->mtu_block);
 
 		i -= c->mtu_block;	/* the same pages */
 		t0 = now_ns();
@@ -279,50 +352,51 @@ static void bench_mtu(const struct cfg *c, const struct target *t, int rm,
 			consume(buf[8]);
 		}
 		base[b] = (double)(now_ns() - t0) / c->mtu_block;
-	}
 
-	/* The three steps timed one by one. */
-	for (k = 0; k < c->mtu_iters; k++) {
-		p = order[k % n];
-		t0 = now_ns();
-		err = rm_map(rm, t->pidfd, t->base + p * PAGE_SZ, slot);
-		t1 = now_ns();
-		consume(load64(slot));
-		t2 = now_ns();
-		err |= rm_unmap(rm, slot);
-		t3 = now_ns();
-		if (err)
-			die("map/unmap failed: %s", strerror(-err));
-		cm[k] = t1 - t0;
-		ct[k] = t2 - t1;
-		cu[k] = t3 - t2;
+		i -= c->mtu_block;
+		if (rm_map(rm, t->pidfd, t->base, keep))
+			die("REMOTE_MAPPING_MAP: %s", strerror(errno));
+		warm[b] = mtu_run(rm, t, slot, order, n, &i, c->mtu_block);
+		if (rm_unmap(rm, keep))
+			die("REMOTE_MAPPING_UNMAP: %s", strerror(errno));
 	}
+	mtu_steps(rm, t, slot, order, n, c->mtu_iters, step_cold);
+	if (rm_map(rm, t->pidfd, t->base, keep))
+		die("REMOTE_MAPPING_MAP: %s", strerror(errno));
+	mtu_steps(rm, t, slot, order, n, c->mtu_iters, step_warm);
+	rm_unmap(rm, keep);
+	prof_off();
 
-	med_mtu = median(mtu, nb);
+	med_cold = median(cold, nb);
+	med_warm = median(warm, nb);
 	med_base = median(base, nb);
 	json_obj(j, "map_touch_unmap");
 	json_int(j, "iterations", nb * c->mtu_block);
 	json_int(j, "block", c->mtu_block);
-	json_num(j, "map_touch_unmap_ns", med_mtu);
+	json_num(j, "map_touch_unmap_ns", med_cold);
+	json_num(j, "map_touch_unmap_warm_ns", med_warm);
 	json_num(j, "process_vm_readv_4k_ns", med_base);
-	json_num(j, "map_ns", median(cm, c->mtu_iters));
-	json_num(j, "first_touch_ns", median(ct, c->mtu_iters));
-	json_num(j, "unmap_ns", median(cu, c->mtu_iters));
+	json_steps(j, "steps_cold", step_cold);
+	json_steps(j, "steps_warm", step_warm);
 	json_str(j, "steps_note",
-		 "steps timed one by one include one clock_gettime() each");
+		 "steps timed one by one include one clock_gettime() each; warm: another mapping of the target stays alive");
 	json_end_obj(j);
 
 	add_result("map_touch_unmap_vs_pvr", TK_COST, 3,
 		   "map + first touch + unmap", "process_vm_readv 4 KiB",
-		   med_mtu, med_base);
+		   med_cold, med_base);
+	add_result("map_touch_unmap_warm_vs_pvr", TK_INFO, 0,
+		   "map + first touch + unmap, warm",
+		   "process_vm_readv 4 KiB", med_warm, med_base);
+	snprintf(results[nresults - 1].note, sizeof(results[0].note),
+		 "warm: another mapping of the target stays alive meanwhile");
 
 	munmap(slot, PAGE_SZ);
+	munmap(keep, PAGE_SZ);
 	free(order);
-	free(mtu);
+	free(cold);
+	free(warm);
 	free(base);
-	free(cm);
-	free(ct);
-	free(cu);
 }
 
 /* Batch ------------------------------------------------------------------------ */
@@ -384,6 +458,7 @@ static void bench_batch(const struct cfg *c, const struct target *t, int rm,
 	json_obj(j, "batch");
 	json_bool(j, "available", true);
 	json_arr(j, "sizes");
+	prof_on();
 	for (s = 0; s < NBATCH; s++) {
 		size_t bs = batch_sizes[s];
 
@@ -440,6 +515,7 @@ static void bench_batch(const struct cfg *c, const struct target *t, int rm,
 		free(vb);
 		free(vs);
 	}
+	prof_off();
 	json_end_arr(j);
 	json_end_obj(j);
 	munmap(area, BATCH_MAX * PAGE_SZ);
@@ -613,12 +689,14 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 		_exit(1);
 	o->done = 1;
 
+	prof_on();
 	t0 = now_ns();
 	for (b = 0; b * bs < n; b++)
 		if (scale_block(c, o, rm, t, area, order,
 				b ? b * bs : 1, (b + 1) * bs, b))
 			_exit(1);
 	o->t_maps = now_ns() - t0;
+	prof_off();
 	mem_snapshot(&o->s1);
 
 	t0 = now_ns();
@@ -1096,7 +1174,7 @@ int main(int argc, char **argv)
 		.batch_pages = 1024, .batch_min_rounds = 4,
 		.scale_maps = 65536, .scale_block = 1024, .scale_sub = 64,
 		.scale_inter_rounds = 24,
-		.hc_loops = 50, .hc_rounds = 9,
+		.hc_loops = 40, .hc_rounds = 15,
 		.hc_batch_max = 512, .hc_batch_rounds = 5,
 		.sections = SECT_ALL,
 	};

@@ -11,8 +11,8 @@
 # vm.max_map_count to 262144 (65,536 mappings are 65,536 VMAs), and runs
 # build/bench/bin/rm_bench.  Results go to $VM_OUT/bench (build/vm-out/bench):
 # results.json, scale.dat, ratios.dat, table.txt.  --profile SECTIONS
-# instead records the sections with perf (cpu-clock, call graphs) and writes
-# perf-SECTIONS.txt there.
+# (comma separated) instead records each section alone with perf
+# (cpu-clock, call graphs) and writes perf-SECTION*.txt there.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -58,14 +58,25 @@ args=(--json "$OUT/results.json" --dat-dir "$OUT" "${smoke[@]}" "$@")
 [ -f "$OUT/host-info.txt" ] && args+=(--host-info "$OUT/host-info.txt")
 
 if [ -n "$profile" ]; then
-	perf record -q -e cpu-clock -g -o /tmp/perf.data -- \
-		"$BIN" "${args[@]}" --only "$profile" >/dev/null || exit 1
-	perf report -i /tmp/perf.data --stdio --no-children --percent-limit 0.5 \
-		--sort sym >"$OUT/perf-$profile.txt" 2>/dev/null
-	perf report -i /tmp/perf.data --stdio --no-children --percent-limit 1 \
-		--sort sym -g caller,0.5,callee --max-stack 12 \
-		>"$OUT/perf-$profile-callers.txt" 2>/dev/null
-	grep -E '^ +[0-9.]+%' "$OUT/perf-$profile.txt" | head -40
+	for sect in ${profile//,/ }; do
+		echo "run-bench: perf record of section $sect"
+		rm -f /tmp/perf.ctl /tmp/perf.ack
+		mkfifo /tmp/perf.ctl /tmp/perf.ack || exit 1
+		RM_BENCH_PERF_CTL=/tmp/perf.ctl RM_BENCH_PERF_ACK=/tmp/perf.ack \
+			perf record -q -e cpu-clock -g -D -1 \
+			--control fifo:/tmp/perf.ctl,/tmp/perf.ack -o /tmp/perf.data -- \
+			"$BIN" "${args[@]}" --only "$sect" >"$OUT/run-$sect.txt" || exit 1
+		perf report -i /tmp/perf.data --stdio --no-children \
+			--percent-limit 0.5 --sort sym -g none \
+			>"$OUT/perf-$sect.txt" 2>/dev/null
+		perf report -i /tmp/perf.data --stdio --children \
+			--percent-limit 2 --sort sym -g none \
+			>"$OUT/perf-$sect-children.txt" 2>/dev/null
+		perf report -i /tmp/perf.data --stdio --no-children \
+			--percent-limit 2 --sort sym -g caller,0.5,callee,function,percent \
+			--max-stack 16 >"$OUT/perf-$sect-callers.txt" 2>/dev/null
+		grep -E '^ +[0-9.]+%' "$OUT/perf-$sect.txt" | head -25
+	done
 	exit 0
 fi
 
