@@ -117,3 +117,39 @@ clean: modules-clean
 
 help:
 	@sed -n '2,12p' $(SRCDIR)/Makefile | sed 's/^# \{0,1\}//'
+
+# --- Install and DKMS (Documentation/install.rst) ------------------------------
+#   make install          modules, udev rules, CLIs, man pages, librmap, uapi headers
+#   make headers_install  uapi headers into $(DESTDIR)$(PREFIX)/include/linux
+#   make uninstall        remove what install installed
+#   make kvm-install      the patched kvm*.ko into /lib/modules/$(KVER)/updates/
+#   make kvm-uninstall    remove them
+#   make dkms-install     (root) DKMS packages remote-mapping and kvmmem
+#   make dkms-remove      (root) remove them from DKMS and /usr/src
+#   make dkms-check       dkms build in a throwaway tree under /tmp (skips without dkms)
+# DESTDIR and PREFIX (default /usr/local) as usual; with DESTDIR set, depmod,
+# ldconfig and udevadm are not run.  dkms-install builds for the running
+# kernel unless KVER is given.
+PREFIX ?= /usr/local
+INSTALL_ENV = DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)"
+DKMS_KVER = $(if $(filter command line environment,$(origin KVER)),$(KVER))
+
+.PHONY: install uninstall headers_install kvm-install kvm-uninstall \
+	dkms-install dkms-remove dkms-check
+
+install: modules libs
+	$(MAKE) -C $(SRCDIR)/tools/kvmmem
+	$(MAKE) -C $(SRCDIR)/tools/demo
+	$(INSTALL_ENV) $(SRCDIR)/scripts/install.sh install
+
+uninstall headers_install kvm-uninstall:
+	$(INSTALL_ENV) $(SRCDIR)/scripts/install.sh $@
+
+kvm-install: kvm
+	$(INSTALL_ENV) $(SRCDIR)/scripts/install.sh $@
+
+dkms-install dkms-remove:
+	KVER="$(DKMS_KVER)" $(SRCDIR)/dkms/dkms.sh $(patsubst dkms-%,%,$@)
+
+dkms-check:
+	$(SRCDIR)/dkms/dkms.sh check
