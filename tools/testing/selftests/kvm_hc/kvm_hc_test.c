@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,6 +312,60 @@ TEST_F(hc, map_batch)
 		if (i != 7 && i != 9)
 			EXPECT_EQ(0, hc_unmap(&self->intro, e[i].map_gpa));
 	EXPECT_EQ(before, map_count());
+}
+
+static long anon_huge_kb(void *addr)
+{
+	char line[256], range[64];
+	bool in = false;
+	long kb = -1;
+	FILE *f;
+
+	snprintf(range, sizeof(range), "%lx-", (unsigned long)addr);
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, range, strlen(range)))
+			in = true;
+		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+/* A target page inside a transparent huge page, read by the guest. */
+TEST_F(hc, thp_target_page)
+{
+	const size_t huge = 2UL << 20;
+	char *raw, *thp;
+	__u32 i;
+
+	raw = mmap(NULL, 2 * huge, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	thp = (char *)(((unsigned long)raw + huge - 1) & ~(huge - 1));
+	if (madvise(thp, huge, MADV_HUGEPAGE))
+		SKIP(return, "no THP (madvise: %s)", strerror(errno));
+	for (i = 0; i < huge / 4096; i++)
+		*(__u32 *)(thp + i * 4096) = 0x7a0000 + i;
+	if (anon_huge_kb(thp) < 2048)
+		SKIP(return, "the target region did not get a huge page");
+	ASSERT_EQ(0, __tvm_add_slot(&self->target, 2, 0x200000, thp, huge, 0));
+
+	/* A head and two tail pages of the huge page. */
+	for (i = 0; i < 3; i++) {
+		__u32 sub = i ? 1 + 200 * i : 0;
+
+		ASSERT_EQ(0, hc_map(&self->intro, &self->tok,
+				    0x200000 + sub * 4096, MAP_GPA, 0));
+		EXPECT_EQ(0x7a0000 + sub,
+			  tvm_guest_read32(&self->intro, MAP_GPA));
+		tvm_guest_write32(&self->intro, MAP_GPA + 4, sub);
+		EXPECT_EQ(sub, *(__u32 *)(thp + sub * 4096 + 4));
+		ASSERT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+	}
 }
 
 /* The target VM's process exits while mapped: zeros, no error, no leak. */
