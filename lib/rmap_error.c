@@ -26,19 +26,19 @@ static const struct rmap_msg rmap_open_msgs[] = {
 	RMAP_MSG(NOENT, RMAP_DEV_PATH " missing: is remote_mapping.ko loaded?"),
 	RMAP_MSG(NODEV, "no driver behind " RMAP_DEV_PATH ": is remote_mapping.ko loaded?"),
 	RMAP_MSG(NXIO, "no driver behind " RMAP_DEV_PATH ": is remote_mapping.ko loaded?"),
-	RMAP_MSG(ACCES, "permission denied on " RMAP_DEV_PATH " (run as root)"),
+	RMAP_MSG(ACCES, "permission denied on " RMAP_DEV_PATH "; run as root"),
 	{ 0 }
 };
 
 static const struct rmap_msg rmap_map_msgs[] = {
 	RMAP_MSG(PERM, RMAP_NEED_PTRACE),
 	RMAP_MSG(INVAL, "bad address, flag or reserved field, or unsuitable memory at either side"),
-	RMAP_MSG(FAULT, "address not mapped (in the caller or the target)"),
-	RMAP_MSG(LOOP, "target page is itself a remote mapping (no chains)"),
+	RMAP_MSG(FAULT, "address not mapped, in the caller or in the target"),
+	RMAP_MSG(LOOP, "target page is itself a remote mapping; no chains"),
 	RMAP_MSG(ACCES, "target page not readable, or not writable for a writable map"),
 	RMAP_MSG(BUSY, "target page is registered with userfaultfd"),
 	RMAP_MSG(SRCH, "target process has exited"),
-	RMAP_MSG(BADF, "target is not a pidfd (or the device fd is not open)"),
+	RMAP_MSG(BADF, "target is not a pidfd, or the device fd is not open"),
 	RMAP_MSG(ALREADY, "address already mapped"),
 	RMAP_MSG(AGAIN, "address being mapped or unmapped by another thread; retry"),
 	RMAP_MSG(NOMEM, "out of memory or vm.max_map_count reached"),
@@ -64,7 +64,7 @@ static const struct rmap_msg rmap_grant_msgs[] = {
 	RMAP_MSG(PERM, RMAP_NEED_PTRACE),
 	RMAP_MSG(NODEV, "KVM hypercall hook missing: load the patched kvm.ko first"),
 	RMAP_MSG(BADF, "not a KVM VM fd"),
-	RMAP_MSG(NOSPC, "too many tokens for this VM (REMOTE_MAPPING_MAX_TOKENS)"),
+	RMAP_MSG(NOSPC, "too many tokens for this VM: REMOTE_MAPPING_MAX_TOKENS outstanding"),
 	RMAP_MSG(INVAL, "unknown flag or reserved field set, or a bound token without a VM fd"),
 	RMAP_MSG(SRCH, "the VM's process is exiting"),
 	RMAP_MSG(NOMEM, "out of memory"),
@@ -75,7 +75,7 @@ static const struct rmap_msg rmap_grant_msgs[] = {
 
 static const struct rmap_msg rmap_revoke_msgs[] = {
 	RMAP_MSG(PERM, RMAP_NEED_PTRACE),
-	RMAP_MSG(NOENT, "unknown token (never granted, revoked, expired, or its VM exited)"),
+	RMAP_MSG(NOENT, "unknown token: never granted, revoked, expired, or its VM exited"),
 	RMAP_MSG(INVAL, "reserved field set"),
 	RMAP_MSG(FAULT, "bad argument pointer"),
 	RMAP_MSG(NOTTY, "not a remote_mapping device, or the module has no tokens"),
@@ -89,10 +89,10 @@ static const struct rmap_msg rmap_parse_msgs[] = {
 
 static const struct rmap_msg rmap_vm_fd_msgs[] = {
 	RMAP_MSG(SRCH, "no such process"),
-	RMAP_MSG(NOENT, "the process has no KVM VM fd (not QEMU/KVM, or VM not created yet)"),
-	RMAP_MSG(PERM, "not allowed to take the process's fd (run as root)"),
-	RMAP_MSG(ACCES, "not allowed to read the process's fds (run as root)"),
-	RMAP_MSG(NOSYS, "pidfd_getfd() not supported by this kernel (5.6 or later needed)"),
+	RMAP_MSG(NOENT, "the process has no KVM VM fd: not QEMU/KVM, or VM not created yet"),
+	RMAP_MSG(PERM, "not allowed to take the process's fd; run as root"),
+	RMAP_MSG(ACCES, "not allowed to read the process's fds; run as root"),
+	RMAP_MSG(NOSYS, "pidfd_getfd() not supported by this kernel; 5.6 or later needed"),
 	RMAP_MSG(INVAL, "bad pid"),
 	{ 0 }
 };
@@ -101,7 +101,7 @@ static const struct rmap_msg rmap_kvmmem_open_msgs[] = {
 	RMAP_MSG(NOENT, RMAP_KVMMEM_DEV_PATH " missing: is kvmmem.ko loaded in this VM?"),
 	RMAP_MSG(NODEV, "no driver behind " RMAP_KVMMEM_DEV_PATH ": is kvmmem.ko loaded?"),
 	RMAP_MSG(NXIO, "no driver behind " RMAP_KVMMEM_DEV_PATH ": is kvmmem.ko loaded?"),
-	RMAP_MSG(ACCES, "permission denied on " RMAP_KVMMEM_DEV_PATH " (run as root)"),
+	RMAP_MSG(ACCES, "permission denied on " RMAP_KVMMEM_DEV_PATH "; run as root"),
 	{ 0 }
 };
 
@@ -114,7 +114,7 @@ static const struct rmap_msg rmap_kvmmem_map_msgs[] = {
 	RMAP_MSG(AGAIN, "page being mapped or unmapped by another vCPU; retry"),
 	RMAP_MSG(SRCH, "target VM is gone"),
 	RMAP_MSG(NOMEM, "out of memory or host mapping limit reached"),
-	RMAP_MSG(NOSYS, "host does not serve KVM_HC_MEM_MAP (no patched kvm.ko/remote_mapping)"),
+	RMAP_MSG(NOSYS, "host lacks KVM_HC_MEM_MAP: patched kvm.ko and remote_mapping.ko needed"),
 	RMAP_MSG(LOOP, "target page is itself mapped from another VM"),
 	RMAP_MSG(BUSY, "target page is registered with userfaultfd on the host"),
 	RMAP_MSG(IO, "unexpected hypercall result"),
