@@ -10,26 +10,22 @@
  * covering the bytes the action touches (at most MAX_PAGES) are mapped at a
  * private anonymous window of this process, and unmapped before exit.  With
  * --ro the window is PROT_READ, so the maps are read-only.
- * Exit status: 0 success, 1 usage, 2 a map failed (the errno name is
- * printed: "kvmmem: map gpa 0x1000: EPERM (Operation not permitted)"),
- * 3 other errors.
+ * Exit status: 0 success, 1 usage, 2 a map failed (the errno name and
+ * librmap's explanation are printed: "kvmmem: map gpa 0x1000: EPERM (token
+ * refused: unknown, revoked, expired, or bound to another VM)"), 3 other
+ * errors.  Built on librmap (lib/); see kvmmem(1).
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#include <linux/kvmmem.h>
+#include "rmap.h"
 
-#include "kvmmem_token.h"
-
-#define DEV_PATH	"/dev/kvmmem"
 #define PAGE_SZ		4096UL
 #define MAX_PAGES	16UL
 #define MAX_STRING	1024UL
@@ -61,13 +57,6 @@ static unsigned long long parse_num(const char *s, const char *what)
 	return v;
 }
 
-static const char *errno_name(int err)
-{
-	const char *name = strerrorname_np(err);
-
-	return name ? name : "E?";
-}
-
 struct window {
 	int fd;
 	unsigned char *base;	/* local address of the first page */
@@ -79,21 +68,24 @@ struct window {
 static void window_unmap(struct window *w)
 {
 	unsigned long i;
+	int ret;
 
-	for (i = 0; i < w->mapped; i++)
-		if (ioctl(w->fd, KVM_INTRO_MEM_UNMAP,
-			  (unsigned long)(w->base + i * PAGE_SZ)))
-			fprintf(stderr, "kvmmem: unmap gpa 0x%llx: %s\n",
-				w->gpa + i * PAGE_SZ, errno_name(errno));
+	for (i = 0; i < w->mapped; i++) {
+		ret = rmap_kvmmem_unmap(w->fd, w->base + i * PAGE_SZ);
+		if (ret)
+			fprintf(stderr, "kvmmem: unmap gpa 0x%llx: %s (%s)\n",
+				w->gpa + i * PAGE_SZ, rmap_errname(ret),
+				rmap_strerror(RMAP_OP_KVMMEM_UNMAP, ret));
+	}
 	w->mapped = 0;
 }
 
 /* Map the target pages covering [gpa, gpa + len). */
-static int window_map(struct window *w, const __u64 *token,
+static int window_map(struct window *w, const struct rmap_token *token,
 		      unsigned long long gpa, unsigned long len, int ro)
 {
-	struct kvmi_mem_map req;
-	unsigned long i;
+	size_t failed = 0;
+	int ret;
 
 	w->gpa = gpa & ~(PAGE_SZ - 1);
 	w->npages = (gpa - w->gpa + len + PAGE_SZ - 1) / PAGE_SZ;
@@ -110,22 +102,16 @@ static int window_map(struct window *w, const __u64 *token,
 		perror("kvmmem: mmap");
 		return EXIT_ERR;
 	}
-	for (i = 0; i < w->npages; i++) {
-		memset(&req, 0, sizeof(req));
-		memcpy(req.token.token, token, sizeof(req.token.token));
-		req.gpa = w->gpa + i * PAGE_SZ;
-		req.gva = (unsigned long)(w->base + i * PAGE_SZ);
-		if (ioctl(w->fd, KVM_INTRO_MEM_MAP, &req)) {
-			int err = errno;
-
-			fprintf(stderr, "kvmmem: map gpa 0x%llx: %s (%s)\n",
-				(unsigned long long)req.gpa, errno_name(err),
-				strerror(err));
-			window_unmap(w);
-			return EXIT_MAP;
-		}
-		w->mapped++;
+	/* All or nothing: on failure the library unmaps what it mapped. */
+	ret = rmap_kvmmem_map_range(w->fd, token, w->gpa, w->base, w->npages,
+				    &failed);
+	if (ret) {
+		fprintf(stderr, "kvmmem: map gpa 0x%llx: %s (%s)\n",
+			w->gpa + failed * PAGE_SZ, rmap_errname(ret),
+			rmap_strerror(RMAP_OP_KVMMEM_MAP, ret));
+		return EXIT_MAP;
 	}
+	w->mapped = w->npages;
 	return 0;
 }
 
@@ -158,6 +144,17 @@ static void sleep_ms(unsigned long ms)
 		;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Parse HEXBYTES into a malloc'd buffer; returns its length. */
 static unsigned long parse_bytes(const char *s, unsigned char **out)
 {
@@ -174,8 +171,8 @@ static unsigned long parse_bytes(const char *s, unsigned char **out)
 		exit(EXIT_ERR);
 	}
 	for (i = 0; i < n; i++) {
-		hi = kvmmem_hex_digit(s[2 * i]);
-		lo = kvmmem_hex_digit(s[2 * i + 1]);
+		hi = hex_digit(s[2 * i]);
+		lo = hex_digit(s[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			fprintf(stderr, "kvmmem: bad HEXBYTES '%s'\n", s);
 			exit(EXIT_USAGE);
@@ -191,7 +188,7 @@ int main(int argc, char **argv)
 	unsigned long long gpa, off = 0, count = 0, interval = 0, len = 256;
 	unsigned char *bytes = NULL, *p;
 	struct window w = { .fd = -1 };
-	__u64 token[KVMMEM_TOKEN_WORDS];
+	struct rmap_token token;
 	int ro = 0, rc, argi = 1;
 	unsigned long i;
 
@@ -203,9 +200,9 @@ int main(int argc, char **argv)
 	}
 	if (argc - argi < 2)
 		print_usage();
-	if (kvmmem_token_parse(argv[argi], token)) {
+	if (rmap_token_parse(argv[argi], &token)) {
 		fprintf(stderr, "kvmmem: TOKENHEX must be %d hex digits\n",
-			KVMMEM_TOKEN_HEX_LEN);
+			RMAP_TOKEN_HEX_LEN);
 		exit(EXIT_USAGE);
 	}
 	gpa = parse_num(argv[argi + 1], "GPA");
@@ -243,12 +240,14 @@ int main(int argc, char **argv)
 		exit(EXIT_USAGE);
 	}
 
-	w.fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	w.fd = rmap_kvmmem_open(NULL);
 	if (w.fd < 0) {
-		fprintf(stderr, "kvmmem: %s: %s\n", DEV_PATH, strerror(errno));
+		fprintf(stderr, "kvmmem: %s\n",
+			rmap_strerror(RMAP_OP_KVMMEM_OPEN, w.fd));
 		exit(EXIT_ERR);
 	}
-	rc = window_map(&w, token, gpa + off, len, ro);
+	rc = window_map(&w, &token, gpa + off, len, ro);
+	rmap_token_wipe(&token);
 	if (rc)
 		goto out;
 	p = w.base + ((gpa + off) & (PAGE_SZ - 1));

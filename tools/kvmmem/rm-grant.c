@@ -10,33 +10,18 @@
  * pidfd_open() + pidfd_getfd().  --bind-pid limits the token to the VM of
  * PID2 (the introspector).  The token is printed as 64 hex digits.
  * Exit status: 0 success, 1 usage, 2 the grant/revoke ioctl failed (errno
- * name printed), 3 other errors.
+ * name and librmap's explanation printed), 3 other errors.  Built on
+ * librmap (lib/); see rm-grant(8).
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
-#include <sys/syscall.h>
 
-#include <linux/remote_mapping.h>
-
-#include "kvmmem_token.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open	434
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd	438
-#endif
-
-#define DEV_PATH	"/dev/remote_mapping"
-#define VM_FD_LINK	"anon_inode:kvm-vm"
+#include "rmap.h"
 
 enum { EXIT_USAGE = 1, EXIT_IOCTL = 2, EXIT_ERR = 3 };
 
@@ -63,81 +48,30 @@ static unsigned long parse_ulong(const char *s, const char *what,
 	return v;
 }
 
-static const char *errno_name(int err)
-{
-	const char *name = strerrorname_np(err);
-
-	return name ? name : "E?";
-}
-
-/* The lowest fd number of @pid that is a KVM VM, or -1. */
-static int find_vm_fd(pid_t pid)
-{
-	char dir[64], path[PATH_MAX], link[64];
-	int fd, best = -1, count = 0;
-	struct dirent *de;
-	ssize_t n;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
-	d = opendir(dir);
-	if (!d) {
-		fprintf(stderr, "rm-grant: %s: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n < 0)
-			continue;
-		link[n] = '\0';
-		if (strcmp(link, VM_FD_LINK))
-			continue;
-		fd = atoi(de->d_name);
-		if (best < 0 || fd < best)
-			best = fd;
-		count++;
-	}
-	closedir(d);
-	if (best < 0)
-		fprintf(stderr, "rm-grant: process %d has no KVM VM fd\n",
-			(int)pid);
-	else if (count > 1)
-		fprintf(stderr, "rm-grant: process %d has %d VM fds, using fd %d\n",
-			(int)pid, count, best);
-	return best;
-}
-
 /* A copy, in this process, of the VM fd of @pid; -1 on error. */
 static int get_vm_fd(pid_t pid)
 {
-	int pidfd, remote, fd;
+	int fd, count;
 
-	remote = find_vm_fd(pid);
-	if (remote < 0)
-		return -1;
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0) {
-		fprintf(stderr, "rm-grant: pidfd_open(%d): %s\n", (int)pid,
-			strerror(errno));
+	fd = rmap_vm_fd_of_pid(pid, &count);
+	if (fd < 0) {
+		fprintf(stderr, "rm-grant: VM fd of process %d: %s (%s)\n",
+			(int)pid, rmap_errname(fd),
+			rmap_strerror(RMAP_OP_VM_FD, fd));
 		return -1;
 	}
-	fd = syscall(SYS_pidfd_getfd, pidfd, remote, 0);
-	if (fd < 0)
-		fprintf(stderr, "rm-grant: pidfd_getfd(%d, %d): %s\n",
-			(int)pid, remote, strerror(errno));
-	close(pidfd);
+	if (count > 1)
+		fprintf(stderr, "rm-grant: process %d has %d VM fds, using the lowest\n",
+			(int)pid, count);
 	return fd;
 }
 
 static int open_dev(void)
 {
-	int fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	int fd = rmap_open(NULL);
 
 	if (fd < 0) {
-		fprintf(stderr, "rm-grant: %s: %s\n", DEV_PATH, strerror(errno));
+		fprintf(stderr, "rm-grant: %s\n", rmap_strerror(RMAP_OP_OPEN, fd));
 		exit(EXIT_ERR);
 	}
 	return fd;
@@ -145,77 +79,76 @@ static int open_dev(void)
 
 static int do_revoke(const char *hex)
 {
-	struct remote_mapping_token_revoke req;
-	int dev;
+	struct rmap_token token;
+	int dev, ret;
 
-	memset(&req, 0, sizeof(req));
-	if (kvmmem_token_parse(hex, req.token.token)) {
+	if (rmap_token_parse(hex, &token)) {
 		fprintf(stderr, "rm-grant: TOKENHEX must be %d hex digits\n",
-			KVMMEM_TOKEN_HEX_LEN);
+			RMAP_TOKEN_HEX_LEN);
 		return EXIT_USAGE;
 	}
 	dev = open_dev();
-	if (ioctl(dev, REMOTE_MAPPING_TOKEN_REVOKE, &req)) {
-		fprintf(stderr, "rm-grant: revoke: %s (%s)\n",
-			errno_name(errno), strerror(errno));
-		close(dev);
+	ret = rmap_token_revoke(dev, &token);
+	rmap_token_wipe(&token);
+	close(dev);
+	if (ret) {
+		fprintf(stderr, "rm-grant: revoke: %s (%s)\n", rmap_errname(ret),
+			rmap_strerror(RMAP_OP_TOKEN_REVOKE, ret));
 		return EXIT_IOCTL;
 	}
-	close(dev);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct remote_mapping_token_grant req;
-	char hex[KVMMEM_TOKEN_HEX_LEN + 1];
+	int i, dev, ret, vm_fd, intro_vm_fd = -1, rc = EXIT_ERR;
+	char hex[RMAP_TOKEN_HEX_SIZE];
 	pid_t pid = 0, bind_pid = 0;
-	int i, dev, rc = EXIT_ERR;
+	struct rmap_token token;
+	unsigned int flags = 0;
+	__u32 ttl_ms = 0;
 
 	if (argc == 3 && !strcmp(argv[1], "--revoke"))
 		return do_revoke(argv[2]);
 	if (argc < 2 || argv[1][0] == '-')
 		print_usage();
 
-	memset(&req, 0, sizeof(req));
-	req.intro_vm_fd = -1;
 	pid = parse_ulong(argv[1], "PID", INT_MAX);
 	for (i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--ro")) {
-			req.flags |= REMOTE_MAPPING_TOKEN_READONLY;
-		} else if (!strcmp(argv[i], "--ttl") && i + 1 < argc) {
-			req.ttl_ms = parse_ulong(argv[++i], "MS", UINT_MAX);
-		} else if (!strcmp(argv[i], "--bind-pid") && i + 1 < argc) {
+		if (!strcmp(argv[i], "--ro"))
+			flags |= REMOTE_MAPPING_TOKEN_READONLY;
+		else if (!strcmp(argv[i], "--ttl") && i + 1 < argc)
+			ttl_ms = parse_ulong(argv[++i], "MS", UINT_MAX);
+		else if (!strcmp(argv[i], "--bind-pid") && i + 1 < argc)
 			bind_pid = parse_ulong(argv[++i], "PID2", INT_MAX);
-			req.flags |= REMOTE_MAPPING_TOKEN_BIND;
-		} else {
+		else
 			print_usage();
-		}
 	}
 
-	req.vm_fd = get_vm_fd(pid);
-	if (req.vm_fd < 0)
+	vm_fd = get_vm_fd(pid);
+	if (vm_fd < 0)
 		return EXIT_ERR;
 	if (bind_pid) {
-		req.intro_vm_fd = get_vm_fd(bind_pid);
-		if (req.intro_vm_fd < 0)
+		intro_vm_fd = get_vm_fd(bind_pid);
+		if (intro_vm_fd < 0)
 			goto out_close_vm;
 	}
 
 	dev = open_dev();
-	if (ioctl(dev, REMOTE_MAPPING_TOKEN_GRANT, &req)) {
-		fprintf(stderr, "rm-grant: grant: %s (%s)\n", errno_name(errno),
-			strerror(errno));
+	ret = rmap_token_grant(dev, vm_fd, intro_vm_fd, flags, ttl_ms, &token);
+	if (ret) {
+		fprintf(stderr, "rm-grant: grant: %s (%s)\n", rmap_errname(ret),
+			rmap_strerror(RMAP_OP_TOKEN_GRANT, ret));
 		rc = EXIT_IOCTL;
 	} else {
-		kvmmem_token_format(req.token.token, hex);
-		printf("%s\n", hex);
+		printf("%s\n", rmap_token_format(&token, hex));
+		rmap_token_wipe(&token);
 		rc = 0;
 	}
 	close(dev);
-	if (req.intro_vm_fd >= 0)
-		close(req.intro_vm_fd);
+	if (intro_vm_fd >= 0)
+		close(intro_vm_fd);
 out_close_vm:
-	close(req.vm_fd);
+	close(vm_fd);
 	return rc;
 }

@@ -618,6 +618,62 @@ TEST_F(kvmmem, no_hook_enosys)
 		  map_page(self->fd, token, self->counter_gpa, self->win));
 }
 
+/* One target page at two gvas: both are the same memory. */
+TEST_F_TIMEOUT(kvmmem, same_target_page_twice, 60)
+{
+	unsigned char *a = self->win, *b = self->win + 3 * PAGE_SZ;
+	unsigned int req = 0x6b000000 | (getpid() & 0xffff) << 4;
+	const char *why;
+
+	why = need_token(self, TOK_RW, self->rw);
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->mailbox_gpa, a));
+	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->mailbox_gpa, b));
+	store32(a, req);
+	ASSERT_EQ(req, load32(b));
+	ASSERT_TRUE(wait_value(b + 4, req + 1, WAIT_MS));
+	ASSERT_EQ(req + 1, load32(a + 4));
+	ASSERT_EQ(0, unmap_page(self->fd, a));
+	ASSERT_TRUE(page_is_zero(a));
+	ASSERT_EQ(req, load32(b));
+	ASSERT_EQ(0, unmap_page(self->fd, b));
+}
+
+/*
+ * The local page is part of a transparent huge page of this VM: only that
+ * 4 KiB of it is replaced, its neighbours keep their contents.
+ */
+TEST_F_TIMEOUT(kvmmem, local_thp_gva, 60)
+{
+	const unsigned long thp = 2UL << 20;
+	unsigned char *raw, *p, *m;
+	const char *why;
+	unsigned long i;
+
+	why = need_token(self, TOK_RW, self->rw);
+	if (why)
+		SKIP(return, "%s", why);
+	raw = mmap(NULL, 2 * thp, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	p = (unsigned char *)(((unsigned long)raw + thp - 1) & ~(thp - 1));
+	madvise(p, thp, MADV_HUGEPAGE);
+	for (i = 0; i < thp; i += PAGE_SZ)
+		memset(p + i, 0x5a, PAGE_SZ);
+	m = p + 5 * PAGE_SZ;
+	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->counter_gpa, m));
+	ASSERT_TRUE(wait_change(m, load32(m), WAIT_MS));
+	ASSERT_EQ(0x5a5a5a5aU, load32(p + 4 * PAGE_SZ + PAGE_SZ - 4));
+	ASSERT_EQ(0x5a5a5a5aU, load32(p + 6 * PAGE_SZ));
+	ASSERT_EQ(0, unmap_page(self->fd, m));
+	ASSERT_TRUE(page_is_zero(m));
+	for (i = 0; i < thp; i += PAGE_SZ)
+		if (p + i != m)
+			ASSERT_EQ(0x5a5a5a5aU, load32(p + i));
+	munmap(raw, 2 * thp);
+}
+
 /*
  * Pages of the target that are parts of a transparent huge page, as most
  * of a QEMU guest's RAM is: the head page and tail pages.
@@ -658,7 +714,7 @@ TEST_F_TIMEOUT(kvmmem, target_destroyed_reads_zeros, 200)
 {
 	const char *why;
 	unsigned char *p = self->win, *m = self->win + PAGE_SZ;
-	long long deadline;
+	long long deadline, t0;
 
 	if (env_ull("KVMMEM_DESTROY", 0) != 1)
 		SKIP(return, "KVMMEM_DESTROY is not 1");
@@ -671,10 +727,12 @@ TEST_F_TIMEOUT(kvmmem, target_destroyed_reads_zeros, 200)
 
 	printf("KVMMEM: WAIT-DESTROY\n");
 	fflush(stdout);
-	deadline = now_ms() + DESTROY_WAIT_MS;
+	t0 = now_ms();
+	deadline = t0 + DESTROY_WAIT_MS;
 	while (!page_is_zero(p) && now_ms() < deadline)
 		usleep(100000);
 	ASSERT_TRUE(page_is_zero(p)) TH_LOG("counter still 0x%x", load32(p));
+	TH_LOG("zeros %lld ms after the marker", now_ms() - t0);
 	ASSERT_TRUE(page_is_zero(m));
 	usleep(500000);
 	ASSERT_TRUE(page_is_zero(p));

@@ -25,6 +25,9 @@
 #                       its VM fds and munmaps the RAM but lives on
 #   KVMMEM_E2E_TIMEOUT  overall bound in seconds (default 290)
 #   KVMMEM_E2E_KEEP=1   keep the work folder in /tmp
+#   KVMMEM_E2E_L2_CPU   -cpu of the L2 VMs (default host,xsave=off: under
+#                       TCG the L1 vCPU's XSAVE CPUID sizes are inconsistent
+#                       and the L2 kernel WARNs "XSAVE consistency problem")
 # Logs (consoles, tiny_vm, params) are copied to $VM_OUT/kvmmem-e2e/ when
 # VM_OUT (set by vm-run) is writable, else kept in the work folder.
 # shellcheck disable=SC2317 # functions run through wait_for/check
@@ -39,6 +42,7 @@ GRANT=$ROOT/tools/kvmmem/rm-grant
 DEBUGFS=/sys/kernel/debug/remote_mapping
 DESTROY=${KVMMEM_E2E_DESTROY:-exit}
 TIMEOUT=${KVMMEM_E2E_TIMEOUT:-290}
+L2_CPU=${KVMMEM_E2E_L2_CPU:-host,xsave=off}
 START_KERNEL_MAP=0xffffffff80000000
 
 start=$SECONDS
@@ -179,7 +183,7 @@ qemu_l2() {
 	local name=$1 append=$2
 	shift 2
 	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
-		-enable-kvm -cpu host -smp 1 -m 256M \
+		-enable-kvm -cpu "$L2_CPU" -smp 1 -m 256M \
 		-kernel "$KERNEL" -initrd "$INITRD" \
 		-append "console=ttyS0 quiet loglevel=3 panic=-1 $append" \
 		-chardev "file,id=con,path=$W/$name.console" -serial chardev:con \
@@ -334,6 +338,9 @@ fi
 # It powers itself off after DONE.
 intro_gone() { ! alive "$intro_pid"; }
 wait_for 30 intro_gone
+
+diag "introspector uptime at: $(console "$W/intro.console" |
+	sed -n 's/^KVMMEM-T: \([0-9.]*\) \(.*\)/\2 \1/p' | tr '\n' ',' | sed 's/,$//')"
 
 # Re-emit the introspector's TAP.
 l2_plan=$(console "$W/intro.console" |
