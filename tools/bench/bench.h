@@ -30,6 +30,8 @@ static inline void consume(uint64_t v)
 /* Time and statistics ------------------------------------------------------ */
 
 uint64_t now_ns(void);
+/* Cost of one now_ns(), subtracted from timed samples. */
+extern double clock_ns;
 /* Median of @n values (the array is sorted in place). */
 double median(double *v, size_t n);
 /* Median of @n values, leaving them as they are. */

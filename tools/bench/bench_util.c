@@ -25,6 +25,8 @@
 
 #define DEBUGFS_DIR	"/sys/kernel/debug/remote_mapping"
 
+double clock_ns;
+
 uint64_t now_ns(void)
 {
 	struct timespec ts;

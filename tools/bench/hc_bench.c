@@ -174,25 +174,24 @@ static int run_code(struct tiny_vm *vm, const struct code *c,
 	return ioctl(vm->vcpu_fd, KVM_GET_REGS, regs) ? -errno : 0;
 }
 
-/* ns per loop iteration of one KVM_RUN; NAN (and *why) on failure. */
-static double guest_loop(const struct cfg *c, struct tiny_vm *vm,
-			 const struct code *code, char *why, size_t len)
+/* ns of one KVM_RUN of @code looping @loops times; NAN (and *why) on failure. */
+static double guest_loop(struct tiny_vm *vm, const struct code *code,
+			 int loops, char *why, size_t len)
 {
-	struct kvm_regs regs = { .rdi = c->hc_loops };
+	struct kvm_regs regs = { .rdi = loops };
 	uint64_t t0;
-	double ns;
 	int err;
 
 	t0 = now_ns();
 	err = run_code(vm, code, &regs);
-	ns = (double)(now_ns() - t0) / c->hc_loops;
+	t0 = now_ns() - t0;
 	if (err || (uint32_t)regs.rdi) {
 		snprintf(why, len,
 			 "guest loop stopped: err %d, %u loops left, rax %d",
 			 err, (uint32_t)regs.rdi, (int32_t)regs.rax);
 		return NAN;
 	}
-	return ns;
+	return t0 - clock_ns;
 }
 
 /*
@@ -396,8 +395,10 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 	struct remote_mapping_token_grant g = { .intro_vm_fd = -1 };
 	double null_ns, pair_ns, touch_ns, single[3];
 	struct tiny_vm intro, target;
-	struct code codes[3];
-	double v[3][HC_MAX_ROUNDS];
+	const int loops[4] = { 0, c->hc_loops_null, c->hc_loops_map,
+			       c->hc_loops_map };
+	double v[4][HC_MAX_ROUNDS], empty_ns;
+	struct code codes[4];
 	char why[160] = "";
 	char buf[4] = "";
 	int32_t got;
@@ -438,16 +439,21 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 	memcpy(intro.ram + TOKEN_GPA, &g.token, sizeof(g.token));
 	memset(target.ram + REQ_GPA, 0x5a, PAGE_SZ);
 
-	printf("hc: %d rounds of %d hypercalls in one KVM_RUN (nested, under the test VM)\n",
-	       c->hc_rounds, c->hc_loops);
-	/* Rounds alternate the three loops. */
-	code_null(&codes[0]);
-	code_map_unmap(&codes[1], false);
-	code_map_unmap(&codes[2], true);
+	printf("hc: %d rounds of KVM_RUNs of %d null or %d map+unmap hypercalls (nested)\n",
+	       c->hc_rounds, loops[1], loops[2]);
+	/*
+	 * Rounds alternate the loops; a KVM_RUN of a bare hlt gives the
+	 * cost of the run itself, subtracted from the others.
+	 */
+	codes[0].n = 0;
+	emit(&codes[0], 1, 0xf4);
+	code_null(&codes[1]);
+	code_map_unmap(&codes[2], false);
+	code_map_unmap(&codes[3], true);
 	prof_on();
 	for (r = 0; r < c->hc_rounds; r++) {
-		for (k = 0; k < 3; k++) {
-			v[k][r] = guest_loop(c, &intro, &codes[k], why,
+		for (k = 0; k < 4; k++) {
+			v[k][r] = guest_loop(&intro, &codes[k], loops[k], why,
 					     sizeof(why));
 			if (!isfinite(v[k][r])) {
 				char w[200];
@@ -460,26 +466,30 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 			}
 		}
 	}
-	null_ns = median_of(v[0], c->hc_rounds);
-	pair_ns = median_of(v[1], c->hc_rounds);
-	touch_ns = median_of(v[2], c->hc_rounds);
+	empty_ns = median_of(v[0], c->hc_rounds);
+	null_ns = (median_of(v[1], c->hc_rounds) - empty_ns) / loops[1];
+	pair_ns = (median_of(v[2], c->hc_rounds) - empty_ns) / loops[2];
+	touch_ns = (median_of(v[3], c->hc_rounds) - empty_ns) / loops[3];
 
 	/* Each hypercall in its own KVM_RUN through tiny_vm.c. */
 	got = single_calls(&intro, c->hc_rounds * 4, single);
 
 	json_obj(j, "hypercall");
 	json_bool(j, "available", true);
-	json_int(j, "guest_loop", c->hc_loops);
+	json_int(j, "null_per_run", loops[1]);
+	json_int(j, "map_unmap_per_run", loops[2]);
 	json_int(j, "rounds", c->hc_rounds);
+	json_num(j, "empty_run_ns", empty_ns);
 	json_num(j, "null_ns", null_ns);
 	json_num(j, "map_unmap_ns", pair_ns);
 	json_num(j, "map_touch_unmap_ns", touch_ns);
 	json_arr(j, "rounds_ns");
 	for (r = 0; r < c->hc_rounds; r++) {
 		json_obj(j, NULL);
-		json_num(j, "null", v[0][r]);
-		json_num(j, "map_unmap", v[1][r]);
-		json_num(j, "map_touch_unmap", v[2][r]);
+		json_num(j, "empty_run", v[0][r]);
+		json_num(j, "null_run", v[1][r]);
+		json_num(j, "map_unmap_run", v[2][r]);
+		json_num(j, "map_touch_unmap_run", v[3][r]);
 		json_end_obj(j);
 	}
 	json_end_arr(j);

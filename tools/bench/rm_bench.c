@@ -52,6 +52,7 @@ static uint64_t seed = 0x9e3779b97f4a7c15ULL;
 
 #define NMETHODS	4	/* mapping, process_vm_readv, pread, own memory */
 #define HOT_PAGES	16
+#define SAMPLE_NS	200000.0	/* aim of one timed sample of reads */
 
 #ifndef fallthrough
 #define fallthrough	__attribute__((__fallthrough__))
@@ -71,27 +72,27 @@ static ssize_t pvr(pid_t pid, void *buf, uint64_t addr, size_t len)
 	return process_vm_readv(pid, &l, 1, &r, 1, 0);
 }
 
-/* ns per read of one round of @len-byte reads by @method. */
-static double read_round(int method, size_t len, const struct read_set *rs,
-			 const struct target *t, const uint8_t *area,
-			 const uint8_t *own, int memfd)
+/* ns of the @len-byte reads [from, to) of @rs by @method, timed as a whole. */
+static double read_range(int method, size_t len, const struct read_set *rs,
+			 size_t from, size_t to, const struct target *t,
+			 const uint8_t *area, const uint8_t *own, int memfd)
 {
 	static uint64_t buf64[PAGE_SZ / 8];
 	uint8_t *buf = (uint8_t *)buf64;
 	uint64_t t0, sum = 0, addr;
 	size_t k;
 
+	if (method == 3)
+		area = own;
 	t0 = now_ns();
-	for (k = 0; k < rs->n; k++) {
+	for (k = from; k < to; k++) {
 		uint64_t off = len == 8 ? rs->off[k] : 0;
 		uint64_t page = rs->page[k];
 
 		addr = t->base + page * PAGE_SZ + off;
 		switch (method) {
-		case 3:
-			area = own;
-			fallthrough;
 		case 0:
+		case 3:
 			if (len == 8) {
 				sum += load64(area + page * PAGE_SZ + off);
 			} else {
@@ -112,8 +113,77 @@ static double read_round(int method, size_t len, const struct read_set *rs,
 			break;
 		}
 	}
+	t0 = now_ns() - t0;
 	consume(sum);
-	return (double)(now_ns() - t0) / rs->n;
+	return t0;
+}
+
+struct read_stats {
+	double median_ns;	/* per read */
+	size_t samples;
+	size_t per_sample;	/* reads per timed sample */
+};
+
+/*
+ * Compare the methods @ms[0..nm) on the same reads: each round passes over
+ * the whole read set once per method, the methods taking turns in timed
+ * samples of about SAMPLE_NS, so that a change of load on the machine hits
+ * them alike.  The median of the samples is robust to preemption.
+ */
+static void read_compare(const int *ms, int nm, size_t len,
+			 const struct read_set *rs, size_t rounds,
+			 const struct target *t, const uint8_t *area,
+			 const uint8_t *own, int memfd, struct read_stats *st)
+{
+	size_t per[NMETHODS], pos[NMETHODS], cnt[NMETHODS], est_n, to, r;
+	double *v[NMETHODS], est;
+	bool more;
+	int i;
+
+	est_n = rs->n < 64 ? rs->n : 64;
+	for (i = 0; i < nm; i++) {
+		read_range(ms[i], len, rs, 0, est_n, t, area, own, memfd);
+		est = (read_range(ms[i], len, rs, 0, est_n, t, area, own,
+				  memfd) - clock_ns) / est_n;
+		per[i] = est > 0 ? SAMPLE_NS / est : rs->n;
+		per[i] = per[i] < 1 ? 1 : per[i] > rs->n ? rs->n : per[i];
+		v[i] = xcalloc(rounds * (rs->n / per[i] + 1), sizeof(double));
+		cnt[i] = 0;
+	}
+	for (r = 0; r < rounds; r++) {
+		memset(pos, 0, sizeof(pos));
+		do {
+			more = false;
+			for (i = 0; i < nm; i++) {
+				if (pos[i] >= rs->n)
+					continue;
+				to = pos[i] + per[i] < rs->n ?
+				     pos[i] + per[i] : rs->n;
+				v[i][cnt[i]++] =
+					(read_range(ms[i], len, rs, pos[i], to,
+						    t, area, own, memfd) -
+					 clock_ns) / (to - pos[i]);
+				pos[i] = to;
+				more = true;
+			}
+		} while (more);
+	}
+	for (i = 0; i < nm; i++) {
+		st[i].median_ns = median(v[i], cnt[i]);
+		st[i].samples = cnt[i];
+		st[i].per_sample = per[i];
+		free(v[i]);
+	}
+}
+
+static void json_read_stats(struct json *j, const char *key,
+			    const struct read_stats *st)
+{
+	json_obj(j, key);
+	json_num(j, "median_ns", st->median_ns);
+	json_int(j, "samples", st->samples);
+	json_int(j, "reads_per_sample", st->per_sample);
+	json_end_obj(j);
 }
 
 static void bench_reads(const struct cfg *c, const struct target *t, int rm,
@@ -123,9 +193,11 @@ static void bench_reads(const struct cfg *c, const struct target *t, int rm,
 		"mapping", "process_vm_readv", "pread /proc/PID/mem",
 		"own anonymous memory"
 	};
+	static const int all[NMETHODS] = { 0, 1, 2, 3 };
 	static const size_t lens[] = { 8, PAGE_SZ };
-	size_t n = c->read_pages, i, r, l;
-	double *v[2][NMETHODS], med[2][NMETHODS], hot[2], *hv;
+	size_t n = c->read_pages, i, l;
+	struct read_stats st[2][NMETHODS], hot[2];
+	double med[2][NMETHODS];
 	uint64_t t0, map_ns;
 	struct read_set rs;
 	char path[64];
@@ -172,55 +244,38 @@ static void bench_reads(const struct cfg *c, const struct target *t, int rm,
 	for (i = 0; i < n; i++)
 		rs.off[i] = (rnd_next(&seed) % (PAGE_SZ / 8)) * 8;
 
-	for (l = 0; l < 2; l++)
-		for (m = 0; m < NMETHODS; m++)
-			v[l][m] = xcalloc(c->read_rounds, sizeof(double));
-	/* Warm-up pass, then rounds that alternate the methods. */
-	for (m = 0; m < NMETHODS; m++)
-		read_round(m, 8, &rs, t, area, own, memfd);
 	prof_on();
-	for (r = 0; r < c->read_rounds; r++)
-		for (l = 0; l < 2; l++)
-			for (m = 0; m < NMETHODS; m++)
-				v[l][m][r] = read_round(m, lens[l], &rs, t,
-							area, own, memfd);
+	for (l = 0; l < 2; l++)
+		read_compare(all, NMETHODS, lens[l], &rs, c->read_rounds, t,
+			     area, own, memfd, st[l]);
 	prof_off();
 
 	/* Cache- and TLB-resident: random reads over HOT_PAGES pages. */
 	for (i = 0; i < n; i++)
 		rs.page[i] = rs.page[i] % HOT_PAGES;
-	hv = xcalloc(c->read_rounds, sizeof(double));
-	for (m = 0; m < 2; m++) {
-		read_round(m, 8, &rs, t, area, own, memfd);
-		for (r = 0; r < c->read_rounds; r++)
-			hv[r] = read_round(m, 8, &rs, t, area, own, memfd);
-		hot[m] = median(hv, c->read_rounds);
-	}
-	free(hv);
+	read_compare(all, 2, 8, &rs, c->read_rounds, t, area, own, memfd,
+		     hot);
 
 	json_obj(j, "reads");
 	json_int(j, "pages", n);
 	json_int(j, "working_set_bytes", n * PAGE_SZ);
-	json_int(j, "reads_per_round", n);
 	json_int(j, "rounds", c->read_rounds);
-	json_num(j, "hot_8_mapping_ns", hot[0]);
-	json_num(j, "hot_8_process_vm_readv_ns", hot[1]);
-	json_int(j, "hot_pages", HOT_PAGES);
+	json_str(j, "order", "random page order, random 8-byte offset");
 	json_num(j, "setup_map_ns_per_page", (double)map_ns / n);
 	json_num(j, "setup_first_touch_ns_per_page", (double)t0 / n);
 	for (l = 0; l < 2; l++) {
 		json_obj(j, l ? "read_4096" : "read_8");
 		for (m = 0; m < NMETHODS; m++) {
-			json_obj(j, names[m]);
-			json_num(j, "min_ns", min_of(v[l][m], c->read_rounds));
-			json_num(j, "max_ns", max_of(v[l][m], c->read_rounds));
-			med[l][m] = median(v[l][m], c->read_rounds);
-			json_num(j, "median_ns", med[l][m]);
-			json_end_obj(j);
-			free(v[l][m]);
+			json_read_stats(j, names[m], &st[l][m]);
+			med[l][m] = st[l][m].median_ns;
 		}
 		json_end_obj(j);
 	}
+	json_obj(j, "read_8_hot");
+	json_int(j, "hot_pages", HOT_PAGES);
+	json_read_stats(j, names[0], &hot[0]);
+	json_read_stats(j, names[1], &hot[1]);
+	json_end_obj(j);
 	json_end_obj(j);
 
 	add_result("read8_vs_pvr", TK_SPEEDUP, 100,
@@ -237,7 +292,8 @@ static void bench_reads(const struct cfg *c, const struct target *t, int rm,
 		   med[1][0], med[1][2]);
 	add_result("read8_hot_vs_pvr", TK_INFO_SPEEDUP, 0,
 		   "8-byte read: mapping, 16 hot pages",
-		   "process_vm_readv 8 B, same pages", hot[0], hot[1]);
+		   "process_vm_readv 8 B, same pages", hot[0].median_ns,
+		   hot[1].median_ns);
 	add_result("read8_vs_own", TK_INFO, 0, "8-byte read: mapping",
 		   "own anonymous memory, same pattern", med[0][0], med[0][3]);
 	add_result("read4k_vs_own", TK_INFO, 0, "4 KiB read: mapping (memcpy)",
@@ -252,29 +308,38 @@ static void bench_reads(const struct cfg *c, const struct target *t, int rm,
 
 /* Map + first touch + unmap ---------------------------------------------------- */
 
-/* ns per map + first touch + unmap of @count pages from order[*pos]. */
-static double mtu_run(int rm, const struct target *t, uint8_t *slot,
-		      const uint32_t *order, size_t n, size_t *pos,
-		      size_t count)
+/* ns of one map + first touch + unmap of target page @p. */
+static double mtu_one(int rm, const struct target *t, uint8_t *slot,
+		      size_t p)
 {
 	uint64_t t0 = now_ns(), w;
-	size_t k, p;
 	int err;
 
-	for (k = 0; k < count; k++) {
-		p = order[(*pos)++ % n];
-		err = rm_map(rm, t->pidfd, t->base + p * PAGE_SZ, slot);
-		if (err)
-			die("REMOTE_MAPPING_MAP: %s", strerror(-err));
-		w = load64(slot);
-		err = rm_unmap(rm, slot);
-		if (err)
-			die("REMOTE_MAPPING_UNMAP: %s", strerror(-err));
-		if (w != target_word(p, 0))
-			die("map+touch of page %zu read %#llx", p,
-			    (unsigned long long)w);
-	}
-	return (double)(now_ns() - t0) / count;
+	err = rm_map(rm, t->pidfd, t->base + p * PAGE_SZ, slot);
+	if (err)
+		die("REMOTE_MAPPING_MAP: %s", strerror(-err));
+	w = load64(slot);
+	err = rm_unmap(rm, slot);
+	if (err)
+		die("REMOTE_MAPPING_UNMAP: %s", strerror(-err));
+	t0 = now_ns() - t0;
+	if (w != target_word(p, 0))
+		die("map+touch of page %zu read %#llx", p,
+		    (unsigned long long)w);
+	return t0 - clock_ns;
+}
+
+/* ns of one 4 KiB process_vm_readv() of target page @p. */
+static double pvr_one(const struct target *t, size_t p)
+{
+	uint8_t buf[PAGE_SZ];
+	uint64_t t0 = now_ns();
+
+	if (pvr(t->pid, buf, t->base + p * PAGE_SZ, PAGE_SZ) != PAGE_SZ)
+		die("process_vm_readv: %s", strerror(errno));
+	t0 = now_ns() - t0;
+	consume(buf[8]);
+	return t0 - clock_ns;
 }
 
 /* The three steps timed one by one: medians in step[0..2]. */
@@ -298,9 +363,9 @@ static void mtu_steps(int rm, const struct target *t, uint8_t *slot,
 		t3 = now_ns();
 		if (err)
 			die("map/unmap failed: %s", strerror(-err));
-		v[k] = t1 - t0;
-		v[count + k] = t2 - t1;
-		v[2 * count + k] = t3 - t2;
+		v[k] = t1 - t0 - clock_ns;
+		v[count + k] = t2 - t1 - clock_ns;
+		v[2 * count + k] = t3 - t2 - clock_ns;
 	}
 	for (k = 0; k < 3; k++)
 		step[k] = median(v + k * count, count);
@@ -325,38 +390,29 @@ static void bench_mtu(const struct cfg *c, const struct target *t, int rm,
 		      struct json *j)
 {
 	size_t nb = c->mtu_iters / c->mtu_block, b, k, n = c->read_pages;
-	double *cold = xcalloc(nb, sizeof(double));
-	double *warm = xcalloc(nb, sizeof(double));
-	double *base = xcalloc(nb, sizeof(double));
+	size_t iters = nb * c->mtu_block, i = 0;
+	double *cold = xcalloc(iters, sizeof(double));
+	double *warm = xcalloc(iters, sizeof(double));
+	double *base = xcalloc(iters, sizeof(double));
 	uint32_t *order = xmalloc(n * sizeof(*order));
 	uint8_t *slot = anon_area(1), *keep = anon_area(1);
 	double med_cold, med_warm, med_base, step_cold[3], step_warm[3];
-	uint8_t buf[PAGE_SZ];
-	size_t p, i = 0;
-	uint64_t t0;
 
 	printf("mtu: %zu x (map + first touch + unmap) vs 4 KiB process_vm_readv\n",
-	       c->mtu_iters);
+	       iters);
 	rnd_perm(order, n, &seed);
 	prof_on();
+	/* Each operation timed alone; cold and baseline alternate. */
 	for (b = 0; b < nb; b++) {
-		cold[b] = mtu_run(rm, t, slot, order, n, &i, c->mtu_block);
-
-		i -= c->mtu_block;	/* the same pages */
-		t0 = now_ns();
-		for (k = 0; k < c->mtu_block; k++) {
-			p = order[i++ % n];
-			if (pvr(t->pid, buf, t->base + p * PAGE_SZ, PAGE_SZ) !=
-			    PAGE_SZ)
-				die("process_vm_readv: %s", strerror(errno));
-			consume(buf[8]);
+		for (k = 0; k < c->mtu_block; k++, i++) {
+			cold[i] = mtu_one(rm, t, slot, order[i % n]);
+			base[i] = pvr_one(t, order[i % n]);
 		}
-		base[b] = (double)(now_ns() - t0) / c->mtu_block;
-
-		i -= c->mtu_block;
+		i -= c->mtu_block;	/* the same pages */
 		if (rm_map(rm, t->pidfd, t->base, keep))
 			die("REMOTE_MAPPING_MAP: %s", strerror(errno));
-		warm[b] = mtu_run(rm, t, slot, order, n, &i, c->mtu_block);
+		for (k = 0; k < c->mtu_block; k++, i++)
+			warm[i] = mtu_one(rm, t, slot, order[i % n]);
 		if (rm_unmap(rm, keep))
 			die("REMOTE_MAPPING_UNMAP: %s", strerror(errno));
 	}
@@ -367,19 +423,18 @@ static void bench_mtu(const struct cfg *c, const struct target *t, int rm,
 	rm_unmap(rm, keep);
 	prof_off();
 
-	med_cold = median(cold, nb);
-	med_warm = median(warm, nb);
-	med_base = median(base, nb);
+	med_cold = median(cold, iters);
+	med_warm = median(warm, iters);
+	med_base = median(base, iters);
 	json_obj(j, "map_touch_unmap");
-	json_int(j, "iterations", nb * c->mtu_block);
-	json_int(j, "block", c->mtu_block);
+	json_int(j, "iterations", iters);
 	json_num(j, "map_touch_unmap_ns", med_cold);
 	json_num(j, "map_touch_unmap_warm_ns", med_warm);
 	json_num(j, "process_vm_readv_4k_ns", med_base);
 	json_steps(j, "steps_cold", step_cold);
 	json_steps(j, "steps_warm", step_warm);
-	json_str(j, "steps_note",
-		 "steps timed one by one include one clock_gettime() each; warm: another mapping of the target stays alive");
+	json_str(j, "note",
+		 "medians of single operations; warm: another mapping of the target stays alive");
 	json_end_obj(j);
 
 	add_result("map_touch_unmap_vs_pvr", TK_COST, 3,
@@ -480,12 +535,12 @@ static void bench_batch(const struct cfg *c, const struct target *t, int rm,
 					die("REMOTE_MAPPING_MAP: %s",
 					    strerror(-err));
 			}
-			vs[r] = (double)(now_ns() - t0) / bs;
+			vs[r] = (now_ns() - t0 - clock_ns) / bs;
 			reset_area(area, bs);
 
 			t0 = now_ns();
 			ret = rm_map_batch(rm, t->pidfd, req, map, errs, bs);
-			vb[r] = (double)(now_ns() - t0) / bs;
+			vb[r] = (now_ns() - t0 - clock_ns) / bs;
 			if (ret != (long)bs)
 				die("REMOTE_MAPPING_MAP_BATCH of %zu: %ld", bs,
 				    ret);
@@ -536,57 +591,59 @@ struct scale_out {
 	/* Interleaved: maps at full count vs in a fresh introspector. */
 	int inter_rounds;
 	double inter_live_ns, inter_fresh_ns;
+	/* The same after each block, with fewer rounds. */
+	double probe_live_ns[MAX_BLOCKS], probe_fresh_ns[MAX_BLOCKS];
 	struct mem_snap s0, s1, s2;	/* before, mapped, touched */
 };
 
-/* Per-map median of sub-blocks of the maps [from, to). */
-static int scale_block(const struct cfg *c, struct scale_out *o, int rm,
-		       const struct target *t, uint8_t *area,
-		       const uint32_t *order, size_t from, size_t to,
-		       size_t blk)
+/* Median and mean ns of the maps [from, to), each timed alone. */
+static int scale_block(struct scale_out *o, int rm, const struct target *t,
+		       uint8_t *area, const uint32_t *order, size_t from,
+		       size_t to, size_t blk)
 {
-	double sub[MAX_BLOCKS], sum = 0;
-	size_t i, k, ns = 0;
-	uint64_t t0, d;
+	double *v = xcalloc(to - from, sizeof(double)), sum = 0;
+	uint64_t t0;
+	size_t k;
 	int err;
 
-	for (i = from; i < to; i += c->scale_sub) {
+	for (k = from; k < to; k++) {
 		t0 = now_ns();
-		for (k = i; k < i + c->scale_sub && k < to; k++) {
-			err = rm_map(rm, t->pidfd,
-				     t->base + order[k % t->pages] * PAGE_SZ,
-				     area + k * PAGE_SZ);
-			if (err) {
-				o->err = err;
-				return err;
-			}
-			o->done = k + 1;
+		err = rm_map(rm, t->pidfd,
+			     t->base + order[k % t->pages] * PAGE_SZ,
+			     area + k * PAGE_SZ);
+		v[k - from] = now_ns() - t0 - clock_ns;
+		if (err) {
+			o->err = err;
+			free(v);
+			return err;
 		}
-		d = now_ns() - t0;
-		sub[ns++] = (double)d / (k - i);
-		sum += d;
+		o->done = k + 1;
+		sum += v[k - from];
 	}
 	o->map_mean_ns[blk] = sum / (to - from);
-	o->map_ns[blk] = median(sub, ns);
+	o->map_ns[blk] = median(v, to - from);
+	free(v);
 	return 0;
 }
 
-/* ns per map of @count maps of @pages at @area; the area is reset after. */
+/* Median ns of maps of @pages at @area, each timed alone; then reset. */
 static double timed_maps(int rm, const struct target *t, uint8_t *area,
 			 const uint64_t *pages, size_t count)
 {
-	uint64_t t0 = now_ns();
+	double v[MAX_BLOCKS];
+	uint64_t t0;
 	size_t k;
 	int err;
 
 	for (k = 0; k < count; k++) {
+		t0 = now_ns();
 		err = rm_map(rm, t->pidfd, pages[k], area + k * PAGE_SZ);
+		v[k] = now_ns() - t0 - clock_ns;
 		if (err)
 			return NAN;
 	}
-	t0 = now_ns() - t0;
 	reset_area(area, count);
-	return (double)t0 / count;
+	return median(v, count);
 }
 
 /* A fresh introspector (n = 1) mapping sub-blocks on command of the parent. */
@@ -602,6 +659,9 @@ static void fresh_introspector(const struct cfg *c, const struct target *t,
 	area = anon_area(c->scale_sub);
 	if (rm < 0 || rm_map(rm, t->pidfd, t->base, one))
 		_exit(1);
+	ns = 0;
+	if (write(res, &ns, sizeof(ns)) != sizeof(ns))
+		_exit(1);
 	while (read(cmd, pages, c->scale_sub * sizeof(pages[0])) ==
 	       (ssize_t)(c->scale_sub * sizeof(pages[0]))) {
 		ns = timed_maps(rm, t, area, pages, c->scale_sub);
@@ -611,55 +671,77 @@ static void fresh_introspector(const struct cfg *c, const struct target *t,
 	_exit(0);
 }
 
-/*
- * The cost of a map at the full count against the cost in a fresh
- * introspector, in alternating sub-blocks: load changes on the machine hit
- * both sides alike.
- */
-static void scale_interleaved(const struct cfg *c, struct scale_out *o,
-			      int rm, const struct target *t,
-			      const uint32_t *order)
-{
-	double live[MAX_BLOCKS], fresh[MAX_BLOCKS];
-	uint64_t pages[MAX_BLOCKS];
-	int cmd[2], res[2], r, rounds = c->scale_inter_rounds;
-	uint8_t *area = anon_area(c->scale_sub);
-	size_t k;
+struct fresh {
 	pid_t pid;
+	int cmd, res;
+};
+
+static void fresh_stop(struct fresh *f);
+
+static int fresh_start(const struct cfg *c, const struct target *t,
+		       struct fresh *f)
+{
+	int cmd[2], res[2];
+	double ready;
 
 	if (pipe(cmd) || pipe(res))
-		return;
-	pid = fork();
-	if (!pid) {
+		return -errno;
+	f->pid = fork();
+	if (f->pid < 0)
+		return -errno;
+	if (!f->pid) {
 		close(cmd[1]);
 		close(res[0]);
 		fresh_introspector(c, t, cmd[0], res[1]);
 	}
 	close(cmd[0]);
 	close(res[1]);
-	for (r = 0; r < rounds && pid > 0; r++) {
+	f->cmd = cmd[1];
+	f->res = res[0];
+	/* Ready once it holds its one mapping. */
+	if (read(f->res, &ready, sizeof(ready)) != sizeof(ready)) {
+		fresh_stop(f);
+		return -EIO;
+	}
+	return 0;
+}
+
+static void fresh_stop(struct fresh *f)
+{
+	close(f->cmd);
+	close(f->res);
+	waitpid(f->pid, NULL, 0);
+}
+
+/*
+ * The cost of a map in this introspector (@rm) against the cost in a fresh
+ * one, in @rounds alternating sub-blocks on the same target pages: load
+ * changes on the machine hit both sides alike.  Medians in *live, *fresh.
+ */
+static int probe(const struct cfg *c, int rm, const struct target *t,
+		 struct fresh *f, uint8_t *area, const uint32_t *order,
+		 size_t first, int rounds, double *live, double *fresh)
+{
+	double l[MAX_BLOCKS], fr[MAX_BLOCKS];
+	uint64_t pages[MAX_BLOCKS];
+	size_t k;
+	int r;
+
+	for (r = 0; r < rounds; r++) {
 		for (k = 0; k < c->scale_sub; k++)
-			pages[k] = t->base + order[(c->scale_maps +
-						    r * c->scale_sub + k) %
-						   t->pages] * PAGE_SZ;
+			pages[k] = t->base + order[(first + r * c->scale_sub +
+						    k) % t->pages] * PAGE_SZ;
 		if (r % 2)
-			live[r] = timed_maps(rm, t, area, pages, c->scale_sub);
-		if (write(cmd[1], pages, c->scale_sub * sizeof(pages[0])) < 0 ||
-		    read(res[0], &fresh[r], sizeof(fresh[r])) !=
-		    sizeof(fresh[r]))
-			break;
+			l[r] = timed_maps(rm, t, area, pages, c->scale_sub);
+		if (write(f->cmd, pages, c->scale_sub * sizeof(pages[0])) < 0 ||
+		    read(f->res, &fr[r], sizeof(fr[r])) != sizeof(fr[r]))
+			return -EIO;
 		if (!(r % 2))
-			live[r] = timed_maps(rm, t, area, pages, c->scale_sub);
+			l[r] = timed_maps(rm, t, area, pages, c->scale_sub);
 	}
-	close(cmd[1]);
-	close(res[0]);
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-	if (r == rounds) {
-		o->inter_rounds = r;
-		o->inter_live_ns = median(live, r);
-		o->inter_fresh_ns = median(fresh, r);
-	}
+	*live = median(l, rounds);
+	*fresh = median(fr, rounds);
+	return isfinite(*live) && isfinite(*fresh) ? 0 : -EIO;
 }
 
 static void scale_child(const struct cfg *c, struct scale_out *o,
@@ -667,9 +749,10 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 {
 	size_t n = c->scale_maps, bs = c->scale_block, b, i, k;
 	uint32_t *order = xmalloc(t->pages * sizeof(*order));
+	uint8_t *area, *parea;
 	double sub[MAX_BLOCKS];
+	struct fresh f;
 	uint64_t t0, t1;
-	uint8_t *area;
 	int rm;
 
 	rm = rm_open();
@@ -679,6 +762,10 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 	}
 	rnd_perm(order, t->pages, &seed);
 	area = anon_area(n);
+	parea = anon_area(c->scale_sub);
+	o->err = fresh_start(c, t, &f);
+	if (o->err)
+		_exit(1);
 	mem_snapshot(&o->s0);
 
 	/* The first map of this introspector, alone. */
@@ -691,10 +778,18 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 
 	prof_on();
 	t0 = now_ns();
-	for (b = 0; b * bs < n; b++)
-		if (scale_block(c, o, rm, t, area, order,
-				b ? b * bs : 1, (b + 1) * bs, b))
+	for (b = 0; b * bs < n; b++) {
+		if (scale_block(o, rm, t, area, order, b ? b * bs : 1,
+				(b + 1) * bs, b))
 			_exit(1);
+		/* Not counted in t_maps: the probe against n = 1. */
+		t1 = now_ns();
+		if (probe(c, rm, t, &f, parea, order, n + b * bs,
+			  c->scale_probe_rounds, &o->probe_live_ns[b],
+			  &o->probe_fresh_ns[b]))
+			o->probe_live_ns[b] = NAN;
+		t0 += now_ns() - t1;
+	}
 	o->t_maps = now_ns() - t0;
 	prof_off();
 	mem_snapshot(&o->s1);
@@ -713,7 +808,12 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 	}
 	o->t_touch = now_ns() - t0;
 	mem_snapshot(&o->s2);
-	scale_interleaved(c, o, rm, t, order);
+
+	if (!probe(c, rm, t, &f, parea, order, 2 * n,
+		   c->scale_inter_rounds, &o->inter_live_ns,
+		   &o->inter_fresh_ns))
+		o->inter_rounds = c->scale_inter_rounds;
+	fresh_stop(&f);
 	o->exit_start = now_ns();
 	_exit(0);
 }
@@ -909,6 +1009,10 @@ static void bench_scale(const struct cfg *c, const struct target *t,
 		json_num(j, "map_ns_median", o->map_ns[b]);
 		json_num(j, "map_ns_mean", o->map_mean_ns[b]);
 		json_num(j, "first_touch_ns_median", o->touch_ns[b]);
+		json_num(j, "probe_map_ns", o->probe_live_ns[b]);
+		json_num(j, "probe_fresh_map_ns", o->probe_fresh_ns[b]);
+		json_num(j, "probe_ratio",
+			 o->probe_live_ns[b] / o->probe_fresh_ns[b]);
 		json_end_obj(j);
 	}
 	json_end_arr(j);
@@ -916,11 +1020,12 @@ static void bench_scale(const struct cfg *c, const struct target *t,
 	snprintf(path, sizeof(path), "%s/scale.dat", c->dat_dir);
 	dat = c->dat_dir ? fopen(path, "w") : NULL;
 	if (dat) {
-		fprintf(dat, "# live_mappings map_us_median map_us_mean first_touch_us_median\n");
+		fprintf(dat, "# n map_us_median map_us_mean touch_us_median probe_ratio\n");
 		for (b = 0; b < nb; b++)
-			fprintf(dat, "%zu %.3f %.3f %.3f\n",
+			fprintf(dat, "%zu %.3f %.3f %.3f %.4f\n",
 				(b + 1) * c->scale_block, o->map_ns[b] / 1e3,
-				o->map_mean_ns[b] / 1e3, o->touch_ns[b] / 1e3);
+				o->map_mean_ns[b] / 1e3, o->touch_ns[b] / 1e3,
+				o->probe_live_ns[b] / o->probe_fresh_ns[b]);
 		fclose(dat);
 	}
 
@@ -963,7 +1068,7 @@ static void bench_scale(const struct cfg *c, const struct target *t,
 	json_num(j, "map_ns_at_max", o->inter_live_ns);
 	json_num(j, "map_ns_fresh_introspector", o->inter_fresh_ns);
 	json_str(j, "how",
-		 "sub-blocks of maps alternate between the introspector holding all mappings and a fresh one holding 1");
+		 "sub-blocks of maps alternate between the introspector holding all mappings and a fresh one holding 1; blocks[].probe_* likewise after each block");
 	json_end_obj(j);
 	snprintf(what, sizeof(what), "map at %zu live mappings", n);
 	if (o->inter_rounds)
@@ -1169,12 +1274,12 @@ int main(int argc, char **argv)
 		{ }
 	};
 	struct cfg c = {
-		.read_pages = 16384, .read_rounds = 5,
+		.read_pages = 16384, .read_rounds = 3,
 		.mtu_iters = 1024, .mtu_block = 64,
-		.batch_pages = 1024, .batch_min_rounds = 4,
-		.scale_maps = 65536, .scale_block = 1024, .scale_sub = 64,
-		.scale_inter_rounds = 24,
-		.hc_loops = 40, .hc_rounds = 15,
+		.batch_pages = 2048, .batch_min_rounds = 8,
+		.scale_maps = 65536, .scale_block = 1024, .scale_sub = 32,
+		.scale_inter_rounds = 32, .scale_probe_rounds = 6,
+		.hc_loops_null = 20, .hc_loops_map = 4, .hc_rounds = 25,
 		.hc_batch_max = 512, .hc_batch_rounds = 5,
 		.sections = SECT_ALL,
 	};
@@ -1227,7 +1332,9 @@ int main(int argc, char **argv)
 		c.scale_block = 256;
 		c.scale_sub = 32;
 		c.scale_inter_rounds = 4;
-		c.hc_loops = 10;
+		c.scale_probe_rounds = 2;
+		c.hc_loops_null = 10;
+		c.hc_loops_map = 2;
 		c.hc_rounds = 3;
 		c.hc_batch_max = 64;
 		c.hc_batch_rounds = 2;
@@ -1253,7 +1360,8 @@ int main(int argc, char **argv)
 	json_str(&j, "mode", c.smoke ? "smoke" : "full");
 	json_str(&j, "date", date);
 	json_machine(&c, &j);
-	json_num(&j, "clock_gettime_ns", clock_cost_ns());
+	clock_ns = clock_cost_ns();
+	json_num(&j, "clock_gettime_ns", clock_ns);
 	json_str(&j, "statistic",
 		 "median over rounds/blocks; CLOCK_MONOTONIC; ratios against baselines of the same run on the same target pages");
 
@@ -1281,7 +1389,8 @@ int main(int argc, char **argv)
 	json_int(&j, "mtu_iterations", c.mtu_iters);
 	json_int(&j, "batch_pages_per_size", c.batch_pages);
 	json_int(&j, "scale_maps", c.scale_maps);
-	json_int(&j, "hc_guest_loop", c.hc_loops);
+	json_int(&j, "hc_null_per_run", c.hc_loops_null);
+	json_int(&j, "hc_map_unmap_per_run", c.hc_loops_map);
 	json_int(&j, "hc_rounds", c.hc_rounds);
 	json_end_obj(&j);
 

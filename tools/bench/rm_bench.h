@@ -21,7 +21,9 @@ struct cfg {
 	size_t scale_block;	/* one sample per block */
 	size_t scale_sub;	/* maps per timed sub-block */
 	int scale_inter_rounds;	/* interleaved sub-blocks, max vs fresh */
-	int hc_loops;		/* hypercalls per KVM_RUN */
+	int scale_probe_rounds;	/* the same after each block */
+	int hc_loops_null;	/* null hypercalls per KVM_RUN */
+	int hc_loops_map;	/* map+unmap pairs per KVM_RUN */
 	int hc_rounds;
 	int hc_batch_max;	/* largest guest batch measured */
 	int hc_batch_rounds;	/* rounds of guest batches of 64 and more */
