@@ -26,7 +26,7 @@ die() { echo "dkms.sh: $*" >&2; exit 1; }
 version() {
 	local h=$ROOT/lib/include/rmap.h part v=
 	for part in MAJOR MINOR PATCH; do
-		v+=${v:+.}$(sed -n "s/^#define RMAP_VERSION_$part[[:space:]]*\([0-9]*\).*/\1/p" "$h")
+		v+=${v:+.}$(sed -n "s/^#define RMAP_VERSION_${part}[[:space:]]*\([0-9]*\).*/\1/p" "$h")
 	done
 	[[ $v =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "no version in $h"
 	echo "$v"

@@ -21,8 +21,9 @@
 # ($PREFIX/include), MANDIR ($PREFIX/share/man), PKGCONFIGDIR
 # ($LIBDIR/pkgconfig), KVER (scripts/setup.sh --print-kver), MODDIR
 # (/lib/modules/$KVER/extra), UDEVRULESDIR (/etc/udev/rules.d), MODULES
-# (host/remote_mapping.ko guest/kvmmem.ko).  Every path is prefixed with
-# $DESTDIR.  depmod, ldconfig and udevadm run only when DESTDIR is empty.
+# (host/remote_mapping.ko guest/kvmmem.ko; set but empty: no module).
+# Every path is prefixed with $DESTDIR.  depmod, ldconfig and udevadm run
+# only when DESTDIR is empty.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,7 +37,7 @@ INCLUDEDIR=${INCLUDEDIR:-$PREFIX/include}
 MANDIR=${MANDIR:-$PREFIX/share/man}
 PKGCONFIGDIR=${PKGCONFIGDIR:-$LIBDIR/pkgconfig}
 UDEVRULESDIR=${UDEVRULESDIR:-/etc/udev/rules.d}
-MODULES=${MODULES:-host/remote_mapping.ko guest/kvmmem.ko}
+MODULES=${MODULES-host/remote_mapping.ko guest/kvmmem.ko}
 LIBOUT=${LIBOUT:-$ROOT/build/lib}
 KVM_SUBDIR=updates/remote_mapping-kvm
 
