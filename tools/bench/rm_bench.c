@@ -591,6 +591,7 @@ struct scale_out {
 	/* Interleaved: maps at full count vs in a fresh introspector. */
 	int inter_rounds;
 	double inter_live_ns, inter_fresh_ns;
+	double touched_live_ns, touched_fresh_ns;
 	/* The same after each block, with fewer rounds. */
 	double probe_live_ns[MAX_BLOCKS], probe_fresh_ns[MAX_BLOCKS];
 	struct mem_snap s0, s1, s2;	/* before, mapped, touched */
@@ -751,6 +752,7 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 	uint32_t *order = xmalloc(t->pages * sizeof(*order));
 	uint8_t *area, *parea;
 	double sub[MAX_BLOCKS];
+	const char *prof_blocks;
 	struct fresh f;
 	uint64_t t0, t1;
 	int rm;
@@ -776,15 +778,27 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 		_exit(1);
 	o->done = 1;
 
-	prof_on();
+	prof_blocks = getenv("RM_BENCH_PROF_BLOCKS");
+	if (prof_blocks && !*prof_blocks)
+		prof_blocks = NULL;
+	if (!prof_blocks)
+		prof_on();
 	t0 = now_ns();
 	for (b = 0; b * bs < n; b++) {
+		/* "first" or "last": only four blocks at that end. */
+		if (prof_blocks && ((!strcmp(prof_blocks, "first") && !b) ||
+				    (!strcmp(prof_blocks, "last") &&
+				     b == n / bs - 4)))
+			prof_on();
+		if (prof_blocks && !strcmp(prof_blocks, "first") && b == 4)
+			prof_off();
 		if (scale_block(o, rm, t, area, order, b ? b * bs : 1,
 				(b + 1) * bs, b))
 			_exit(1);
 		/* Not counted in t_maps: the probe against n = 1. */
 		t1 = now_ns();
-		if (probe(c, rm, t, &f, parea, order, n + b * bs,
+		if (prof_blocks ||
+		    probe(c, rm, t, &f, parea, order, n + b * bs,
 			  c->scale_probe_rounds, &o->probe_live_ns[b],
 			  &o->probe_fresh_ns[b]))
 			o->probe_live_ns[b] = NAN;
@@ -793,6 +807,12 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 	o->t_maps = now_ns() - t0;
 	prof_off();
 	mem_snapshot(&o->s1);
+
+	/* The n-th map against the first, as the curve: nothing touched. */
+	if (!probe(c, rm, t, &f, parea, order, 2 * n,
+		   c->scale_inter_rounds, &o->inter_live_ns,
+		   &o->inter_fresh_ns))
+		o->inter_rounds = c->scale_inter_rounds;
 
 	t0 = now_ns();
 	for (b = 0; b * bs < n; b++) {
@@ -809,10 +829,11 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 	o->t_touch = now_ns() - t0;
 	mem_snapshot(&o->s2);
 
-	if (!probe(c, rm, t, &f, parea, order, 2 * n,
-		   c->scale_inter_rounds, &o->inter_live_ns,
-		   &o->inter_fresh_ns))
-		o->inter_rounds = c->scale_inter_rounds;
+	/* Again with every mapping touched (page tables filled). */
+	if (probe(c, rm, t, &f, parea, order, 3 * n,
+		  c->scale_inter_rounds, &o->touched_live_ns,
+		  &o->touched_fresh_ns))
+		o->touched_live_ns = NAN;
 	fresh_stop(&f);
 	o->exit_start = now_ns();
 	_exit(0);
@@ -1067,6 +1088,8 @@ static void bench_scale(const struct cfg *c, const struct target *t,
 	json_int(j, "maps_per_round", c->scale_sub);
 	json_num(j, "map_ns_at_max", o->inter_live_ns);
 	json_num(j, "map_ns_fresh_introspector", o->inter_fresh_ns);
+	json_num(j, "touched_map_ns_at_max", o->touched_live_ns);
+	json_num(j, "touched_map_ns_fresh_introspector", o->touched_fresh_ns);
 	json_str(j, "how",
 		 "sub-blocks of maps alternate between the introspector holding all mappings and a fresh one holding 1; blocks[].probe_* likewise after each block");
 	json_end_obj(j);
@@ -1080,6 +1103,10 @@ static void bench_scale(const struct cfg *c, const struct target *t,
 				"map at 1 live",
 				"not available: the interleaved comparison failed");
 	last = o->map_ns[nb - 1];
+	snprintf(what, sizeof(what), "map at %zu live, all touched", n);
+	add_result("scale_map_cost_touched", TK_INFO, 0, what,
+		   "map at 1 live (other process, interleaved)",
+		   o->touched_live_ns, o->touched_fresh_ns);
 	snprintf(what, sizeof(what), "map at %zu live (last block, sequential)",
 		 n);
 	snprintf(base, sizeof(base), "map at 2..%zu live (first block)",

@@ -12,7 +12,8 @@
 # build/bench/bin/rm_bench.  Results go to $VM_OUT/bench (build/vm-out/bench):
 # results.json, scale.dat, ratios.dat, table.txt.  --profile SECTIONS
 # (comma separated) instead records each section alone with perf
-# (cpu-clock, call graphs) and writes perf-SECTION*.txt there.
+# (cpu-clock, call graphs) and writes perf-SECTION*.txt there; scale-first
+# and scale-last record only the first or last four blocks of 1024 maps.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -60,12 +61,17 @@ args=(--json "$OUT/results.json" --dat-dir "$OUT" "${smoke[@]}" "$@")
 if [ -n "$profile" ]; then
 	for sect in ${profile//,/ }; do
 		echo "run-bench: perf record of section $sect"
+		# scale-first / scale-last: the first or last four blocks of maps.
+		only=${sect%%-*}
+		blocks=
+		[ "$only" = "$sect" ] || blocks=${sect#*-}
 		rm -f /tmp/perf.ctl /tmp/perf.ack
 		mkfifo /tmp/perf.ctl /tmp/perf.ack || exit 1
 		RM_BENCH_PERF_CTL=/tmp/perf.ctl RM_BENCH_PERF_ACK=/tmp/perf.ack \
+		RM_BENCH_PROF_BLOCKS=$blocks \
 			perf record -q -e cpu-clock -g -D -1 \
 			--control fifo:/tmp/perf.ctl,/tmp/perf.ack -o /tmp/perf.data -- \
-			"$BIN" "${args[@]}" --only "$sect" >"$OUT/run-$sect.txt" || exit 1
+			"$BIN" "${args[@]}" --only "$only" >"$OUT/run-$sect.txt" || exit 1
 		perf report -i /tmp/perf.data --stdio --no-children \
 			--percent-limit 0.5 --sort sym -g none \
 			>"$OUT/perf-$sect.txt" 2>/dev/null
