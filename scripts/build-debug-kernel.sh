@@ -1,0 +1,193 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build (cached) the KASAN/lockdep/kmemleak debug kernel with kvm/*.patch in-tree, and the project's modules for it.
+#
+# Usage: scripts/build-debug-kernel.sh [--kernel-only] [--modules-only]
+#        scripts/build-debug-kernel.sh --print-env   VM_RUN_* settings for vm-run
+#        scripts/build-debug-kernel.sh --print-dir   the output folder
+#
+# Kernel: linux-source-6.1 (SRC_TAR) extracted once to build/debug-kernel/src,
+# kvm/*.patch applied there (patch -p1; reverted and re-applied when they
+# change), configured as "make defconfig kvm_guest.config" plus
+# scripts/debug-kernel.config (every value of the fragment is verified), built
+# out of the source folder in build/debug-kernel/obj (bzImage, modules) and
+# installed to build/debug-kernel/modroot/lib/modules/<release> (stripped).
+# Nothing is rebuilt when the tarball, the patches, the fragment and
+# KCONFIG_RECIPE below are unchanged (build/debug-kernel/.kernel-key);
+# otherwise kbuild rebuilds incrementally.  The first build takes about an
+# hour on 2 cores (Documentation/debug-kernel.rst).
+# Project modules: host/, guest/, include/ and Kbuild are copied (mtimes kept)
+# to build/debug-kernel/mods/ and built there with M=, so the normal host/*.ko
+# built against the Debian headers are not touched; every run (kbuild is
+# incremental).  Logs: build/debug-kernel/build.log, modules.log.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=$ROOT/build/debug-kernel
+SRC_TAR=${SRC_TAR:-/usr/src/linux-source-6.1.tar.xz}
+TOP=linux-source-6.1
+FRAGMENT=$ROOT/scripts/debug-kernel.config
+SRC=$OUT/src
+OBJ=$OUT/obj
+MODROOT=$OUT/modroot
+MODS=$OUT/mods
+JOBS=${JOBS:-$(nproc)}
+# Bump when the way the .config is made changes (part of the cache key).
+KCONFIG_RECIPE="defconfig kvm_guest.config fragment v1"
+
+die() { echo "build-debug-kernel: $*" >&2; exit 1; }
+log() { echo "build-debug-kernel: $*" >&2; }
+
+do_kernel=1 do_mods=1
+case "${1:-}" in
+--print-dir) echo "$OUT"; exit 0 ;;
+--print-env)
+	[ -f "$OUT/release" ] || die "not built yet"
+	rel=$(cat "$OUT/release")
+	echo "VM_RUN_KERNEL=$OUT/bzImage"
+	echo "VM_RUN_MODROOT=$MODROOT"
+	echo "VM_RUN_KVM_DIR=$MODROOT/lib/modules/$rel/kernel/arch/x86/kvm"
+	echo "VM_RUN_MODULES=${MODS#"$ROOT"/}/host/remote_mapping.ko"
+	exit 0 ;;
+--kernel-only) do_mods=0 ;;
+--modules-only) do_kernel=0 ;;
+'') ;;
+-h|--help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+*) die "unknown argument $1 (see --help)" ;;
+esac
+
+[ -f "$SRC_TAR" ] || die "no $SRC_TAR (run scripts/setup.sh)"
+mkdir -p "$OUT"
+
+tar_id=$(stat -L -c '%n %s %Y' "$SRC_TAR")
+patch_hash=$(cat /dev/null "$ROOT"/kvm/*.patch 2>/dev/null | sha256sum | cut -c1-16)
+kernel_key=$({
+	echo "$tar_id"
+	echo "$patch_hash"
+	echo "$KCONFIG_RECIPE"
+	sha256sum <"$FRAGMENT"
+} | sha256sum | cut -c1-16)
+
+# The files a -p1 patch changes.
+patched_files() { sed -n 's#^+++ [^/]*/\([^\t ]*\).*#\1#p' "$1"; }
+
+# --- source: extracted once, kvm patches applied in-tree -----------------------
+prepare_source() {
+	local p f
+	if [ "$(cat "$SRC/.tar-id" 2>/dev/null)" != "$tar_id" ]; then
+		log "extracting $SRC_TAR (about 2 min)"
+		rm -rf "$SRC" "$SRC.tmp"
+		mkdir -p "$SRC.tmp"
+		tar -xJf "$SRC_TAR" -C "$SRC.tmp" --strip-components=1 "$TOP"
+		echo "$tar_id" >"$SRC.tmp/.tar-id"
+		mv "$SRC.tmp" "$SRC"
+	fi
+	[ "$(cat "$SRC/.patch-hash" 2>/dev/null)" != "$patch_hash" ] || return 0
+	# Revert the previously applied set (kept in .applied/), newest first.
+	local touched=()
+	if [ -d "$SRC/.applied" ]; then
+		for p in $(find "$SRC/.applied" -name '*.patch' | sort -r); do
+			log "reverting $(basename "$p")"
+			patch -s -R -p1 -d "$SRC" <"$p" || die "cannot revert $p; remove $SRC"
+			mapfile -t -O "${#touched[@]}" touched < <(patched_files "$p")
+		done
+		rm -rf "$SRC/.applied"
+	fi
+	rm -f "$SRC/.patch-hash"
+	mkdir -p "$SRC/.applied"
+	for p in "$ROOT"/kvm/*.patch; do
+		[ -f "$p" ] || continue
+		log "applying $(basename "$p")"
+		patch -s -p1 -d "$SRC" --no-backup-if-mismatch <"$p" || die "$p does not apply"
+		cp "$p" "$SRC/.applied/"
+		mapfile -t -O "${#touched[@]}" touched < <(patched_files "$p")
+	done
+	# tar keeps the archive's old mtimes: make kbuild see every file a
+	# patch touched (now or before) as new.
+	for f in "${touched[@]}"; do
+		[ ! -e "$SRC/$f" ] || touch "$SRC/$f"
+	done
+	echo "$patch_hash" >"$SRC/.patch-hash"
+}
+
+# --- .config: defconfig + kvm_guest.config + fragment, verified ------------------
+configure() {
+	local line sym want got bad=0
+	log "configuring: defconfig, kvm_guest.config, $(basename "$FRAGMENT")"
+	mkdir -p "$OBJ"
+	make -s -C "$SRC" O="$OBJ" defconfig
+	make -s -C "$SRC" O="$OBJ" kvm_guest.config
+	(cd "$OBJ" && "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" "$FRAGMENT") >/dev/null
+	make -s -C "$SRC" O="$OBJ" olddefconfig
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*) sym=${line%%=*} want=$line ;;
+		"# CONFIG_"*" is not set") sym=${line#\# } sym=${sym%% *} want=$line ;;
+		*) continue ;;
+		esac
+		got=$(grep -E "^($sym=|# $sym is not set)" "$OBJ/.config" || true)
+		if [ "$got" != "$want" ] && ! { [ -z "$got" ] && [[ "$want" == *" is not set" ]]; }; then
+			echo "build-debug-kernel: wanted '$want', .config has '${got:-nothing}'" >&2
+			bad=1
+		fi
+	done <"$FRAGMENT"
+	[ "$bad" -eq 0 ] || die "the fragment's values did not survive Kconfig (unmet dependencies?)"
+}
+
+build_kernel() {
+	local start rel lv
+	if [ -f "$OUT/.kernel-key" ] && [ "$(cat "$OUT/.kernel-key")" = "$kernel_key" ] &&
+		[ -f "$OUT/bzImage" ] && [ -f "$OUT/release" ]; then
+		log "kernel $(cat "$OUT/release") is up to date"
+		return 0
+	fi
+	start=$(date +%s)
+	rm -f "$OUT/.kernel-key"
+	prepare_source
+	configure
+	# kernelrelease reads include/config/auto.conf: make it first.
+	make -s -C "$SRC" O="$OBJ" syncconfig
+	rel=$(make -s -C "$SRC" O="$OBJ" kernelrelease)
+	lv=$(sed -n 's/^CONFIG_LOCALVERSION="\(.*\)"$/\1/p' "$OBJ/.config")
+	[[ "$rel" == *"$lv" ]] || die "kernel release '$rel' lacks LOCALVERSION '$lv'"
+	log "building $rel with -j$JOBS (log: ${OUT#"$ROOT"/}/build.log)"
+	{
+		echo "=== $(date -Is) make -j$JOBS bzImage modules ($rel)"
+		make -C "$SRC" O="$OBJ" -j"$JOBS" bzImage modules
+	} >>"$OUT/build.log" 2>&1 || { tail -n 40 "$OUT/build.log" >&2; die "kernel build failed"; }
+	rm -rf "$MODROOT"
+	make -s -C "$SRC" O="$OBJ" INSTALL_MOD_PATH="$MODROOT" INSTALL_MOD_STRIP=1 \
+		modules_install >>"$OUT/build.log" 2>&1 || die "modules_install failed (build.log)"
+	# The links back into the build tree are of no use to modprobe.
+	rm -f "$MODROOT/lib/modules/$rel/build" "$MODROOT/lib/modules/$rel/source"
+	cp "$OBJ/arch/x86/boot/bzImage" "$OUT/bzImage"
+	cp "$OBJ/.config" "$OUT/config"
+	echo "$rel" >"$OUT/release"
+	echo "$kernel_key" >"$OUT/.kernel-key"
+	echo "=== $(date -Is) done in $(($(date +%s) - start)) s" >>"$OUT/build.log"
+	log "kernel $rel built in $(($(date +%s) - start)) s"
+}
+
+# --- the project's modules, built in a copy --------------------------------------
+build_modules() {
+	local d
+	if [ ! -f "$OUT/release" ] || [ ! -f "$OBJ/Module.symvers" ]; then die "kernel not built"; fi
+	mkdir -p "$MODS"
+	for d in host guest include; do
+		[ -d "$ROOT/$d" ] || continue
+		rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+			--exclude='*.mod.c' --exclude='.*.cmd' --exclude='Module.symvers' \
+			--exclude='modules.order' --exclude='*.a' "$ROOT/$d/" "$MODS/$d/"
+	done
+	rsync -a "$ROOT/Kbuild" "$MODS/Kbuild"
+	log "building host/ guest/ for $(cat "$OUT/release") in ${MODS#"$ROOT"/}"
+	make -C "$OBJ" M="$MODS" W=1 -j"$JOBS" modules >"$OUT/modules.log" 2>&1 ||
+		{ cat "$OUT/modules.log" >&2; die "module build failed"; }
+	if grep -E '(warning|error):|^WARNING:' "$OUT/modules.log" >&2; then
+		log "warnings above (${OUT#"$ROOT"/}/modules.log)"
+	fi
+	[ -f "$MODS/host/remote_mapping.ko" ] || die "no $MODS/host/remote_mapping.ko"
+}
+
+[ "$do_kernel" -eq 0 ] || build_kernel
+[ "$do_mods" -eq 0 ] || build_modules
