@@ -9,9 +9,9 @@
  * reads the message and the live counter, writes a new message that the
  * target notices and acknowledges, unmaps, and checks that its page is a
  * fresh zero page again.  Needs root (CAP_SYS_PTRACE) and the module loaded.
+ * The ioctls go through librmap (lib/), which also explains errors.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -20,19 +20,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include <linux/remote_mapping.h>
+#include "rmap.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-
-#define DEV_PATH	"/dev/remote_mapping"
 #define MSG_LEN		256
 #define TICK_MS		100	/* target counter period */
 #define TARGET_LIFE_MS	60000	/* target gives up after this long */
@@ -146,45 +139,21 @@ static int run_target(int addr_fd, int ctl_fd)
 	return got_msg ? 0 : 1;
 }
 
-static const char *map_hint(int err)
-{
-	switch (err) {
-	case EPERM:
-		return "needs CAP_SYS_PTRACE in the initial user namespace (run as root)";
-	case EINVAL:
-		return "bad address, flag or reserved field, or fd opened by another process";
-	case EFAULT:
-		return "an address is not mapped";
-	case ELOOP:
-		return "the target page is itself a mirror";
-	case EACCES:
-		return "the target page is not writable";
-	case EBUSY:
-		return "the target page is registered with userfaultfd";
-	case ESRCH:
-		return "the target has exited";
-	case EBADF:
-		return "not a pidfd";
-	case EALREADY:
-		return "map_hva is already a mirror";
-	case ENOENT:
-		return "map_hva is not a mirror";
-	case EAGAIN:
-		return "another thread is mapping or unmapping this address";
-	case ENOMEM:
-		return "out of memory or vm.max_map_count reached";
-	default:
-		return "unexpected error";
-	}
-}
-
+/* @err: 0, or the errno of a failed system call. */
 static int fail(const char *what, int err)
 {
 	if (err)
-		fprintf(stderr, "rm_demo: FAILED: %s: %s (%s)\n", what,
-			strerror(err), map_hint(err));
+		fprintf(stderr, "rm_demo: FAILED: %s: %s\n", what, strerror(err));
 	else
 		fprintf(stderr, "rm_demo: FAILED: %s\n", what);
+	return 1;
+}
+
+/* @err: the negative errno of librmap operation @op. */
+static int fail_rmap(const char *what, enum rmap_op op, int err)
+{
+	fprintf(stderr, "rm_demo: FAILED: %s: %s (%s)\n", what,
+		rmap_errname(err), rmap_strerror(op, err));
 	return 1;
 }
 
@@ -201,29 +170,23 @@ static int page_is_zero(const unsigned char *p, long len)
 static int introspect(int dev, pid_t pid, struct demo_page *remote,
 		      unsigned char *local, long psz)
 {
-	struct remote_mapping_map map;
-	struct remote_mapping_unmap unmap;
 	struct demo_page *pg = (struct demo_page *)local;
 	unsigned long prev, now, seq;
 	char expect[MSG_LEN];
-	int pidfd, i, waited;
+	int pidfd, i, waited, ret;
 
 	step("2. Map the target's page into ours (REMOTE_MAPPING_MAP)");
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	pidfd = rmap_pidfd_open(pid);
 	if (pidfd < 0)
-		return fail("pidfd_open", errno);
+		return fail("pidfd_open", -pidfd);
 
 	memset(local, 0xaa, psz);
 	say("introspector", "my page at %p is filled with 0xaa before the map",
 	    (void *)local);
 
-	memset(&map, 0, sizeof(map));
-	map.req_hva = (unsigned long)remote;
-	map.map_hva = (unsigned long)local;
-	map.target = pidfd;
-	map.flags = 0;
-	if (ioctl(dev, REMOTE_MAPPING_MAP, &map))
-		return fail("ioctl(REMOTE_MAPPING_MAP)", errno);
+	ret = rmap_map(dev, pidfd, (unsigned long)remote, local, 0);
+	if (ret)
+		return fail_rmap("REMOTE_MAPPING_MAP", RMAP_OP_MAP, ret);
 	close(pidfd);	/* the mapping does not need the pidfd any more */
 	say("introspector", "mapped target %d's %p at my %p",
 	    (int)pid, (void *)remote, (void *)local);
@@ -265,10 +228,9 @@ static int introspect(int dev, pid_t pid, struct demo_page *remote,
 	say("introspector", "target replied in its page: \"%s\"", pg->reply);
 
 	step("6. Unmap (REMOTE_MAPPING_UNMAP): our page is a fresh zero page");
-	memset(&unmap, 0, sizeof(unmap));
-	unmap.map_hva = (unsigned long)local;
-	if (ioctl(dev, REMOTE_MAPPING_UNMAP, &unmap))
-		return fail("ioctl(REMOTE_MAPPING_UNMAP)", errno);
+	ret = rmap_unmap(dev, local);
+	if (ret)
+		return fail_rmap("REMOTE_MAPPING_UNMAP", RMAP_OP_UNMAP, ret);
 	if (!page_is_zero(local, psz))
 		return fail("the page is not zero after unmap", 0);
 	say("introspector", "all %ld bytes at %p read 0 (neither 0xaa nor the target's data)",
@@ -290,15 +252,10 @@ int main(void)
 	printf("remote_mapping demo: a process maps another process's page and\n");
 	printf("reads/writes it with plain loads and stores.\n");
 
-	step("1. Open " DEV_PATH " and start the target process");
-	dev = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	step("1. Open " RMAP_DEV_PATH " and start the target process");
+	dev = rmap_open(NULL);
 	if (dev < 0) {
-		if (errno == ENOENT || errno == ENODEV || errno == ENXIO)
-			fprintf(stderr, "rm_demo: %s: %s (is remote_mapping.ko loaded?)\n",
-				DEV_PATH, strerror(errno));
-		else
-			fprintf(stderr, "rm_demo: %s: %s (run as root)\n",
-				DEV_PATH, strerror(errno));
+		fprintf(stderr, "rm_demo: %s\n", rmap_strerror(RMAP_OP_OPEN, dev));
 		return 1;
 	}
 

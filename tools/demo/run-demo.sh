@@ -20,7 +20,7 @@ if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$hdr" -nt "$bin" ]; then
 	else
 		out=$(mktemp -d "${TMPDIR:-/tmp}/rm_demo.XXXXXX")
 		bin=$out/rm_demo
-		${CC:-cc} -O2 -Wall -Wextra -Iinclude/uapi -o "$bin" "$src"
+		${CC:-cc} -O2 -Wall -Wextra -Iinclude/uapi -Ilib/include -o "$bin" "$src" lib/rmap_*.c
 	fi
 fi
 
