@@ -5,6 +5,8 @@
 #                   tools/*, every tools/testing/selftests/*, the nested L2 initramfs
 #   make lint       checkpatch --strict and sparse (C=2)
 #   make check      setup, build, lint, kselftests in the VM; "N passed, M failed"
+#   make check-debug  make check on the KASAN/lockdep/kmemleak kernel (no lint)
+#   make debug-kernel build that kernel and the modules for it (cached)
 #   make demo       setup, build, tools/demo/run-demo.sh in the VM
 #   make clean      remove build products and build/
 #
@@ -102,6 +104,14 @@ lint: inputs modules
 check:
 	$(SRCDIR)/scripts/check.sh
 
+# Debug kernel (Documentation/debug-kernel.rst): built once in build/debug-kernel/.
+.PHONY: check-debug debug-kernel
+check-debug:
+	$(SRCDIR)/scripts/check.sh --debug
+
+debug-kernel:
+	$(SRCDIR)/scripts/build-debug-kernel.sh
+
 demo:
 	$(SRCDIR)/scripts/setup.sh
 	$(MAKE) -C $(SRCDIR) all
@@ -116,7 +126,7 @@ clean: modules-clean
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '2,12p' $(SRCDIR)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,14p' $(SRCDIR)/Makefile | sed 's/^# \{0,1\}//'
 
 # --- Install and DKMS (Documentation/install.rst) ------------------------------
 #   make install          modules, udev rules, CLIs, man pages, librmap, uapi headers

@@ -4,6 +4,7 @@
 #
 # Usage: scripts/build-debug-kernel.sh [--kernel-only] [--modules-only]
 #        scripts/build-debug-kernel.sh --print-env   VM_RUN_* settings for vm-run
+#                                         (KVM: modprobe from the modroot)
 #        scripts/build-debug-kernel.sh --print-dir   the output folder
 #
 # Kernel: linux-source-6.1 (SRC_TAR) extracted once to build/debug-kernel/src,
@@ -43,10 +44,8 @@ case "${1:-}" in
 --print-dir) echo "$OUT"; exit 0 ;;
 --print-env)
 	[ -f "$OUT/release" ] || die "not built yet"
-	rel=$(cat "$OUT/release")
 	echo "VM_RUN_KERNEL=$OUT/bzImage"
 	echo "VM_RUN_MODROOT=$MODROOT"
-	echo "VM_RUN_KVM_DIR=$MODROOT/lib/modules/$rel/kernel/arch/x86/kvm"
 	echo "VM_RUN_MODULES=${MODS#"$ROOT"/}/host/remote_mapping.ko"
 	exit 0 ;;
 --kernel-only) do_mods=0 ;;
