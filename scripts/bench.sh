@@ -73,6 +73,7 @@ fi
 	echo "kernel=$(uname -r)"
 	echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
 	echo "accel=$accel"
+	echo "loadavg_at_start=$(cut -d" " -f1-3 /proc/loadavg) (other jobs share this machine)"
 	echo "vm=scripts/vm-run defaults: 4G over 2 NUMA nodes, 2 vCPUs, -cpu $([ "$accel" = kvm ] && echo host || echo max)"
 	echo "git=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
 } >"$vmout/host-info.txt"
@@ -97,5 +98,16 @@ if [ -z "$profile" ] && [ -s "$dest/results.json" ]; then
 		echo "bench: gnuplot not installed (package gnuplot-nox); no PNGs" >&2
 	fi
 	echo "bench: results in ${dest#"$ROOT"/}/: $(cd "$dest" && ls | tr '\n' ' ')"
+fi
+# The run must have produced a results table (what the smoke run checks).
+if [ -z "$profile" ] && [ "$rc" -eq 0 ]; then
+	if [ ! -s "$dest/results.json" ]; then
+		echo "bench: no results.json" >&2
+		rc=1
+	elif command -v jq >/dev/null &&
+		! jq -e '.results | length > 0' "$dest/results.json" >/dev/null; then
+		echo "bench: results.json is not valid or has no results" >&2
+		rc=1
+	fi
 fi
 exit "$rc"

@@ -25,7 +25,7 @@
 #define ARRAY_GPA	0x10000U	/* batch entries, below 1 MiB */
 #define SLOT_GPA	0x100000U	/* second memslot: batch pages */
 #define SLOT_PAGES	512
-#define HC_MAX_ROUNDS	64
+#define HC_MAX_ROUNDS	128
 
 /* Real-mode guest code, assembled by hand. */
 struct code {

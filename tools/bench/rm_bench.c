@@ -1306,7 +1306,7 @@ int main(int argc, char **argv)
 		.batch_pages = 2048, .batch_min_rounds = 8,
 		.scale_maps = 65536, .scale_block = 1024, .scale_sub = 32,
 		.scale_inter_rounds = 32, .scale_probe_rounds = 6,
-		.hc_loops_null = 20, .hc_loops_map = 4, .hc_rounds = 25,
+		.hc_loops_null = 10, .hc_loops_map = 2, .hc_rounds = 61,
 		.hc_batch_max = 512, .hc_batch_rounds = 5,
 		.sections = SECT_ALL,
 	};
@@ -1368,8 +1368,8 @@ int main(int argc, char **argv)
 	}
 	if (scale_arg)
 		c.scale_maps = scale_arg;
-	if (c.hc_rounds > 64)
-		c.hc_rounds = 64;
+	if (c.hc_rounds > 128)
+		c.hc_rounds = 128;
 	if (c.scale_maps % c.scale_block || c.scale_block % c.scale_sub ||
 	    c.scale_maps / c.scale_block > MAX_BLOCKS)
 		die("--scale must be a multiple of %zu, at most %zu",
