@@ -35,6 +35,8 @@ lint_checkpatch() {
 			bad+=("$f")
 		fi
 	done
+	# checkpatch leaves its CamelCase cache in the current folder.
+	rm -f "$ROOT"/.checkpatch-camelcase.*
 	if [ "${#bad[@]}" -ne 0 ]; then
 		cat "$log"
 		echo "lint: checkpatch: FAIL (${#bad[@]} of ${#files[@]} files: ${bad[*]})"
