@@ -433,8 +433,11 @@ TEST_F(dev, batch_split)
 	EXPECT_EQ(0, rmap_map_batch(self->fd, self->t.pidfd, 0, req, map,
 				    NULL, 2));
 
-	for (i = 0; i < NPAGES - 1; i++)
-		ASSERT_EQ(0, rmap_unmap(self->fd, local + i * self->psz));
+	/* munmap() ends all the mirrors at once (faster than 4098 unmaps). */
+	ASSERT_EQ(0, rmap_unmap(self->fd, local));
+	ASSERT_EQ(0, munmap(local, NPAGES * self->psz));
+	local = anon(NPAGES * self->psz);
+	ASSERT_NE(NULL, local);
 	/* A call that fails as a whole fills @errs. */
 	EXPECT_EQ(-EINVAL, rmap_map_batch(self->fd, self->t.pidfd, 1U << 31,
 					  req, map, errs, 3));
