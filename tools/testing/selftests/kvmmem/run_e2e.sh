@@ -22,9 +22,11 @@
 #
 # Environment:
 #   KVMMEM_E2E_DESTROY  exit (default): tiny_vm exits; vm: tiny_vm closes
-#                       its VM fds and munmaps the RAM but lives on
-#   KVMMEM_E2E_TIMEOUT  overall bound in seconds (default 420; about 3 min
-#                       on a quiet 2-core host)
+#                       its VM fds and munmaps the RAM but lives on (the
+#                       tokens still hold the VM file, so only the RAM goes)
+#   KVMMEM_E2E_TIMEOUT  overall bound in seconds (default 280, inside
+#                       run-suite's 300 s per program; a run takes about
+#                       2.5 min on a quiet 2-core host)
 #   KVMMEM_E2E_KEEP=1   keep the work folder in /tmp
 #   KVMMEM_E2E_L2_CPU   -cpu of the L2 VMs (default host,xsave=off: under
 #                       TCG the L1 vCPU's XSAVE CPUID sizes are inconsistent
@@ -42,7 +44,7 @@ TINY=$HERE/tiny_vm
 GRANT=$ROOT/tools/kvmmem/rm-grant
 DEBUGFS=/sys/kernel/debug/remote_mapping
 DESTROY=${KVMMEM_E2E_DESTROY:-exit}
-TIMEOUT=${KVMMEM_E2E_TIMEOUT:-420}
+TIMEOUT=${KVMMEM_E2E_TIMEOUT:-280}
 L2_CPU=${KVMMEM_E2E_L2_CPU:-host,xsave=off}
 START_KERNEL_MAP=0xffffffff80000000
 
