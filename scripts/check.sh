@@ -108,6 +108,18 @@ if [ "$debug" -eq 0 ]; then
 			record "lint $l" FAIL "build/lint/$l.log"
 		fi
 	done
+	# DKMS builds both modules in a throwaway tree (SKIP without dkms).
+	if out=$($MAKE -C "$ROOT" --no-print-directory dkms-check 2>&1); then
+		echo "$out"
+		if grep -q SKIP <<<"$out"; then
+			skipped=$((skipped + 1))
+		else
+			record "dkms build" PASS
+		fi
+	else
+		echo "$out"
+		record "dkms build" FAIL
+	fi
 fi
 
 # --- debug kernel and the modules for it (--debug) ------------------------------

@@ -17,7 +17,7 @@ PACKAGES=(
 	qemu-system-x86 busybox-static cpio xz-utils kmod
 	sparse gcc libc6-dev binutils make patch perl python3 git
 	coreutils util-linux procps iproute2 numactl
-	gnuplot-nox
+	gnuplot-nox dkms
 )
 
 die() { echo "setup.sh: $*" >&2; exit 1; }
