@@ -12,6 +12,12 @@ struct mm_struct;
 
 /* mm_remote_map_flags() flags */
 #define MM_REMOTE_READONLY	BIT(0)
+/*
+ * Once the target has no memory at req_hva (it unmapped it), read zeros and
+ * write a private page, as after the target's exit, instead of raising
+ * SIGBUS.  For callers that cannot take a fault error, such as KVM.
+ */
+#define MM_REMOTE_ZEROHOLE	BIT(1)
 
 int mm_remote_map(struct mm_struct *req_mm, unsigned long req_hva,
 		  unsigned long map_hva);

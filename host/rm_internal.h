@@ -60,6 +60,7 @@ enum rm_pdb_cache {
 	RM_CACHE_RO,		/* pfn valid for reads */
 	RM_CACHE_RW,		/* pfn valid for reads and writes */
 	RM_CACHE_ERR,		/* target has nothing there: one SIGBUS */
+	RM_CACHE_GONE,		/* same, for a ZEROHOLE mapping: for good */
 };
 
 struct rm_pdb {
@@ -82,6 +83,7 @@ struct rm_pdb {
 	u8 state;		/* enum rm_pdb_state, under idb->pdbs xa_lock */
 	u8 orig_prot;		/* PROT_* of map_hva before the map */
 	u8 readonly:1;
+	u8 zerohole:1;		/* MM_REMOTE_ZEROHOLE */
 	u8 orig_locked:1;	/* map_hva was VM_LOCKED */
 	u8 reserved:1;		/* has its idb entry (creator's reference) */
 	u8 notifier_inserted:1;
@@ -129,7 +131,7 @@ bool rm_is_mirror(struct vm_area_struct *vma);
 int rm_pdb_cache_init(void);
 void rm_pdb_cache_exit(void);
 struct rm_pdb *rm_pdb_create(unsigned long req_hva, unsigned long map_hva,
-			     bool readonly);
+			     unsigned int flags);
 void rm_pdb_put(struct rm_pdb *pdb);
 int rm_pdb_watch(struct rm_pdb *pdb, struct mm_struct *req_mm);
 int rm_mirror_attach(struct rm_tdb *tdb, struct vm_area_struct *vma);

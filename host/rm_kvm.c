@@ -100,7 +100,8 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 			      &map_hva);
 	if (!err)
 		err = mm_remote_map_flags(target->mm, req_hva, map_hva,
-					  readonly ? MM_REMOTE_READONLY : 0);
+					  MM_REMOTE_ZEROHOLE |
+					  (readonly ? MM_REMOTE_READONLY : 0));
 	rm_kvm.put_kvm(target);
 	return err;
 }
@@ -173,7 +174,8 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	if (n) {
 		ret = mm_remote_map_batch(target->mm, b.req_hvas, b.map_hvas,
 					  b.errs, n,
-					  readonly ? MM_REMOTE_READONLY : 0);
+					  MM_REMOTE_ZEROHOLE |
+					  (readonly ? MM_REMOTE_READONLY : 0));
 		for (i = 0; i < n; i++)
 			b.entries[b.index[i]].err = ret < 0 ? ret : b.errs[i];
 	}

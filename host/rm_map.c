@@ -106,7 +106,7 @@ static void rm_batch_create(struct rm_pdb **pdbs, int *errs,
 		errs[i] = -EINVAL;
 		return;
 	}
-	pdbs[i] = rm_pdb_create(req_hva, map_hva, flags & MM_REMOTE_READONLY);
+	pdbs[i] = rm_pdb_create(req_hva, map_hva, flags);
 	if (!pdbs[i])
 		errs[i] = -ENOMEM;
 }
@@ -230,7 +230,8 @@ out:
  *	of current->mm; the pages there are dropped
  * @errs: receives 0 or a negative errno per page
  * @n: number of pages
- * @flags: MM_REMOTE_READONLY to map without write access
+ * @flags: MM_REMOTE_READONLY to map without write access; MM_REMOTE_ZEROHOLE
+ *	to read zeros once the target unmaps req_hva (see mm_remote.h)
  *
  * The caller is responsible for the permission to access @req_mm.
  *
@@ -247,7 +248,7 @@ int mm_remote_map_batch(struct mm_struct *req_mm,
 
 	if (!current->mm || (current->flags & PF_KTHREAD) || !req_mm || !n)
 		return -EINVAL;
-	if (flags & ~MM_REMOTE_READONLY)
+	if (flags & ~(MM_REMOTE_READONLY | MM_REMOTE_ZEROHOLE))
 		return -EINVAL;
 	if (!mmget_not_zero(req_mm))
 		return -ESRCH;
@@ -270,7 +271,8 @@ EXPORT_SYMBOL_GPL(mm_remote_map_batch);
  * @req_hva: page-aligned address in @req_mm
  * @map_hva: page-aligned address in a private anonymous writable mapping
  *	of current->mm; the page there is dropped
- * @flags: MM_REMOTE_READONLY to map without write access
+ * @flags: MM_REMOTE_READONLY to map without write access; MM_REMOTE_ZEROHOLE
+ *	to read zeros once the target unmaps req_hva (see mm_remote.h)
  *
  * The caller is responsible for the permission to access @req_mm.
  * Lock order: takes each mm's mmap_lock on its own, never nested.
@@ -287,7 +289,7 @@ int mm_remote_map_flags(struct mm_struct *req_mm, unsigned long req_hva,
 
 	if (!current->mm || (current->flags & PF_KTHREAD) || !req_mm)
 		return -EINVAL;
-	if (flags & ~MM_REMOTE_READONLY)
+	if (flags & ~(MM_REMOTE_READONLY | MM_REMOTE_ZEROHOLE))
 		return -EINVAL;
 	if (!mmget_not_zero(req_mm))
 		return -ESRCH;

