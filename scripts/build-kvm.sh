@@ -23,7 +23,8 @@ if [ "${1:-}" = --print-dir ]; then
 	exit 0
 fi
 
-if [ -f "$out/.done" ]; then
+if [ -f "$out/.done" ] && [ -f "$out/kvm.ko" ] && [ -f "$out/kvm-amd.ko" ] &&
+   [ -f "$out/kvm-intel.ko" ]; then
 	ln -sfn "$(basename "$out")" "$ROOT/build/kvm/current"
 	exit 0
 fi
