@@ -300,6 +300,15 @@ long long hv_hypercall(struct tiny_vm *vm, enum hv_mode mode, __u64 nr,
 	return (__s32)regs.rax;
 }
 
+int hv_cpl(struct tiny_vm *vm)
+{
+	struct kvm_sregs sregs;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
+		return -errno;
+	return sregs.ss.dpl;
+}
+
 int hv_guest_load(struct tiny_vm *vm, __u64 gpa, __u64 *val)
 {
 	struct kvm_regs regs = { .rbx = gpa };

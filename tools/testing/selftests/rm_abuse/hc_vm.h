@@ -60,6 +60,9 @@ int hv_create(struct tiny_vm *vm);
 long long hv_hypercall(struct tiny_vm *vm, enum hv_mode mode, __u64 nr,
 		       __u64 a0, __u64 a1, __u64 a2, __u64 a3, bool *fail);
 
+/* The privilege level the vCPU stopped at (SS.DPL), or -errno. */
+int hv_cpl(struct tiny_vm *vm);
+
 /* The guest's own 64-bit load/store at @gpa: 0 or -errno. */
 int hv_guest_load(struct tiny_vm *vm, __u64 gpa, __u64 *val);
 int hv_guest_store(struct tiny_vm *vm, __u64 gpa, __u64 val);
