@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmmem.c - /dev/kvmmem: map pages of another VM into a process of this
+ * /dev/kvmmem: map pages of another VM into a process of this
  * (introspector) VM with the KVM_HC_MEM_MAP/KVM_HC_MEM_UNMAP hypercalls.
  *
  * KVM_INTRO_MEM_MAP pins the caller's page at @gva and asks the host to back
@@ -201,6 +201,158 @@ out_wipe:
 	return ret;
 }
 
+/* One group of a batch: pages of the same writability, one hypercall. */
+static void kvmmem_batch_hc(const struct kvmi_map_mem_token *token,
+			    struct kvmmem_map_entry *e, unsigned int n,
+			    bool readonly)
+{
+	unsigned int i;
+	long ret;
+
+	if (!n)
+		return;
+	ret = kvm_hypercall4(KVM_HC_MEM_MAP_BATCH, __pa(token), __pa(e), n,
+			     readonly ? KVMMEM_MAP_READONLY : 0);
+	if (ret < 0)
+		for (i = 0; i < n; i++)
+			e[i].err = kvmmem_hc_result(ret);
+}
+
+struct kvmmem_batch {
+	u64 *gpas;
+	u64 *gvas;
+	s32 *errs;
+	struct kvmmem_map **maps;
+	unsigned int *slot;		/* entry of page i in @e */
+	struct kvmmem_map_entry *e;	/* hypercall argument: contiguous */
+};
+
+static void kvmmem_batch_free(struct kvmmem_batch *b)
+{
+	kfree(b->e);
+	kvfree(b->slot);
+	kvfree(b->maps);
+	kvfree(b->errs);
+	kvfree(b->gvas);
+	kvfree(b->gpas);
+}
+
+static int kvmmem_batch_alloc(struct kvmmem_batch *b, unsigned int n)
+{
+	b->gpas = kvmalloc_array(n, sizeof(*b->gpas), GFP_KERNEL);
+	b->gvas = kvmalloc_array(n, sizeof(*b->gvas), GFP_KERNEL);
+	b->errs = kvmalloc_array(n, sizeof(*b->errs), GFP_KERNEL);
+	b->maps = kvcalloc(n, sizeof(*b->maps), GFP_KERNEL);
+	b->slot = kvmalloc_array(n, sizeof(*b->slot), GFP_KERNEL);
+	/* kmalloc: the host reads it by guest-physical address. */
+	b->e = kmalloc_array(n, sizeof(*b->e), GFP_KERNEL | __GFP_NOWARN);
+	if (b->gpas && b->gvas && b->errs && b->maps && b->slot && b->e)
+		return 0;
+	kvmmem_batch_free(b);
+	return -ENOMEM;
+}
+
+/* Reserve and pin page i; 0 or -errno (nothing held on error). */
+static int kvmmem_batch_pin(struct kvmmem_file *kf, struct kvmmem_batch *b,
+			    unsigned int i, bool *readonly)
+{
+	struct kvmmem_map *map;
+	int ret;
+
+	if (!PAGE_ALIGNED(b->gvas[i]) || !PAGE_ALIGNED(b->gpas[i]) ||
+	    b->gvas[i] != (unsigned long)b->gvas[i])
+		return -EINVAL;
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return -ENOMEM;
+	ret = xa_insert(&kf->maps, b->gvas[i] >> PAGE_SHIFT, map, GFP_KERNEL);
+	if (ret) {
+		kfree(map);
+		return ret == -EBUSY ? -EALREADY : ret;
+	}
+	ret = kvmmem_pin(b->gvas[i], &map->page, readonly);
+	if (ret) {
+		xa_erase(&kf->maps, b->gvas[i] >> PAGE_SHIFT);
+		kfree(map);
+		return ret;
+	}
+	map->gva = b->gvas[i];
+	map->gpa = page_to_phys(map->page);
+	b->maps[i] = map;
+	return 0;
+}
+
+static long kvmmem_ioctl_map_batch(struct kvmmem_file *kf, void __user *argp)
+{
+	struct kvmi_mem_map_batch req;
+	struct kvmi_map_mem_token *token;
+	struct kvmmem_batch b = { };
+	unsigned int i, n, nrw = 0, nro;
+	long mapped = 0, ret;
+	bool readonly;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	ret = -EINVAL;
+	if (!req.count || req.count > KVMMEM_BATCH_MAX ||
+	    req.reserved[0] || req.reserved[1])
+		goto out_wipe;
+	n = req.count;
+	ret = -ENOMEM;
+	token = kmemdup(&req.token, sizeof(*token), GFP_KERNEL);
+	if (!token)
+		goto out_wipe;
+	if (kvmmem_batch_alloc(&b, n))
+		goto out_free_token;
+	ret = -EFAULT;
+	if (copy_from_user(b.gpas, u64_to_user_ptr(req.gpas), n * 8) ||
+	    copy_from_user(b.gvas, u64_to_user_ptr(req.gvas), n * 8) ||
+	    clear_user(u64_to_user_ptr(req.errs), n * sizeof(*b.errs)))
+		goto out_free_batch;
+
+	/* Read-write pages fill @e from the front, read-only from the back. */
+	mutex_lock(&kf->lock);
+	nro = n;
+	for (i = 0; i < n; i++) {
+		b.errs[i] = kvmmem_batch_pin(kf, &b, i, &readonly);
+		if (b.errs[i])
+			continue;
+		b.slot[i] = readonly ? --nro : nrw++;
+		b.e[b.slot[i]].req_gpa = b.gpas[i];
+		b.e[b.slot[i]].map_gpa = b.maps[i]->gpa;
+		b.e[b.slot[i]].err = -EIO;
+	}
+	kvmmem_batch_hc(token, b.e, nrw, false);
+	kvmmem_batch_hc(token, b.e + nro, n - nro, true);
+
+	for (i = 0; i < n; i++) {
+		if (!b.maps[i])
+			continue;
+		b.errs[i] = kvmmem_hc_result(b.e[b.slot[i]].err);
+		if (!b.errs[i]) {
+			atomic_inc(&kvmmem_nr_maps);
+			mapped++;
+			continue;
+		}
+		xa_erase(&kf->maps, b.gvas[i] >> PAGE_SHIFT);
+		unpin_user_page(b.maps[i]->page);
+		kfree(b.maps[i]);
+	}
+	mutex_unlock(&kf->lock);
+
+	ret = mapped;
+	/* The pages stay mapped: the caller sees them with KVM_INTRO_MEM_UNMAP. */
+	if (copy_to_user(u64_to_user_ptr(req.errs), b.errs, n * sizeof(*b.errs)))
+		ret = -EFAULT;
+out_free_batch:
+	kvmmem_batch_free(&b);
+out_free_token:
+	kfree_sensitive(token);
+out_wipe:
+	memzero_explicit(&req, sizeof(req));
+	return ret;
+}
+
 static long kvmmem_ioctl_unmap(struct kvmmem_file *kf, unsigned long gva)
 {
 	unsigned long index = gva >> PAGE_SHIFT;
@@ -240,6 +392,8 @@ static long kvmmem_ioctl(struct file *file, unsigned int cmd,
 		return kvmmem_ioctl_map(kf, (void __user *)arg);
 	case KVM_INTRO_MEM_UNMAP:
 		return kvmmem_ioctl_unmap(kf, arg);
+	case KVM_INTRO_MEM_MAP_BATCH:
+		return kvmmem_ioctl_map_batch(kf, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -50,6 +50,11 @@
  *	map is read-only (KVMMEM_MAP_READONLY).  EALREADY if @gva is mapped.
  * KVM_INTRO_MEM_UNMAP: the argument is the gva itself (not a pointer);
  *	ENOENT if it is not mapped.  The page reads zeros afterwards.
+ * KVM_INTRO_MEM_MAP_BATCH: maps @count pages with one token like as many
+ *	KVM_INTRO_MEM_MAP calls (page i: target @gpas[i] at local @gvas[i]),
+ *	through KVM_HC_MEM_MAP_BATCH; @errs[i] gets 0 or -errno.  Returns the
+ *	number of pages mapped, or -errno for the call itself (EINVAL: @count
+ *	0 or > KVMMEM_BATCH_MAX, reserved field set; EFAULT: arrays).
  * close() unmaps everything mapped through the file.
  */
 #ifndef _UAPI_LINUX_KVMMEM_H
@@ -86,5 +91,16 @@ struct kvmmem_map_entry {
 
 #define KVM_INTRO_MEM_MAP	_IOW('i', 0x01, struct kvmi_mem_map)
 #define KVM_INTRO_MEM_UNMAP	_IOW('i', 0x02, unsigned long)
+
+struct kvmi_mem_map_batch {
+	struct kvmi_map_mem_token token;
+	__u64 count;		/* 1..KVMMEM_BATCH_MAX */
+	__u64 gpas;		/* in: const __u64 *, target gpas */
+	__u64 gvas;		/* in: const __u64 *, local gvas */
+	__u64 errs;		/* out: __s32 * */
+	__u64 reserved[2];	/* must be zero */
+};
+
+#define KVM_INTRO_MEM_MAP_BATCH	_IOWR('i', 0x03, struct kvmi_mem_map_batch)
 
 #endif /* _UAPI_LINUX_KVMMEM_H */

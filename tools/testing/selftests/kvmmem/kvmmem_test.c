@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmmem_test.c - tests of /dev/kvmmem in an introspector VM (L2) mapping
+ * tests of /dev/kvmmem in an introspector VM (L2) mapping
  * pages of tiny_vm, the target VM next to it in L1.
  *
  * Parameters, from the environment (the L2 /init sets them):
@@ -383,6 +383,47 @@ TEST_F_TIMEOUT(kvmmem, many_pages, 60)
 		ASSERT_EQ(0, unmap_page(self->fd, p + i * PAGE_SZ));
 	ASSERT_EQ((long)WIN_PAGES / 2, debugfs_count("mappings"));
 	/* close() takes the rest. */
+}
+
+/* KVM_INTRO_MEM_MAP_BATCH: one call, per-page errors, same view. */
+TEST_F_TIMEOUT(kvmmem, batch_map, 60)
+{
+	__u64 gpas[WIN_PAGES + 1], gvas[WIN_PAGES + 1];
+	__s32 errs[WIN_PAGES + 1];
+	struct kvmi_mem_map_batch b = { .count = WIN_PAGES + 1 };
+	unsigned char *p = self->win;
+	const char *why;
+	unsigned long i;
+
+	why = need_token(self, TOK_RW, self->rw);
+	if (why)
+		SKIP(return, "%s", why);
+	for (i = 0; i < WIN_PAGES; i++) {
+		gpas[i] = i * PAGE_SZ;
+		gvas[i] = (unsigned long)(p + i * PAGE_SZ);
+	}
+	/* The last one repeats the first gva. */
+	gpas[WIN_PAGES] = 0;
+	gvas[WIN_PAGES] = gvas[0];
+	memcpy(&b.token, self->rw, sizeof(b.token));
+	b.gpas = (unsigned long)gpas;
+	b.gvas = (unsigned long)gvas;
+	b.errs = (unsigned long)errs;
+
+	ASSERT_EQ((long)WIN_PAGES, ioctl(self->fd, KVM_INTRO_MEM_MAP_BATCH, &b));
+	for (i = 0; i < WIN_PAGES; i++)
+		EXPECT_EQ(0, errs[i]);
+	EXPECT_EQ(-EALREADY, errs[WIN_PAGES]);
+	ASSERT_EQ((long)WIN_PAGES, debugfs_count("mappings"));
+	ASSERT_EQ(0, memcmp(p + self->code_gpa, code_start,
+			    sizeof(code_start)));
+	ASSERT_TRUE(wait_change(p + self->counter_gpa,
+				load32(p + self->counter_gpa), WAIT_MS));
+
+	b.count = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_INTRO_MEM_MAP_BATCH, &b));
+	EXPECT_EQ(EINVAL, errno);
+	/* close() unmaps them. */
 }
 
 TEST_F(kvmmem, bogus_token_eperm)
