@@ -14,7 +14,7 @@ set y2range [0:3]
 set ytics nomirror
 set y2tics 0.5
 set format x "%.0s%c"
-plot dir."/scale.dat" using 1:2 with linespoints pt 7 ps 0.5 lw 2 title "REMOTE\\_MAPPING\\_MAP (median of sub-blocks)", \
+plot dir."/scale.dat" using 1:2 with linespoints pt 7 ps 0.5 lw 2 title "REMOTE\\_MAPPING\\_MAP (median of the block)", \
      "" using 1:3 with lines lw 1 dt 2 title "REMOTE\\_MAPPING\\_MAP (block mean)", \
      "" using 1:4 with linespoints pt 5 ps 0.4 lw 1 title "first touch of a mapped page", \
      "" using 1:5 axes x1y2 with linespoints pt 9 ps 0.6 lw 2 title "ratio to n = 1 (right axis)", \
