@@ -7,7 +7,9 @@
 #   make check      setup, build, lint, kselftests in the VM; "N passed, M failed"
 #   make check-debug  make check on the KASAN/lockdep/kmemleak kernel (no lint)
 #   make debug-kernel build that kernel and the modules for it (cached)
-#   make demo       setup, build, tools/demo/run-demo.sh in the VM
+#   make demo       setup, build, tools/demo/run-kvm-demo.sh in the VM: an
+#                   introspector VM reads a Linux VM's memory via /dev/kvmmem
+#   make demo-host  setup, build, tools/demo/run-demo.sh (process to process)
 #   make clean      remove build products and build/
 #
 # KVER defaults to the newest installed Debian 6.1 kernel (scripts/setup.sh
@@ -44,7 +46,7 @@ KBUILD_ARGS = -C $(KDIR) M=$(SRCDIR) W=1
 SUBMAKE_FLAGS ?=
 
 .PHONY: all modules modules-clean kvm inputs libs tools selftests nested lint check demo \
-	clean kver help
+	demo-host clean kver help
 
 all: modules kvm libs tools selftests nested
 
@@ -112,7 +114,18 @@ check-debug:
 debug-kernel:
 	$(SRCDIR)/scripts/build-debug-kernel.sh
 
+# The KVM demo needs the patched kvm.ko and the nested L2 initramfs: "all"
+# builds both (kvm, nested).  vm-run's timeout bounds the whole run.
 demo:
+	$(SRCDIR)/scripts/setup.sh
+	$(MAKE) -C $(SRCDIR) all
+	@if [ -x $(DEMO_DIR)/run-kvm-demo.sh ]; then \
+		$(SRCDIR)/scripts/vm-run --timeout 600 -- tools/demo/run-kvm-demo.sh; \
+	else \
+		echo "no tools/demo/run-kvm-demo.sh" >&2; exit 1; \
+	fi
+
+demo-host:
 	$(SRCDIR)/scripts/setup.sh
 	$(MAKE) -C $(SRCDIR) all
 	@if [ -x $(DEMO_DIR)/run-demo.sh ]; then \
@@ -126,7 +139,7 @@ clean: modules-clean
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '2,14p' $(SRCDIR)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,16p' $(SRCDIR)/Makefile | sed 's/^# \{0,1\}//'
 
 # --- Install and DKMS (Documentation/install.rst) ------------------------------
 #   make install          modules, udev rules, CLIs, man pages, librmap, uapi headers
