@@ -176,3 +176,13 @@ dkms-install dkms-remove:
 
 dkms-check:
 	$(SRCDIR)/dkms/dkms.sh check
+
+# --- benchmarks (Documentation/performance.rst) ---------------------------------
+#   make bench        benchmarks in the VM: table, build/bench/results.json, PNGs
+#   make bench-smoke  a few seconds of it: checks it runs, prints ratios
+.PHONY: bench bench-smoke
+bench:
+	$(SRCDIR)/scripts/bench.sh
+
+bench-smoke:
+	$(SRCDIR)/scripts/bench.sh --smoke

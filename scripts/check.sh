@@ -309,4 +309,15 @@ if [ "$debug" -eq 1 ]; then
 	fi
 fi
 
+
+# --- bench smoke (not --debug): the benchmark runs; targets are not judged ----
+if [ "$debug" -eq 0 ]; then
+	echo "check: ===== bench smoke ====="
+	if "$ROOT/scripts/bench.sh" --smoke --no-build >"$LOGDIR/bench-smoke.log" 2>&1; then
+		record "bench smoke" PASS "build/bench/smoke/table.txt"
+	else
+		record "bench smoke" FAIL "$LOGDIR/bench-smoke.log"
+	fi
+fi
+
 finish
