@@ -1,0 +1,914 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Seeded, bounded lifecycle stress of remote_mapping: introspector and
+ * target processes, several threads each, map/unmap/touch/munmap/mremap/
+ * fork/exit at random while targets and introspectors are killed.
+ *
+ * Usage: lifecycle_test [--long] [--seed N] [--ops N] [--secs N]
+ *   default (make check): SHORT_SECS seconds or SHORT_OPS operations
+ *   --long: at least LONG_OPS operations (time limit LONG_SECS)
+ * The seed is printed; a failure is replayed (up to scheduling) with it.
+ *
+ * Invariants at the end, once every process of the test is gone:
+ * debugfs map_count/pdb_count 0, tdb_count/idb_count back to where they
+ * were, the rm_pdb slab cache empty (after a shrink), MemFree back within
+ * MEMFREE_TOLERANCE_KB (page tables, slab and page cache of the run are
+ * dropped first; the tolerance covers what the kernel keeps cached), and
+ * no new WARN or Oops taint.  Unexpected errnos, values and signals seen
+ * during the run fail the test as well.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+#include "rm_util.h"
+
+#define SHORT_SECS	40
+#define SHORT_OPS	1000000ULL
+#define LONG_SECS	3000
+#define LONG_OPS	200000ULL
+
+#define N_TARGETS	3
+#define T_THREADS	2
+#define T_PAGES		32
+#define N_INTROS	2
+#define I_THREADS	3
+#define SLOTS		12		/* per introspector thread */
+#define MAX_ERRNO	160
+
+/*
+ * MemFree moves by +-25 MiB between identical runs under TCG (pages
+ * parked on the per-CPU free lists of the four zones), so a leak must be
+ * larger than that to show there; the kernel's own accounting of what a
+ * run allocates (unreclaimable slab, anonymous and shmem pages) is
+ * checked more tightly.
+ */
+#define MEMFREE_TOLERANCE_KB	(64 * 1024)
+#define ACCOUNTED_TOLERANCE_KB	(8 * 1024)
+#define TAINT_DIE	(1 << 7)
+#define TAINT_WARN	(1 << 9)
+
+/* Word 0 of each target page: who it is. */
+#define IDENT(gen, i)	(0x1d00000000000000ULL | ((__u64)(gen) << 20) | (i))
+
+struct tslot {
+	volatile pid_t pid;
+	volatile __u64 base;
+	volatile __u32 gen;		/* odd while (re)starting */
+};
+
+struct shared {
+	volatile int stop;
+	int failed;
+	char msg[1024];
+	__u64 ops, tops;
+	__u64 maps, batches, unmaps, touches, munmaps, mremaps, forks;
+	__u64 intro_exits, target_exits, kills;
+	__u64 sigbus, sigsegv;
+	__u64 map_err[MAX_ERRNO];
+	__u32 next_gen;
+	struct tslot t[N_TARGETS];
+};
+
+static struct shared *sh;
+static bool opt_long;
+static unsigned long long opt_seed, opt_ops;
+static unsigned int opt_secs;
+
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (__atomic_exchange_n(&sh->failed, 1, __ATOMIC_SEQ_CST))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(sh->msg, sizeof(sh->msg), fmt, ap);
+	va_end(ap);
+}
+
+static void count(__u64 *c)
+{
+	__atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
+}
+
+static __u64 rnd(__u64 *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s * 0x2545f4914f6cdd1dULL;
+}
+
+static bool stopping(void)
+{
+	return __atomic_load_n(&sh->stop, __ATOMIC_RELAXED);
+}
+
+/* --- accesses that survive SIGSEGV/SIGBUS, per thread ---------------- */
+
+static __thread sigjmp_buf *acc_env;
+
+static void acc_signal(int sig)
+{
+	if (acc_env)
+		siglongjmp(*acc_env, sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void acc_install(void)
+{
+	struct sigaction sa = { .sa_handler = acc_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+static int acc(void *addr, bool write, __u64 *val)
+{
+	volatile __u64 *p = addr;
+	sigjmp_buf env;
+	int sig;
+
+	sig = sigsetjmp(env, 1);
+	if (!sig) {
+		acc_env = &env;
+		if (write)
+			*p = *val;
+		else
+			*val = *p;
+	}
+	acc_env = NULL;
+	return sig;
+}
+
+/* --- targets ---------------------------------------------------------- */
+
+struct tthread {
+	int idx;		/* owns pages idx, idx + T_THREADS, ... */
+	char *base;
+	char *scratch;
+	__u32 gen;
+	__u64 seed;
+};
+
+static void *target_thread(void *arg)
+{
+	struct tthread *t = arg;
+	__u64 s = t->seed, r, i;
+	char *page, *p;
+
+	while (!stopping()) {
+		i = t->idx + T_THREADS * (rnd(&s) % (T_PAGES / T_THREADS));
+		page = t->base + i * page_size;
+		r = rnd(&s) % 1000;
+		count(&sh->tops);
+		if (r < 600) {
+			poke(page + 8 * (1 + rnd(&s) % 500), rnd(&s));
+		} else if (r < 700) {
+			p = mmap(page, page_size, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			if (p != page)
+				fail("target: mmap: %s", strerror(errno));
+			poke(page, IDENT(t->gen, i));
+		} else if (r < 800) {
+			p = mremap(page, page_size, page_size,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, t->scratch);
+			if (p == MAP_FAILED ||
+			    mremap(t->scratch, page_size, page_size,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, page) != page)
+				fail("target: mremap: %s", strerror(errno));
+		} else if (r < 880) {
+			if (mprotect(page, page_size, PROT_READ))
+				fail("target: mprotect: %s", strerror(errno));
+			sched_yield();
+			if (mprotect(page, page_size, PROT_READ | PROT_WRITE))
+				fail("target: mprotect: %s", strerror(errno));
+		} else if (r < 960) {
+			madvise(page, page_size, MADV_DONTNEED);
+			poke(page, IDENT(t->gen, i));
+		} else if (r < 985) {
+			sched_yield();
+		} else if (r < 998) {
+			pid_t pid = fork();
+
+			if (!pid)
+				_exit(0);
+			if (pid > 0)
+				waitpid(pid, NULL, 0);
+		} else {
+			count(&sh->target_exits);
+			_exit(0);
+		}
+	}
+	return NULL;
+}
+
+static void target_main(int slot, __u32 gen, __u64 seed)
+{
+	struct tthread th[T_THREADS];
+	pthread_t tid[T_THREADS];
+	char *base, *scratch;
+	int i;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	base = mmap(NULL, T_PAGES * page_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	scratch = mmap(NULL, T_THREADS * page_size, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED || scratch == MAP_FAILED)
+		_exit(1);
+	for (i = 0; i < T_PAGES; i++)
+		poke(base + i * page_size, IDENT(gen, i));
+	sh->t[slot].pid = getpid();
+	sh->t[slot].base = (uintptr_t)base;
+	__atomic_store_n(&sh->t[slot].gen, gen, __ATOMIC_RELEASE);
+	for (i = 0; i < T_THREADS; i++) {
+		th[i] = (struct tthread){ .idx = i, .base = base,
+			.scratch = scratch + i * page_size, .gen = gen,
+			.seed = seed * 31 + i + 1 };
+		if (pthread_create(&tid[i], NULL, target_thread, &th[i]))
+			_exit(2);
+	}
+	for (i = 0; i < T_THREADS; i++)
+		pthread_join(tid[i], NULL);
+	_exit(0);
+}
+
+/* --- introspectors ---------------------------------------------------- */
+
+enum slot_state { S_PLAIN, S_MIRROR, S_HOLE };
+
+struct islot {
+	enum slot_state st;
+	bool ro;
+	__u32 gen;		/* S_MIRROR: target generation and page */
+	__u32 page;
+	__u64 val;		/* S_PLAIN: what word 1 holds */
+};
+
+struct ithread {
+	int fd;
+	char *region;		/* 2 * SLOTS + 1 pages, slot j at 2j + 1 */
+	char *scratch;
+	struct islot s[SLOTS];
+	__u64 seed;
+	/* pidfd of each target generation seen last */
+	int pidfd[N_TARGETS];
+	__u32 pidfd_gen[N_TARGETS];
+};
+
+static char *slot_addr(struct ithread *t, int j)
+{
+	return t->region + (2 * j + 1) * page_size;
+}
+
+static void tally(int err)
+{
+	err = -err;
+	if (err < 0 || err >= MAX_ERRNO)
+		err = MAX_ERRNO - 1;
+	count(&sh->map_err[err]);
+}
+
+static bool map_errno_ok(int err)
+{
+	switch (-err) {
+	case 0:
+	case EFAULT:	/* target page gone (munmap/mremap window) */
+	case ESRCH:	/* target exited */
+	case EACCES:	/* target page read-only for a moment */
+	case EINTR:
+		return true;
+	}
+	return false;
+}
+
+/* A pidfd for target @k as it is now, with its generation; -1 if none. */
+static int target_ref(struct ithread *t, int k, __u32 *gen, __u64 *base)
+{
+	__u32 g1 = __atomic_load_n(&sh->t[k].gen, __ATOMIC_ACQUIRE), g2;
+	pid_t pid = sh->t[k].pid;
+	int fd;
+
+	if ((g1 & 1) || !g1)
+		return -1;
+	*base = sh->t[k].base;
+	if (t->pidfd_gen[k] == g1) {
+		*gen = g1;
+		return t->pidfd[k];
+	}
+	/* The pid is not reaped before the table says it is gone. */
+	fd = sys_pidfd_open(pid);
+	g2 = __atomic_load_n(&sh->t[k].gen, __ATOMIC_ACQUIRE);
+	if (fd < 0 || g1 != g2) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (t->pidfd[k] >= 0)
+		close(t->pidfd[k]);
+	t->pidfd[k] = fd;
+	t->pidfd_gen[k] = g1;
+	*gen = g1;
+	return fd;
+}
+
+/* The lines of /proc/PID/maps around @addr, for a failure message. */
+static void maps_around(pid_t pid, uintptr_t addr, char *out, size_t len)
+{
+	char path[64], *buf = malloc(1 << 16), *line, *nl;
+	unsigned long start, end;
+	size_t used = 0;
+
+	out[0] = '\0';
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/maps");
+	if (!buf || read_file(path, buf, 1 << 16) < 0) {
+		free(buf);
+		return;
+	}
+	for (line = buf; (nl = strchr(line, '\n')); line = nl + 1) {
+		*nl = '\0';
+		if (sscanf(line, "%lx-%lx", &start, &end) == 2 &&
+		    end + 0x2000 > addr && start < addr + 0x3000 &&
+		    used + strlen(line) + 3 < len)
+			used += snprintf(out + used, len - used, "[%s] ",
+					 line);
+	}
+	free(buf);
+}
+
+static void fail_map(struct ithread *t, int j, uintptr_t req, pid_t pid,
+		     int err)
+{
+	char mine[300], theirs[300];
+
+	maps_around(0, (uintptr_t)slot_addr(t, j), mine, sizeof(mine));
+	maps_around(pid, req, theirs, sizeof(theirs));
+	fail("map slot %d (%p) state %d of %#lx in pid %d: %s; here %s; there %s",
+	     j, slot_addr(t, j), t->s[j].st, (unsigned long)req, pid,
+	     strerror(-err), mine, theirs);
+}
+
+static void op_map(struct ithread *t, int j)
+{
+	unsigned int flags = rnd(&t->seed) % 4 ? 0 : REMOTE_MAPPING_READONLY;
+	int k = rnd(&t->seed) % N_TARGETS, fd, ret;
+	__u32 page = rnd(&t->seed) % T_PAGES, gen;
+	__u64 base;
+
+	fd = target_ref(t, k, &gen, &base);
+	if (fd < 0)
+		return;
+	ret = __rm_map(t->fd, base + page * page_size, slot_addr(t, j), fd,
+		       flags);
+	count(&sh->maps);
+	tally(ret);
+	if (!map_errno_ok(ret))
+		fail_map(t, j, base + page * page_size, sh->t[k].pid, ret);
+	if (!ret)
+		t->s[j] = (struct islot){ .st = S_MIRROR, .ro = !!flags,
+					  .gen = gen, .page = page };
+}
+
+static void op_batch(struct ithread *t)
+{
+	int k = rnd(&t->seed) % N_TARGETS, fd, j, n = 0, ret, i;
+	__u64 req[4], map[4], base;
+	__s32 errs[4];
+	int slot[4];
+	__u32 gen, page[4];
+	struct remote_mapping_map_batch b = {
+		.req_hvas = (uintptr_t)req, .map_hvas = (uintptr_t)map,
+		.errs = (uintptr_t)errs,
+	};
+
+	fd = target_ref(t, k, &gen, &base);
+	if (fd < 0)
+		return;
+	for (j = rnd(&t->seed) % SLOTS; n < 4 && j < SLOTS; j++) {
+		if (t->s[j].st != S_PLAIN)
+			continue;
+		page[n] = rnd(&t->seed) % T_PAGES;
+		req[n] = base + page[n] * page_size;
+		map[n] = (uintptr_t)slot_addr(t, j);
+		slot[n++] = j;
+	}
+	if (!n)
+		return;
+	b.target = fd;
+	b.count = n;
+	ret = ioctl(t->fd, REMOTE_MAPPING_MAP_BATCH, &b);
+	count(&sh->batches);
+	if (ret < 0) {
+		tally(-errno);
+		if (!map_errno_ok(-errno))
+			fail("batch: %s", strerror(errno));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		tally(errs[i]);
+		if (!map_errno_ok(errs[i]))
+			fail("batch page %d: %s", i, strerror(-errs[i]));
+		if (!errs[i]) {
+			t->s[slot[i]] = (struct islot){ .st = S_MIRROR,
+				.gen = gen, .page = page[i] };
+			ret--;
+		}
+	}
+	if (ret)
+		fail("batch result does not count its mapped pages");
+}
+
+static void op_unmap(struct ithread *t, int j)
+{
+	int ret = __rm_unmap(t->fd, slot_addr(t, j));
+	int want = t->s[j].st == S_MIRROR ? 0 : -ENOENT;
+
+	count(&sh->unmaps);
+	if (ret != want)
+		fail("unmap slot %d (state %d): %s, expected %s", j,
+		     t->s[j].st, strerror(-ret), strerror(-want));
+	if (t->s[j].st == S_MIRROR)
+		t->s[j] = (struct islot){ .st = S_PLAIN };
+}
+
+static void op_touch(struct ithread *t, int j)
+{
+	struct islot *s = &t->s[j];
+	char *a = slot_addr(t, j);
+	bool wr = rnd(&t->seed) & 1;
+	__u64 v = rnd(&t->seed), old = v;
+	int sig;
+
+	count(&sh->touches);
+	switch (s->st) {
+	case S_HOLE:
+		sig = acc(a, false, &v);
+		if (sig != SIGSEGV)
+			fail("read of a hole: signal %d", sig);
+		break;
+	case S_PLAIN:
+		if (wr) {
+			sig = acc(a + 8, true, &v);
+			s->val = old;
+		} else {
+			sig = acc(a + 8, false, &v);
+			if (!sig && v != s->val)
+				fail("slot %d lost its private data: %#llx, not %#llx",
+				     j, (unsigned long long)v,
+				     (unsigned long long)s->val);
+		}
+		if (sig)
+			fail("private slot %d: signal %d", j, sig);
+		break;
+	case S_MIRROR:
+		if (wr) {
+			sig = acc(a + 8 * (1 + v % 500), true, &v);
+			if (sig == SIGSEGV && !s->ro)
+				fail("write to a writable mirror: SIGSEGV");
+		} else {
+			sig = acc(a, false, &v);
+			if (!sig && v && v != IDENT(s->gen, s->page))
+				fail("mirror of gen %u page %u shows %#llx",
+				     s->gen, s->page, (unsigned long long)v);
+			if (sig == SIGSEGV)
+				fail("read of a mirror: SIGSEGV");
+		}
+		if (sig == SIGBUS)
+			count(&sh->sigbus);
+		if (sig == SIGSEGV)
+			count(&sh->sigsegv);
+		break;
+	}
+}
+
+static void op_munmap(struct ithread *t, int j)
+{
+	char *a = slot_addr(t, j);
+
+	count(&sh->munmaps);
+	if (munmap(a, page_size))
+		fail("munmap: %s", strerror(errno));
+	if (rnd(&t->seed) % 4 == 0) {
+		t->s[j] = (struct islot){ .st = S_HOLE };
+		return;
+	}
+	if (mmap(a, page_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != a)
+		fail("mmap: %s", strerror(errno));
+	t->s[j] = (struct islot){ .st = S_PLAIN };
+}
+
+static void op_refill(struct ithread *t, int j)
+{
+	char *a = slot_addr(t, j);
+
+	if (mmap(a, page_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != a)
+		fail("mmap: %s", strerror(errno));
+	t->s[j] = (struct islot){ .st = S_PLAIN };
+}
+
+/* mremap of a mirror (or hole) fails; a private page moves and back. */
+static void op_mremap(struct ithread *t, int j)
+{
+	char *a = slot_addr(t, j);
+	void *p;
+
+	count(&sh->mremaps);
+	p = mremap(a, page_size, page_size, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   t->scratch);
+	if (t->s[j].st != S_PLAIN) {
+		if (p != MAP_FAILED)
+			fail("mremap of a %s worked",
+			     t->s[j].st == S_MIRROR ? "mirror" : "hole");
+		return;
+	}
+	if (p == MAP_FAILED) {
+		fail("mremap of a private page: %s", strerror(errno));
+		return;
+	}
+	if (mremap(t->scratch, page_size, page_size,
+		   MREMAP_MAYMOVE | MREMAP_FIXED, a) != a)
+		fail("mremap back: %s", strerror(errno));
+	/* The scratch page is a hole now; make it PROT_NONE again. */
+	mmap(t->scratch, page_size, PROT_NONE,
+	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+}
+
+/* A child of the introspector inherits no mirror. */
+static void op_fork(struct ithread *t)
+{
+	int j = rnd(&t->seed) % SLOTS, status;
+	bool mirror = t->s[j].st == S_MIRROR;
+	pid_t pid;
+	__u64 v;
+
+	count(&sh->forks);
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (!pid) {
+		int sig = acc(slot_addr(t, j), false, &v);
+
+		_exit(mirror ? sig != SIGSEGV : 0);
+	}
+	if (waitpid(pid, &status, 0) == pid && status)
+		fail("a child of the introspector saw a mirror (status %#x)",
+		     status);
+}
+
+static void *intro_thread(void *arg)
+{
+	struct ithread *t = arg;
+	__u64 r;
+	int j;
+
+	acc_install();
+	while (!stopping()) {
+		if (opt_ops && __atomic_load_n(&sh->ops, __ATOMIC_RELAXED) >=
+			       opt_ops)
+			break;
+		count(&sh->ops);
+		j = rnd(&t->seed) % SLOTS;
+		r = rnd(&t->seed) % 1000;
+		if (t->s[j].st == S_HOLE && r < 900) {
+			op_refill(t, j);
+		} else if (r < 300) {
+			if (t->s[j].st == S_PLAIN)
+				op_map(t, j);
+			else
+				op_touch(t, j);
+		} else if (r < 360) {
+			op_batch(t);
+		} else if (r < 500) {
+			op_unmap(t, j);
+		} else if (r < 900) {
+			op_touch(t, j);
+		} else if (r < 950) {
+			op_munmap(t, j);
+		} else if (r < 985) {
+			op_mremap(t, j);
+		} else if (r < 998) {
+			op_fork(t);
+		} else if (r < 999) {
+			sched_yield();
+		} else {
+			count(&sh->intro_exits);
+			_exit(0);	/* with every mirror in place */
+		}
+	}
+	return NULL;
+}
+
+static void intro_main(__u64 seed)
+{
+	struct ithread th[I_THREADS];
+	pthread_t tid[I_THREADS];
+	int fd, i, k;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	fd = rm_open();
+	if (fd < 0) {
+		fail("open: %s", strerror(-fd));
+		_exit(1);
+	}
+	for (i = 0; i < I_THREADS; i++) {
+		memset(&th[i], 0, sizeof(th[i]));
+		th[i].fd = fd;
+		th[i].seed = seed * 131 + i + 1;
+		th[i].region = anon_map(2 * SLOTS + 1, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE);
+		th[i].scratch = anon_map(1, PROT_NONE, MAP_PRIVATE);
+		if (!th[i].region || !th[i].scratch)
+			_exit(1);
+		for (k = 0; k < N_TARGETS; k++)
+			th[i].pidfd[k] = -1;
+		if (pthread_create(&tid[i], NULL, intro_thread, &th[i]))
+			_exit(2);
+	}
+	for (i = 0; i < I_THREADS; i++)
+		pthread_join(tid[i], NULL);
+	_exit(0);
+}
+
+/* --- orchestration ---------------------------------------------------- */
+
+static pid_t spawn_target(int k, __u64 seed)
+{
+	__u32 gen = __atomic_add_fetch(&sh->next_gen, 2, __ATOMIC_SEQ_CST);
+	pid_t pid;
+
+	/* odd: being replaced; the pid is published before it is usable */
+	__atomic_store_n(&sh->t[k].gen, gen - 1, __ATOMIC_RELEASE);
+	fflush(NULL);
+	pid = fork();
+	if (!pid)
+		target_main(k, gen, seed);
+	sh->t[k].pid = pid;
+	return pid;
+}
+
+static pid_t spawn_intro(__u64 seed)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (!pid)
+		intro_main(seed);
+	return pid;
+}
+
+/* The table says the target is gone before its pid can be reaped. */
+static void retire_target(int k)
+{
+	__atomic_store_n(&sh->t[k].gen, sh->t[k].gen | 1, __ATOMIC_RELEASE);
+}
+
+static int kmsg_taint(void)
+{
+	long v = 0;
+
+	read_file_long("/proc/sys/kernel/tainted", &v);
+	return v & (TAINT_WARN | TAINT_DIE);
+}
+
+struct meminfo {
+	long free, sunreclaim, anon, shmem;
+};
+
+static void meminfo(struct meminfo *m)
+{
+	sync();
+	write_file("/proc/sys/vm/drop_caches", "3");
+	m->free = m->sunreclaim = m->anon = m->shmem = -1;
+	read_field_kb("/proc/meminfo", "MemFree", &m->free);
+	read_field_kb("/proc/meminfo", "SUnreclaim", &m->sunreclaim);
+	read_field_kb("/proc/meminfo", "AnonPages", &m->anon);
+	read_field_kb("/proc/meminfo", "Shmem", &m->shmem);
+}
+
+/* Objects of the rm_pdb cache once empty slabs are given back, or -1. */
+static long pdb_slab_objects(void)
+{
+	size_t size = 1 << 18;
+	char *buf, *line;
+	long v = -1;
+
+	write_file("/sys/kernel/slab/rm_pdb/shrink", "1");
+	if (read_file_long("/sys/kernel/slab/rm_pdb/objects", &v) == 0)
+		return v;
+	/* "rm_pdb <active_objs> <num_objs> ..." */
+	buf = malloc(size);
+	if (buf && read_file("/proc/slabinfo", buf, size) > 0) {
+		line = strstr(buf, "\nrm_pdb ");
+		if (line)
+			v = strtol(line + 8, NULL, 10);
+	}
+	free(buf);
+	return v;
+}
+
+static long wait_counter(const char *name, long want)
+{
+	long seen = -1;
+
+	rm_wait_counter(name, want, 10000, &seen);
+	return seen;
+}
+
+FIXTURE(stress) {
+};
+
+FIXTURE_SETUP(stress)
+{
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+}
+
+/* The test bounds itself (--secs, plus up to 60 s to stop). */
+TEST_F_TIMEOUT(stress, lifecycle, LONG_SECS + 600)
+{
+	pid_t tpid[N_TARGETS], ipid[N_INTROS], pid;
+	__u64 seed = opt_seed, s = opt_seed, start, last_kill;
+	__u64 secs = opt_secs, deadline;
+	struct meminfo mem0, mem1;
+	long tdb0, idb0, objs;
+	int taint0, i, status;
+	bool hung = false;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (access(RM_DEV_PATH, F_OK))
+		SKIP(return, "%s missing", RM_DEV_PATH);
+	ASSERT_EQ(0, rm_counters_init());
+	ASSERT_EQ(0L, wait_counter(RM_MAP_COUNT, 0));
+	ASSERT_EQ(0L, wait_counter(RM_PDB_COUNT, 0));
+	tdb0 = wait_counter("tdb_count", 0);
+	idb0 = wait_counter("idb_count", 0);
+	taint0 = kmsg_taint();
+	meminfo(&mem0);
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sh);
+	sh->next_gen = 0;
+	fprintf(stderr, "# lifecycle: seed %llu, %s: up to %llu operations or %llu s\n",
+		(unsigned long long)seed, opt_long ? "long" : "short",
+		opt_ops, (unsigned long long)secs);
+
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < N_TARGETS; i++)
+		tpid[i] = spawn_target(i, rnd(&s));
+	for (i = 0; i < N_INTROS; i++)
+		ipid[i] = spawn_intro(rnd(&s));
+
+	start = now_ms();
+	last_kill = start;
+	deadline = start + secs * 1000;
+	while (now_ms() < deadline && !sh->failed &&
+	       (!opt_ops || sh->ops < opt_ops)) {
+		sleep_ms(20);
+		/* Something dies at random every ~150 ms. */
+		if (now_ms() - last_kill > 50 + rnd(&s) % 200) {
+			last_kill = now_ms();
+			i = rnd(&s) % (N_TARGETS + N_INTROS + 2);
+			if (i < N_TARGETS) {
+				kill(tpid[i], SIGKILL);
+				count(&sh->kills);
+			} else if (i < N_TARGETS + N_INTROS &&
+				   rnd(&s) % 4 == 0) {
+				kill(ipid[i - N_TARGETS], SIGKILL);
+				count(&sh->kills);
+			}
+		}
+		/* Replace the dead: retire in the table, then reap. */
+		for (i = 0; i < N_TARGETS; i++) {
+			siginfo_t si = { 0 };
+
+			if (waitid(P_PID, tpid[i], &si,
+				   WEXITED | WNOHANG | WNOWAIT) || !si.si_pid)
+				continue;
+			retire_target(i);
+			waitpid(tpid[i], &status, 0);
+			tpid[i] = spawn_target(i, rnd(&s));
+		}
+		for (i = 0; i < N_INTROS; i++) {
+			if (waitpid(ipid[i], &status, WNOHANG) != ipid[i])
+				continue;
+			if (WIFEXITED(status) && WEXITSTATUS(status))
+				fail("introspector exited with %d",
+				     WEXITSTATUS(status));
+			ipid[i] = spawn_intro(rnd(&s));
+		}
+	}
+	sh->stop = 1;
+
+	/* Everyone must stop on their own: a hang is a failure. */
+	deadline = now_ms() + 60000;
+	for (i = 0; i < N_TARGETS + N_INTROS; i++) {
+		pid = i < N_TARGETS ? tpid[i] : ipid[i - N_TARGETS];
+		if (i < N_TARGETS)
+			retire_target(i);
+		while (waitpid(pid, &status, WNOHANG) == 0) {
+			if (now_ms() > deadline) {
+				hung = true;
+				kill(pid, SIGKILL);
+				waitpid(pid, &status, 0);
+				break;
+			}
+			sleep_ms(10);
+		}
+	}
+	fprintf(stderr, "# lifecycle: %llu intro ops (%llu maps, %llu batches, %llu unmaps, %llu touches, %llu munmaps, %llu mremaps, %llu forks), %llu target ops in %llu ms\n",
+		sh->ops, sh->maps, sh->batches, sh->unmaps, sh->touches,
+		sh->munmaps, sh->mremaps, sh->forks, sh->tops,
+		(unsigned long long)(now_ms() - start));
+	fprintf(stderr, "# lifecycle: %llu kills, %llu target exits, %llu introspector exits, %llu SIGBUS, %llu SIGSEGV\n",
+		sh->kills, sh->target_exits, sh->intro_exits, sh->sigbus,
+		sh->sigsegv);
+	fprintf(stderr, "# lifecycle: map results:");
+	for (i = 0; i < MAX_ERRNO; i++)
+		if (sh->map_err[i])
+			fprintf(stderr, " %s=%llu", i ? strerror(i) : "ok",
+				sh->map_err[i]);
+	fprintf(stderr, "\n");
+
+	EXPECT_FALSE(hung) TH_LOG("processes did not stop within 60 s");
+	EXPECT_EQ(0, sh->failed) TH_LOG("seed %llu: %s",
+					(unsigned long long)seed, sh->msg);
+	if (opt_long)
+		EXPECT_LE(LONG_OPS, sh->ops);
+	EXPECT_LT(0ULL, sh->map_err[0]) TH_LOG("nothing was ever mapped");
+
+	/* Nothing of the run is left. */
+	EXPECT_EQ(0L, wait_counter(RM_MAP_COUNT, 0));
+	EXPECT_EQ(0L, wait_counter(RM_PDB_COUNT, 0));
+	EXPECT_EQ(tdb0, wait_counter("tdb_count", tdb0));
+	EXPECT_EQ(idb0, wait_counter("idb_count", idb0));
+	objs = pdb_slab_objects();
+	if (objs < 0)
+		TH_LOG("no rm_pdb slab cache found: slab not checked");
+	EXPECT_GE(0L, objs) TH_LOG("rm_pdb slab objects left");
+	meminfo(&mem1);
+	fprintf(stderr, "# lifecycle: kB before/after: MemFree %ld/%ld (tolerance %d), SUnreclaim %ld/%ld, AnonPages %ld/%ld, Shmem %ld/%ld (tolerance %d)\n",
+		mem0.free, mem1.free, MEMFREE_TOLERANCE_KB, mem0.sunreclaim,
+		mem1.sunreclaim, mem0.anon, mem1.anon, mem0.shmem, mem1.shmem,
+		ACCOUNTED_TOLERANCE_KB);
+	EXPECT_GT(mem1.free + MEMFREE_TOLERANCE_KB, mem0.free);
+	EXPECT_GT(mem0.sunreclaim + ACCOUNTED_TOLERANCE_KB, mem1.sunreclaim);
+	EXPECT_GT(mem0.anon + mem0.shmem + ACCOUNTED_TOLERANCE_KB,
+		  mem1.anon + mem1.shmem);
+	EXPECT_EQ(taint0, kmsg_taint()) TH_LOG("the kernel WARNed or oopsed");
+	munmap(sh, sizeof(*sh));
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	opt_seed = now_ms() ^ ((unsigned long long)getpid() << 32);
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--long"))
+			opt_long = true;
+		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+			opt_seed = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--ops") && i + 1 < argc)
+			opt_ops = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--secs") && i + 1 < argc)
+			opt_secs = strtoul(argv[++i], NULL, 0);
+	}
+	if (!opt_seed)
+		opt_seed = 1;
+	if (!opt_ops)
+		opt_ops = opt_long ? LONG_OPS : SHORT_OPS;
+	if (!opt_secs)
+		opt_secs = opt_long ? LONG_SECS : SHORT_SECS;
+	return test_harness_run(argc, argv);
+}
