@@ -18,12 +18,12 @@
 
 /* --- loads and stores that survive SIGSEGV/SIGBUS, in any thread ---- */
 
-static __thread sigjmp_buf *ra_env;
+static __thread void *ra_env;	/* sigjmp_buf of the access in progress */
 
 static void ra_signal(int sig)
 {
 	if (ra_env)
-		siglongjmp(*ra_env, sig);
+		siglongjmp(*(sigjmp_buf *)ra_env, sig);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -40,7 +40,6 @@ static void ra_install(void)
 /* 0 or the signal the access raised. */
 static int ra_access(void *addr, bool write, __u64 *val)
 {
-	volatile __u64 *p = addr;
 	sigjmp_buf env;
 	int sig;
 
@@ -48,9 +47,9 @@ static int ra_access(void *addr, bool write, __u64 *val)
 	if (!sig) {
 		ra_env = &env;
 		if (write)
-			*p = *val;
+			poke(addr, *val);
 		else
-			*val = *p;
+			*val = peek(addr);
 	}
 	ra_env = NULL;
 	return sig;
@@ -286,15 +285,20 @@ TEST_F_TIMEOUT(remote_mapping, recursive_a_b, 60)
  */
 struct writer {
 	__u64 *p;
-	volatile int stop;
+	int stop;
 	__u64 n;
 };
+
+static bool stopped(int *stop)
+{
+	return __atomic_load_n(stop, __ATOMIC_ACQUIRE);
+}
 
 static void *writer_fn(void *arg)
 {
 	struct writer *w = arg;
 
-	while (!w->stop)
+	while (!stopped(&w->stop))
 		poke(w->p, ++w->n);
 	return NULL;
 }
@@ -329,7 +333,7 @@ TEST_F(remote_mapping, self_map_with_writer_thread)
 		ASSERT_LE(v, peek(m1));
 		ASSERT_EQ(SEED + 9, peek(m1 + 72));
 	}
-	w.stop = 1;
+	__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	ASSERT_EQ(w.n, peek(m1));
 	ASSERT_EQ(w.n, peek(m2));
@@ -464,8 +468,8 @@ TEST_F(remote_mapping, hugetlb_target)
 	for (i = 0; i < ARRAY_SIZE(off); i++)
 		rm_unmap(_metadata, self->fd, m[i]);
 	/* The target's huge page still has what the mirrors wrote. */
-	ASSERT_EQ(TAG + 16 * 3, t_read(_metadata, &self->t,
-				      req + off[3] + 8));
+	ASSERT_EQ(TAG + 16 * 3,
+		  t_read(_metadata, &self->t, req + off[3] + 8));
 	t_call(_metadata, &self->t, TARGET_MUNMAP, req, HPAGE, 0, 0);
 	ra_expect_clean(_metadata, self);
 }
@@ -764,7 +768,7 @@ static bool clean_errno(int err, const int *ok, int n)
 
 struct closer {
 	int *fd;
-	volatile int stop;
+	int stop;
 	int closes;
 };
 
@@ -774,7 +778,7 @@ static void *closer_fn(void *arg)
 	struct closer *c = arg;
 	int fd;
 
-	while (!c->stop) {
+	while (!stopped(&c->stop)) {
 		fd = *c->fd;
 		close(fd);
 		c->closes++;
@@ -811,7 +815,7 @@ TEST_F_TIMEOUT(remote_mapping, close_fd_during_ioctls, 60)
 			last_bad = ret;
 		}
 	}
-	c.stop = 1;
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, &res);
 	ASSERT_EQ(NULL, res);
 	EXPECT_EQ(0, bad) TH_LOG("%d unexpected results, the last %s", bad,
@@ -824,7 +828,7 @@ TEST_F_TIMEOUT(remote_mapping, close_fd_during_ioctls, 60)
 
 struct toucher {
 	char *map;
-	volatile int stop;
+	int stop;
 	__u64 reads, sigs, wrong;
 	__u64 seed;
 };
@@ -835,7 +839,7 @@ static void *toucher_fn(void *arg)
 	__u64 v;
 	int sig;
 
-	while (!t->stop) {
+	while (!stopped(&t->stop)) {
 		sig = ra_access(t->map, false, &v);
 		if (sig) {
 			t->sigs++;
@@ -877,7 +881,7 @@ TEST_F_TIMEOUT(remote_mapping, munmap_during_fault, 60)
 		}
 		rounds++;
 	}
-	t.stop = 1;
+	__atomic_store_n(&t.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	EXPECT_EQ(0ULL, t.wrong);
 	TH_LOG("%llu rounds, %llu reads, %llu signals",
@@ -1017,10 +1021,10 @@ struct exit_race {
 	__s32 errs[EXIT_PAGES_N];
 	int mapped, failed, partial, bad;
 	__u64 call_us;		/* duration of the last call */
-	/* the killer thread */
-	volatile int go;
-	volatile pid_t victim;
-	volatile long delay_us;
+	/* the killer thread, with __atomic_*() */
+	int go;
+	pid_t victim;
+	long delay_us;
 };
 
 static __u64 now_us(void)
@@ -1040,7 +1044,7 @@ static void *killer_fn(void *arg)
 	for (;;) {
 		while (!__atomic_load_n(&r->go, __ATOMIC_ACQUIRE))
 			;
-		if (r->go < 0)
+		if (__atomic_load_n(&r->go, __ATOMIC_ACQUIRE) < 0)
 			return NULL;
 		t = now_us();
 		while (now_us() - t < (__u64)r->delay_us)
@@ -1132,9 +1136,10 @@ TEST_F_TIMEOUT(remote_mapping, target_exit_during_map, 120)
 	__atomic_store_n(&r.go, -1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	EXPECT_EQ(0, r.bad);
-	TH_LOG("%d rounds (kill within %llu us): %d pages mapped, %d partial batches, %d calls failed",
-	       EXIT_ROUNDS, (unsigned long long)span_us, r.mapped, r.partial,
-	       r.failed);
+	TH_LOG("%d rounds, kill within %llu us:", EXIT_ROUNDS,
+	       (unsigned long long)span_us);
+	TH_LOG("%d pages mapped, %d partial batches, %d calls failed",
+	       r.mapped, r.partial, r.failed);
 	ra_expect_clean(_metadata, self);
 }
 

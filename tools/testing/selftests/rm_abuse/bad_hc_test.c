@@ -15,7 +15,7 @@
 #define ROM_GPA		0x300000UL	/* slot 2 of the introspector, ROM */
 #define HOLE_GPA	0x150000UL	/* between RAM and RAM2: no memslot */
 #define HUGE_GPA	0xfffffffffffff000ULL
-#define ABOVE_4G	(1ULL << 32)
+#define ABOVE_4G	BIT_ULL(32)
 #define ENTRY_SIZE	sizeof(struct kvmmem_map_entry)
 
 FIXTURE(hc) {
@@ -35,6 +35,8 @@ static void *slot_mem(void)
 
 	return p == MAP_FAILED ? NULL : p;
 }
+
+#define HC_FIXTURE	FIXTURE_DATA(hc)
 
 FIXTURE_SETUP(hc)
 {
@@ -100,7 +102,7 @@ FIXTURE_TEARDOWN(hc)
 
 /* Everything mapped is gone, and the module's objects with it. */
 static void hc_expect_clean(struct __test_metadata *_metadata,
-			    FIXTURE_DATA(hc) *self)
+			    HC_FIXTURE *self)
 {
 	long seen = -1;
 
@@ -232,7 +234,7 @@ TEST_F(hc, map_edges_that_work)
 	hc_expect_clean(_metadata, self);
 }
 
-static struct kvmmem_map_entry *entries(FIXTURE_DATA(hc) *self)
+static struct kvmmem_map_entry *entries(HC_FIXTURE *self)
 {
 	return (struct kvmmem_map_entry *)(self->intro.ram + HV_ARRAY_GPA);
 }

@@ -17,112 +17,110 @@
  */
 asm(".pushsection .rodata.hv_guest, \"a\"\n"
     /* One hypercall, any mode: vmmcall; out */
-    ".code32\n"
-    ".global hv_blob_call, hv_blob_call_end\n"
-    "hv_blob_call:\n"
-    "	vmmcall\n"
-    "	out %al, $0x10\n"
-    "hv_blob_call_end:\n"
+	".code32\n"
+	".global hv_blob_call, hv_blob_call_end\n"
+	"hv_blob_call:\n"
+	"	vmmcall\n"
+	"	out %al, $0x10\n"
+	"hv_blob_call_end:\n"
     /* 32-bit ring 0: iret to ring 3 (IOPL 3 for the out), then the call */
-    ".global hv_blob_user, hv_blob_user_end\n"
-    "hv_blob_user:\n"
-    "	pushl $0x23\n"			/* ss: HV_SEL_UDATA */
-    "	pushl $0x9000\n"		/* esp: HV_USTACK_GPA */
-    "	pushl $0x3002\n"		/* eflags: IOPL 3, IF 0 */
-    "	pushl $0x1b\n"			/* cs: HV_SEL_UCODE32 */
-    "	pushl $(hv_user_entry - hv_blob_user)\n"
-    "	iretl\n"
-    "hv_user_entry:\n"
-    "	vmmcall\n"
-    "	out %al, $0x10\n"
-    "hv_blob_user_end:\n"
-    ".code64\n"
+	".global hv_blob_user, hv_blob_user_end\n"
+	"hv_blob_user:\n"
+	"	pushl $0x23\n"			/* ss: HV_SEL_UDATA */
+	"	pushl $0x9000\n"		/* esp: HV_USTACK_GPA */
+	"	pushl $0x3002\n"		/* eflags: IOPL 3, IF 0 */
+	"	pushl $0x1b\n"			/* cs: HV_SEL_UCODE32 */
+	"	pushl $(hv_user_entry - hv_blob_user)\n"
+	"	iretl\n"
+	"hv_user_entry:\n"
+	"	vmmcall\n"
+	"	out %al, $0x10\n"
+	"hv_blob_user_end:\n"
+	".code64\n"
     /* rax = [rbx] */
-    ".global hv_blob_load, hv_blob_load_end\n"
-    "hv_blob_load:\n"
-    "	mov (%rbx), %rax\n"
-    "	out %al, $0x10\n"
-    "hv_blob_load_end:\n"
+	".global hv_blob_load, hv_blob_load_end\n"
+	"hv_blob_load:\n"
+	"	mov (%rbx), %rax\n"
+	"	out %al, $0x10\n"
+	"hv_blob_load_end:\n"
     /* [rbx] = rcx */
-    ".global hv_blob_store, hv_blob_store_end\n"
-    "hv_blob_store:\n"
-    "	mov %rcx, (%rbx)\n"
-    "	out %al, $0x10\n"
-    "hv_blob_store_end:\n"
+	".global hv_blob_store, hv_blob_store_end\n"
+	"hv_blob_store:\n"
+	"	mov %rcx, (%rbx)\n"
+	"	out %al, $0x10\n"
+	"hv_blob_store_end:\n"
     /*
      * Token guessing.  In: rbx token gpa, rdx map gpa, rsi 0 (flags),
      * r9 req gpa, r10 good token gpa, r11 call that uses it, r12 PRNG
      * state, r13 number of calls.  Out: r14 -1 results, r15 zero results,
      * rbp others (the last one at rbx + 64), r12 PRNG state.
      */
-    ".global hv_blob_guess, hv_blob_guess_end\n"
-    "hv_blob_guess:\n"
-    "	xor %r14, %r14\n"
-    "	xor %r15, %r15\n"
-    "	xor %rbp, %rbp\n"
-    "1:	test %r13, %r13\n"
-    "	jz 9f\n"
-    "	mov %rbx, %rdi\n"
-    "	mov $4, %r8d\n"
-    "2:	mov %r12, %rax\n"		/* xorshift64 */
-    "	shl $13, %rax\n"
-    "	xor %rax, %r12\n"
-    "	mov %r12, %rax\n"
-    "	shr $7, %rax\n"
-    "	xor %rax, %r12\n"
-    "	mov %r12, %rax\n"
-    "	shl $17, %rax\n"
-    "	xor %rax, %r12\n"
-    "	mov %r12, (%rdi)\n"
-    "	add $8, %rdi\n"
-    "	dec %r8d\n"
-    "	jnz 2b\n"
-    "	cmp %r11, %r13\n"
-    "	jne 3f\n"
-    "	mov (%r10), %rax\n"
-    "	mov %rax, (%rbx)\n"
-    "	mov 8(%r10), %rax\n"
-    "	mov %rax, 8(%rbx)\n"
-    "	mov 16(%r10), %rax\n"
-    "	mov %rax, 16(%rbx)\n"
-    "	mov 24(%r10), %rax\n"
-    "	mov %rax, 24(%rbx)\n"
-    "3:	mov $32, %eax\n"		/* KVM_HC_MEM_MAP */
-    "	mov %r9, %rcx\n"
-    "	vmmcall\n"
-    "	cmp $-1, %rax\n"
-    "	jne 4f\n"
-    "	inc %r14\n"
-    "	jmp 6f\n"
-    "4:	test %rax, %rax\n"
-    "	jnz 5f\n"
-    "	inc %r15\n"
-    "	jmp 6f\n"
-    "5:	inc %rbp\n"
-    "	mov %rax, 64(%rbx)\n"
-    "6:	dec %r13\n"
-    "	jmp 1b\n"
-    "9:	out %al, $0x10\n"
-    "hv_blob_guess_end:\n"
-    ".popsection\n");
+	".global hv_blob_guess, hv_blob_guess_end\n"
+	"hv_blob_guess:\n"
+	"	xor %r14, %r14\n"
+	"	xor %r15, %r15\n"
+	"	xor %rbp, %rbp\n"
+	"1:	test %r13, %r13\n"
+	"	jz 9f\n"
+	"	mov %rbx, %rdi\n"
+	"	mov $4, %r8d\n"
+	"2:	mov %r12, %rax\n"		/* xorshift64 */
+	"	shl $13, %rax\n"
+	"	xor %rax, %r12\n"
+	"	mov %r12, %rax\n"
+	"	shr $7, %rax\n"
+	"	xor %rax, %r12\n"
+	"	mov %r12, %rax\n"
+	"	shl $17, %rax\n"
+	"	xor %rax, %r12\n"
+	"	mov %r12, (%rdi)\n"
+	"	add $8, %rdi\n"
+	"	dec %r8d\n"
+	"	jnz 2b\n"
+	"	cmp %r11, %r13\n"
+	"	jne 3f\n"
+	"	mov (%r10), %rax\n"
+	"	mov %rax, (%rbx)\n"
+	"	mov 8(%r10), %rax\n"
+	"	mov %rax, 8(%rbx)\n"
+	"	mov 16(%r10), %rax\n"
+	"	mov %rax, 16(%rbx)\n"
+	"	mov 24(%r10), %rax\n"
+	"	mov %rax, 24(%rbx)\n"
+	"3:	mov $32, %eax\n"		/* KVM_HC_MEM_MAP */
+	"	mov %r9, %rcx\n"
+	"	vmmcall\n"
+	"	cmp $-1, %rax\n"
+	"	jne 4f\n"
+	"	inc %r14\n"
+	"	jmp 6f\n"
+	"4:	test %rax, %rax\n"
+	"	jnz 5f\n"
+	"	inc %r15\n"
+	"	jmp 6f\n"
+	"5:	inc %rbp\n"
+	"	mov %rax, 64(%rbx)\n"
+	"6:	dec %r13\n"
+	"	jmp 1b\n"
+	"9:	out %al, $0x10\n"
+	"hv_blob_guess_end:\n"
+	".popsection\n");
 
-extern const unsigned char hv_blob_call[], hv_blob_call_end[];
-extern const unsigned char hv_blob_user[], hv_blob_user_end[];
-extern const unsigned char hv_blob_load[], hv_blob_load_end[];
-extern const unsigned char hv_blob_store[], hv_blob_store_end[];
-extern const unsigned char hv_blob_guess[], hv_blob_guess_end[];
+#ifndef BIT_ULL
+#define BIT_ULL(nr)	(1ULL << (nr))
+#endif
 
-#define HV_CR0_PE	(1ULL << 0)
-#define HV_CR0_ET	(1ULL << 4)
-#define HV_CR0_NE	(1ULL << 5)
-#define HV_CR0_PG	(1ULL << 31)
-#define HV_CR4_PAE	(1ULL << 5)
-#define HV_EFER_LME	(1ULL << 8)
-#define HV_EFER_LMA	(1ULL << 10)
+#define HV_CR0_PE	BIT_ULL(0)
+#define HV_CR0_ET	BIT_ULL(4)
+#define HV_CR0_NE	BIT_ULL(5)
+#define HV_CR0_PG	BIT_ULL(31)
+#define HV_CR4_PAE	BIT_ULL(5)
+#define HV_EFER_LME	BIT_ULL(8)
+#define HV_EFER_LMA	BIT_ULL(10)
 
-#define HV_PTE_P	(1ULL << 0)
-#define HV_PTE_RW	(1ULL << 1)
-#define HV_PTE_PS	(1ULL << 7)
+#define HV_PTE_P	BIT_ULL(0)
+#define HV_PTE_RW	BIT_ULL(1)
+#define HV_PTE_PS	BIT_ULL(7)
 
 /* Flat 4 GiB descriptors: access byte and flags (G, D/B, L). */
 static __u64 hv_desc(unsigned int access, unsigned int flags)

@@ -49,6 +49,13 @@ enum hv_mode {
 	HV_MODE_USER,		/* 32-bit, iret to CPL 3 before the hypercall */
 };
 
+/* Guest code of hc_vm.c (start and end of each blob). */
+extern const unsigned char hv_blob_call[], hv_blob_call_end[];
+extern const unsigned char hv_blob_user[], hv_blob_user_end[];
+extern const unsigned char hv_blob_load[], hv_blob_load_end[];
+extern const unsigned char hv_blob_store[], hv_blob_store_end[];
+extern const unsigned char hv_blob_guess[], hv_blob_guess_end[];
+
 /* 0 or -errno: a tiny VM whose vCPU can run in every hv_mode. */
 int hv_create(struct tiny_vm *vm);
 

@@ -63,20 +63,21 @@
  */
 #define MEMFREE_TOLERANCE_KB	(64 * 1024)
 #define ACCOUNTED_TOLERANCE_KB	(8 * 1024)
-#define TAINT_DIE	(1 << 7)
-#define TAINT_WARN	(1 << 9)
+#define TAINT_DIE	BIT_ULL(7)
+#define TAINT_WARN	BIT_ULL(9)
 
 /* Word 0 of each target page: who it is. */
 #define IDENT(gen, i)	(0x1d00000000000000ULL | ((__u64)(gen) << 20) | (i))
 
+/* Read and written with __atomic_*(): shared between processes. */
 struct tslot {
-	volatile pid_t pid;
-	volatile __u64 base;
-	volatile __u32 gen;		/* odd while (re)starting */
+	pid_t pid;
+	__u64 base;
+	__u32 gen;		/* odd while (re)starting */
 };
 
 struct shared {
-	volatile int stop;
+	int stop;
 	int failed;
 	char msg[1024];
 	__u64 ops, tops;
@@ -124,12 +125,12 @@ static bool stopping(void)
 
 /* --- accesses that survive SIGSEGV/SIGBUS, per thread ---------------- */
 
-static __thread sigjmp_buf *acc_env;
+static __thread void *acc_env;	/* sigjmp_buf of the access in progress */
 
 static void acc_signal(int sig)
 {
 	if (acc_env)
-		siglongjmp(*acc_env, sig);
+		siglongjmp(*(sigjmp_buf *)acc_env, sig);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -145,7 +146,6 @@ static void acc_install(void)
 
 static int acc(void *addr, bool write, __u64 *val)
 {
-	volatile __u64 *p = addr;
 	sigjmp_buf env;
 	int sig;
 
@@ -153,9 +153,9 @@ static int acc(void *addr, bool write, __u64 *val)
 	if (!sig) {
 		acc_env = &env;
 		if (write)
-			*p = *val;
+			poke(addr, *val);
 		else
-			*val = *p;
+			*val = peek(addr);
 	}
 	acc_env = NULL;
 	return sig;
@@ -239,8 +239,8 @@ static void target_main(int slot, __u32 gen, __u64 seed)
 		_exit(1);
 	for (i = 0; i < T_PAGES; i++)
 		poke(base + i * page_size, IDENT(gen, i));
-	sh->t[slot].pid = getpid();
-	sh->t[slot].base = (uintptr_t)base;
+	__atomic_store_n(&sh->t[slot].pid, getpid(), __ATOMIC_RELAXED);
+	__atomic_store_n(&sh->t[slot].base, (uintptr_t)base, __ATOMIC_RELAXED);
 	__atomic_store_n(&sh->t[slot].gen, gen, __ATOMIC_RELEASE);
 	for (i = 0; i < T_THREADS; i++) {
 		th[i] = (struct tthread){ .idx = i, .base = base,
@@ -307,12 +307,12 @@ static bool map_errno_ok(int err)
 static int target_ref(struct ithread *t, int k, __u32 *gen, __u64 *base)
 {
 	__u32 g1 = __atomic_load_n(&sh->t[k].gen, __ATOMIC_ACQUIRE), g2;
-	pid_t pid = sh->t[k].pid;
+	pid_t pid = __atomic_load_n(&sh->t[k].pid, __ATOMIC_RELAXED);
 	int fd;
 
 	if ((g1 & 1) || !g1)
 		return -1;
-	*base = sh->t[k].base;
+	*base = __atomic_load_n(&sh->t[k].base, __ATOMIC_RELAXED);
 	if (t->pidfd_gen[k] == g1) {
 		*gen = g1;
 		return t->pidfd[k];
@@ -387,7 +387,8 @@ static void op_map(struct ithread *t, int j)
 	count(&sh->maps);
 	tally(ret);
 	if (!map_errno_ok(ret))
-		fail_map(t, j, base + page * page_size, sh->t[k].pid, ret);
+		fail_map(t, j, base + page * page_size,
+			 __atomic_load_n(&sh->t[k].pid, __ATOMIC_RELAXED), ret);
 	if (!ret)
 		t->s[j] = (struct islot){ .st = S_MIRROR, .ro = !!flags,
 					  .gen = gen, .page = page };
@@ -668,7 +669,7 @@ static pid_t spawn_target(int k, __u64 seed)
 	pid = fork();
 	if (!pid)
 		target_main(k, gen, seed);
-	sh->t[k].pid = pid;
+	__atomic_store_n(&sh->t[k].pid, pid, __ATOMIC_RELAXED);
 	return pid;
 }
 
@@ -686,7 +687,7 @@ static pid_t spawn_intro(__u64 seed)
 /* The table says the target is gone before its pid can be reaped. */
 static void retire_target(int k)
 {
-	__atomic_store_n(&sh->t[k].gen, sh->t[k].gen | 1, __ATOMIC_RELEASE);
+	__atomic_or_fetch(&sh->t[k].gen, 1, __ATOMIC_RELEASE);
 }
 
 static int kmsg_taint(void)
@@ -697,15 +698,18 @@ static int kmsg_taint(void)
 	return v & (TAINT_WARN | TAINT_DIE);
 }
 
-struct meminfo {
+struct mem_use {
 	long free, sunreclaim, anon, shmem;
 };
 
-static void meminfo(struct meminfo *m)
+static void mem_use(struct mem_use *m)
 {
 	sync();
 	write_file("/proc/sys/vm/drop_caches", "3");
-	m->free = m->sunreclaim = m->anon = m->shmem = -1;
+	m->free = -1;
+	m->sunreclaim = -1;
+	m->anon = -1;
+	m->shmem = -1;
 	read_field_kb("/proc/meminfo", "MemFree", &m->free);
 	read_field_kb("/proc/meminfo", "SUnreclaim", &m->sunreclaim);
 	read_field_kb("/proc/meminfo", "AnonPages", &m->anon);
@@ -758,7 +762,7 @@ TEST_F_TIMEOUT(stress, lifecycle, LONG_SECS + 600)
 	pid_t tpid[N_TARGETS], ipid[N_INTROS], pid;
 	__u64 seed = opt_seed, s = opt_seed, start, last_kill;
 	__u64 secs = opt_secs, deadline;
-	struct meminfo mem0, mem1;
+	struct mem_use mem0, mem1;
 	long tdb0, idb0, objs;
 	int taint0, i, status;
 	bool hung = false;
@@ -773,7 +777,7 @@ TEST_F_TIMEOUT(stress, lifecycle, LONG_SECS + 600)
 	tdb0 = wait_counter("tdb_count", 0);
 	idb0 = wait_counter("idb_count", 0);
 	taint0 = kmsg_taint();
-	meminfo(&mem0);
+	mem_use(&mem0);
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -792,8 +796,9 @@ TEST_F_TIMEOUT(stress, lifecycle, LONG_SECS + 600)
 	start = now_ms();
 	last_kill = start;
 	deadline = start + secs * 1000;
-	while (now_ms() < deadline && !sh->failed &&
-	       (!opt_ops || sh->ops < opt_ops)) {
+	while (now_ms() < deadline &&
+	       !__atomic_load_n(&sh->failed, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&sh->ops, __ATOMIC_RELAXED) < opt_ops) {
 		sleep_ms(20);
 		/* Something dies at random every ~150 ms. */
 		if (now_ms() - last_kill > 50 + rnd(&s) % 200) {
@@ -828,7 +833,7 @@ TEST_F_TIMEOUT(stress, lifecycle, LONG_SECS + 600)
 			ipid[i] = spawn_intro(rnd(&s));
 		}
 	}
-	sh->stop = 1;
+	__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
 
 	/* Everyone must stop on their own: a hang is a failure. */
 	deadline = now_ms() + 60000;
@@ -846,12 +851,15 @@ TEST_F_TIMEOUT(stress, lifecycle, LONG_SECS + 600)
 			sleep_ms(10);
 		}
 	}
-	fprintf(stderr, "# lifecycle: %llu intro ops (%llu maps, %llu batches, %llu unmaps, %llu touches, %llu munmaps, %llu mremaps, %llu forks), %llu target ops in %llu ms\n",
-		sh->ops, sh->maps, sh->batches, sh->unmaps, sh->touches,
-		sh->munmaps, sh->mremaps, sh->forks, sh->tops,
-		(unsigned long long)(now_ms() - start));
-	fprintf(stderr, "# lifecycle: %llu kills, %llu target exits, %llu introspector exits, %llu SIGBUS, %llu SIGSEGV\n",
-		sh->kills, sh->target_exits, sh->intro_exits, sh->sigbus,
+	fprintf(stderr, "# lifecycle: %llu ms, %llu target ops, %llu intro ops:\n",
+		(unsigned long long)(now_ms() - start), sh->tops, sh->ops);
+	fprintf(stderr, "#   %llu maps, %llu batches, %llu unmaps, %llu touches,\n",
+		sh->maps, sh->batches, sh->unmaps, sh->touches);
+	fprintf(stderr, "#   %llu munmaps, %llu mremaps, %llu forks, %llu kills,\n",
+		sh->munmaps, sh->mremaps, sh->forks, sh->kills);
+	fprintf(stderr, "#   %llu target and %llu introspector exits,\n",
+		sh->target_exits, sh->intro_exits);
+	fprintf(stderr, "#   %llu SIGBUS, %llu SIGSEGV\n", sh->sigbus,
 		sh->sigsegv);
 	fprintf(stderr, "# lifecycle: map results:");
 	for (i = 0; i < MAX_ERRNO; i++)
@@ -876,11 +884,12 @@ TEST_F_TIMEOUT(stress, lifecycle, LONG_SECS + 600)
 	if (objs < 0)
 		TH_LOG("no rm_pdb slab cache found: slab not checked");
 	EXPECT_GE(0L, objs) TH_LOG("rm_pdb slab objects left");
-	meminfo(&mem1);
-	fprintf(stderr, "# lifecycle: kB before/after: MemFree %ld/%ld (tolerance %d), SUnreclaim %ld/%ld, AnonPages %ld/%ld, Shmem %ld/%ld (tolerance %d)\n",
-		mem0.free, mem1.free, MEMFREE_TOLERANCE_KB, mem0.sunreclaim,
-		mem1.sunreclaim, mem0.anon, mem1.anon, mem0.shmem, mem1.shmem,
-		ACCOUNTED_TOLERANCE_KB);
+	mem_use(&mem1);
+	fprintf(stderr, "# lifecycle: kB before/after: MemFree %ld/%ld (+-%d),\n",
+		mem0.free, mem1.free, MEMFREE_TOLERANCE_KB);
+	fprintf(stderr, "#   SUnreclaim %ld/%ld, AnonPages %ld/%ld, Shmem %ld/%ld (+%d)\n",
+		mem0.sunreclaim, mem1.sunreclaim, mem0.anon, mem1.anon,
+		mem0.shmem, mem1.shmem, ACCOUNTED_TOLERANCE_KB);
 	EXPECT_GT(mem1.free + MEMFREE_TOLERANCE_KB, mem0.free);
 	EXPECT_GT(mem0.sunreclaim + ACCOUNTED_TOLERANCE_KB, mem1.sunreclaim);
 	EXPECT_GT(mem0.anon + mem0.shmem + ACCOUNTED_TOLERANCE_KB,
