@@ -124,8 +124,10 @@ static const struct kcase map_cases[] = {
 	  ESRCH },
 	{ "exited mm, flags", RM_KAPI_MAP_FLAGS, RM_KAPI_MM_GRABBED, K_OK,
 	  K_OK, RM_KAPI_READONLY, 0, ESRCH },
-	{ "flags bit 1", RM_KAPI_MAP_FLAGS, RM_KAPI_MM_PID, K_OK, K_OK, 2, 0,
-	  EINVAL },
+	{ "flags bit 16", RM_KAPI_MAP_FLAGS, RM_KAPI_MM_PID, K_OK, K_OK,
+	  1U << 16, 0, EINVAL },
+	{ "flags bit 31", RM_KAPI_MAP_FLAGS, RM_KAPI_MM_PID, K_OK, K_OK,
+	  1U << 31 | RM_KAPI_READONLY, 0, EINVAL },
 	{ "flags ~0", RM_KAPI_MAP_FLAGS, RM_KAPI_MM_PID, K_OK, K_OK, ~0U, 0,
 	  EINVAL },
 	{ "from a kernel thread", RM_KAPI_MAP, RM_KAPI_MM_PID, K_OK, K_OK, 0,
@@ -259,6 +261,53 @@ TEST_F(remote_mapping, kapi_map_unmap_work)
 	ra_expect_clean(_metadata, self);
 }
 
+/*
+ * MM_REMOTE_ZEROHOLE: coherent while the target page exists; once the
+ * target unmaps it, zeros and a private page instead of SIGBUS, for good.
+ */
+TEST_F(remote_mapping, kapi_zerohole)
+{
+	int kfd = kapi_open(_metadata);
+	struct rm_kapi_call c;
+	uintptr_t req;
+	char *map, *plain;
+
+	if (kfd < 0)
+		return;
+	req = t_alloc(_metadata, &self->t, 1);
+	t_fill(_metadata, &self->t, req, page_size, SEED);
+	map = rm_anon3(_metadata) + page_size;
+	plain = rm_anon3(_metadata) + page_size;
+	c = (struct rm_kapi_call){ .op = RM_KAPI_MAP_FLAGS,
+				   .flags = RM_KAPI_ZEROHOLE,
+				   .pid = self->t.pid, .req_hva = req,
+				   .map_hva = (uintptr_t)map };
+	ASSERT_EQ(0, kapi(_metadata, kfd, &c));
+	rm_map(_metadata, self->fd, req, plain, self->t.pidfd, 0);
+	check_pattern(_metadata, map, page_size, SEED);
+	check_coherent(_metadata, &self->t, req, map, SEED + 7);
+
+	t_call(_metadata, &self->t, TARGET_MUNMAP, req, page_size, 0, 0);
+	ASSERT_EQ(SIGBUS, probe_read(plain, &(__u64){ 0 }));
+	ASSERT_EQ(0ULL, must_read(_metadata, map + 8));
+	ASSERT_TRUE(is_zero(map, page_size));
+	must_write(_metadata, map + 16, SEED + 9);
+	ASSERT_EQ(SEED + 9, must_read(_metadata, map + 16));
+	/* A new page at req_hva is not followed any more. */
+	ASSERT_EQ(req, t_call(_metadata, &self->t, TARGET_MMAP, req,
+			      page_size, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED));
+	t_write(_metadata, &self->t, req + 16, SEED + 11);
+	ASSERT_EQ(SEED + 11, must_read(_metadata, plain + 16));
+	ASSERT_EQ(SEED + 9, must_read(_metadata, map + 16));
+	rm_expect_maps(_metadata, self, 2);
+
+	rm_unmap(_metadata, self->fd, map);
+	rm_unmap(_metadata, self->fd, plain);
+	close(kfd);
+	ra_expect_clean(_metadata, self);
+}
+
 #define NB	8
 
 TEST_F(remote_mapping, kapi_batch_bad_inputs)
@@ -315,8 +364,8 @@ TEST_F(remote_mapping, kapi_batch_bad_inputs)
 	c.n = 0;
 	EXPECT_EQ(-EINVAL, kapi(_metadata, kfd, &c)) TH_LOG("n = 0");
 	c.n = 1;
-	c.flags = 2;
-	EXPECT_EQ(-EINVAL, kapi(_metadata, kfd, &c)) TH_LOG("flags 2");
+	c.flags = 1U << 16;
+	EXPECT_EQ(-EINVAL, kapi(_metadata, kfd, &c)) TH_LOG("flags bit 16");
 	c.flags = ~0U;
 	EXPECT_EQ(-EINVAL, kapi(_metadata, kfd, &c)) TH_LOG("flags ~0");
 	c.flags = 0;

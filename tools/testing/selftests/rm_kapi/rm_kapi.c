@@ -184,6 +184,7 @@ static long rm_kapi_ioctl(struct file *file, unsigned int cmd,
 	long err;
 
 	BUILD_BUG_ON(RM_KAPI_READONLY != MM_REMOTE_READONLY);
+	BUILD_BUG_ON(RM_KAPI_ZEROHOLE != MM_REMOTE_ZEROHOLE);
 	if (cmd != RM_KAPI_CALL)
 		return -ENOTTY;
 	if (copy_from_user(&c, uc, sizeof(c)))

@@ -27,6 +27,7 @@ enum rm_kapi_mm {
 
 #define RM_KAPI_BATCH_MAX	8192
 #define RM_KAPI_READONLY	1	/* MM_REMOTE_READONLY */
+#define RM_KAPI_ZEROHOLE	2	/* MM_REMOTE_ZEROHOLE */
 
 struct rm_kapi_call {
 	__u32 op;		/* enum rm_kapi_op */
