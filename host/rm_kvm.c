@@ -88,7 +88,7 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 	struct kvm *target;
 	long err;
 
-	if (flags & ~KVMMEM_MAP_READONLY)
+	if (flags & ~(unsigned long)KVMMEM_MAP_READONLY)
 		return -EINVAL;
 	if (!PAGE_ALIGNED(req_gpa) || !PAGE_ALIGNED(map_gpa))
 		return -EINVAL;
@@ -146,7 +146,7 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	struct kvm *target;
 	long ret;
 
-	if (flags & ~KVMMEM_MAP_READONLY)
+	if (flags & ~(unsigned long)KVMMEM_MAP_READONLY)
 		return -EINVAL;
 	if (!count || count > KVMMEM_BATCH_MAX || !IS_ALIGNED(array_gpa, 8))
 		return -EINVAL;
@@ -157,8 +157,11 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	if (ret)
 		goto out_put;
 	ret = -EFAULT;
+	/* Fail before mapping anything if the results cannot be returned. */
 	if (rm_kvm_fn.vcpu_read_guest(vcpu, array_gpa, b.entries,
-				      count * sizeof(*b.entries)))
+				      count * sizeof(*b.entries)) ||
+	    rm_kvm_fn.vcpu_write_guest(vcpu, array_gpa, b.entries,
+				       count * sizeof(*b.entries)))
 		goto out_free;
 
 	for (i = 0; i < count; i++) {
