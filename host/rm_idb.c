@@ -51,14 +51,8 @@ static const struct mmu_notifier_ops rm_idb_ops = {
  */
 struct rm_idb *rm_idb_get(struct mm_struct *mm, unsigned int refs)
 {
-	struct mmu_notifier *mn;
+	struct mmu_notifier *mn = rm_notifier_get(&rm_idb_ops, mm, refs);
 
-	if (mmap_write_lock_killable(mm))
-		return ERR_PTR(-EINTR);
-	mn = mmu_notifier_get_locked(&rm_idb_ops, mm);
-	while (!IS_ERR(mn) && --refs)
-		mmu_notifier_get_locked(&rm_idb_ops, mm);
-	mmap_write_unlock(mm);
 	if (IS_ERR(mn))
 		return ERR_CAST(mn);
 	return container_of(mn, struct rm_idb, mn);

@@ -109,6 +109,10 @@ extern atomic_t rm_idb_count;
 
 extern struct workqueue_struct *rm_wq;
 
+/* rm_main.c */
+struct mmu_notifier *rm_notifier_get(const struct mmu_notifier_ops *ops,
+				     struct mm_struct *mm, unsigned int refs);
+
 /* rm_idb.c */
 struct rm_idb *rm_idb_get(struct mm_struct *mm, unsigned int refs);
 void rm_idb_put(struct rm_idb *idb);

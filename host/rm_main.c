@@ -3,6 +3,7 @@
  * Remote_mapping.ko: module init/exit and debugfs counters.
  */
 #include <linux/debugfs.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/workqueue.h>
 
@@ -15,6 +16,25 @@ atomic_t rm_tdb_count;
 atomic_t rm_idb_count;
 
 struct workqueue_struct *rm_wq;
+
+/*
+ * The notifier of @ops on @mm, created on first use, with @refs user
+ * references taken under one hold of mm's mmap_lock for write.
+ */
+struct mmu_notifier *rm_notifier_get(const struct mmu_notifier_ops *ops,
+				     struct mm_struct *mm, unsigned int refs)
+{
+	struct mmu_notifier *mn;
+
+	if (mmap_write_lock_killable(mm))
+		return ERR_PTR(-EINTR);
+	mn = mmu_notifier_get_locked(ops, mm);
+	while (!IS_ERR(mn) && --refs)
+		mmu_notifier_get_locked(ops, mm);
+	mmap_write_unlock(mm);
+	return mn;
+}
+
 static struct dentry *rm_debugfs;
 
 static void rm_debugfs_init(void)

@@ -181,14 +181,8 @@ static const struct mmu_notifier_ops rm_tdb_ops = {
  */
 struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs)
 {
-	struct mmu_notifier *mn;
+	struct mmu_notifier *mn = rm_notifier_get(&rm_tdb_ops, mm, refs);
 
-	if (mmap_write_lock_killable(mm))
-		return ERR_PTR(-EINTR);
-	mn = mmu_notifier_get_locked(&rm_tdb_ops, mm);
-	while (!IS_ERR(mn) && --refs)
-		mmu_notifier_get_locked(&rm_tdb_ops, mm);
-	mmap_write_unlock(mm);
 	if (IS_ERR(mn))
 		return ERR_CAST(mn);
 	return container_of(mn, struct rm_tdb, mn);
