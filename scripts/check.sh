@@ -20,7 +20,7 @@
 # the suite, and kmemleak scans ("kmemleak: no leak attributable to the
 # project" is one more test; leaks already there at boot are reported only).
 # Defaults there: CHECK_VM_TIMEOUT 14400 s, CHECK_SUITE_TIMEOUT 1800 s,
-# CHECK_STRESS_TIMEOUT 3600 s.  Logs: build/check-debug/.
+# CHECK_STRESS_TIMEOUT 4000 s.  Logs: build/check-debug/.
 set -uo pipefail
 
 debug=0
@@ -39,7 +39,7 @@ if [ "$debug" -eq 1 ]; then
 	LOGDIR=$ROOT/build/check-debug
 	VM_TIMEOUT=${CHECK_VM_TIMEOUT:-14400}
 	SUITE_TIMEOUT=${CHECK_SUITE_TIMEOUT:-1800}
-	STRESS_TIMEOUT=${CHECK_STRESS_TIMEOUT:-3600}
+	STRESS_TIMEOUT=${CHECK_STRESS_TIMEOUT:-4000}
 fi
 MAKE=${MAKE:-make}
 
