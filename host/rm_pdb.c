@@ -84,6 +84,19 @@ static bool rm_pdb_invalidate(struct mmu_interval_notifier *sub,
 {
 	struct rm_pdb *pdb = container_of(sub, struct rm_pdb, notifier);
 
+	/*
+	 * Our own zap of a mirror in this mm.  A mirror is never a target
+	 * (-ELOOP), but a watched page may have been replaced by a mirror
+	 * since: that replacement invalidated it, and hmm_range_fault()
+	 * refuses the PFNMAP that is there now, so nothing of ours can be
+	 * mapped from it.  Returning here keeps the nesting of invalidations
+	 * one level deep (target -> introspector) whatever the callers build.
+	 */
+	if (range->vma && rm_is_mirror(range->vma) &&
+	    range->vma->vm_start <= pdb->req_hva &&
+	    pdb->req_hva < range->vma->vm_end)
+		return true;
+
 	/* unmap_mapping_range() sleeps on i_mmap_rwsem. */
 	if (!mmu_notifier_range_blockable(range))
 		return false;

@@ -78,7 +78,8 @@ EOF
 }
 mkdir -p "$OUT"
 write_backports
-PATCHES=("$ROOT"/kvm/*.patch "$OUT"/backports/*.patch)
+PATCHES=("$ROOT"/kvm/*.patch "$OUT"/backports/*.patch
+	 "$ROOT"/scripts/debug-kernel.patches/*.patch)
 
 tar_id=$(stat -L -c '%n %s %Y' "$SRC_TAR")
 patch_hash=$(cat /dev/null "${PATCHES[@]}" | sha256sum | cut -c1-16)
