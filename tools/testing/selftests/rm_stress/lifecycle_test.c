@@ -553,8 +553,15 @@ static void op_mremap(struct ithread *t, int j)
 		return;
 	}
 	if (mremap(t->scratch, page_size, page_size,
-		   MREMAP_MAYMOVE | MREMAP_FIXED, a) != a)
-		fail("mremap back: %s", strerror(errno));
+		   MREMAP_MAYMOVE | MREMAP_FIXED, a) != a) {
+		int err = errno;
+		char near_a[300], near_s[300];
+
+		maps_around(0, (uintptr_t)a, near_a, sizeof(near_a));
+		maps_around(0, (uintptr_t)t->scratch, near_s, sizeof(near_s));
+		fail("mremap back of slot %d (%p) from %p: %s; here %s; scratch %s",
+		     j, a, t->scratch, strerror(err), near_a, near_s);
+	}
 	/* The scratch page is a hole now; make it PROT_NONE again. */
 	mmap(t->scratch, page_size, PROT_NONE,
 	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
