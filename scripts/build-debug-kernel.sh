@@ -8,8 +8,8 @@
 #        scripts/build-debug-kernel.sh --print-dir   the output folder
 #
 # Kernel: linux-source-6.1 (SRC_TAR) extracted once to build/debug-kernel/src,
-# kvm/*.patch and the backports below applied there (patch -p1; reverted and
-# re-applied when they change), configured as "make defconfig kvm_guest.config" plus
+# kvm/*.patch and scripts/debug-kernel.patches/*.patch applied there (patch
+# -p1; reverted and re-applied when they change), configured as "make defconfig kvm_guest.config" plus
 # scripts/debug-kernel.config (every value of the fragment is verified), built
 # out of the source folder in build/debug-kernel/obj (bzImage, modules) and
 # installed to build/debug-kernel/modroot/lib/modules/<release> (stripped).
@@ -57,29 +57,9 @@ esac
 
 [ -f "$SRC_TAR" ] || die "no $SRC_TAR (run scripts/setup.sh)"
 
-# Backports the debug build needs, applied after kvm/*.patch.  Upstream
-# 6.4 exports dump_mm() (Suren Baghdasaryan, "mm: export dump_mm()"): with
-# DEBUG_VM, mmap_assert_locked() in a module calls it, so without the export
-# remote_mapping.ko does not link (modpost: "dump_mm" undefined).
-write_backports() {
-	mkdir -p "$OUT/backports"
-	cat >"$OUT/backports/9001-mm-export-dump_mm.patch" <<'EOF'
---- a/mm/debug.c
-+++ b/mm/debug.c
-@@ -214,5 +214,6 @@ void dump_mm(const struct mm_struct *mm)
- 		mm->def_flags, &mm->def_flags
- 	);
- }
-+EXPORT_SYMBOL(dump_mm);
- 
- static bool page_init_poisoning __read_mostly = true;
- 
-EOF
-}
 mkdir -p "$OUT"
-write_backports
-PATCHES=("$ROOT"/kvm/*.patch "$OUT"/backports/*.patch
-	 "$ROOT"/scripts/debug-kernel.patches/*.patch)
+# Debug-kernel-only patches (a backport, a lockdep annotation) come last.
+PATCHES=("$ROOT"/kvm/*.patch "$ROOT"/scripts/debug-kernel.patches/*.patch)
 
 tar_id=$(stat -L -c '%n %s %Y' "$SRC_TAR")
 patch_hash=$(cat /dev/null "${PATCHES[@]}" | sha256sum | cut -c1-16)
