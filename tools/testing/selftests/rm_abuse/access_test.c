@@ -185,16 +185,12 @@ FIXTURE(hc) {
 
 FIXTURE_SETUP(hc)
 {
+	const char *why;
 	int ret;
 
-	if (geteuid())
-		RM_SETUP_SKIP("needs root");
-	if (access("/dev/kvm", R_OK | W_OK))
-		RM_SETUP_SKIP("no /dev/kvm");
-	if (rm_counters_init())
-		RM_SETUP_SKIP("no %s", RM_DEBUGFS_DIR);
-	if (!hv_hook_present())
-		RM_SETUP_SKIP("no KVM hook: patched kvm.ko not loaded");
+	why = hv_unavailable();
+	if (why)
+		RM_SETUP_SKIP("%s", why);
 	self->rm = rm_open();
 	ASSERT_LE(0, self->rm);
 	ASSERT_EQ(0, rm_read_counter(RM_MAP_COUNT, &self->map0));

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hc_vm.h"
+#include "rm_util.h"
 
 /*
  * Guest code.  Each blob is copied to HV_CODE_GPA (0), so an offset from
@@ -385,4 +386,17 @@ bool hv_hook_present(void)
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	return n > 0 && buf[0] == 'Y';
+}
+
+const char *hv_unavailable(void)
+{
+	if (geteuid())
+		return "needs root";
+	if (access("/dev/kvm", R_OK | W_OK))
+		return "no /dev/kvm";
+	if (rm_counters_init())
+		return "no " RM_DEBUGFS_DIR;
+	if (!hv_hook_present())
+		return "no KVM hook: patched kvm.ko not loaded";
+	return NULL;
 }

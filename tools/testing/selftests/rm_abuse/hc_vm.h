@@ -99,5 +99,7 @@ int hv_revoke(int rm, const struct remote_mapping_token *tok);
 
 /* The module serves the KVM hypercalls (debugfs kvm_hook reads Y). */
 bool hv_hook_present(void);
+/* Why tiny-VM hypercall tests cannot run here (a SKIP reason), or NULL. */
+const char *hv_unavailable(void);
 
 #endif /* SELFTEST_HC_VM_H */
