@@ -6,22 +6,6 @@
 
 #define SEED	0xba7c000000000000ULL
 
-static int __rm_map_batch(int fd, int target, unsigned int flags,
-			  __u64 *req, __u64 *map, __s32 *errs, __u64 count)
-{
-	struct remote_mapping_map_batch b = {
-		.target = target,
-		.flags = flags,
-		.count = count,
-		.req_hvas = (uintptr_t)req,
-		.map_hvas = (uintptr_t)map,
-		.errs = (uintptr_t)errs,
-	};
-	int ret = ioctl(fd, REMOTE_MAPPING_MAP_BATCH, &b);
-
-	return ret < 0 ? -errno : ret;
-}
-
 /* 512 target pages, mapped in one call at every other local page. */
 TEST_F(remote_mapping, batch_512)
 {

@@ -928,22 +928,6 @@ struct child_args {
 	char *map;
 };
 
-static int set_ptrace_cap(bool on)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	if (on)
-		data[0].effective |= 1U << CAP_SYS_PTRACE;
-	else
-		data[0].effective &= ~(1U << CAP_SYS_PTRACE);
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
-}
-
 static void eperm_child(struct child_report *r, void *arg)
 {
 	struct child_args *a = arg;
@@ -953,7 +937,7 @@ static void eperm_child(struct child_report *r, void *arg)
 	fd = rm_open();
 	if (fd < 0)
 		child_fail(r, "open %s: %s", RM_DEV_PATH, strerror(-fd));
-	ret = set_ptrace_cap(false);
+	ret = set_cap_ptrace(false);
 	if (ret)
 		child_fail(r, "capset: %s", strerror(-ret));
 	ret = __rm_map(fd, a->req, a->map, pid, REMOTE_MAPPING_TARGET_PID);
@@ -965,7 +949,7 @@ static void eperm_child(struct child_report *r, void *arg)
 		child_fail(r, "UNMAP without CAP_SYS_PTRACE: %s, not EPERM",
 			   ret ? strerror(-ret) : "success");
 	/* The capability was the only thing missing. */
-	ret = set_ptrace_cap(true);
+	ret = set_cap_ptrace(true);
 	if (ret)
 		child_fail(r, "capset: %s", strerror(-ret));
 	ret = __rm_map(fd, a->req, a->map, pid, REMOTE_MAPPING_TARGET_PID);

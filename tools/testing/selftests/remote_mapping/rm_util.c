@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <linux/capability.h>
 #include <linux/userfaultfd.h>
 
 #include "rm_util.h"
@@ -52,6 +53,22 @@ int __rm_map(int fd, uintptr_t req_hva, void *map_hva, int target,
 	};
 
 	return __rm_map_args(fd, &args);
+}
+
+int __rm_map_batch(int fd, int target, unsigned int flags, const __u64 *req,
+		   const __u64 *map, __s32 *errs, __u64 count)
+{
+	struct remote_mapping_map_batch b = {
+		.target = target,
+		.flags = flags,
+		.count = count,
+		.req_hvas = (uintptr_t)req,
+		.map_hvas = (uintptr_t)map,
+		.errs = (uintptr_t)errs,
+	};
+	int ret = ioctl(fd, REMOTE_MAPPING_MAP_BATCH, &b);
+
+	return ret < 0 ? -errno : ret;
 }
 
 int __rm_unmap_args(int fd, struct remote_mapping_unmap *args)
@@ -218,6 +235,23 @@ int run_cmd(const char *prog, ...)
 	if (waitpid(pid, &status, 0) != pid)
 		return -errno;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* Raise or drop CAP_SYS_PTRACE in the effective set of the calling thread. */
+int set_cap_ptrace(bool on)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	if (on)
+		data[0].effective |= 1U << CAP_SYS_PTRACE;
+	else
+		data[0].effective &= ~(1U << CAP_SYS_PTRACE);
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
 }
 
 int sys_pidfd_open(pid_t pid)

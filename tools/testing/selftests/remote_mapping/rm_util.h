@@ -36,6 +36,9 @@ int __rm_map(int fd, uintptr_t req_hva, void *map_hva, int target,
 	     unsigned int flags);
 int __rm_unmap_args(int fd, struct remote_mapping_unmap *args);
 int __rm_unmap(int fd, void *map_hva);
+/* Returns the number of pages mapped (see errs) or -errno. */
+int __rm_map_batch(int fd, int target, unsigned int flags, const __u64 *req,
+		   const __u64 *map, __s32 *errs, __u64 count);
 
 /* debugfs counters: 0 or -errno. */
 int rm_counters_init(void);
@@ -49,6 +52,7 @@ int write_file(const char *path, const char *str);
 int read_field_kb(const char *path, const char *field, long *kb);
 int run_cmd(const char *prog, ...);
 int sys_pidfd_open(pid_t pid);
+int set_cap_ptrace(bool on);
 int pagemap_entry(pid_t pid, uintptr_t addr, __u64 *entry);
 int node_list(const char *path, int *nodes, int max);
 __u64 now_ms(void);

@@ -26,22 +26,6 @@
 static bool opt_long;
 static unsigned long long opt_seed;
 
-static int cap_ptrace(bool on)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	if (on)
-		data[0].effective |= 1U << CAP_SYS_PTRACE;
-	else
-		data[0].effective &= ~(1U << CAP_SYS_PTRACE);
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
-}
-
 /* Every command, valid or not, with a good or a NULL argument: EPERM. */
 static void all_eperm(struct child_report *r, int fd, const char *who)
 {
@@ -89,11 +73,11 @@ static void eperm_no_cap_child(struct child_report *r, void *arg)
 
 	if (fd < 0 || !l)
 		child_fail(r, "open: %s", strerror(-fd));
-	if (cap_ptrace(false))
+	if (set_cap_ptrace(false))
 		child_fail(r, "capset");
 	all_eperm(r, fd, "without CAP_SYS_PTRACE");
 	/* The capability is what was missing: with it back, a map works. */
-	if (cap_ptrace(true))
+	if (set_cap_ptrace(true))
 		child_fail(r, "capset");
 	ret = __rm_map(fd, a->req, l + page_size, a->target,
 		       REMOTE_MAPPING_TARGET_PID);

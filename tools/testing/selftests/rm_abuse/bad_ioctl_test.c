@@ -279,25 +279,10 @@ TEST_F(remote_mapping, unmap_bad_inputs)
 	ra_expect_clean(_metadata, self);
 }
 
-static int batch(int fd, int target, unsigned int flags, __u64 count,
-		 const void *req, const void *map, void *errs)
-{
-	struct remote_mapping_map_batch b = {
-		.target = target,
-		.flags = flags,
-		.count = count,
-		.req_hvas = (uintptr_t)req,
-		.map_hvas = (uintptr_t)map,
-		.errs = (uintptr_t)errs,
-	};
-	int ret = ioctl(fd, REMOTE_MAPPING_MAP_BATCH, &b);
-
-	return ret < 0 ? -errno : ret;
-}
-
 /* The batch call must fail with -@err and map nothing. */
 #define BATCH_FAILS(err, target, flags, count, req, map, errs) do {	\
-	int __ret = batch(self->fd, target, flags, count, req, map, errs); \
+	int __ret = __rm_map_batch(self->fd, target, flags, req, map,	\
+				   errs, count);			\
 	EXPECT_EQ(-(err), __ret) TH_LOG("batch at line %d: %s", __LINE__, \
 					__ret < 0 ? strerror(-__ret) :	\
 						    "mapped");		\
@@ -326,13 +311,15 @@ TEST_F_TIMEOUT(remote_mapping, batch_counts, 120)
 	}
 
 	/* One page. */
-	ASSERT_EQ(1, batch(self->fd, self->t.pidfd, 0, 1, req, map, errs));
+	ASSERT_EQ(1, __rm_map_batch(self->fd, self->t.pidfd, 0, req, map, errs,
+				    1));
 	ASSERT_EQ(0, errs[0]);
 	check_pattern(_metadata, (void *)(uintptr_t)map[0], page_size, SEED);
 	rm_unmap(_metadata, self->fd, (void *)(uintptr_t)map[0]);
 	/* One bad page: a result of 0 with its errno, not a failed call. */
 	req[0] += 8;
-	ASSERT_EQ(0, batch(self->fd, self->t.pidfd, 0, 1, req, map, errs));
+	ASSERT_EQ(0, __rm_map_batch(self->fd, self->t.pidfd, 0, req, map, errs,
+				    1));
 	ASSERT_EQ(-EINVAL, errs[0]);
 	req[0] -= 8;
 	rm_expect_maps(_metadata, self, 0);
@@ -345,8 +332,8 @@ TEST_F_TIMEOUT(remote_mapping, batch_counts, 120)
 
 	/* The maximum, every page a mirror (some target pages twice). */
 	lines = rm_maps_lines(_metadata);
-	ASSERT_EQ((int)max, batch(self->fd, self->t.pidfd, RO, max, req, map,
-				  errs));
+	ASSERT_EQ((int)max, __rm_map_batch(self->fd, self->t.pidfd, RO, req,
+					   map, errs, max));
 	rm_expect_maps(_metadata, self, max);
 	ASSERT_EQ(lines + 2 * (int)max, rm_maps_lines(_metadata));
 	for (i = 0; i < max; i++) {
@@ -388,7 +375,8 @@ TEST_F(remote_mapping, batch_bad_arrays)
 	rm_check_anon3(_metadata, l1);
 	rm_check_anon3(_metadata, l2);
 
-	ASSERT_EQ(2, batch(self->fd, self->t.pidfd, 0, 2, req, map, errs));
+	ASSERT_EQ(2, __rm_map_batch(self->fd, self->t.pidfd, 0, req, map, errs,
+				    2));
 	check_pattern(_metadata, l2 + page_size, page_size,
 		      SEED + page_size / 8);
 	rm_unmap(_metadata, self->fd, l1 + page_size);
@@ -493,7 +481,7 @@ static void batch_other_child(struct child_report *r, void *arg)
 	if (!l)
 		child_fail(r, "mmap: %s", strerror(errno));
 	map[0] = (uintptr_t)l + page_size;
-	ret = batch(a->fd, a->pidfd, 0, 1, req, map, errs);
+	ret = __rm_map_batch(a->fd, a->pidfd, 0, req, map, errs, 1);
 	if (ret != -EINVAL)
 		child_fail(r, "batch on the parent's file: %d, not -EINVAL",
 			   ret);
