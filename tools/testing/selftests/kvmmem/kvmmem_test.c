@@ -207,19 +207,16 @@ FIXTURE_TEARDOWN(kvmmem)
 		munmap(self->win, WIN_PAGES * PAGE_SZ);
 }
 
-/* Why a test needing a map with token @kind must SKIP, or NULL. */
-static const char *need_token(struct _test_data_kvmmem *self,
-			      enum token_kind kind, __u64 *token)
+/* Get token @kind into @token; false (the test SKIPs) if there is none. */
+static bool need_token(struct __test_metadata *_metadata,
+		       struct _test_data_kvmmem *self, enum token_kind kind,
+		       __u64 *token)
 {
 	if (!self->hook)
-		return "the host does not serve KVM_HC_MEM_MAP";
-	static char why[64];
-
-	if (!get_token(kind, token)) {
-		snprintf(why, sizeof(why), "%s not set", token_env[kind]);
-		return why;
-	}
-	return NULL;
+		SKIP(return false, "the host does not serve KVM_HC_MEM_MAP");
+	if (!get_token(kind, token))
+		SKIP(return false, "%s not set", token_env[kind]);
+	return true;
 }
 
 /* map_page() that logs why it failed */
@@ -238,13 +235,11 @@ static int map_log(struct __test_metadata *_metadata,
 /* The target's counter, read through the mapping, moves. */
 TEST_F_TIMEOUT(kvmmem, counter_live, 60)
 {
-	const char *why;
 	unsigned char *p = self->win;
 	unsigned int c0;
 
-	why = need_token(self, TOK_RW, self->rw);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return;
 	ASSERT_EQ(0, debugfs_count("mappings"));
 	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->counter_gpa, p));
 	ASSERT_EQ(1, debugfs_count("mappings"));
@@ -271,13 +266,11 @@ static bool wait_value(const void *p, unsigned int want, int ms)
 /* A request written through the mapping gets the target's answer. */
 TEST_F_TIMEOUT(kvmmem, mailbox, 60)
 {
-	const char *why;
 	unsigned char *p = self->win + PAGE_SZ;
 	unsigned int req = 0x5a000000 | (getpid() & 0xffff) << 4, i;
 
-	why = need_token(self, TOK_RW, self->rw);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return;
 	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->mailbox_gpa, p));
 	for (i = 0; i < 3; i++, req += 2) {
 		store32(p, req);
@@ -290,12 +283,10 @@ TEST_F_TIMEOUT(kvmmem, mailbox, 60)
 /* The right target page is mapped: tiny_vm's code page. */
 TEST_F(kvmmem, code_page)
 {
-	const char *why;
 	unsigned char *p = self->win + 2 * PAGE_SZ;
 
-	why = need_token(self, TOK_RW, self->rw);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return;
 	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->code_gpa, p));
 	ASSERT_EQ(0, memcmp(p, code_start, sizeof(code_start)));
 	ASSERT_EQ(0, unmap_page(self->fd, p));
@@ -304,13 +295,11 @@ TEST_F(kvmmem, code_page)
 /* After unmap the page is a fresh zero page of ours. */
 TEST_F_TIMEOUT(kvmmem, unmap_gives_zero_page, 60)
 {
-	const char *why;
 	unsigned char *p = self->win;
 	unsigned int c0;
 
-	why = need_token(self, TOK_RW, self->rw);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return;
 	memset(p, 0xa5, PAGE_SZ);
 	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->counter_gpa, p));
 	c0 = load32(p);
@@ -332,13 +321,11 @@ TEST_F_TIMEOUT(kvmmem, unmap_gives_zero_page, 60)
 /* close() unmaps everything; a new open can map the same gva again. */
 TEST_F_TIMEOUT(kvmmem, close_unmaps_all, 60)
 {
-	const char *why;
 	unsigned char *p = self->win;
 	unsigned long i;
 
-	why = need_token(self, TOK_RW, self->rw);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return;
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, map_log(_metadata, self,
 				     self->rw, self->counter_gpa, p + i * PAGE_SZ));
@@ -364,13 +351,11 @@ TEST_F_TIMEOUT(kvmmem, close_unmaps_all, 60)
 /* Many target pages at once, each the right one. */
 TEST_F_TIMEOUT(kvmmem, many_pages, 60)
 {
-	const char *why;
 	unsigned char *p = self->win;
 	unsigned long i;
 
-	why = need_token(self, TOK_RW, self->rw);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return;
 	for (i = 0; i < WIN_PAGES; i++)
 		ASSERT_EQ(0, map_log(_metadata, self,
 				     self->rw, i * PAGE_SZ, p + i * PAGE_SZ));
@@ -392,12 +377,10 @@ TEST_F_TIMEOUT(kvmmem, batch_map, 60)
 	__s32 errs[WIN_PAGES + 1];
 	struct kvmi_mem_map_batch b = { .count = WIN_PAGES + 1 };
 	unsigned char *p = self->win;
-	const char *why;
 	unsigned long i;
 
-	why = need_token(self, TOK_RW, self->rw);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return;
 	for (i = 0; i < WIN_PAGES; i++) {
 		gpas[i] = i * PAGE_SZ;
 		gvas[i] = (unsigned long)(p + i * PAGE_SZ);
@@ -447,36 +430,30 @@ TEST_F(kvmmem, bogus_token_eperm)
 
 TEST_F(kvmmem, revoked_token_eperm)
 {
-	const char *why;
 	__u64 token[KVMMEM_TOKEN_WORDS];
 
-	why = need_token(self, TOK_REVOKED, token);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_REVOKED, token))
+		return;
 	ASSERT_EQ(-EPERM, map_log(_metadata, self,
 				  token, self->counter_gpa, self->win));
 }
 
 TEST_F(kvmmem, expired_token_eperm)
 {
-	const char *why;
 	__u64 token[KVMMEM_TOKEN_WORDS];
 
-	why = need_token(self, TOK_EXPIRED, token);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_EXPIRED, token))
+		return;
 	ASSERT_EQ(-EPERM, map_log(_metadata, self,
 				  token, self->counter_gpa, self->win));
 }
 
 TEST_F(kvmmem, bound_to_other_vm_eperm)
 {
-	const char *why;
 	__u64 token[KVMMEM_TOKEN_WORDS];
 
-	why = need_token(self, TOK_BOUND_OTHER, token);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_BOUND_OTHER, token))
+		return;
 	ASSERT_EQ(-EPERM, map_log(_metadata, self,
 				  token, self->counter_gpa, self->win));
 }
@@ -484,12 +461,10 @@ TEST_F(kvmmem, bound_to_other_vm_eperm)
 /* A token bound to this VM works. */
 TEST_F_TIMEOUT(kvmmem, bound_to_this_vm, 60)
 {
-	const char *why;
 	__u64 token[KVMMEM_TOKEN_WORDS];
 
-	why = need_token(self, TOK_BOUND_SELF, token);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_BOUND_SELF, token))
+		return;
 	ASSERT_EQ(0, map_log(_metadata, self,
 			     token, self->counter_gpa, self->win));
 	ASSERT_TRUE(wait_change(self->win, load32(self->win), WAIT_MS));
@@ -499,12 +474,10 @@ TEST_F_TIMEOUT(kvmmem, bound_to_this_vm, 60)
 /* A read-only token refuses a writable gva... */
 TEST_F(kvmmem, ro_token_writable_gva_eacces)
 {
-	const char *why;
 	__u64 token[KVMMEM_TOKEN_WORDS];
 
-	why = need_token(self, TOK_RO, token);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RO, token))
+		return;
 	ASSERT_EQ(-EACCES, map_log(_metadata, self,
 				   token, self->counter_gpa, self->win));
 	ASSERT_EQ(0, debugfs_count("mappings"));
@@ -513,13 +486,11 @@ TEST_F(kvmmem, ro_token_writable_gva_eacces)
 /* ...and maps a PROT_READ one; so does a read-write token. */
 TEST_F_TIMEOUT(kvmmem, ro_token_readonly_gva, 60)
 {
-	const char *why;
 	__u64 token[KVMMEM_TOKEN_WORDS];
 	unsigned char *ro;
 
-	why = need_token(self, TOK_RO, token);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RO, token))
+		return;
 	ro = mmap(NULL, 2 * PAGE_SZ, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 		  -1, 0);
 	ASSERT_NE(MAP_FAILED, ro);
@@ -539,11 +510,8 @@ TEST_F_TIMEOUT(kvmmem, ro_token_readonly_gva, 60)
 
 TEST_F(kvmmem, gpa_outside_ram_efault)
 {
-	const char *why;
-
-	why = need_token(self, TOK_RW, self->rw);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return;
 	ASSERT_EQ(-EFAULT, map_log(_metadata, self,
 				   self->rw, self->outside_gpa, self->win));
 	ASSERT_EQ(0, debugfs_count("mappings"));
@@ -589,11 +557,8 @@ TEST_F(kvmmem, gva_not_private_anon_einval)
 
 TEST_F(kvmmem, second_map_same_gva_ealready)
 {
-	const char *why;
-
-	why = need_token(self, TOK_RW, self->rw);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return;
 	ASSERT_EQ(0, map_log(_metadata, self,
 			     self->rw, self->counter_gpa, self->win));
 	ASSERT_EQ(-EALREADY, map_log(_metadata, self,
@@ -664,11 +629,9 @@ TEST_F_TIMEOUT(kvmmem, same_target_page_twice, 60)
 {
 	unsigned char *a = self->win, *b = self->win + 3 * PAGE_SZ;
 	unsigned int req = 0x6b000000 | (getpid() & 0xffff) << 4;
-	const char *why;
 
-	why = need_token(self, TOK_RW, self->rw);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return;
 	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->mailbox_gpa, a));
 	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->mailbox_gpa, b));
 	store32(a, req);
@@ -689,12 +652,10 @@ TEST_F_TIMEOUT(kvmmem, local_thp_gva, 60)
 {
 	const unsigned long thp = 2UL << 20;
 	unsigned char *raw, *p, *m;
-	const char *why;
 	unsigned long i;
 
-	why = need_token(self, TOK_RW, self->rw);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return;
 	raw = mmap(NULL, 2 * thp, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, raw);
@@ -724,13 +685,11 @@ TEST_F_TIMEOUT(kvmmem, thp_target_pages, 60)
 	unsigned long long thp = env_ull("KVMMEM_THP_GPA", 0);
 	static const unsigned int idx[] = { 0, 1, 5, 511 };
 	unsigned char *p = self->win;
-	const char *why;
 	char want[32];
 	unsigned int i;
 
-	why = need_token(self, TOK_RW, self->rw);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return;
 	if (!thp)
 		SKIP(return, "KVMMEM_THP_GPA not set (no THP in the target)");
 	for (i = 0; i < ARRAY_SIZE(idx); i++)
@@ -753,15 +712,13 @@ TEST_F_TIMEOUT(kvmmem, thp_target_pages, 60)
  */
 TEST_F_TIMEOUT(kvmmem, target_destroyed_reads_zeros, 200)
 {
-	const char *why;
 	unsigned char *p = self->win, *m = self->win + PAGE_SZ;
 	long long deadline, t0;
 
 	if (env_ull("KVMMEM_DESTROY", 0) != 1)
 		SKIP(return, "KVMMEM_DESTROY is not 1");
-	why = need_token(self, TOK_RW, self->rw);
-	if (why)
-		SKIP(return, "%s", why);
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return;
 	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->counter_gpa, p));
 	ASSERT_EQ(0, map_log(_metadata, self, self->rw, self->mailbox_gpa, m));
 	ASSERT_TRUE(wait_change(p, load32(p), WAIT_MS));
