@@ -34,6 +34,8 @@ SAMPLES=5
 start=$SECONDS
 pids=()
 W=
+# shellcheck source=scripts/nested/l2.sh
+. "$ROOT/scripts/nested/l2.sh"
 
 cleanup() {
 	local p
@@ -75,31 +77,8 @@ fail() {
 
 say() { echo "[L1 $((SECONDS - start))s] $*"; }
 step() { echo; echo "== $*"; }
-remaining() { echo $((TIMEOUT - (SECONDS - start))); }
-
-# wait_for SECONDS COMMAND...: poll until the command succeeds (bounded by TIMEOUT)
-wait_for() {
-	local limit=$1 t0=$SECONDS
-	shift
-	[ "$limit" -le "$(remaining)" ] || limit=$(remaining)
-	while ! "$@"; do
-		[ $((SECONDS - t0)) -lt "$limit" ] || return 1
-		sleep 0.5
-	done
-}
-
-console() { tr -d '\r' <"$1" 2>/dev/null; }
-has_line() { console "$1" | grep -q -- "$2"; }
 # field FILE PREFIX: the rest of the first console line starting with PREFIX
 field() { console "$1" | sed -n "s/^$2//p" | head -n 1; }
-alive() { kill -0 "$1" 2>/dev/null; }
-vm_fd_open() {
-	local f
-	for f in /proc/"$1"/fd/*; do
-		[ "$(readlink "$f" 2>/dev/null)" = anon_inode:kvm-vm ] && return 0
-	done
-	return 1
-}
 short() { echo "${1:0:8}...${1: -4}"; }
 
 # --- prerequisites ------------------------------------------------------------
@@ -167,7 +146,8 @@ EOF
 chmod 755 "$W/extra/demo-init"
 (cd "$W/extra" && echo demo-init | cpio -o -H newc -R 0:0 --quiet) >"$W/extra.cpio" ||
 	fail "cannot build the demo cpio"
-cat "$INITRD" "$W/extra.cpio" >"$W/initrd.cpio"
+L2_INITRD=$W/initrd.cpio
+cat "$INITRD" "$W/extra.cpio" >"$L2_INITRD"
 
 echo "kvmmem demo: an introspector VM reads the memory of a Linux VM through /dev/kvmmem"
 echo "This runs in the test VM (L1, Linux $(uname -r)), whose kvm.ko carries the KVM_HC_MEM_MAP"
@@ -176,21 +156,10 @@ echo "hypercall hook, served by remote_mapping.ko.  Both VMs below are nested (L
 # --- boot the two L2 VMs --------------------------------------------------------
 
 step "1. Boot a Linux target VM and an introspector VM (concurrently; slow under TCG)"
-qemu_l2() {
-	local name=$1 append=$2
-	shift 2
-	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
-		-enable-kvm -cpu "$L2_CPU" -smp 1 -m 256M \
-		-kernel "$KERNEL" -initrd "$W/initrd.cpio" \
-		-append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/demo-init $append" \
-		-chardev "file,id=con,path=$W/$name.console" -serial chardev:con \
-		"$@" </dev/null >"$W/$name.qemu.log" 2>&1 &
-	pids+=("$!")
-}
-qemu_l2 target "nokaslr DEMO_ROLE=target"
+qemu_l2 target "rdinit=/demo-init nokaslr DEMO_ROLE=target"
 target_pid=${pids[-1]}
 mkfifo "$W/ctl.in" "$W/ctl.out"
-qemu_l2 intro "DEMO_ROLE=intro" -chardev "pipe,id=ctl,path=$W/ctl" -serial chardev:ctl
+qemu_l2 intro "rdinit=/demo-init DEMO_ROLE=intro" -chardev "pipe,id=ctl,path=$W/ctl" -serial chardev:ctl
 intro_pid=${pids[-1]}
 cat "$W/ctl.out" >/dev/null &
 pids+=("$!")

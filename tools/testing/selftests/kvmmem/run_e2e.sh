@@ -40,6 +40,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../../.." && pwd)
 HERE=$ROOT/tools/testing/selftests/kvmmem
 NESTED=$ROOT/build/nested
 INITRD=$NESTED/l2-initramfs.cpio
+L2_INITRD=$INITRD
 TINY=$HERE/tiny_vm
 GRANT=$ROOT/tools/kvmmem/rm-grant
 DEBUGFS=/sys/kernel/debug/remote_mapping
@@ -52,6 +53,8 @@ start=$SECONDS
 n=0
 failed=0
 pids=()
+# shellcheck source=scripts/nested/l2.sh
+. "$ROOT/scripts/nested/l2.sh"
 
 echo "TAP version 13"
 
@@ -103,30 +106,6 @@ save_logs() {
 	fi
 }
 
-remaining() { echo $((TIMEOUT - (SECONDS - start))); }
-
-# wait_for SECONDS COMMAND...: poll until the command succeeds
-wait_for() {
-	local limit=$1 t0=$SECONDS
-	shift
-	[ "$limit" -le "$(remaining)" ] || limit=$(remaining)
-	while ! "$@"; do
-		[ $((SECONDS - t0)) -lt "$limit" ] || return 1
-		sleep 0.5
-	done
-}
-
-# A console file without carriage returns.
-console() { tr -d '\r' <"$1" 2>/dev/null; }
-has_line() { console "$1" | grep -q -- "$2"; }
-vm_fd_open() {
-	local f
-	for f in /proc/"$1"/fd/*; do
-		[ "$(readlink "$f" 2>/dev/null)" = anon_inode:kvm-vm ] && return 0
-	done
-	return 1
-}
-alive() { kill -0 "$1" 2>/dev/null; }
 
 # --- prerequisites ------------------------------------------------------------
 
@@ -181,18 +160,6 @@ tiny_pid=$!
 pids+=("$tiny_pid")
 
 # --- the two L2 VMs (booting concurrently) ------------------------------------------
-
-qemu_l2() {
-	local name=$1 append=$2
-	shift 2
-	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
-		-enable-kvm -cpu "$L2_CPU" -smp 1 -m 256M \
-		-kernel "$KERNEL" -initrd "$INITRD" \
-		-append "console=ttyS0 quiet loglevel=3 panic=-1 $append" \
-		-chardev "file,id=con,path=$W/$name.console" -serial chardev:con \
-		"$@" </dev/null >"$W/$name.qemu.log" 2>&1 &
-	pids+=("$!")
-}
 
 qemu_l2 target "nokaslr KVMMEM_ROLE=target"
 target_pid=${pids[-1]}

@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for scripts that boot nested (L2) VMs in the test VM; sourced.
+#
+# The caller sets: start (=$SECONDS at its start), TIMEOUT (overall bound in
+# seconds), W (work folder), KERNEL, L2_INITRD, L2_CPU, and an array pids
+# (every background pid, for its cleanup).
+# shellcheck shell=bash disable=SC2154 # the variables above are the caller's
+
+remaining() { echo $((TIMEOUT - (SECONDS - start))); }
+
+# wait_for SECONDS COMMAND...: poll until the command succeeds, within TIMEOUT
+wait_for() {
+	local limit=$1 t0=$SECONDS
+	shift
+	[ "$limit" -le "$(remaining)" ] || limit=$(remaining)
+	while ! "$@"; do
+		[ $((SECONDS - t0)) -lt "$limit" ] || return 1
+		sleep 0.5
+	done
+}
+
+# A console file without carriage returns.
+console() { tr -d '\r' <"$1" 2>/dev/null; }
+has_line() { console "$1" | grep -q -- "$2"; }
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# vm_fd_open PID: the QEMU process has created its KVM VM
+vm_fd_open() {
+	local f
+	for f in /proc/"$1"/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = anon_inode:kvm-vm ] && return 0
+	done
+	return 1
+}
+
+# qemu_l2 NAME APPEND [QEMU ARGS...]: boot an L2 VM in the background, its
+# console in $W/NAME.console; its pid is ${pids[-1]}
+qemu_l2() {
+	local name=$1 append=$2
+	shift 2
+	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+		-enable-kvm -cpu "$L2_CPU" -smp 1 -m 256M \
+		-kernel "$KERNEL" -initrd "$L2_INITRD" \
+		-append "console=ttyS0 quiet loglevel=3 panic=-1 $append" \
+		-chardev "file,id=con,path=$W/$name.console" -serial chardev:con \
+		"$@" </dev/null >"$W/$name.qemu.log" 2>&1 &
+	pids+=("$!")
+}
