@@ -120,7 +120,7 @@ demo:
 	$(SRCDIR)/scripts/setup.sh
 	$(MAKE) -C $(SRCDIR) all
 	@if [ -x $(DEMO_DIR)/run-kvm-demo.sh ]; then \
-		$(SRCDIR)/scripts/vm-run --timeout 600 -- tools/demo/run-kvm-demo.sh; \
+		$(SRCDIR)/scripts/vm-run --smp 1 --timeout 600 -- tools/demo/run-kvm-demo.sh; \
 	else \
 		echo "no tools/demo/run-kvm-demo.sh" >&2; exit 1; \
 	fi

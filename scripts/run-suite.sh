@@ -3,14 +3,15 @@
 # Run the kselftest suites inside the test VM, tally their TAP results, then check the module's counters and rmmod.
 #
 # Usage (in the VM, from the repository root; make check does this):
-#   scripts/vm-run -- scripts/run-suite.sh [--timeout SEC] [--no-final] [PROG...]
+#   scripts/vm-run -- scripts/run-suite.sh [--timeout SEC] [--no-final]
+#                                          [--exclude PROG]... [PROG...]
 #
 # PROG (DIR/NAME, relative to tools/testing/selftests) defaults to the
 # programs of every tools/testing/selftests/DIR with a Makefile: those
 # "make print-progs" prints there, else its executable run_*.sh scripts (suite
-# drivers), else its executable *_test files.  Each runs in its folder under a
-# timeout (default 600 s, RUN_SUITE_TIMEOUT); its TAP output is shown live and
-# kept in build/vm-out/results/DIR.NAME.tap.
+# drivers), else its executable *_test files; less those given to --exclude.
+# Each runs in its folder under a timeout (default 600 s, RUN_SUITE_TIMEOUT);
+# its TAP output is shown live and kept in build/vm-out/results/DIR.NAME.tap.
 # Counting: "ok" = passed, "ok ... # SKIP" = skipped, "not ok" = failed; a
 # suite that crashes, times out or exits non-zero without a failed test, and
 # tests its plan announced but that never reported, count as failed.
@@ -28,12 +29,15 @@ COUNTERS=(map_count pdb_count)
 
 timeout_s=${RUN_SUITE_TIMEOUT:-600}
 final=1
+exclude=()
 while [ "$#" -gt 0 ]; do
 	case "$1" in
 	--timeout) timeout_s=$2; shift 2 ;;
 	--timeout=*) timeout_s=${1#*=}; shift ;;
 	--no-final) final=0; shift ;;
-	-h|--help) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--exclude) exclude+=("$2"); shift 2 ;;
+	--exclude=*) exclude+=("${1#*=}"); shift ;;
+	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) echo "run-suite: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -151,7 +155,7 @@ progs=()
 if [ "$#" -gt 0 ]; then
 	progs=("$@")
 else
-	mapfile -t progs < <(list_progs)
+	mapfile -t progs < <(list_progs | grep -v -x -F -f <(printf '%s\n' "${exclude[@]}"))
 	[ "${#progs[@]}" -gt 0 ] || echo "# run-suite: no selftest programs found in $SELFTESTS"
 fi
 
