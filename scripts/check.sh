@@ -3,9 +3,10 @@
 # make check: setup, warning-free build, lints, kselftests in the VM; ends with "N passed, M failed".
 #
 # Counted as tests: the build (W=1, no warning), each lint (checkpatch,
-# sparse), every TAP result of the VM run (scripts/run-suite.sh, including its
-# final counter/rmmod checks), and "vm: kernel log clean" (no WARN/BUG/Oops/...
-# in the guest's kernel log).  A VM run that times out or crashes before
+# sparse), every TAP result of the two VM runs (scripts/run-suite.sh with its
+# final counter/rmmod checks: all programs but NESTED_PROGS, then those in a
+# one-vCPU VM), and "kernel log clean" for each (no WARN/BUG/Oops/... in the
+# guest's kernel log).  A VM run that times out or crashes before
 # run-suite's tally counts as one more failure.  Skipped tests are reported on
 # the line before the last.  Exit status 0 only when nothing failed.
 # Environment: CHECK_VM_TIMEOUT (default 900 s), CHECK_SUITE_TIMEOUT (per
@@ -17,8 +18,9 @@
 # (scripts/build-debug-kernel.sh, cached; two more tests), no lint; in the VM
 # with that kernel: the long stress (tools/testing/selftests/rm_stress, its
 # run_*.sh, rm_stress or *_test with --long; one test, skipped if absent),
-# the suite, and kmemleak scans ("kmemleak: no leak attributable to the
-# project" is one more test; leaks already there at boot are reported only).
+# the suite but NESTED_PROGS, and kmemleak scans ("kmemleak: no leak
+# attributable to the project" is one more test; leaks already there at boot
+# are reported only); then NESTED_PROGS in a one-vCPU VM with that kernel.
 # Defaults there: CHECK_VM_TIMEOUT 14400 s, CHECK_SUITE_TIMEOUT 1800 s,
 # CHECK_STRESS_TIMEOUT 4000 s.  Logs: build/check-debug/.
 set -uo pipefail
@@ -195,7 +197,7 @@ fi
 
 # Symbols of remote_mapping, for leak reports after run-suite's rmmod.
 grep -E '\[remote_mapping\]$' /proc/kallsyms | sort >"$out/modsyms"
-scripts/run-suite.sh --timeout "$suite_timeout"
+scripts/run-suite.sh --timeout "$suite_timeout" "${@:3}"
 
 if [ -w "$kl" ]; then
 	kmemleak_scan | symbolize >"$out/kmemleak.txt"
@@ -274,23 +276,22 @@ if [ ! -f "$ROOT/$first_ko" ]; then
 fi
 if [ "$debug" -eq 1 ]; then
 	"$ROOT/scripts/vm-run" --timeout "$VM_TIMEOUT" -- \
-		bash "${LOGDIR#"$ROOT"/}/vm-debug.sh" "$SUITE_TIMEOUT" "$STRESS_TIMEOUT" 2>&1 | tee "$vm_log"
+		bash "${LOGDIR#"$ROOT"/}/vm-debug.sh" "$SUITE_TIMEOUT" "$STRESS_TIMEOUT" \
+		"${NESTED_PROGS[@]/#/--exclude=}" 2>&1 | tee "$vm_log"
 else
-	# The nested-VM suites run in a VM of their own with one vCPU: with
-	# two MTTCG vCPUs, Debian's L1 kernel running nested SVM guests now
-	# and then overflows its kernel stack or loses an L2 guest, with the
-	# stock kvm.ko too (Documentation/testing.rst, "Nested VMs").
 	"$ROOT/scripts/vm-run" --timeout "$VM_TIMEOUT" -- \
 		scripts/run-suite.sh --timeout "$SUITE_TIMEOUT" \
 		"${NESTED_PROGS[@]/#/--exclude=}" 2>&1 | tee "$vm_log"
 fi
 vm_result "vm" "$vm_log" "${PIPESTATUS[0]}"
-if [ "$debug" -eq 0 ]; then
-	"$ROOT/scripts/vm-run" --smp 1 --timeout "$VM_TIMEOUT" -- \
-		scripts/run-suite.sh --timeout "$SUITE_TIMEOUT" \
-		"${NESTED_PROGS[@]}" 2>&1 | tee "$LOGDIR/vm-nested.log"
-	vm_result "vm nested" "$LOGDIR/vm-nested.log" "${PIPESTATUS[0]}"
-fi
+# The nested-VM programs run in a VM of their own with one vCPU: with two
+# MTTCG vCPUs, Debian's L1 kernel running nested SVM guests now and then
+# overflows its kernel stack or loses an L2 guest, with the stock kvm.ko
+# too (Documentation/testing.rst, "Nested VMs").
+"$ROOT/scripts/vm-run" --smp 1 --timeout "$VM_TIMEOUT" -- \
+	scripts/run-suite.sh --timeout "$SUITE_TIMEOUT" \
+	"${NESTED_PROGS[@]}" 2>&1 | tee "$LOGDIR/vm-nested.log"
+vm_result "vm nested" "$LOGDIR/vm-nested.log" "${PIPESTATUS[0]}"
 
 if [ "$debug" -eq 1 ]; then
 	# The long stress: one test.
