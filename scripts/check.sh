@@ -235,8 +235,9 @@ fi
 
 # --- kselftests in the VM ----------------------------------------------------
 
-# The programs that boot nested (L2) VMs.
-NESTED_PROGS=(kvmmem/run_e2e.sh)
+# The programs that run KVM guests inside the test VM (nested SVM).
+NESTED_PROGS=(kvm_hc/kvm_hc_test rm_abuse/bad_hc_test rm_abuse/access_test
+	kvmmem/run_e2e.sh)
 
 # vm_result NAME LOG VM_RUN_STATUS: count one VM run's tally and its checks
 vm_result() {
@@ -284,10 +285,10 @@ else
 		"${NESTED_PROGS[@]/#/--exclude=}" 2>&1 | tee "$vm_log"
 fi
 vm_result "vm" "$vm_log" "${PIPESTATUS[0]}"
-# The nested-VM programs run in a VM of their own with one vCPU: with two
-# MTTCG vCPUs, Debian's L1 kernel running nested SVM guests now and then
-# overflows its kernel stack or loses an L2 guest, with the stock kvm.ko
-# too (Documentation/testing.rst, "Nested VMs").
+# The programs with KVM guests run in a VM of their own with one vCPU: with
+# two MTTCG vCPUs, Debian's kernel running nested SVM guests now and then
+# overflows a kernel stack, hangs, or loses an L2 guest, with the stock
+# kvm.ko too (Documentation/testing.rst, "Nested VMs").
 "$ROOT/scripts/vm-run" --smp 1 --timeout "$VM_TIMEOUT" -- \
 	scripts/run-suite.sh --timeout "$SUITE_TIMEOUT" \
 	"${NESTED_PROGS[@]}" 2>&1 | tee "$LOGDIR/vm-nested.log"
