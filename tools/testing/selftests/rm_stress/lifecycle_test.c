@@ -644,6 +644,11 @@ static void intro_main(__u64 seed)
 		fail("open: %s", strerror(-fd));
 		_exit(1);
 	}
+	/*
+	 * Every thread's pages exist before any thread runs: a running
+	 * thread leaves holes in its region (munmap), and a later mmap(NULL)
+	 * could land in one and then be unmapped by that thread.
+	 */
 	for (i = 0; i < I_THREADS; i++) {
 		memset(&th[i], 0, sizeof(th[i]));
 		th[i].fd = fd;
@@ -655,9 +660,10 @@ static void intro_main(__u64 seed)
 			_exit(1);
 		for (k = 0; k < N_TARGETS; k++)
 			th[i].pidfd[k] = -1;
+	}
+	for (i = 0; i < I_THREADS; i++)
 		if (pthread_create(&tid[i], NULL, intro_thread, &th[i]))
 			_exit(2);
-	}
 	for (i = 0; i < I_THREADS; i++)
 		pthread_join(tid[i], NULL);
 	_exit(0);
