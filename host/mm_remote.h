@@ -18,6 +18,15 @@ struct mm_struct;
  * SIGBUS.  For callers that cannot take a fault error, such as KVM.
  */
 #define MM_REMOTE_ZEROHOLE	BIT(1)
+/*
+ * Resolve the target page and install it (read-only, as a read fault
+ * would) while mapping, so that the first read takes no fault.  Best
+ * effort, like MAP_POPULATE: a page that cannot be resolved now is faulted
+ * in on first access.
+ */
+#define MM_REMOTE_POPULATE	BIT(2)
+#define MM_REMOTE_FLAGS		(MM_REMOTE_READONLY | MM_REMOTE_ZEROHOLE | \
+				 MM_REMOTE_POPULATE)
 
 int mm_remote_map(struct mm_struct *req_mm, unsigned long req_hva,
 		  unsigned long map_hva);

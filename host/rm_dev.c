@@ -69,11 +69,22 @@ static struct mm_struct *rm_dev_target_mm(s32 target, bool is_pid)
 	return mm;
 }
 
+static unsigned int rm_dev_map_flags(u32 uflags)
+{
+	unsigned int flags = 0;
+
+	if (uflags & REMOTE_MAPPING_READONLY)
+		flags |= MM_REMOTE_READONLY;
+	if (uflags & REMOTE_MAPPING_POPULATE)
+		flags |= MM_REMOTE_POPULATE;
+	return flags;
+}
+
 static long rm_dev_map(void __user *argp)
 {
 	struct remote_mapping_map arg;
 	struct mm_struct *req_mm;
-	unsigned int flags = 0;
+	unsigned int flags;
 	int err;
 
 	if (copy_from_user(&arg, argp, sizeof(arg)))
@@ -84,8 +95,7 @@ static long rm_dev_map(void __user *argp)
 	if (arg.req_hva != (unsigned long)arg.req_hva ||
 	    arg.map_hva != (unsigned long)arg.map_hva)
 		return -EINVAL;
-	if (arg.flags & REMOTE_MAPPING_READONLY)
-		flags |= MM_REMOTE_READONLY;
+	flags = rm_dev_map_flags(arg.flags);
 
 	req_mm = rm_dev_target_mm(arg.target,
 				  arg.flags & REMOTE_MAPPING_TARGET_PID);
@@ -101,7 +111,7 @@ static long rm_dev_map_batch(struct remote_mapping_map_batch __user *uarg)
 	struct remote_mapping_map_batch arg;
 	unsigned long *req_hvas, *map_hvas;
 	struct mm_struct *req_mm;
-	unsigned int flags = 0;
+	unsigned int flags;
 	long ret;
 	int *errs;
 
@@ -113,8 +123,7 @@ static long rm_dev_map_batch(struct remote_mapping_map_batch __user *uarg)
 		return -EINVAL;
 	if (arg.count > REMOTE_MAPPING_BATCH_MAX)
 		return -E2BIG;
-	if (arg.flags & REMOTE_MAPPING_READONLY)
-		flags |= MM_REMOTE_READONLY;
+	flags = rm_dev_map_flags(arg.flags);
 
 	req_hvas = kvmalloc_array(arg.count, sizeof(*req_hvas), GFP_KERNEL);
 	map_hvas = kvmalloc_array(arg.count, sizeof(*map_hvas), GFP_KERNEL);
@@ -164,16 +173,25 @@ static long rm_dev_unmap(void __user *argp)
 	return mm_remote_unmap(arg.map_hva);
 }
 
-static long rm_dev_ioctl(struct file *file, unsigned int cmd,
-			 unsigned long arg)
+/* Mapping another process's memory is a ptrace-level privilege. */
+static int rm_dev_allowed(struct file *file)
 {
-	void __user *argp = (void __user *)arg;
-
-	/* Mapping another process's memory is a ptrace-level privilege. */
 	if (!capable(CAP_SYS_PTRACE))
 		return -EPERM;
 	if (file->private_data != current->mm)
 		return -EINVAL;
+	return 0;
+}
+
+static long rm_dev_ioctl(struct file *file, unsigned int cmd,
+			 unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+	int err;
+
+	err = rm_dev_allowed(file);
+	if (err)
+		return err;
 
 	switch (cmd) {
 	case REMOTE_MAPPING_MAP:
@@ -189,6 +207,17 @@ static long rm_dev_ioctl(struct file *file, unsigned int cmd,
 	default:
 		return -ENOTTY;
 	}
+}
+
+/* A window: see include/uapi/linux/remote_mapping.h. */
+static int rm_dev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	int err;
+
+	err = rm_dev_allowed(file);
+	if (err)
+		return err;
+	return rm_win_mmap(vma);
 }
 
 /* The file is bound to the opener's address space. */
@@ -212,6 +241,7 @@ static const struct file_operations rm_dev_fops = {
 	.open		= rm_dev_open,
 	.release	= rm_dev_release,
 	.unlocked_ioctl	= rm_dev_ioctl,
+	.mmap		= rm_dev_mmap,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= no_llseek,
 };

@@ -58,6 +58,16 @@ struct rm_idb *rm_idb_get(struct mm_struct *mm, unsigned int refs)
 	return container_of(mn, struct rm_idb, mn);
 }
 
+/* The same, one reference, for a caller holding mm's mmap_lock for write. */
+struct rm_idb *rm_idb_get_locked(struct mm_struct *mm)
+{
+	struct mmu_notifier *mn = mmu_notifier_get_locked(&rm_idb_ops, mm);
+
+	if (IS_ERR(mn))
+		return ERR_CAST(mn);
+	return container_of(mn, struct rm_idb, mn);
+}
+
 void rm_idb_put(struct rm_idb *idb)
 {
 	mmu_notifier_put(&idb->mn);
@@ -132,4 +142,73 @@ void rm_idb_detach(struct rm_pdb *pdb)
 	xa_unlock(&idb->pdbs);
 	if (erased)
 		rm_pdb_put(pdb);
+}
+
+/* The live mapping of window @win at @addr with a reference, or NULL. */
+struct rm_pdb *rm_idb_get_live(struct rm_idb *idb, unsigned long addr,
+			       struct rm_win *win)
+{
+	struct rm_pdb *pdb;
+
+	xa_lock(&idb->pdbs);
+	pdb = xa_load(&idb->pdbs, addr >> PAGE_SHIFT);
+	if (pdb && pdb->win == win && pdb->state == RM_PDB_LIVE)
+		kref_get(&pdb->ref);
+	else
+		pdb = NULL;
+	xa_unlock(&idb->pdbs);
+	return pdb;
+}
+
+/*
+ * End the live mapping of window @win at @addr: erase its entry and return
+ * the entry's reference.  NULL with *err -ENOENT if there is none, -EAGAIN
+ * if another thread is mapping it.
+ */
+struct rm_pdb *rm_idb_take_live(struct rm_idb *idb, unsigned long addr,
+				struct rm_win *win, int *err)
+{
+	struct rm_pdb *pdb;
+
+	xa_lock(&idb->pdbs);
+	pdb = xa_load(&idb->pdbs, addr >> PAGE_SHIFT);
+	if (!pdb || pdb->win != win) {
+		*err = -ENOENT;
+		pdb = NULL;
+	} else if (pdb->state != RM_PDB_LIVE) {
+		*err = -EAGAIN;
+		pdb = NULL;
+	} else {
+		__rm_idb_erase(pdb);
+	}
+	xa_unlock(&idb->pdbs);
+	return pdb;
+}
+
+/*
+ * [@start, @end) of window @win is going away (munmap, exit): end its live
+ * mappings.  Pages still being mapped are left to their mapper, which finds
+ * the window gone.  Called from ->close() with the mmap_lock held.
+ */
+void rm_idb_detach_range(struct rm_idb *idb, struct rm_win *win,
+			 unsigned long start, unsigned long end)
+{
+	unsigned long index;
+	struct rm_pdb *pdb;
+
+	if (start >= end)
+		return;
+	xa_lock(&idb->pdbs);
+	xa_for_each_range(&idb->pdbs, index, pdb, start >> PAGE_SHIFT,
+			  (end >> PAGE_SHIFT) - 1) {
+		if (pdb->win != win || pdb->state != RM_PDB_LIVE)
+			continue;
+		__rm_idb_erase(pdb);
+		/* The put may sleep; xa_for_each() restarts from index. */
+		xa_unlock(&idb->pdbs);
+		rm_pdb_unmapped(pdb);
+		rm_pdb_put(pdb);
+		xa_lock(&idb->pdbs);
+	}
+	xa_unlock(&idb->pdbs);
 }

@@ -12,6 +12,16 @@
  *	mm's mmu_interval_notifier tree, one node per page_db.
  * page_db (struct rm_pdb): one per mapping.  Holds a user reference on its
  *	idb and tdb and an mmu_interval_notifier on the target mm.
+ * window (struct rm_win): a mirror VMA made by mmap() of /dev/remote_mapping,
+ *	whose pages are mapped and unmapped without any VMA operation.  It
+ *	has its own pseudo file (file offset == introspector address) and
+ *	lives as long as that file.
+ *
+ * Mirror VMAs are of two kinds: a page mirror (rm_mirror_vm_ops) is one
+ * page that replaced anonymous memory at map_hva, maps tdb->file and has
+ * its page_db as vm_private_data; a window (rm_win_vm_ops) maps its
+ * window's file, has the window as vm_private_data, and finds the page_db
+ * of an address in idb->pdbs.
  */
 #ifndef _RM_INTERNAL_H
 #define _RM_INTERNAL_H
@@ -61,6 +71,19 @@ enum rm_pdb_cache {
 	RM_CACHE_RW,		/* pfn valid for reads and writes */
 	RM_CACHE_ERR,		/* target has nothing there: one SIGBUS */
 	RM_CACHE_GONE,		/* same, for a ZEROHOLE mapping: for good */
+	RM_CACHE_UNMAPPED,	/* window page unmapped: install nothing */
+};
+
+struct rm_win {
+	struct file *file;	/* window VMAs map it; offset == address */
+	struct rm_idb *idb;	/* of the mm the window is in; reference */
+	spinlock_t lock;	/* protects tdb */
+	/*
+	 * The target last mapped into the window, with a reference, so that
+	 * the target_db (and its notifier registration, which takes all of
+	 * the target's mm locks) survives the unmap of its last page.
+	 */
+	struct rm_tdb *tdb;
 };
 
 struct rm_pdb {
@@ -68,6 +91,7 @@ struct rm_pdb {
 	struct mmu_interval_notifier notifier;
 	struct rm_idb *idb;
 	struct rm_tdb *tdb;
+	struct rm_win *win;	/* window mapping; holds a file reference */
 	unsigned long req_hva;
 	unsigned long map_hva;
 	struct kref ref;	/* idb entry, mirror VMAs, faults in flight */
@@ -87,7 +111,8 @@ struct rm_pdb {
 	u8 orig_locked:1;	/* map_hva was VM_LOCKED */
 	u8 reserved:1;		/* has its idb entry (creator's reference) */
 	u8 notifier_inserted:1;
-	int vmas;		/* mirror VMAs, under their mm's mmap_lock */
+	u8 populate:1;		/* MM_REMOTE_POPULATE */
+	int vmas;		/* page mirror VMAs, under their mmap_lock */
 	unsigned long seq;	/* under lock */
 	unsigned long pfn;	/* under lock */
 	struct page *orphan;	/* private page after target exit, under lock */
@@ -109,14 +134,44 @@ extern atomic_t rm_idb_count;
 
 extern struct workqueue_struct *rm_wq;
 
+extern const struct vm_operations_struct rm_mirror_vm_ops;
+extern const struct vm_operations_struct rm_win_vm_ops;
+
+static inline bool rm_is_page_mirror(struct vm_area_struct *vma)
+{
+	return vma->vm_ops == &rm_mirror_vm_ops;
+}
+
+static inline bool rm_is_window(struct vm_area_struct *vma)
+{
+	return vma->vm_ops == &rm_win_vm_ops;
+}
+
+static inline bool rm_is_mirror(struct vm_area_struct *vma)
+{
+	return rm_is_page_mirror(vma) || rm_is_window(vma);
+}
+
 /* rm_main.c */
 struct mmu_notifier *rm_notifier_get(const struct mmu_notifier_ops *ops,
 				     struct mm_struct *mm, unsigned int refs);
 
+/* rm_fs.c */
+struct file *rm_file_create(const struct file_operations *fops, void *priv);
+void rm_file_unpin(void);
+void rm_fs_exit(void);
+
 /* rm_idb.c */
 struct rm_idb *rm_idb_get(struct mm_struct *mm, unsigned int refs);
+struct rm_idb *rm_idb_get_locked(struct mm_struct *mm);
 void rm_idb_put(struct rm_idb *idb);
 int rm_idb_reserve(struct rm_idb *idb, struct rm_pdb *pdb);
+struct rm_pdb *rm_idb_get_live(struct rm_idb *idb, unsigned long addr,
+			       struct rm_win *win);
+struct rm_pdb *rm_idb_take_live(struct rm_idb *idb, unsigned long addr,
+				struct rm_win *win, int *err);
+void rm_idb_detach_range(struct rm_idb *idb, struct rm_win *win,
+			 unsigned long start, unsigned long end);
 
 void rm_idb_set_live(struct rm_pdb *pdb);
 void rm_idb_detach(struct rm_pdb *pdb);
@@ -129,7 +184,6 @@ void rm_tdb_put(struct rm_tdb *tdb);
 void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pending *p,
 			struct rm_pdb *pdb);
 void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pending *p);
-bool rm_is_mirror(struct vm_area_struct *vma);
 
 /* rm_pdb.c */
 int rm_pdb_cache_init(void);
@@ -138,8 +192,16 @@ struct rm_pdb *rm_pdb_create(unsigned long req_hva, unsigned long map_hva,
 			     unsigned int flags);
 void rm_pdb_put(struct rm_pdb *pdb);
 int rm_pdb_watch(struct rm_pdb *pdb, struct mm_struct *req_mm);
+void rm_pdb_resolve(struct rm_pdb *pdb, bool write);
+int rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma);
+void rm_pdb_unmapped(struct rm_pdb *pdb);
+vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb);
+vm_fault_t rm_mirror_pfn_mkwrite(struct vm_fault *vmf);
 int rm_mirror_attach(struct rm_tdb *tdb, struct vm_area_struct *vma);
-extern const struct vm_operations_struct rm_mirror_vm_ops;
+
+/* rm_win.c */
+int rm_win_mmap(struct vm_area_struct *vma);
+void rm_win_keep_tdb(struct rm_win *win, struct rm_tdb *tdb);
 
 /* rm_dev.c */
 int rm_dev_init(void);

@@ -84,6 +84,7 @@ static void __exit rm_exit(void)
 	debugfs_remove(rm_debugfs);
 	rm_kvm_exit();
 	rm_tdb_exit();
+	rm_fs_exit();
 	destroy_workqueue(rm_wq);
 	rm_pdb_cache_exit();
 }

@@ -17,7 +17,10 @@ static bool rm_user_page(unsigned long addr)
 	return !offset_in_page(addr) && addr && addr < TASK_SIZE_MAX;
 }
 
-/* map_hva must be a page of a private anonymous writable mapping. */
+/*
+ * map_hva must be a page of a window, or of a private anonymous writable
+ * mapping.
+ */
 static int rm_check_map_vma(struct mm_struct *mm, struct rm_pdb *pdb)
 {
 	struct vm_area_struct *vma;
@@ -27,6 +30,14 @@ static int rm_check_map_vma(struct mm_struct *mm, struct rm_pdb *pdb)
 	vma = find_vma(mm, pdb->map_hva);
 	if (!vma || vma->vm_start > pdb->map_hva) {
 		err = -EFAULT;
+	} else if (rm_is_window(vma)) {
+		if (!pdb->readonly && !(vma->vm_flags & VM_WRITE)) {
+			err = -EACCES;
+		} else {
+			/* The page_db holds the window's file from now on. */
+			pdb->win = vma->vm_private_data;
+			get_file(pdb->win->file);
+		}
 	} else if (rm_is_mirror(vma)) {
 		err = -EALREADY;
 	} else if (!vma_is_anonymous(vma) || (vma->vm_flags & VM_SHARED) ||
@@ -112,22 +123,70 @@ static void rm_batch_create(struct rm_pdb **pdbs, int *errs,
 }
 
 /*
+ * Make the window pages of a batch (bits of @windows) live, in one hold of
+ * the mmap_lock: no VMA changes.  The window may have been unmapped since
+ * the check.  A page is MAPPING until rm_idb_set_live(), so no unmap races
+ * with its populate; after that another thread may unmap and free it, so
+ * it is not touched again.  @keep, a tdb reference, goes to the first
+ * window that gets a page.
+ */
+static void rm_map_window_pages(struct mm_struct *mm, struct rm_pdb **pdbs,
+				int *errs, const unsigned long *windows,
+				unsigned int n, unsigned int flags,
+				struct rm_tdb **keep)
+{
+	struct vm_area_struct *vma = NULL;
+	struct rm_pdb *pdb;
+	unsigned int i;
+
+	if (mmap_read_lock_killable(mm)) {
+		for_each_set_bit(i, windows, n)
+			if (!errs[i])
+				errs[i] = -EINTR;
+		return;
+	}
+	for_each_set_bit(i, windows, n) {
+		pdb = pdbs[i];
+		if (errs[i])
+			continue;
+		/* A batch often fills consecutive pages of one window. */
+		if (!vma || pdb->map_hva < vma->vm_start ||
+		    pdb->map_hva >= vma->vm_end)
+			vma = find_vma(mm, pdb->map_hva);
+		if (!vma || vma->vm_start > pdb->map_hva ||
+		    !rm_is_window(vma) || vma->vm_private_data != pdb->win) {
+			errs[i] = -EFAULT;
+			continue;
+		}
+		if (*keep) {
+			rm_win_keep_tdb(pdb->win, *keep);
+			*keep = NULL;
+		}
+		if (flags & MM_REMOTE_POPULATE)
+			rm_pdb_populate(pdb, vma);
+		rm_idb_set_live(pdb);
+	}
+	mmap_read_unlock(mm);
+}
+
+/*
  * Map pages [0, n) of a batch, amortising what can be: each mm's
  * notifier lookup is one mmap_lock for write, the VMA checks one mmap_lock
- * for read per mm.  The vm_mmap() of each page stays separate.
+ * for read per mm.  Pages into windows take one more mmap_lock for read
+ * all together; other pages take one vm_mmap() each.
  * Lock order: the two mms are locked one after the other, never nested.
  */
 static unsigned int rm_map_pages(struct mm_struct *req_mm,
 				 const unsigned long *req_hvas,
 				 const unsigned long *map_hvas, int *errs,
 				 unsigned int n, unsigned int flags,
-				 struct rm_pdb **pdbs)
+				 struct rm_pdb **pdbs, unsigned long *windows)
 {
+	unsigned int i, live = 0, mapped = 0, windowed = 0;
 	struct mm_struct *mm = current->mm;
-	unsigned int i, live = 0, mapped = 0;
+	struct rm_tdb *tdb, *keep = NULL;
 	struct rm_pending pending;
 	struct rm_idb *idb;
-	struct rm_tdb *tdb;
 	unsigned long addr;
 
 	for (i = 0; i < n; i++) {
@@ -138,8 +197,9 @@ static unsigned int rm_map_pages(struct mm_struct *req_mm,
 	if (!live)
 		return 0;
 
+	/* One tdb reference more, for the window that maps pages of it. */
 	idb = rm_idb_get(mm, live);
-	tdb = IS_ERR(idb) ? ERR_CAST(idb) : rm_tdb_get(req_mm, live);
+	tdb = IS_ERR(idb) ? ERR_CAST(idb) : rm_tdb_get(req_mm, live + 1);
 	if (IS_ERR(tdb) && !IS_ERR(idb)) {
 		/* Hand the idb references to the pages, which drop them. */
 		for (i = 0; i < n; i++)
@@ -162,12 +222,17 @@ static unsigned int rm_map_pages(struct mm_struct *req_mm,
 	}
 	if (IS_ERR(tdb))
 		goto out;
+	keep = tdb;
 
 	if (mmap_read_lock_killable(mm))
 		goto out_intr;
-	for (i = 0; i < n; i++)
-		if (!errs[i])
-			errs[i] = rm_check_map_vma(mm, pdbs[i]);
+	for (i = 0; i < n; i++) {
+		if (errs[i])
+			continue;
+		errs[i] = rm_check_map_vma(mm, pdbs[i]);
+		if (!errs[i] && pdbs[i]->win)
+			__set_bit(i, windows);
+	}
 	mmap_read_unlock(mm);
 
 	if (mmap_read_lock_killable(req_mm))
@@ -183,6 +248,13 @@ static unsigned int rm_map_pages(struct mm_struct *req_mm,
 		errs[i] = rm_pdb_watch(pdbs[i], req_mm);
 		if (errs[i])
 			continue;
+		/* Resolved now, installed with the mapping, under our lock. */
+		if (flags & MM_REMOTE_POPULATE)
+			rm_pdb_resolve(pdbs[i], false);
+		if (test_bit(i, windows)) {
+			windowed++;
+			continue;
+		}
 
 		/* rm_mirror_attach() picks the pdb up from the pending list. */
 		rm_tdb_add_pending(tdb, &pending, pdbs[i]);
@@ -196,6 +268,8 @@ static unsigned int rm_map_pages(struct mm_struct *req_mm,
 			rm_restore_hole(pdbs[i]);
 		}
 	}
+	if (windowed)
+		rm_map_window_pages(mm, pdbs, errs, windows, n, flags, &keep);
 	goto out;
 
 out_intr:
@@ -203,6 +277,8 @@ out_intr:
 		if (!errs[i])
 			errs[i] = -EINTR;
 out:
+	if (keep)
+		rm_tdb_put(keep);
 	for (i = 0; i < n; i++) {
 		/*
 		 * A mapped page's reference now belongs to its idb entry, and
@@ -243,25 +319,30 @@ int mm_remote_map_batch(struct mm_struct *req_mm,
 			const unsigned long *map_hvas, int *errs,
 			unsigned int n, unsigned int flags)
 {
+	unsigned long *windows;
 	struct rm_pdb **pdbs;
-	unsigned int mapped;
+	int ret = -ENOMEM;
 
 	if (!current->mm || (current->flags & PF_KTHREAD) || !req_mm || !n)
 		return -EINVAL;
-	if (flags & ~(MM_REMOTE_READONLY | MM_REMOTE_ZEROHOLE))
+	if (flags & ~MM_REMOTE_FLAGS)
 		return -EINVAL;
 	if (!mmget_not_zero(req_mm))
 		return -ESRCH;
 	pdbs = kvcalloc(n, sizeof(*pdbs), GFP_KERNEL);
-	if (!pdbs) {
-		mmput(req_mm);
-		return -ENOMEM;
-	}
-	mapped = rm_map_pages(req_mm, req_hvas, map_hvas, errs, n, flags,
-			      pdbs);
+	if (!pdbs)
+		goto out_mmput;
+	windows = bitmap_zalloc(n, GFP_KERNEL);
+	if (!windows)
+		goto out_free_pdbs;
+	ret = rm_map_pages(req_mm, req_hvas, map_hvas, errs, n, flags, pdbs,
+			   windows);
+	bitmap_free(windows);
+out_free_pdbs:
 	kvfree(pdbs);
+out_mmput:
 	mmput(req_mm);
-	return mapped;
+	return ret;
 }
 EXPORT_SYMBOL_GPL(mm_remote_map_batch);
 
@@ -284,17 +365,18 @@ int mm_remote_map_flags(struct mm_struct *req_mm, unsigned long req_hva,
 			unsigned long map_hva, unsigned int flags)
 {
 	struct rm_pdb *pdb = NULL;
+	unsigned long windows = 0;
 	unsigned int mapped;
 	int err;
 
 	if (!current->mm || (current->flags & PF_KTHREAD) || !req_mm)
 		return -EINVAL;
-	if (flags & ~(MM_REMOTE_READONLY | MM_REMOTE_ZEROHOLE))
+	if (flags & ~MM_REMOTE_FLAGS)
 		return -EINVAL;
 	if (!mmget_not_zero(req_mm))
 		return -ESRCH;
 	mapped = rm_map_pages(req_mm, &req_hva, &map_hva, &err, 1, flags,
-			      &pdb);
+			      &pdb, &windows);
 	mmput(req_mm);
 	return mapped ? 0 : err;
 }
@@ -306,6 +388,31 @@ int mm_remote_map(struct mm_struct *req_mm, unsigned long req_hva,
 	return mm_remote_map_flags(req_mm, req_hva, map_hva, 0);
 }
 EXPORT_SYMBOL_GPL(mm_remote_map);
+
+/*
+ * A window page goes back to being a hole: no VMA changes.  Called with
+ * the mmap_lock held for read, which it drops.  Marking the page_db
+ * unmapped before the zap (under the PTL) keeps a racing fault from
+ * installing it again.
+ */
+static int rm_unmap_window_page(struct vm_area_struct *vma,
+				unsigned long map_hva)
+{
+	struct rm_win *win = vma->vm_private_data;
+	struct rm_pdb *pdb;
+	int err;
+
+	pdb = rm_idb_take_live(win->idb, map_hva, win, &err);
+	if (pdb) {
+		rm_pdb_unmapped(pdb);
+		zap_vma_ptes(vma, map_hva, PAGE_SIZE);
+	}
+	mmap_read_unlock(vma->vm_mm);
+	if (!pdb)
+		return err;
+	rm_pdb_put(pdb);
+	return 0;
+}
 
 /**
  * mm_remote_unmap - end the mapping at @map_hva of current->mm
@@ -332,7 +439,9 @@ int mm_remote_unmap(unsigned long map_hva)
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
 	vma = find_vma(mm, map_hva);
-	if (vma && vma->vm_start <= map_hva && rm_is_mirror(vma)) {
+	if (vma && vma->vm_start <= map_hva && rm_is_window(vma))
+		return rm_unmap_window_page(vma, map_hva);
+	if (vma && vma->vm_start <= map_hva && rm_is_page_mirror(vma)) {
 		pdb = vma->vm_private_data;
 		kref_get(&pdb->ref);
 	}

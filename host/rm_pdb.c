@@ -3,6 +3,7 @@
  * Page_db: one mapping, its target notifier and the mirror VMA's
  * fault handling.
  */
+#include <linux/file.h>
 #include <linux/hmm.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -40,6 +41,7 @@ struct rm_pdb *rm_pdb_create(unsigned long req_hva, unsigned long map_hva,
 	pdb->map_hva = map_hva;
 	pdb->readonly = !!(flags & MM_REMOTE_READONLY);
 	pdb->zerohole = !!(flags & MM_REMOTE_ZEROHOLE);
+	pdb->populate = !!(flags & MM_REMOTE_POPULATE);
 	kref_init(&pdb->ref);
 	spin_lock_init(&pdb->lock);
 	atomic_inc(&rm_pdb_count);
@@ -63,6 +65,8 @@ static void rm_pdb_release(struct kref *ref)
 		rm_idb_put(pdb->idb);
 	if (pdb->orphan)
 		__free_page(pdb->orphan);
+	if (pdb->win)
+		fput(pdb->win->file);
 	kmem_cache_free(rm_pdb_cache, pdb);
 	atomic_dec(&rm_pdb_count);
 }
@@ -105,8 +109,13 @@ static bool rm_pdb_invalidate(struct mmu_interval_notifier *sub,
 	mmu_interval_set_seq(sub, cur_seq);
 	spin_unlock(&pdb->lock);
 
-	unmap_mapping_range(pdb->tdb->file->f_mapping, pdb->req_hva,
-			    PAGE_SIZE, 1);
+	/* A window's file offset is the introspector's address. */
+	if (pdb->win)
+		unmap_mapping_range(pdb->win->file->f_mapping, pdb->map_hva,
+				    PAGE_SIZE, 1);
+	else
+		unmap_mapping_range(pdb->tdb->file->f_mapping, pdb->req_hva,
+				    PAGE_SIZE, 1);
 	return true;
 }
 
@@ -132,7 +141,7 @@ int rm_pdb_watch(struct rm_pdb *pdb, struct mm_struct *req_mm)
  * cache it with the notifier sequence it is valid for.  A failure is cached
  * too, so that the retried fault can raise SIGBUS.
  */
-static void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
+void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 {
 	struct mm_struct *mm = pdb->notifier.mm;
 	unsigned long timeout = jiffies +
@@ -183,7 +192,9 @@ static void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 		 time_before(jiffies, timeout));
 
 	spin_lock(&pdb->lock);
-	if (!ret) {
+	if (pdb->cache == RM_CACHE_UNMAPPED) {
+		/* unmapped meanwhile: nothing to remember */
+	} else if (!ret) {
 		pdb->pfn = page_to_pfn(hmm_pfn_to_page(hmm_pfn));
 		pdb->cache = hmm_pfn & HMM_PFN_WRITE ? RM_CACHE_RW :
 						       RM_CACHE_RO;
@@ -237,7 +248,9 @@ static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
 		return 0;
 
 	spin_lock(&pdb->lock);
-	if (READ_ONCE(pdb->tdb->dead) || pdb->cache == RM_CACHE_GONE) {
+	if (pdb->cache == RM_CACHE_UNMAPPED) {
+		/* The window page was unmapped: the refault finds a hole. */
+	} else if (READ_ONCE(pdb->tdb->dead) || pdb->cache == RM_CACHE_GONE) {
 		ins->dead = true;
 		if (pdb->orphan)
 			rm_set_pte(ins, ptep, addr, page_to_pfn(pdb->orphan),
@@ -286,10 +299,35 @@ static int rm_pdb_alloc_orphan(struct rm_pdb *pdb)
 	return 0;
 }
 
-static vm_fault_t rm_mirror_fault(struct vm_fault *vmf)
+/* A window page is unmapped: a racing fault or populate installs nothing. */
+void rm_pdb_unmapped(struct rm_pdb *pdb)
+{
+	spin_lock(&pdb->lock);
+	pdb->cache = RM_CACHE_UNMAPPED;
+	spin_unlock(&pdb->lock);
+}
+
+/*
+ * Install what pdb->cache holds at pdb->map_hva of @vma, the way a read
+ * fault would (read-only); -EAGAIN if nothing valid is cached.  The caller
+ * holds vma's mmap_lock and a reference on @pdb.
+ */
+int rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma)
+{
+	struct rm_install ins = {
+		.pdb	= pdb,
+		.vma	= vma,
+	};
+
+	mmap_assert_locked(vma->vm_mm);
+	return apply_to_page_range(vma->vm_mm, pdb->map_hva, PAGE_SIZE,
+				   rm_install_pte, &ins);
+}
+
+/* Fault at a page of @pdb; the caller holds a reference on @pdb. */
+vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct rm_pdb *pdb = vma->vm_private_data;
 	struct rm_install ins = {
 		.pdb	= pdb,
 		.vma	= vma,
@@ -333,12 +371,17 @@ static vm_fault_t rm_mirror_fault(struct vm_fault *vmf)
 	return VM_FAULT_RETRY;
 }
 
+static vm_fault_t rm_mirror_fault(struct vm_fault *vmf)
+{
+	return rm_pdb_fault(vmf, vmf->vma->vm_private_data);
+}
+
 /*
  * A write to a PTE installed read-only: the target page may be shared (KSM,
  * COW, zero page).  Zap it so that the write refaults and is resolved with
  * write access, which breaks the sharing in the target first.
  */
-static vm_fault_t rm_mirror_pfn_mkwrite(struct vm_fault *vmf)
+vm_fault_t rm_mirror_pfn_mkwrite(struct vm_fault *vmf)
 {
 	zap_vma_ptes(vmf->vma, vmf->address & PAGE_MASK, PAGE_SIZE);
 	return VM_FAULT_NOPAGE;

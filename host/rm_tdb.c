@@ -5,64 +5,11 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/mount.h>
-#include <linux/pseudo_fs.h>
 #include <linux/slab.h>
 
 #include "rm_internal.h"
-
-#define RM_FS_MAGIC	0x726d6170	/* "rmap" */
-
-static struct vfsmount *rm_mnt;
-static int rm_mnt_count;
-
-/*
- * Our i_mmap_rwsem is taken from target invalidations, which may already
- * hold the i_mmap_rwsem of a file the target maps (rmap walks).  It is never
- * held while taking another one, so give it its own class.
- */
-static struct lock_class_key rm_i_mmap_key;
-
-/* Mirrors show up as "[remote_mapping]" in /proc/PID/maps. */
-static char *rm_dname(struct dentry *dentry, char *buffer, int buflen)
-{
-	static const char name[] = "[remote_mapping]";
-
-	if (buflen < sizeof(name))
-		return ERR_PTR(-ENAMETOOLONG);
-	buffer += buflen - sizeof(name);
-	memcpy(buffer, name, sizeof(name));
-	return buffer;
-}
-
-static const struct dentry_operations rm_dops = {
-	.d_dname	= rm_dname,
-};
-
-static int rm_fs_init_fs_context(struct fs_context *fc)
-{
-	struct pseudo_fs_context *ctx = init_pseudo(fc, RM_FS_MAGIC);
-
-	if (!ctx)
-		return -ENOMEM;
-	ctx->dops = &rm_dops;
-	return 0;
-}
-
-/*
- * The mount is pinned while any target_db exists (simple_pin_fs()), and a
- * mounted superblock holds a reference on .owner: the module cannot go
- * away under a mirror's file.
- */
-static struct file_system_type rm_fs_type = {
-	.owner		 = THIS_MODULE,
-	.name		 = "remote_mapping",
-	.init_fs_context = rm_fs_init_fs_context,
-	.kill_sb	 = kill_anon_super,
-};
 
 static int rm_mirror_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -74,54 +21,13 @@ static const struct file_operations rm_mirror_fops = {
 	.mmap	= rm_mirror_mmap,
 };
 
-bool rm_is_mirror(struct vm_area_struct *vma)
-{
-	return vma->vm_ops == &rm_mirror_vm_ops;
-}
-
-static struct file *rm_tdb_file_create(struct rm_tdb *tdb)
-{
-	struct inode *inode;
-	struct file *file;
-	int err;
-
-	err = simple_pin_fs(&rm_fs_type, &rm_mnt, &rm_mnt_count);
-	if (err)
-		return ERR_PTR(err);
-
-	inode = alloc_anon_inode(rm_mnt->mnt_sb);
-	if (IS_ERR(inode)) {
-		err = PTR_ERR(inode);
-		goto err_release_fs;
-	}
-	lockdep_set_class(&inode->i_mapping->i_mmap_rwsem, &rm_i_mmap_key);
-
-	/* Dropped by fops_put() in __fput(), like anon_inode_getfile(). */
-	__module_get(THIS_MODULE);
-	file = alloc_file_pseudo(inode, rm_mnt, "remote_mapping", O_RDWR,
-				 &rm_mirror_fops);
-	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
-		goto err_put_module;
-	}
-	file->private_data = tdb;
-	return file;
-
-err_put_module:
-	module_put(THIS_MODULE);
-	iput(inode);
-err_release_fs:
-	simple_release_fs(&rm_mnt, &rm_mnt_count);
-	return ERR_PTR(err);
-}
-
 static void rm_tdb_free_work(struct work_struct *work)
 {
 	struct rm_tdb *tdb = container_of(work, struct rm_tdb, free_work);
 
 	WARN_ON(!list_empty(&tdb->pending));
 	fput(tdb->file);
-	simple_release_fs(&rm_mnt, &rm_mnt_count);
+	rm_file_unpin();
 	kfree(tdb);
 	atomic_dec(&rm_tdb_count);
 }
@@ -135,7 +41,7 @@ static struct mmu_notifier *rm_tdb_alloc_notifier(struct mm_struct *mm)
 	if (!tdb)
 		return ERR_PTR(-ENOMEM);
 
-	file = rm_tdb_file_create(tdb);
+	file = rm_file_create(&rm_mirror_fops, tdb);
 	if (IS_ERR(file)) {
 		kfree(tdb);
 		return ERR_CAST(file);
@@ -246,6 +152,9 @@ int rm_mirror_attach(struct rm_tdb *tdb, struct vm_area_struct *vma)
 	vma->vm_private_data = found;
 	kref_get(&found->ref);
 	found->vmas = 1;
+	/* Like remap_pfn_range() from ->mmap(); rm_map_pages() resolved it. */
+	if (found->populate)
+		rm_pdb_populate(found, vma);
 	rm_idb_set_live(found);
 	return 0;
 }
@@ -255,5 +164,4 @@ void rm_tdb_exit(void)
 	/* Free works are queued from SRCU callbacks; wait for both. */
 	mmu_notifier_synchronize();
 	flush_workqueue(rm_wq);
-	WARN_ON(rm_mnt_count);
 }

@@ -30,20 +30,42 @@
  * target lives, an access to a target address that has no memory behind it
  * (the target unmapped it) raises SIGBUS.
  *
+ * Windows
+ * -------
+ * Replacing anonymous memory costs a VMA operation per map and per unmap.
+ * mmap(NULL, len, PROT_READ[|PROT_WRITE], MAP_SHARED, fd, 0) of the file
+ * instead creates a *window*: len bytes of holes into which REMOTE_MAPPING_MAP
+ * and REMOTE_MAPPING_MAP_BATCH map pages (@map_hva inside the window) and
+ * from which REMOTE_MAPPING_UNMAP removes them, without creating, splitting
+ * or merging any VMA.  An access to a hole raises SIGBUS.  A writable map
+ * needs a window mapped with PROT_WRITE (EACCES otherwise); a write to a page
+ * mapped with REMOTE_MAPPING_READONLY raises SIGBUS.  munmap() of (a part of)
+ * a window ends the mappings in it; mremap() is refused; windows are not
+ * inherited by fork() and not dumped.  mmap() errors: EPERM without
+ * CAP_SYS_PTRACE or with PROT_EXEC, EINVAL for MAP_PRIVATE, a non-zero
+ * offset, or a file opened by another address space.
+ *
+ * REMOTE_MAPPING_POPULATE resolves the target page while mapping and
+ * installs it read-only, so that the first read takes no page fault (the
+ * first write to a writable mapping still faults once, to get write access
+ * to the target page).  Best effort, like MAP_POPULATE.
+ *
  * Errors (besides EFAULT for a bad argument pointer):
  *   EINVAL   unaligned or non-user address, reserved field or unknown flag
- *            set, @map_hva not in a private anonymous writable mapping (or in
- *            a stack that grows), @req_hva in a VM_IO/VM_PFNMAP mapping,
+ *            set, @map_hva neither in a window nor in a private anonymous
+ *            writable mapping (or in a stack that grows), @req_hva in a
+ *            VM_IO/VM_PFNMAP mapping,
  *            @map_hva == @req_hva in the caller itself, target is a kernel
  *            thread, file used from another process
  *   EFAULT   @map_hva or @req_hva not mapped
  *   ELOOP    @req_hva is itself a mirror (no chains)
- *   EACCES   writable map of a target page that is not writable
+ *   EACCES   writable map of a target page that is not writable, or into
+ *            a window mapped without PROT_WRITE
  *   EBUSY    @req_hva is registered with userfaultfd
  *   ESRCH    target has exited (or is exiting)
  *   EBADF    @target is not a pidfd
- *   EALREADY @map_hva is already a mirror
- *   ENOENT   (unmap) @map_hva is not a mirror
+ *   EALREADY @map_hva is already a mirror (or a mapped window page)
+ *   ENOENT   (unmap) @map_hva is not a mirror (or is a window hole)
  *   EAGAIN   another thread is mapping or unmapping @map_hva right now
  *   ENOMEM   out of memory or vm.max_map_count reached
  */
@@ -56,8 +78,10 @@
 /* struct remote_mapping_map.flags */
 #define REMOTE_MAPPING_TARGET_PID	(1U << 0) /* @target is a pid */
 #define REMOTE_MAPPING_READONLY		(1U << 1) /* map without write access */
+#define REMOTE_MAPPING_POPULATE		(1U << 2) /* install the page now */
 #define REMOTE_MAPPING_MAP_FLAGS	(REMOTE_MAPPING_TARGET_PID | \
-					 REMOTE_MAPPING_READONLY)
+					 REMOTE_MAPPING_READONLY | \
+					 REMOTE_MAPPING_POPULATE)
 
 struct remote_mapping_map {
 	__u64 req_hva;		/* page-aligned address in the target */

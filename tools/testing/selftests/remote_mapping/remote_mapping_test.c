@@ -570,7 +570,7 @@ TEST_F(remote_mapping, einval_unknown_flags)
 	uintptr_t req = target_page(_metadata, self, SEED_A);
 	char *map = rm_anon3(_metadata) + page_size;
 	unsigned int bad[] = {
-		1U << 2,
+		1U << 3,
 		1U << 31,
 		REMOTE_MAPPING_READONLY | 1U << 5,
 		~REMOTE_MAPPING_MAP_FLAGS,

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pseudo filesystem whose files mirror VMAs map, so that one
+ * unmap_mapping_range() finds every mirror PTE of a page.
+ */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/lockdep.h>
+#include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pseudo_fs.h>
+
+#include "rm_internal.h"
+
+#define RM_FS_MAGIC	0x726d6170	/* "rmap" */
+
+static struct vfsmount *rm_mnt;
+static int rm_mnt_count;
+
+/*
+ * Our i_mmap_rwsem is taken from target invalidations, which may already
+ * hold the i_mmap_rwsem of a file the target maps (rmap walks).  It is never
+ * held while taking another one, so give it its own class.
+ */
+static struct lock_class_key rm_i_mmap_key;
+
+/* Mirrors show up as "[remote_mapping]" in /proc/PID/maps. */
+static char *rm_dname(struct dentry *dentry, char *buffer, int buflen)
+{
+	static const char name[] = "[remote_mapping]";
+
+	if (buflen < sizeof(name))
+		return ERR_PTR(-ENAMETOOLONG);
+	buffer += buflen - sizeof(name);
+	memcpy(buffer, name, sizeof(name));
+	return buffer;
+}
+
+static const struct dentry_operations rm_dops = {
+	.d_dname	= rm_dname,
+};
+
+static int rm_fs_init_fs_context(struct fs_context *fc)
+{
+	struct pseudo_fs_context *ctx = init_pseudo(fc, RM_FS_MAGIC);
+
+	if (!ctx)
+		return -ENOMEM;
+	ctx->dops = &rm_dops;
+	return 0;
+}
+
+/*
+ * The mount is pinned while any of its files exists (simple_pin_fs()), and
+ * a mounted superblock holds a reference on .owner: the module cannot go
+ * away under a mirror's file.
+ */
+static struct file_system_type rm_fs_type = {
+	.owner		 = THIS_MODULE,
+	.name		 = "remote_mapping",
+	.init_fs_context = rm_fs_init_fs_context,
+	.kill_sb	 = kill_anon_super,
+};
+
+/*
+ * A new file with its own inode (and so its own i_mmap tree).  Whoever
+ * drops its last reference calls rm_file_unpin() afterwards, or from its
+ * ->release().
+ */
+struct file *rm_file_create(const struct file_operations *fops, void *priv)
+{
+	struct inode *inode;
+	struct file *file;
+	int err;
+
+	err = simple_pin_fs(&rm_fs_type, &rm_mnt, &rm_mnt_count);
+	if (err)
+		return ERR_PTR(err);
+
+	inode = alloc_anon_inode(rm_mnt->mnt_sb);
+	if (IS_ERR(inode)) {
+		err = PTR_ERR(inode);
+		goto err_unpin_fs;
+	}
+	lockdep_set_class(&inode->i_mapping->i_mmap_rwsem, &rm_i_mmap_key);
+
+	/* Dropped by fops_put() in __fput(), like anon_inode_getfile(). */
+	__module_get(THIS_MODULE);
+	file = alloc_file_pseudo(inode, rm_mnt, "remote_mapping", O_RDWR, fops);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto err_put_module;
+	}
+	file->private_data = priv;
+	return file;
+
+err_put_module:
+	module_put(THIS_MODULE);
+	iput(inode);
+err_unpin_fs:
+	simple_release_fs(&rm_mnt, &rm_mnt_count);
+	return ERR_PTR(err);
+}
+
+void rm_file_unpin(void)
+{
+	simple_release_fs(&rm_mnt, &rm_mnt_count);
+}
+
+void rm_fs_exit(void)
+{
+	WARN_ON(rm_mnt_count);
+}

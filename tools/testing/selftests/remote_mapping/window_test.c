@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Windows: mmap() of /dev/remote_mapping, mapped into without VMA changes. */
+#define _GNU_SOURCE
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include "rm_harness.h"
+
+#define SEED_A	0x3d0a000000000000ULL
+#define SEED_B	0x3d0b000000000000ULL
+#define TAG	0x3d7a900000000000ULL
+
+/* A window of @npages over the device file @fd. */
+static char *win_map(struct __test_metadata *_metadata, int fd,
+		     size_t npages, int prot)
+{
+	char *w = mmap(NULL, npages * page_size, prot, MAP_SHARED, fd, 0);
+
+	ASSERT_NE(MAP_FAILED, w) TH_LOG("mmap of a %zu-page window: %s",
+					npages, strerror(errno));
+	return w;
+}
+
+/* Target pages [0, @npages) filled with the pattern of @seed. */
+static uintptr_t target_pages(struct __test_metadata *_metadata,
+			      RM_FIXTURE *self, size_t npages, __u64 seed)
+{
+	uintptr_t req = t_alloc(_metadata, &self->t, npages);
+
+	t_fill(_metadata, &self->t, req, npages * page_size, seed);
+	return req;
+}
+
+TEST_F(remote_mapping, window_holes_map_unmap)
+{
+	uintptr_t req = target_pages(_metadata, self, 2, SEED_A);
+	char *w = win_map(_metadata, self->fd, 8, PROT_READ | PROT_WRITE);
+	char *slot = w + 3 * page_size;
+	int lines = rm_maps_lines(_metadata);
+	uintptr_t start, end;
+	__u64 val;
+
+	/* One VMA, named like every mirror; every page a hole. */
+	ASSERT_EQ(0, maps_lookup(0, (uintptr_t)w, &start, &end));
+	ASSERT_EQ((uintptr_t)w, start);
+	ASSERT_EQ((uintptr_t)w + 8 * page_size, end);
+	ASSERT_EQ(SIGBUS, probe_read(slot, &val));
+	ASSERT_EQ(SIGBUS, probe_write(w, 1));
+
+	rm_map(_metadata, self->fd, req + page_size, slot, self->t.pidfd, 0);
+	rm_expect_maps(_metadata, self, 1);
+	/* No VMA was made, split or merged. */
+	ASSERT_EQ(lines, rm_maps_lines(_metadata));
+	check_pattern(_metadata, slot, page_size, SEED_A + page_size / 8);
+	check_coherent(_metadata, &self->t, req + page_size, slot, TAG);
+	/* The neighbours are still holes. */
+	ASSERT_EQ(SIGBUS, probe_read(slot - page_size, &val));
+	ASSERT_EQ(SIGBUS, probe_read(slot + page_size, &val));
+
+	rm_unmap(_metadata, self->fd, slot);
+	rm_expect_maps(_metadata, self, 0);
+	ASSERT_EQ(lines, rm_maps_lines(_metadata));
+	ASSERT_EQ(SIGBUS, probe_read(slot, &val));
+	/* The target keeps what was written through the window. */
+	ASSERT_EQ(TAG, t_read(_metadata, &self->t, req + page_size + 8));
+
+	/* The same slot again, another target page. */
+	rm_map(_metadata, self->fd, req, slot, self->t.pidfd, 0);
+	check_pattern(_metadata, slot, page_size, SEED_A);
+	rm_unmap(_metadata, self->fd, slot);
+	ASSERT_EQ(0, munmap(w, 8 * page_size));
+	rm_expect_counters_back(_metadata, self);
+}
+
+TEST_F(remote_mapping, window_errors)
+{
+	uintptr_t req = target_pages(_metadata, self, 1, SEED_A);
+	char *w = win_map(_metadata, self->fd, 4, PROT_READ | PROT_WRITE);
+	void *p, *scratch;
+
+	rm_map(_metadata, self->fd, req, w, self->t.pidfd, 0);
+	rm_map_fails(_metadata, self->fd, req, w, self->t.pidfd, 0, EALREADY);
+	rm_unmap_fails(_metadata, self->fd, w + page_size, ENOENT);
+	rm_map_fails(_metadata, self->fd, req, w + 1, self->t.pidfd, 0,
+		     EINVAL);
+	/* A window page is a mirror: it cannot be a target. */
+	rm_map_fails(_metadata, self->fd, (uintptr_t)w, w + page_size,
+		     getpid(), REMOTE_MAPPING_TARGET_PID, ELOOP);
+
+	p = mmap(NULL, page_size, PROT_READ, MAP_PRIVATE, self->fd, 0);
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(EINVAL, errno);
+	p = mmap(NULL, page_size, PROT_READ, MAP_SHARED, self->fd, page_size);
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(EINVAL, errno);
+	p = mmap(NULL, page_size, PROT_READ | PROT_EXEC, MAP_SHARED, self->fd,
+		 0);
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(EPERM, errno);
+	/* Pages are indexed by address: no moving, no growing. */
+	scratch = anon_map(4, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(NULL, scratch);
+	p = mremap(w, 4 * page_size, 4 * page_size,
+		   MREMAP_MAYMOVE | MREMAP_FIXED, scratch);
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, munmap(scratch, 4 * page_size));
+	p = mremap(w, 4 * page_size, 8 * page_size, 0);
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(-1, mprotect(w, page_size, PROT_READ | PROT_EXEC));
+	check_pattern(_metadata, w, page_size, SEED_A);
+
+	rm_unmap(_metadata, self->fd, w);
+	rm_unmap_fails(_metadata, self->fd, w, ENOENT);
+	ASSERT_EQ(0, munmap(w, 4 * page_size));
+	rm_expect_counters_back(_metadata, self);
+}
+
+TEST_F(remote_mapping, window_readonly)
+{
+	uintptr_t req = target_pages(_metadata, self, 1, SEED_A);
+	char *ro = win_map(_metadata, self->fd, 2, PROT_READ);
+	char *rw = win_map(_metadata, self->fd, 2, PROT_READ | PROT_WRITE);
+
+	/* A writable map needs a writable window. */
+	rm_map_fails(_metadata, self->fd, req, ro, self->t.pidfd, 0, EACCES);
+	rm_map(_metadata, self->fd, req, ro, self->t.pidfd,
+	       REMOTE_MAPPING_READONLY);
+	check_pattern(_metadata, ro, page_size, SEED_A);
+	ASSERT_EQ(SIGSEGV, probe_write(ro + 8, TAG));
+
+	/* A read-only page of a writable window: SIGBUS on write. */
+	rm_map(_metadata, self->fd, req, rw, self->t.pidfd,
+	       REMOTE_MAPPING_READONLY);
+	check_pattern(_metadata, rw, page_size, SEED_A);
+	ASSERT_EQ(SIGBUS, probe_write(rw + 8, TAG));
+	t_check(_metadata, &self->t, req, page_size, SEED_A);
+	/* The target's own writes still show. */
+	t_write(_metadata, &self->t, req + 8, TAG);
+	ASSERT_EQ(TAG, must_read(_metadata, rw + 8));
+	ASSERT_EQ(TAG, must_read(_metadata, ro + 8));
+
+	rm_unmap(_metadata, self->fd, ro);
+	rm_unmap(_metadata, self->fd, rw);
+	ASSERT_EQ(0, munmap(ro, 2 * page_size));
+	ASSERT_EQ(0, munmap(rw, 2 * page_size));
+	rm_expect_counters_back(_metadata, self);
+}
+
+/*
+ * Page faults of the calling thread so far.  A fault completed after a
+ * retry (ours, after resolving the target page) counts as major.
+ */
+static long faults(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return -1;
+	return ru.ru_minflt + ru.ru_majflt;
+}
+
+/*
+ * Faults taken by a first read of @addr (pagemap does not walk PFNMAP
+ * VMAs, so whether a PTE is installed shows only by the fault count).
+ */
+static long read_faults(struct __test_metadata *_metadata, const char *addr)
+{
+	long before = faults(), after;
+
+	ASSERT_LE(0, before);
+	peek(addr);	/* a load in another file: not optimised away */
+	after = faults();
+	return after - before;
+}
+
+/* POPULATE installs the target page at map time: no fault on first read. */
+TEST_F(remote_mapping, window_populate)
+{
+	uintptr_t req = target_pages(_metadata, self, 2, SEED_A);
+	char *w = win_map(_metadata, self->fd, 2, PROT_READ | PROT_WRITE);
+	char *anon = rm_anon3(_metadata) + page_size;
+
+	/* The target's page must exist for it to be installed. */
+	t_check(_metadata, &self->t, req, 2 * page_size, SEED_A);
+	rm_map(_metadata, self->fd, req, w, self->t.pidfd, 0);
+	rm_map(_metadata, self->fd, req + page_size, w + page_size,
+	       self->t.pidfd, REMOTE_MAPPING_POPULATE);
+	rm_map(_metadata, self->fd, req + page_size, anon, self->t.pidfd,
+	       REMOTE_MAPPING_POPULATE);
+
+	/* Without the flag: a fault, a retry after resolving, an install. */
+	ASSERT_LE(1, read_faults(_metadata, w));
+	ASSERT_EQ(0, read_faults(_metadata, w + page_size));
+	/* The same for a page mirror over anonymous memory. */
+	ASSERT_EQ(0, read_faults(_metadata, anon));
+
+	check_pattern(_metadata, w + page_size, page_size,
+		      SEED_A + page_size / 8);
+	check_pattern(_metadata, anon, page_size, SEED_A + page_size / 8);
+	/* Installed read-only: the first write still gets write access. */
+	check_coherent(_metadata, &self->t, req + page_size, w + page_size,
+		       TAG);
+	ASSERT_EQ(TAG, must_read(_metadata, anon + 8));
+	check_pattern(_metadata, w, page_size, SEED_A);
+
+	rm_unmap(_metadata, self->fd, w);
+	rm_unmap(_metadata, self->fd, w + page_size);
+	rm_unmap(_metadata, self->fd, anon);
+	ASSERT_EQ(0, munmap(w, 2 * page_size));
+	rm_expect_counters_back(_metadata, self);
+}
+
+/* A target page that moves (here: dropped and refaulted) is followed. */
+TEST_F(remote_mapping, window_follows_target)
+{
+	uintptr_t req = target_pages(_metadata, self, 1, SEED_A);
+	char *w = win_map(_metadata, self->fd, 1, PROT_READ | PROT_WRITE);
+
+	rm_map(_metadata, self->fd, req, w, self->t.pidfd,
+	       REMOTE_MAPPING_POPULATE);
+	check_pattern(_metadata, w, page_size, SEED_A);
+	t_call(_metadata, &self->t, TARGET_MADVISE, req, page_size,
+	       MADV_DONTNEED, 0);
+	ASSERT_TRUE(is_zero(w, page_size));
+	t_fill(_metadata, &self->t, req, page_size, SEED_B);
+	check_pattern(_metadata, w, page_size, SEED_B);
+	must_write(_metadata, w + 8, TAG);
+	ASSERT_EQ(TAG, t_read(_metadata, &self->t, req + 8));
+
+	/* The target unmaps the page: SIGBUS, as for a page mirror. */
+	t_call(_metadata, &self->t, TARGET_MUNMAP, req, page_size, 0, 0);
+	ASSERT_EQ(SIGBUS, probe_read(w, &(__u64){ 0 }));
+
+	rm_unmap(_metadata, self->fd, w);
+	ASSERT_EQ(0, munmap(w, page_size));
+	rm_expect_counters_back(_metadata, self);
+}
+
+TEST_F(remote_mapping, window_batch)
+{
+	const size_t n = 512;
+	uintptr_t req = target_pages(_metadata, self, n, SEED_A);
+	char *w = win_map(_metadata, self->fd, n + 1, PROT_READ | PROT_WRITE);
+	__u64 reqs[512], maps[512];
+	int lines = rm_maps_lines(_metadata);
+	__s32 errs[512];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		reqs[i] = req + ((i * 7) % n) * page_size;
+		maps[i] = (uintptr_t)w + i * page_size;
+	}
+	/* One page in the batch twice, one outside the window's VMA. */
+	maps[100] = maps[99];
+	ASSERT_EQ((int)n - 1,
+		  __rm_map_batch(self->fd, self->t.pidfd, REMOTE_MAPPING_POPULATE,
+				 reqs, maps, errs, n));
+	ASSERT_EQ(-EAGAIN, errs[100]);
+	rm_expect_maps(_metadata, self, n - 1);
+	ASSERT_EQ(lines, rm_maps_lines(_metadata));
+	for (i = 0; i < n; i++) {
+		if (i == 100)
+			continue;
+		ASSERT_EQ(0, errs[i]);
+		check_pattern(_metadata, (void *)(uintptr_t)maps[i], page_size,
+			      SEED_A + (reqs[i] - req) / 8);
+	}
+	ASSERT_EQ(SIGBUS, probe_read(w + 100 * page_size, &(__u64){ 0 }));
+
+	/* Unmap every other page, then munmap the window with the rest. */
+	for (i = 0; i < n; i += 2)
+		rm_unmap(_metadata, self->fd, (void *)(uintptr_t)maps[i]);
+	rm_expect_maps(_metadata, self, n / 2 - 1);
+	ASSERT_EQ(0, munmap(w, (n + 1) * page_size));
+	rm_expect_counters_back(_metadata, self);
+	t_check(_metadata, &self->t, req, n * page_size, SEED_A);
+}
+
+/* munmap() of a part of a window ends the mappings there, and only those. */
+TEST_F(remote_mapping, window_partial_munmap)
+{
+	uintptr_t req = target_pages(_metadata, self, 6, SEED_A);
+	char *w = win_map(_metadata, self->fd, 6, PROT_READ | PROT_WRITE);
+	size_t i;
+
+	for (i = 0; i < 6; i++)
+		rm_map(_metadata, self->fd, req + i * page_size,
+		       w + i * page_size, self->t.pidfd, 0);
+	rm_expect_maps(_metadata, self, 6);
+	ASSERT_EQ(0, munmap(w + 2 * page_size, 2 * page_size));
+	rm_expect_maps(_metadata, self, 4);
+	rm_unmap_fails(_metadata, self->fd, w + 2 * page_size, ENOENT);
+	/* The split halves still work, and are still windows. */
+	check_pattern(_metadata, w + page_size, page_size,
+		      SEED_A + page_size / 8);
+	check_pattern(_metadata, w + 5 * page_size, page_size,
+		      SEED_A + 5 * page_size / 8);
+	rm_unmap(_metadata, self->fd, w + 5 * page_size);
+	ASSERT_EQ(SIGBUS, probe_read(w + 5 * page_size, &(__u64){ 0 }));
+	rm_map(_metadata, self->fd, req, w + 5 * page_size, self->t.pidfd, 0);
+	check_pattern(_metadata, w + 5 * page_size, page_size, SEED_A);
+	/* mprotect() splits it too. */
+	ASSERT_EQ(0, mprotect(w, page_size, PROT_READ));
+	check_pattern(_metadata, w, page_size, SEED_A);
+	ASSERT_EQ(SIGSEGV, probe_write(w, TAG));
+	must_write(_metadata, w + page_size, TAG);
+	ASSERT_EQ(TAG, t_read(_metadata, &self->t, req + page_size));
+
+	ASSERT_EQ(0, munmap(w, 6 * page_size));
+	rm_expect_counters_back(_metadata, self);
+}
+
+/* When the target exits, window pages read zeros and take private writes. */
+TEST_F(remote_mapping, window_target_exit)
+{
+	uintptr_t req = target_pages(_metadata, self, 2, SEED_A);
+	char *w = win_map(_metadata, self->fd, 2, PROT_READ | PROT_WRITE);
+	int status;
+
+	rm_map(_metadata, self->fd, req, w, self->t.pidfd, 0);
+	rm_map(_metadata, self->fd, req + page_size, w + page_size,
+	       self->t.pidfd, 0);
+	check_pattern(_metadata, w, page_size, SEED_A);
+	t_call(_metadata, &self->t, TARGET_EXIT, 0, 0, 0, 0);
+	ASSERT_EQ(0, target_reap(&self->t, &status));
+
+	ASSERT_TRUE(is_zero(w, page_size));
+	must_write(_metadata, w + page_size + 8, TAG);
+	ASSERT_EQ(TAG, peek(w + page_size + 8));
+	ASSERT_TRUE(is_zero(w, page_size));
+	/* A new map from the dead target is refused. */
+	rm_unmap(_metadata, self->fd, w);
+	rm_map_fails(_metadata, self->fd, req, w, self->t.pidfd, 0, ESRCH);
+
+	rm_unmap(_metadata, self->fd, w + page_size);
+	ASSERT_EQ(0, munmap(w, 2 * page_size));
+	rm_expect_counters_back(_metadata, self);
+}
+
+static void fork_child(struct child_report *r, void *arg)
+{
+	char *w = arg;
+	__u64 val;
+	int sig;
+
+	/* Windows are VM_DONTCOPY: not in the child. */
+	sig = probe_read(w, &val);
+	if (sig != SIGSEGV)
+		child_fail(r, "read of the parent's window: signal %d", sig);
+}
+
+static void other_mm_child(struct child_report *r, void *arg)
+{
+	int fd = *(int *)arg;
+	void *p;
+
+	/* The file is bound to the parent's address space. */
+	p = mmap(NULL, page_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p != MAP_FAILED || errno != EINVAL)
+		child_fail(r, "mmap of the parent's file: %p, %s", p,
+			   strerror(errno));
+}
+
+TEST_F(remote_mapping, window_fork_and_close)
+{
+	uintptr_t req = target_pages(_metadata, self, 1, SEED_A);
+	char *w = win_map(_metadata, self->fd, 1, PROT_READ | PROT_WRITE);
+	int fd2;
+
+	rm_map(_metadata, self->fd, req, w, self->t.pidfd, 0);
+	rm_in_child(_metadata, fork_child, w);
+	rm_in_child(_metadata, other_mm_child, &self->fd);
+	check_pattern(_metadata, w, page_size, SEED_A);
+
+	/* Mappings belong to the address space, not to the file. */
+	fd2 = rm_open();
+	ASSERT_LE(0, fd2);
+	close(self->fd);
+	self->fd = fd2;
+	check_pattern(_metadata, w, page_size, SEED_A);
+	rm_unmap(_metadata, self->fd, w);
+	ASSERT_EQ(0, munmap(w, page_size));
+	rm_expect_counters_back(_metadata, self);
+}
+
+/* An introspector that exits with live window mappings leaves nothing. */
+TEST_F(remote_mapping, window_introspector_exit)
+{
+	uintptr_t req = target_pages(_metadata, self, 64, SEED_A);
+	pid_t pid;
+	int i, status, fd;
+	char *w;
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		fd = rm_open();
+		if (fd < 0)
+			_exit(2);
+		w = mmap(NULL, 64 * page_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, fd, 0);
+		if (w == MAP_FAILED)
+			_exit(3);
+		for (i = 0; i < 64; i++)
+			if (__rm_map(fd, req + i * page_size, w + i * page_size,
+				     self->t.pid, REMOTE_MAPPING_TARGET_PID))
+				_exit(4);
+		if (pattern_check(w + 5 * page_size, page_size,
+				  SEED_A + 5 * page_size / 8))
+			_exit(5);
+		/* Exit with the file open and all 64 pages mapped. */
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	rm_expect_counters_back(_metadata, self);
+	t_check(_metadata, &self->t, req, 64 * page_size, SEED_A);
+}
+
+TEST_HARNESS_MAIN
