@@ -25,6 +25,12 @@ KVER ?= $(eval KVER := $(shell $(SRCDIR)/scripts/setup.sh --print-kver))$(KVER)
 KDIR ?= /usr/src/linux-headers-$(KVER)
 export KVER KDIR
 
+# Targets that run scripts/setup.sh first must not pass on a KVER/KDIR
+# computed before it installed the kernel (empty on a fresh machine).  Values
+# given on the command line still reach sub-makes through MAKEFLAGS.
+FRESH_ENV = env $(if $(filter file,$(origin KVER)),-u KVER) \
+		$(if $(filter file,$(origin KDIR)),-u KDIR)
+
 # Module folders (as in Kbuild).
 MODULE_DIRS := host $(if $(wildcard $(SRCDIR)/guest/Kbuild $(SRCDIR)/guest/Makefile),guest)
 
@@ -104,12 +110,12 @@ lint: inputs modules
 	$(SRCDIR)/scripts/lint.sh
 
 check:
-	$(SRCDIR)/scripts/check.sh
+	$(FRESH_ENV) $(SRCDIR)/scripts/check.sh
 
 # Debug kernel (Documentation/debug-kernel.rst): built once in build/debug-kernel/.
 .PHONY: check-debug debug-kernel
 check-debug:
-	$(SRCDIR)/scripts/check.sh --debug
+	$(FRESH_ENV) $(SRCDIR)/scripts/check.sh --debug
 
 debug-kernel:
 	$(SRCDIR)/scripts/build-debug-kernel.sh
@@ -117,19 +123,19 @@ debug-kernel:
 # The KVM demo needs the patched kvm.ko and the nested L2 initramfs: "all"
 # builds both (kvm, nested).  vm-run's timeout bounds the whole run.
 demo:
-	$(SRCDIR)/scripts/setup.sh
-	$(MAKE) -C $(SRCDIR) all
+	$(FRESH_ENV) $(SRCDIR)/scripts/setup.sh
+	$(FRESH_ENV) $(MAKE) -C $(SRCDIR) all
 	@if [ -x $(DEMO_DIR)/run-kvm-demo.sh ]; then \
-		$(SRCDIR)/scripts/vm-run --smp 1 --timeout 600 -- tools/demo/run-kvm-demo.sh; \
+		$(FRESH_ENV) $(SRCDIR)/scripts/vm-run --smp 1 --timeout 600 -- tools/demo/run-kvm-demo.sh; \
 	else \
 		echo "no tools/demo/run-kvm-demo.sh" >&2; exit 1; \
 	fi
 
 demo-host:
-	$(SRCDIR)/scripts/setup.sh
-	$(MAKE) -C $(SRCDIR) all
+	$(FRESH_ENV) $(SRCDIR)/scripts/setup.sh
+	$(FRESH_ENV) $(MAKE) -C $(SRCDIR) all
 	@if [ -x $(DEMO_DIR)/run-demo.sh ]; then \
-		$(SRCDIR)/scripts/vm-run -- tools/demo/run-demo.sh; \
+		$(FRESH_ENV) $(SRCDIR)/scripts/vm-run -- tools/demo/run-demo.sh; \
 	else \
 		echo "no tools/demo/run-demo.sh" >&2; exit 1; \
 	fi
@@ -182,7 +188,7 @@ dkms-check:
 #   make bench-smoke  a few seconds of it: checks it runs, prints ratios
 .PHONY: bench bench-smoke
 bench:
-	$(SRCDIR)/scripts/bench.sh
+	$(FRESH_ENV) $(SRCDIR)/scripts/bench.sh
 
 bench-smoke:
-	$(SRCDIR)/scripts/bench.sh --smoke
+	$(FRESH_ENV) $(SRCDIR)/scripts/bench.sh --smoke

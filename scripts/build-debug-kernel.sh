@@ -56,6 +56,9 @@ case "${1:-}" in
 esac
 
 [ -f "$SRC_TAR" ] || die "no $SRC_TAR (run scripts/setup.sh)"
+for tool in flex bison bc; do
+	command -v $tool >/dev/null || die "no $tool (run scripts/setup.sh --debug)"
+done
 
 mkdir -p "$OUT"
 # Debug-kernel-only patches (a backport, a lockdep annotation) come last.

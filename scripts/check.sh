@@ -74,7 +74,9 @@ mkdir -p "$LOGDIR"
 
 # --- setup -------------------------------------------------------------------
 echo "check: ===== setup ====="
-if ! setup_out=$("$ROOT/scripts/setup.sh"); then
+setup_args=()
+[ "$debug" -eq 1 ] && setup_args=(--debug)
+if ! setup_out=$("$ROOT/scripts/setup.sh" "${setup_args[@]}"); then
 	record setup FAIL "scripts/setup.sh failed"
 	finish
 fi

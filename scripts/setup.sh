@@ -3,6 +3,8 @@
 # Install (once) and verify the Debian packages the build and the test VM need.
 #
 # Usage: scripts/setup.sh              install what is missing, verify, print KVER=...
+#        scripts/setup.sh --debug      the same, plus what building the debug kernel
+#                                      needs (make check-debug)
 #        scripts/setup.sh --print-kver print the kernel version only (no install)
 #        scripts/setup.sh --env        print "export KVER=..." for eval
 #
@@ -19,6 +21,10 @@ PACKAGES=(
 	coreutils util-linux procps iproute2 numactl
 	gnuplot-nox dkms
 )
+
+# Building a kernel from linux-source (scripts/build-debug-kernel.sh) needs
+# more than building modules against the headers.
+DEBUG_PACKAGES=(flex bison bc libelf-dev libssl-dev)
 
 die() { echo "setup.sh: $*" >&2; exit 1; }
 
@@ -91,14 +97,15 @@ case "${1:-}" in
 --env)
 	echo "export KVER=$(verify)"
 	;;
-"")
+--debug|"")
+	[ "${1:-}" = --debug ] && PACKAGES+=("${DEBUG_PACKAGES[@]}")
 	install_missing
 	kver=$(verify)
 	export KVER=$kver
 	echo "KVER=$KVER"
 	;;
 -h|--help)
-	sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'
 	;;
 *)
 	die "unknown option $1 (see --help)"
