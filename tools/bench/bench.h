@@ -60,6 +60,14 @@ static inline uint64_t target_word(uint64_t page, uint64_t word)
  */
 void prof_on(void);
 void prof_off(void);
+/*
+ * RM_BENCH_PROF_BLOCKS (run-bench.sh --profile SECTION-PART): the part of a
+ * section to record, NULL for all of it.  prof_part_on() and prof_part_off()
+ * act only when that part is @part.
+ */
+const char *prof_part(void);
+void prof_part_on(const char *part);
+void prof_part_off(const char *part);
 
 /* Target process ----------------------------------------------------------- */
 
@@ -79,7 +87,14 @@ void target_stop(struct target *t);
 
 int rm_open(void);
 int rm_map(int rm, int pidfd, uint64_t req_hva, void *map_hva);
+/* The same with REMOTE_MAPPING_* @flags. */
+int rm_map_flags(int rm, int pidfd, uint64_t req_hva, void *map_hva,
+		 uint32_t flags);
 int rm_unmap(int rm, void *map_hva);
+/* REMOTE_MAPPING_UNMAP of @pages consecutive pages; dies on an error. */
+void rm_unmap_pages(int rm, void *area, size_t pages);
+/* A window of @pages holes (mmap() of @rm); NULL with errno on failure. */
+void *rm_window(int rm, size_t pages);
 /* Returns pages mapped or -errno; -ENOTTY until the ioctl exists. */
 long rm_map_batch(int rm, int pidfd, const uint64_t *req, const uint64_t *map,
 		  int32_t *errs, size_t count);
@@ -156,7 +171,7 @@ struct result {
 	double target;
 };
 
-#define MAX_RESULTS	32
+#define MAX_RESULTS	64
 
 extern struct result results[MAX_RESULTS];
 extern int nresults;

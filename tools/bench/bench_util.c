@@ -171,6 +171,25 @@ void prof_off(void)
 	prof_cmd("disable\n");
 }
 
+const char *prof_part(void)
+{
+	const char *part = getenv("RM_BENCH_PROF_BLOCKS");
+
+	return part && *part ? part : NULL;
+}
+
+void prof_part_on(const char *part)
+{
+	if (prof_part() && !strcmp(prof_part(), part))
+		prof_on();
+}
+
+void prof_part_off(const char *part)
+{
+	if (prof_part() && !strcmp(prof_part(), part))
+		prof_off();
+}
+
 /* Target process ----------------------------------------------------------- */
 
 static void target_main(int ctl, int report, size_t pages)
@@ -256,15 +275,22 @@ int rm_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int rm_map(int rm, int pidfd, uint64_t req_hva, void *map_hva)
+int rm_map_flags(int rm, int pidfd, uint64_t req_hva, void *map_hva,
+		 uint32_t flags)
 {
 	struct remote_mapping_map m = {
 		.req_hva = req_hva,
 		.map_hva = (uintptr_t)map_hva,
 		.target = pidfd,
+		.flags = flags,
 	};
 
 	return ioctl(rm, REMOTE_MAPPING_MAP, &m) ? -errno : 0;
+}
+
+int rm_map(int rm, int pidfd, uint64_t req_hva, void *map_hva)
+{
+	return rm_map_flags(rm, pidfd, req_hva, map_hva, 0);
 }
 
 int rm_unmap(int rm, void *map_hva)
@@ -272,6 +298,27 @@ int rm_unmap(int rm, void *map_hva)
 	struct remote_mapping_unmap u = { .map_hva = (uintptr_t)map_hva };
 
 	return ioctl(rm, REMOTE_MAPPING_UNMAP, &u) ? -errno : 0;
+}
+
+void rm_unmap_pages(int rm, void *area, size_t pages)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < pages; i++) {
+		err = rm_unmap(rm, (uint8_t *)area + i * PAGE_SZ);
+		if (err)
+			die("REMOTE_MAPPING_UNMAP of page %zu: %s", i,
+			    strerror(-err));
+	}
+}
+
+void *rm_window(int rm, size_t pages)
+{
+	void *p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE,
+		       MAP_SHARED, rm, 0);
+
+	return p == MAP_FAILED ? NULL : p;
 }
 
 long rm_map_batch(int rm, int pidfd, const uint64_t *req, const uint64_t *map,
@@ -552,12 +599,18 @@ static bool is_bytes(const struct result *r)
 	return r->kind == TK_BYTES || r->kind == TK_INFO_BYTES;
 }
 
+/* Bytes as printed: a slab delta of -0.4 B is 0 B, not "-0 B". */
+static double tidy_bytes(double b)
+{
+	return fabs(b) < 0.5 ? 0 : b;
+}
+
 static void fmt_ratio(char *buf, size_t len, const struct result *r)
 {
 	if (!r->available || !isfinite(r->ratio))
 		snprintf(buf, len, "n/a");
 	else if (is_bytes(r))
-		snprintf(buf, len, "%.0f B", r->ratio);
+		snprintf(buf, len, "%.0f B", tidy_bytes(r->ratio));
 	else if (r->kind == TK_SPEEDUP || r->kind == TK_INFO_SPEEDUP)
 		snprintf(buf, len, "%.1fx faster", r->ratio);
 	else
@@ -597,7 +650,8 @@ void print_table(FILE *f, bool smoke)
 		const struct result *r = &results[i];
 
 		if (is_bytes(r)) {
-			snprintf(m, sizeof(m), "%.0f B", r->measured);
+			snprintf(m, sizeof(m), "%.0f B",
+				 tidy_bytes(r->measured));
 			snprintf(b, sizeof(b), "-");
 		} else {
 			fmt_time(m, sizeof(m), r->measured);

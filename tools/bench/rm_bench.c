@@ -6,7 +6,9 @@
  * Sections (--only NAME,...):
  *   reads  8-byte and 4 KiB reads of random target pages through mappings,
  *          vs process_vm_readv() and pread() of /proc/PID/mem
- *   mtu    one map + first touch + unmap vs one 4 KiB process_vm_readv()
+ *   mtu    one map + first touch + unmap vs one 4 KiB process_vm_readv(),
+ *          over anonymous memory and in a window (also with
+ *          REMOTE_MAPPING_POPULATE)
  *   batch  REMOTE_MAPPING_MAP_BATCH per page vs single maps
  *   scale  cost of the n-th map up to --scale live mappings, kernel memory
  *          per mapping, teardown on exit of the introspector
@@ -24,9 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+
+#include <linux/remote_mapping.h>
 
 #include "bench.h"
 #include "rm_bench.h"
@@ -309,14 +314,14 @@ static void bench_reads(const struct cfg *c, const struct target *t, int rm,
 
 /* Map + first touch + unmap ---------------------------------------------------- */
 
-/* ns of one map + first touch + unmap of target page @p. */
+/* ns of one map (REMOTE_MAPPING_* @flags) + first touch + unmap of page @p. */
 static double mtu_one(int rm, const struct target *t, uint8_t *slot,
-		      size_t p)
+		      size_t p, uint32_t flags)
 {
 	uint64_t t0 = now_ns(), w;
 	int err;
 
-	err = rm_map(rm, t->pidfd, t->base + p * PAGE_SZ, slot);
+	err = rm_map_flags(rm, t->pidfd, t->base + p * PAGE_SZ, slot, flags);
 	if (err)
 		die("REMOTE_MAPPING_MAP: %s", strerror(-err));
 	w = load64(slot);
@@ -343,20 +348,39 @@ static double pvr_one(const struct target *t, size_t p)
 	return t0 - clock_ns;
 }
 
-/* The three steps timed one by one: medians in step[0..2]. */
+/* The three steps timed one by one (medians), and faults per first touch. */
+struct mtu_steps {
+	double map_ns, touch_ns, unmap_ns;
+	double faults;
+};
+
+/* A fault retried after dropping the mmap_lock counts once here. */
+static long faults_now(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt + ru.ru_majflt;
+}
+
 static void mtu_steps(int rm, const struct target *t, uint8_t *slot,
-		      const uint32_t *order, size_t n, size_t count,
-		      double *step)
+		      uint32_t flags, const uint32_t *order, size_t n,
+		      size_t count, struct mtu_steps *st)
 {
 	double *v = xcalloc(3 * count, sizeof(double));
 	uint64_t t0, t1, t2, t3;
 	size_t k, p;
+	long f0;
 	int err;
 
+	/* Fault v in first: then the loop's only faults are the touches. */
+	memset(v, 0, 3 * count * sizeof(double));
+	f0 = faults_now();
 	for (k = 0; k < count; k++) {
 		p = order[k % n];
 		t0 = now_ns();
-		err = rm_map(rm, t->pidfd, t->base + p * PAGE_SZ, slot);
+		err = rm_map_flags(rm, t->pidfd, t->base + p * PAGE_SZ, slot,
+				   flags);
 		t1 = now_ns();
 		consume(load64(slot));
 		t2 = now_ns();
@@ -368,60 +392,141 @@ static void mtu_steps(int rm, const struct target *t, uint8_t *slot,
 		v[count + k] = t2 - t1 - clock_ns;
 		v[2 * count + k] = t3 - t2 - clock_ns;
 	}
-	for (k = 0; k < 3; k++)
-		step[k] = median(v + k * count, count);
+	st->faults = (double)(faults_now() - f0) / count;
+	st->map_ns = median(v, count);
+	st->touch_ns = median(v + count, count);
+	st->unmap_ns = median(v + 2 * count, count);
 	free(v);
 }
 
-static void json_steps(struct json *j, const char *key, const double *step)
+static void json_steps(struct json *j, const char *key,
+		       const struct mtu_steps *st)
 {
 	json_obj(j, key);
-	json_num(j, "map_ns", step[0]);
-	json_num(j, "first_touch_ns", step[1]);
-	json_num(j, "unmap_ns", step[2]);
+	json_num(j, "map_ns", st->map_ns);
+	json_num(j, "first_touch_ns", st->touch_ns);
+	json_num(j, "unmap_ns", st->unmap_ns);
+	json_num(j, "first_touch_faults", st->faults);
 	json_end_obj(j);
+}
+
+static void steps_note(struct result *r, const struct mtu_steps *st)
+{
+	snprintf(r->note, sizeof(r->note),
+		 "steps: map %.1f us, first touch %.1f us (%.2f faults), unmap %.1f us",
+		 st->map_ns / 1e3, st->touch_ns / 1e3, st->faults,
+		 st->unmap_ns / 1e3);
+}
+
+/* A one-page window, used once; *first_ns: the cost of that first use. */
+static uint8_t *mtu_window(int rm, const struct target *t, double *first_ns)
+{
+	uint8_t *w = rm_window(rm, 1);
+
+	if (!w)
+		die("mmap of a window: %s", strerror(errno));
+	*first_ns = mtu_one(rm, t, w, 0, 0);
+	return w;
 }
 
 /*
  * Cold: the introspector has no other mapping, so every map sets up and
  * every unmap tears down the per-mm state (notifiers, target file).  Warm:
- * one more mapping of the same target stays alive meanwhile.
+ * one more mapping of the same target stays alive meanwhile.  Window: the
+ * page goes into a window, which keeps that state from one map to the
+ * next.  A window exists only during its own blocks, so that the cold ones
+ * stay cold, and is used once before them (that first use is timed apart).
  */
 static void bench_mtu(const struct cfg *c, const struct target *t, int rm,
 		      struct json *j)
 {
 	size_t nb = c->mtu_iters / c->mtu_block, b, k, n = c->read_pages;
-	size_t iters = nb * c->mtu_block, i = 0;
+	size_t iters = nb * c->mtu_block, i = 0, v;
 	double *cold = xcalloc(iters, sizeof(double));
 	double *warm = xcalloc(iters, sizeof(double));
 	double *base = xcalloc(iters, sizeof(double));
+	double *win = xcalloc(iters, sizeof(double));
+	double *win_base = xcalloc(iters, sizeof(double));
+	double *pop = xcalloc(iters, sizeof(double));
+	double *pop_base = xcalloc(iters, sizeof(double));
+	double *first = xcalloc(nb + 1, sizeof(double));
 	uint32_t *order = xmalloc(n * sizeof(*order));
-	uint8_t *slot = anon_area(1), *keep = anon_area(1);
-	double med_cold, med_warm, med_base, step_cold[3], step_warm[3];
+	uint8_t *slot = anon_area(1), *keep = anon_area(1), *w;
+	struct mtu_steps st_cold, st_warm, st_win, st_pop;
+	double med_cold, med_warm, med_base;
+	char why[128];
+	bool have_win;
 
 	printf("mtu: %zu x (map + first touch + unmap) vs 4 KiB process_vm_readv\n",
 	       iters);
 	rnd_perm(order, n, &seed);
-	prof_on();
-	/* Each operation timed alone; cold and baseline alternate. */
+	/* Without windows (an older module), the anonymous rows only. */
+	w = rm_window(rm, 1);
+	have_win = w;
+	if (w)
+		munmap(w, PAGE_SZ);
+	else
+		snprintf(why, sizeof(why),
+			 "not available: mmap of /dev/remote_mapping: %s",
+			 strerror(errno));
+
+	/* --profile mtu-anon, mtu-window: one kind of rows only. */
+	if (!prof_part())
+		prof_on();
+	/* Each operation timed alone; each kind and its baseline alternate. */
 	for (b = 0; b < nb; b++) {
+		prof_part_on("anon");
 		for (k = 0; k < c->mtu_block; k++, i++) {
-			cold[i] = mtu_one(rm, t, slot, order[i % n]);
+			cold[i] = mtu_one(rm, t, slot, order[i % n], 0);
 			base[i] = pvr_one(t, order[i % n]);
 		}
 		i -= c->mtu_block;	/* the same pages */
 		if (rm_map(rm, t->pidfd, t->base, keep))
 			die("REMOTE_MAPPING_MAP: %s", strerror(errno));
 		for (k = 0; k < c->mtu_block; k++, i++)
-			warm[i] = mtu_one(rm, t, slot, order[i % n]);
+			warm[i] = mtu_one(rm, t, slot, order[i % n], 0);
 		if (rm_unmap(rm, keep))
 			die("REMOTE_MAPPING_UNMAP: %s", strerror(errno));
+		prof_part_off("anon");
+		if (!have_win)
+			continue;
+
+		i -= c->mtu_block;
+		w = mtu_window(rm, t, &first[b]);
+		prof_part_on("window");
+		for (k = 0; k < c->mtu_block; k++, i++) {
+			/* Which of the two goes first alternates. */
+			for (v = 0; v < 2; v++) {
+				bool p = (v + k) % 2;
+
+				(p ? pop : win)[i] =
+					mtu_one(rm, t, w, order[i % n], p ?
+						REMOTE_MAPPING_POPULATE : 0);
+				(p ? pop_base : win_base)[i] =
+					pvr_one(t, order[i % n]);
+			}
+		}
+		prof_part_off("window");
+		munmap(w, PAGE_SZ);
 	}
-	mtu_steps(rm, t, slot, order, n, c->mtu_iters, step_cold);
+	prof_part_on("anon");
+	mtu_steps(rm, t, slot, 0, order, n, c->mtu_iters, &st_cold);
+	prof_part_off("anon");
+	if (have_win) {
+		w = mtu_window(rm, t, &first[nb]);
+		prof_part_on("window");
+		mtu_steps(rm, t, w, 0, order, n, c->mtu_iters, &st_win);
+		mtu_steps(rm, t, w, REMOTE_MAPPING_POPULATE, order, n,
+			  c->mtu_iters, &st_pop);
+		prof_part_off("window");
+		munmap(w, PAGE_SZ);
+	}
+	prof_part_on("anon");
 	if (rm_map(rm, t->pidfd, t->base, keep))
 		die("REMOTE_MAPPING_MAP: %s", strerror(errno));
-	mtu_steps(rm, t, slot, order, n, c->mtu_iters, step_warm);
+	mtu_steps(rm, t, slot, 0, order, n, c->mtu_iters, &st_warm);
 	rm_unmap(rm, keep);
+	prof_part_off("anon");
 	prof_off();
 
 	med_cold = median(cold, iters);
@@ -432,20 +537,60 @@ static void bench_mtu(const struct cfg *c, const struct target *t, int rm,
 	json_num(j, "map_touch_unmap_ns", med_cold);
 	json_num(j, "map_touch_unmap_warm_ns", med_warm);
 	json_num(j, "process_vm_readv_4k_ns", med_base);
-	json_steps(j, "steps_cold", step_cold);
-	json_steps(j, "steps_warm", step_warm);
+	json_steps(j, "steps_cold", &st_cold);
+	json_steps(j, "steps_warm", &st_warm);
 	json_str(j, "note",
 		 "medians of single operations; warm: another mapping of the target stays alive");
+	json_obj(j, "window");
+	json_bool(j, "available", have_win);
+	if (have_win) {
+		json_num(j, "map_touch_unmap_ns", median_of(win, iters));
+		json_num(j, "process_vm_readv_4k_ns",
+			 median_of(win_base, iters));
+		json_num(j, "map_touch_unmap_populate_ns",
+			 median_of(pop, iters));
+		json_num(j, "process_vm_readv_4k_populate_ns",
+			 median_of(pop_base, iters));
+		json_num(j, "first_use_of_new_window_ns", median(first, nb + 1));
+		json_steps(j, "steps", &st_win);
+		json_steps(j, "steps_populate", &st_pop);
+		json_str(j, "note",
+			 "a one-page window per block, used once before the block; the two kinds alternate, each followed by its baseline");
+	} else {
+		json_str(j, "note", why);
+	}
+	json_end_obj(j);
 	json_end_obj(j);
 
-	add_result("map_touch_unmap_vs_pvr", TK_COST, 3,
-		   "map + first touch + unmap", "process_vm_readv 4 KiB",
-		   med_cold, med_base);
+	add_result("map_touch_unmap_vs_pvr", TK_INFO, 3,
+		   "map + first touch + unmap, anonymous memory",
+		   "process_vm_readv 4 KiB", med_cold, med_base);
 	add_result("map_touch_unmap_warm_vs_pvr", TK_INFO, 0,
-		   "map + first touch + unmap, warm",
+		   "map + first touch + unmap, anonymous, warm",
 		   "process_vm_readv 4 KiB", med_warm, med_base);
 	snprintf(results[nresults - 1].note, sizeof(results[0].note),
 		 "warm: another mapping of the target stays alive meanwhile");
+	if (have_win) {
+		steps_note(add_result("map_touch_unmap_window_vs_pvr", TK_INFO,
+				      0, "map + first touch + unmap, window",
+				      "process_vm_readv 4 KiB",
+				      median(win, iters),
+				      median(win_base, iters)), &st_win);
+		steps_note(add_result("map_touch_unmap_window_populate_vs_pvr",
+				      TK_COST, 3,
+				      "map + first touch + unmap, window+POPULATE",
+				      "process_vm_readv 4 KiB",
+				      median(pop, iters),
+				      median(pop_base, iters)), &st_pop);
+	} else {
+		add_unavailable("map_touch_unmap_window_vs_pvr", TK_INFO, 0,
+				"map + first touch + unmap, window",
+				"process_vm_readv 4 KiB", why);
+		add_unavailable("map_touch_unmap_window_populate_vs_pvr",
+				TK_COST, 3,
+				"map + first touch + unmap, window+POPULATE",
+				"process_vm_readv 4 KiB", why);
+	}
 
 	munmap(slot, PAGE_SZ);
 	munmap(keep, PAGE_SZ);
@@ -453,6 +598,11 @@ static void bench_mtu(const struct cfg *c, const struct target *t, int rm,
 	free(cold);
 	free(warm);
 	free(base);
+	free(win);
+	free(win_base);
+	free(pop);
+	free(pop_base);
+	free(first);
 }
 
 /* Batch ------------------------------------------------------------------------ */
@@ -1220,7 +1370,9 @@ static const char *short_label(const char *id)
 	static const char * const labels[][2] = {
 		{ "read8_vs_pvr", "8 B read vs process_vm_readv (>=100x)" },
 		{ "read4k_vs_pvr", "4 KiB read vs process_vm_readv (>=5x)" },
-		{ "map_touch_unmap_vs_pvr", "map+touch+unmap vs 4 KiB pvr (<=3x)" },
+		{ "map_touch_unmap_window_populate_vs_pvr",
+		  "map+touch+unmap, window+POPULATE (<=3x)" },
+		{ "map_touch_unmap_vs_pvr", "map+touch+unmap, anonymous (ref.)" },
 		{ "batch512_vs_single", "batch 512 vs single map (<=0.2x)" },
 		{ "scale_map_cost", "map at max live vs at 1 (<=1.5x)" },
 		{ "module_bytes_per_mapping", "module bytes per mapping (<=128)" },
@@ -1234,7 +1386,11 @@ static const char *short_label(const char *id)
 	return id;
 }
 
-/* Ratio bars: cost against the target's limit, 1 = exactly at the target. */
+/*
+ * Ratio bars: cost against the target's limit, 1 = exactly at the target.
+ * Rows without a verdict that keep a limit (the anonymous-memory variants
+ * of window targets) are drawn for reference, met = -1.
+ */
 static void write_ratios_dat(const struct cfg *c)
 {
 	char path[256];
@@ -1252,13 +1408,15 @@ static void write_ratios_dat(const struct cfg *c)
 		const struct result *r = &results[i];
 		double used;
 
-		if (result_met(r) < 0)
+		if (result_met(r) < 0 && !(r->available &&
+					   isfinite(r->ratio) && r->target > 0))
 			continue;
-		used = r->kind == TK_SPEEDUP ? r->target / r->ratio :
-		       r->ratio / r->target;
+		used = r->kind == TK_SPEEDUP || r->kind == TK_INFO_SPEEDUP ?
+		       r->target / r->ratio : r->ratio / r->target;
 		fprintf(f, "%d \"%s\" %.4g \"%.3g%s\" %d\n", k++,
 			short_label(r->id),
-			used, r->ratio, r->kind == TK_BYTES ? " B" :
+			used, r->ratio, r->kind == TK_BYTES ||
+			r->kind == TK_INFO_BYTES ? " B" :
 			r->kind == TK_SPEEDUP ? "x faster" : "x",
 			result_met(r));
 	}
