@@ -9,7 +9,8 @@
  *   mtu    one map + first touch + unmap vs one 4 KiB process_vm_readv(),
  *          over anonymous memory and in a window (also with
  *          REMOTE_MAPPING_POPULATE)
- *   batch  REMOTE_MAPPING_MAP_BATCH per page vs single maps
+ *   batch  REMOTE_MAPPING_MAP_BATCH per page vs single maps, over anonymous
+ *          memory and in a window
  *   scale  cost of the n-th map up to --scale live mappings, kernel memory
  *          per mapping, teardown on exit of the introspector
  *   hc     KVM_HC_MEM_MAP+UNMAP vs a null hypercall, tiny VMs (hc_bench.c)
@@ -615,18 +616,150 @@ static void reset_area(uint8_t *area, size_t pages)
 		die("mmap MAP_FIXED: %s", strerror(errno));
 }
 
+/*
+ * End the mappings of @pages pages at @area.  A window's pages go back to
+ * holes one by one: the window, and the per-mm state it keeps, stay as
+ * they would in use, and no VMA work or deferred free of a window is left
+ * to run into the next timed part (munmap + mmap of the window would).
+ */
+static void reset_maps(int rm, uint8_t *area, size_t pages, bool window)
+{
+	if (window)
+		rm_unmap_pages(rm, area, pages);
+	else
+		reset_area(area, pages);
+}
+
+struct batch_stats {
+	size_t rounds;
+	double batch_ns, single_ns;	/* medians per page */
+};
+
+/*
+ * Rounds of @bs random pages mapped to consecutive pages at @area, with
+ * single maps and then with one batch; the mappings are ended untimed
+ * after each.
+ */
+static void batch_rounds(const struct cfg *c, const struct target *t, int rm,
+			 uint8_t *area, bool window, const uint32_t *order,
+			 size_t *pos, size_t bs, struct batch_stats *st)
+{
+	uint64_t req[BATCH_MAX], map[BATCH_MAX], t0;
+	size_t r, i, rounds, n = c->read_pages;
+	int32_t errs[BATCH_MAX];
+	double *vb, *vs;
+	long ret;
+	int err;
+
+	rounds = c->batch_pages / bs;
+	if (rounds < c->batch_min_rounds)
+		rounds = c->batch_min_rounds;
+	vb = xcalloc(rounds, sizeof(double));
+	vs = xcalloc(rounds, sizeof(double));
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < bs; i++) {
+			req[i] = t->base + order[(*pos)++ % n] * PAGE_SZ;
+			map[i] = (uintptr_t)area + i * PAGE_SZ;
+		}
+		t0 = now_ns();
+		for (i = 0; i < bs; i++) {
+			err = rm_map(rm, t->pidfd, req[i],
+				     (void *)(uintptr_t)map[i]);
+			if (err)
+				die("REMOTE_MAPPING_MAP: %s", strerror(-err));
+		}
+		vs[r] = (now_ns() - t0 - clock_ns) / bs;
+		reset_maps(rm, area, bs, window);
+
+		t0 = now_ns();
+		ret = rm_map_batch(rm, t->pidfd, req, map, errs, bs);
+		vb[r] = (now_ns() - t0 - clock_ns) / bs;
+		if (ret != (long)bs)
+			die("REMOTE_MAPPING_MAP_BATCH of %zu: %ld", bs, ret);
+		for (i = 0; i < bs; i++)
+			if (errs[i])
+				die("batch page %zu: errs %d", i, errs[i]);
+		if (load64(area + (bs - 1) * PAGE_SZ) !=
+		    target_word((req[bs - 1] - t->base) / PAGE_SZ, 0))
+			die("batch-mapped page reads wrong data");
+		reset_maps(rm, area, bs, window);
+	}
+	st->rounds = rounds;
+	st->batch_ns = median(vb, rounds);
+	st->single_ns = median(vs, rounds);
+	free(vb);
+	free(vs);
+}
+
+static void json_batch_sizes(struct json *j, const struct batch_stats *st)
+{
+	size_t s;
+
+	json_arr(j, "sizes");
+	for (s = 0; s < NBATCH; s++) {
+		json_obj(j, NULL);
+		json_int(j, "batch", batch_sizes[s]);
+		json_int(j, "rounds", st[s].rounds);
+		json_num(j, "batch_ns_per_page", st[s].batch_ns);
+		json_num(j, "single_ns_per_page", st[s].single_ns);
+		json_num(j, "ratio", st[s].batch_ns / st[s].single_ns);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+}
+
+static const char *batch_id(size_t s, bool window)
+{
+	static const char * const ids[2][NBATCH] = {
+		{ "batch_vs_single", "batch_vs_single", "batch_vs_single",
+		  "batch512_vs_single" },
+		{ "batch1_window_vs_single", "batch8_window_vs_single",
+		  "batch64_window_vs_single", "batch512_window_vs_single" },
+	};
+
+	return ids[window][s];
+}
+
+/*
+ * The target row is the window's batch of 512; the anonymous one keeps the
+ * same limit for reference (ratios.dat) without a verdict.
+ */
+static void batch_results(const struct batch_stats *st, bool window,
+			  const char *why)
+{
+	const char *kind = window ? "window" : "anonymous";
+	const char *base = window ? "single REMOTE_MAPPING_MAP, same window" :
+			   "single REMOTE_MAPPING_MAP";
+	char what[64];
+	size_t s;
+
+	for (s = 0; s < NBATCH; s++) {
+		bool last = s == NBATCH - 1;
+		enum target_kind tk = window && last ? TK_COST : TK_INFO;
+
+		snprintf(what, sizeof(what), "batch map of %zu, %s, per page",
+			 batch_sizes[s], kind);
+		if (why)
+			add_unavailable(batch_id(s, window), tk,
+					last ? 0.2 : 0, what, base, why);
+		else
+			add_result(batch_id(s, window), tk, last ? 0.2 : 0,
+				   what, base, st[s].batch_ns,
+				   st[s].single_ns);
+	}
+}
+
 static void bench_batch(const struct cfg *c, const struct target *t, int rm,
 			struct json *j)
 {
-	uint64_t req[BATCH_MAX], map[BATCH_MAX], t0;
-	size_t s, r, i, rounds, n = c->read_pages, pos = 0;
-	double *vb, *vs, mb[NBATCH], ms[NBATCH];
-	int32_t errs[BATCH_MAX];
-	uint8_t *area = anon_area(BATCH_MAX);
+	uint64_t req[1], map[1];
+	size_t s, n = c->read_pages, pos = 0;
+	struct batch_stats st[NBATCH], wst[NBATCH];
+	uint8_t *area = anon_area(BATCH_MAX), *win;
 	uint32_t *order = xmalloc(n * sizeof(*order));
-	char what[64], why[128];
+	char why[128], wwhy[128];
+	int32_t errs[1];
 	long ret;
-	int err;
 
 	rnd_perm(order, n, &seed);
 	req[0] = t->base;
@@ -647,83 +780,57 @@ static void bench_batch(const struct cfg *c, const struct target *t, int rm,
 		json_bool(j, "available", false);
 		json_str(j, "note", why);
 		json_end_obj(j);
-		for (s = 0; s < NBATCH; s++) {
-			snprintf(what, sizeof(what), "batch map of %zu, per page",
-				 batch_sizes[s]);
-			add_unavailable(s == NBATCH - 1 ? "batch512_vs_single" :
-					"batch_vs_single", s == NBATCH - 1 ?
-					TK_COST : TK_INFO, 0.2, what,
-					"single REMOTE_MAPPING_MAP", why);
-		}
+		batch_results(NULL, false, why);
+		batch_results(NULL, true, why);
 		munmap(area, BATCH_MAX * PAGE_SZ);
 		free(order);
 		return;
 	}
 
-	printf("batch: sizes 1, 8, 64, 512 vs single maps\n");
-	json_obj(j, "batch");
-	json_bool(j, "available", true);
-	json_arr(j, "sizes");
-	prof_on();
-	for (s = 0; s < NBATCH; s++) {
-		size_t bs = batch_sizes[s];
-
-		rounds = c->batch_pages / bs;
-		if (rounds < c->batch_min_rounds)
-			rounds = c->batch_min_rounds;
-		vb = xcalloc(rounds, sizeof(double));
-		vs = xcalloc(rounds, sizeof(double));
-		for (r = 0; r < rounds; r++) {
-			for (i = 0; i < bs; i++) {
-				req[i] = t->base + order[pos++ % n] * PAGE_SZ;
-				map[i] = (uintptr_t)area + i * PAGE_SZ;
-			}
-			t0 = now_ns();
-			for (i = 0; i < bs; i++) {
-				err = rm_map(rm, t->pidfd, req[i],
-					     (void *)(uintptr_t)map[i]);
-				if (err)
-					die("REMOTE_MAPPING_MAP: %s",
-					    strerror(-err));
-			}
-			vs[r] = (now_ns() - t0 - clock_ns) / bs;
-			reset_area(area, bs);
-
-			t0 = now_ns();
-			ret = rm_map_batch(rm, t->pidfd, req, map, errs, bs);
-			vb[r] = (now_ns() - t0 - clock_ns) / bs;
-			if (ret != (long)bs)
-				die("REMOTE_MAPPING_MAP_BATCH of %zu: %ld", bs,
-				    ret);
-			for (i = 0; i < bs; i++)
-				if (errs[i])
-					die("batch page %zu: errs %d", i,
-					    errs[i]);
-			if (load64(area + (bs - 1) * PAGE_SZ) !=
-			    target_word((req[bs - 1] - t->base) / PAGE_SZ, 0))
-				die("batch-mapped page reads wrong data");
-			reset_area(area, bs);
-		}
-		mb[s] = median(vb, rounds);
-		ms[s] = median(vs, rounds);
-		json_obj(j, NULL);
-		json_int(j, "batch", bs);
-		json_int(j, "rounds", rounds);
-		json_num(j, "batch_ns_per_page", mb[s]);
-		json_num(j, "single_ns_per_page", ms[s]);
-		json_num(j, "ratio", mb[s] / ms[s]);
-		json_end_obj(j);
-		snprintf(what, sizeof(what), "batch map of %zu, per page", bs);
-		add_result(s == NBATCH - 1 ? "batch512_vs_single" :
-			   "batch_vs_single", s == NBATCH - 1 ? TK_COST :
-			   TK_INFO, 0.2, what, "single REMOTE_MAPPING_MAP",
-			   mb[s], ms[s]);
-		free(vb);
-		free(vs);
+	printf("batch: sizes 1, 8, 64, 512 vs single maps, anonymous memory and a window\n");
+	/* --profile batch-anon, batch-window: one kind only. */
+	if (!prof_part())
+		prof_on();
+	prof_part_on("anon");
+	for (s = 0; s < NBATCH; s++)
+		batch_rounds(c, t, rm, area, false, order, &pos,
+			     batch_sizes[s], &st[s]);
+	prof_part_off("anon");
+	/* Only now: while a window lives, the anonymous maps would be warm. */
+	win = rm_window(rm, BATCH_MAX);
+	if (win) {
+		pos = 0;	/* the same pages */
+		prof_part_on("window");
+		for (s = 0; s < NBATCH; s++)
+			batch_rounds(c, t, rm, win, true, order, &pos,
+				     batch_sizes[s], &wst[s]);
+		prof_part_off("window");
+		munmap(win, BATCH_MAX * PAGE_SZ);
+	} else {
+		snprintf(wwhy, sizeof(wwhy),
+			 "not available: mmap of /dev/remote_mapping: %s",
+			 strerror(errno));
 	}
 	prof_off();
-	json_end_arr(j);
+
+	json_obj(j, "batch");
+	json_bool(j, "available", true);
+	json_str(j, "reset", "mmap(MAP_FIXED) of the area between rounds, untimed");
+	json_batch_sizes(j, st);
+	json_obj(j, "window");
+	json_bool(j, "available", win);
+	if (win) {
+		json_int(j, "window_pages", BATCH_MAX);
+		json_str(j, "reset",
+			 "REMOTE_MAPPING_UNMAP of each page between rounds, untimed; one window for all rounds, made after the anonymous rounds");
+		json_batch_sizes(j, wst);
+	} else {
+		json_str(j, "note", wwhy);
+	}
 	json_end_obj(j);
+	json_end_obj(j);
+	batch_results(st, false, NULL);
+	batch_results(wst, true, win ? NULL : wwhy);
 	munmap(area, BATCH_MAX * PAGE_SZ);
 	free(order);
 }
@@ -1373,7 +1480,9 @@ static const char *short_label(const char *id)
 		{ "map_touch_unmap_window_populate_vs_pvr",
 		  "map+touch+unmap, window+POPULATE (<=3x)" },
 		{ "map_touch_unmap_vs_pvr", "map+touch+unmap, anonymous (ref.)" },
-		{ "batch512_vs_single", "batch 512 vs single map (<=0.2x)" },
+		{ "batch512_window_vs_single",
+		  "batch 512 vs single map, window (<=0.2x)" },
+		{ "batch512_vs_single", "batch 512, anonymous (ref.)" },
 		{ "scale_map_cost", "map at max live vs at 1 (<=1.5x)" },
 		{ "module_bytes_per_mapping", "module bytes per mapping (<=128)" },
 		{ "hc_map_unmap_vs_null", "map+unmap hypercall vs null (<=5x)" },
