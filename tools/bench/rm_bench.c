@@ -12,7 +12,8 @@
  *   batch  REMOTE_MAPPING_MAP_BATCH per page vs single maps, over anonymous
  *          memory and in a window
  *   scale  cost of the n-th map up to --scale live mappings, kernel memory
- *          per mapping, teardown on exit of the introspector
+ *          per mapping, teardown on exit of the introspector; mappings over
+ *          anonymous memory (a VMA each), then all in one window
  *   hc     KVM_HC_MEM_MAP+UNMAP vs a null hypercall, tiny VMs (hc_bench.c)
  * Output: a table on stdout, --json FILE, gnuplot data in --dat-dir DIR.
  * Needs root (CAP_SYS_PTRACE) and remote_mapping.ko loaded.
@@ -838,6 +839,7 @@ static void bench_batch(const struct cfg *c, const struct target *t, int rm,
 /* Scale ------------------------------------------------------------------------ */
 
 struct scale_out {
+	bool window;			/* in: map into one window */
 	int err;			/* -errno of the map that failed */
 	size_t done;			/* maps made */
 	double first_map_ns;
@@ -887,7 +889,7 @@ static int scale_block(struct scale_out *o, int rm, const struct target *t,
 
 /* Median ns of maps of @pages at @area, each timed alone; then reset. */
 static double timed_maps(int rm, const struct target *t, uint8_t *area,
-			 const uint64_t *pages, size_t count)
+			 const uint64_t *pages, size_t count, bool window)
 {
 	double v[MAX_BLOCKS];
 	uint64_t t0;
@@ -901,29 +903,41 @@ static double timed_maps(int rm, const struct target *t, uint8_t *area,
 		if (err)
 			return NAN;
 	}
-	reset_area(area, count);
+	reset_maps(rm, area, count, window);
 	return median(v, count);
 }
 
-/* A fresh introspector (n = 1) mapping sub-blocks on command of the parent. */
+/*
+ * A fresh introspector (n = 1) mapping sub-blocks on command of the parent;
+ * with @window, its mapping and sub-blocks are in a window of its own.
+ */
 static void fresh_introspector(const struct cfg *c, const struct target *t,
-			       int cmd, int res)
+			       int cmd, int res, bool window)
 {
 	uint64_t pages[MAX_BLOCKS];
 	uint8_t *area, *one;
 	double ns;
 	int rm = rm_open();
 
-	one = anon_area(1);
-	area = anon_area(c->scale_sub);
-	if (rm < 0 || rm_map(rm, t->pidfd, t->base, one))
+	if (rm < 0)
+		_exit(1);
+	if (window) {
+		one = rm_window(rm, 1 + c->scale_sub);
+		if (!one)
+			_exit(1);
+		area = one + PAGE_SZ;
+	} else {
+		one = anon_area(1);
+		area = anon_area(c->scale_sub);
+	}
+	if (rm_map(rm, t->pidfd, t->base, one))
 		_exit(1);
 	ns = 0;
 	if (write(res, &ns, sizeof(ns)) != sizeof(ns))
 		_exit(1);
 	while (read(cmd, pages, c->scale_sub * sizeof(pages[0])) ==
 	       (ssize_t)(c->scale_sub * sizeof(pages[0]))) {
-		ns = timed_maps(rm, t, area, pages, c->scale_sub);
+		ns = timed_maps(rm, t, area, pages, c->scale_sub, window);
 		if (write(res, &ns, sizeof(ns)) != sizeof(ns))
 			break;
 	}
@@ -938,7 +952,7 @@ struct fresh {
 static void fresh_stop(struct fresh *f);
 
 static int fresh_start(const struct cfg *c, const struct target *t,
-		       struct fresh *f)
+		       struct fresh *f, bool window)
 {
 	int cmd[2], res[2];
 	double ready;
@@ -951,7 +965,7 @@ static int fresh_start(const struct cfg *c, const struct target *t,
 	if (!f->pid) {
 		close(cmd[1]);
 		close(res[0]);
-		fresh_introspector(c, t, cmd[0], res[1]);
+		fresh_introspector(c, t, cmd[0], res[1], window);
 	}
 	close(cmd[0]);
 	close(res[1]);
@@ -979,7 +993,8 @@ static void fresh_stop(struct fresh *f)
  */
 static int probe(const struct cfg *c, int rm, const struct target *t,
 		 struct fresh *f, uint8_t *area, const uint32_t *order,
-		 size_t first, int rounds, double *live, double *fresh)
+		 size_t first, int rounds, double *live, double *fresh,
+		 bool window)
 {
 	double l[MAX_BLOCKS], fr[MAX_BLOCKS];
 	uint64_t pages[MAX_BLOCKS];
@@ -991,26 +1006,35 @@ static int probe(const struct cfg *c, int rm, const struct target *t,
 			pages[k] = t->base + order[(first + r * c->scale_sub +
 						    k) % t->pages] * PAGE_SZ;
 		if (r % 2)
-			l[r] = timed_maps(rm, t, area, pages, c->scale_sub);
+			l[r] = timed_maps(rm, t, area, pages, c->scale_sub,
+					  window);
 		if (write(f->cmd, pages, c->scale_sub * sizeof(pages[0])) < 0 ||
 		    read(f->res, &fr[r], sizeof(fr[r])) != sizeof(fr[r]))
 			return -EIO;
 		if (!(r % 2))
-			l[r] = timed_maps(rm, t, area, pages, c->scale_sub);
+			l[r] = timed_maps(rm, t, area, pages, c->scale_sub,
+					  window);
 	}
 	*live = median(l, rounds);
 	*fresh = median(fr, rounds);
 	return isfinite(*live) && isfinite(*fresh) ? 0 : -EIO;
 }
 
+/*
+ * An introspector making n mappings, over anonymous memory (one VMA each)
+ * or into one window of n + scale_sub pages (one VMA for all; the probes
+ * use its last scale_sub pages).  Both variants map the same target pages
+ * in the same order: each child draws the same permutation.
+ */
 static void scale_child(const struct cfg *c, struct scale_out *o,
 			const struct target *t)
 {
 	size_t n = c->scale_maps, bs = c->scale_block, b, i, k;
 	uint32_t *order = xmalloc(t->pages * sizeof(*order));
+	const char *prof_blocks, *pb;
+	bool window = o->window;
 	uint8_t *area, *parea;
 	double sub[MAX_BLOCKS];
-	const char *prof_blocks;
 	struct fresh f;
 	uint64_t t0, t1;
 	int rm;
@@ -1021,9 +1045,18 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 		_exit(1);
 	}
 	rnd_perm(order, t->pages, &seed);
-	area = anon_area(n);
-	parea = anon_area(c->scale_sub);
-	o->err = fresh_start(c, t, &f);
+	if (window) {
+		area = rm_window(rm, n + c->scale_sub);
+		if (!area) {
+			o->err = -errno;
+			_exit(1);
+		}
+		parea = area + n * PAGE_SZ;
+	} else {
+		area = anon_area(n);
+		parea = anon_area(c->scale_sub);
+	}
+	o->err = fresh_start(c, t, &f, window);
 	if (o->err)
 		_exit(1);
 	mem_snapshot(&o->s0);
@@ -1036,19 +1069,25 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 		_exit(1);
 	o->done = 1;
 
-	prof_blocks = getenv("RM_BENCH_PROF_BLOCKS");
-	if (prof_blocks && !*prof_blocks)
-		prof_blocks = NULL;
+	/*
+	 * "first" or "last" (--profile scale-first): only four blocks at that
+	 * end of the anonymous variant; "window-first", "window-last": of the
+	 * window variant.
+	 */
+	prof_blocks = prof_part();
+	pb = prof_blocks;
+	if (pb && window)
+		pb = strncmp(pb, "window-", 7) ? "" : pb + 7;
+	else if (pb && !strncmp(pb, "window-", 7))
+		pb = "";
 	if (!prof_blocks)
 		prof_on();
 	t0 = now_ns();
 	for (b = 0; b * bs < n; b++) {
-		/* "first" or "last": only four blocks at that end. */
-		if (prof_blocks && ((!strcmp(prof_blocks, "first") && !b) ||
-				    (!strcmp(prof_blocks, "last") &&
-				     b == n / bs - 4)))
+		if (pb && ((!strcmp(pb, "first") && !b) ||
+			   (!strcmp(pb, "last") && b == n / bs - 4)))
 			prof_on();
-		if (prof_blocks && !strcmp(prof_blocks, "first") && b == 4)
+		if (pb && !strcmp(pb, "first") && b == 4)
 			prof_off();
 		if (scale_block(o, rm, t, area, order, b ? b * bs : 1,
 				(b + 1) * bs, b))
@@ -1058,7 +1097,7 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 		if (prof_blocks ||
 		    probe(c, rm, t, &f, parea, order, n + b * bs,
 			  c->scale_probe_rounds, &o->probe_live_ns[b],
-			  &o->probe_fresh_ns[b]))
+			  &o->probe_fresh_ns[b], window))
 			o->probe_live_ns[b] = NAN;
 		t0 += now_ns() - t1;
 	}
@@ -1069,7 +1108,7 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 	/* The n-th map against the first, as the curve: nothing touched. */
 	if (!probe(c, rm, t, &f, parea, order, 2 * n,
 		   c->scale_inter_rounds, &o->inter_live_ns,
-		   &o->inter_fresh_ns))
+		   &o->inter_fresh_ns, window))
 		o->inter_rounds = c->scale_inter_rounds;
 
 	t0 = now_ns();
@@ -1090,15 +1129,18 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 	/* Again with every mapping touched (page tables filled). */
 	if (probe(c, rm, t, &f, parea, order, 3 * n,
 		  c->scale_inter_rounds, &o->touched_live_ns,
-		  &o->touched_fresh_ns))
+		  &o->touched_fresh_ns, window))
 		o->touched_live_ns = NAN;
 	fresh_stop(&f);
 	o->exit_start = now_ns();
 	_exit(0);
 }
 
-/* Exit of a process with @n touched one-page anonymous VMAs. */
-static double plain_vma_exit_ns(size_t n)
+/*
+ * Exit of a process with @n touched anonymous pages: in @n one-page VMAs
+ * with @split (alternate pages read-only), else in one VMA.
+ */
+static double plain_exit_ns(size_t n, bool split)
 {
 	uint64_t *start, t_end;
 	uint8_t *a;
@@ -1115,8 +1157,8 @@ static double plain_vma_exit_ns(size_t n)
 		a = anon_area(n);
 		for (i = 0; i < n; i++) {
 			a[i * PAGE_SZ] = 1;
-			if (i % 2 && mprotect(a + i * PAGE_SZ, PAGE_SZ,
-					      PROT_READ))
+			if (split && i % 2 &&
+			    mprotect(a + i * PAGE_SZ, PAGE_SZ, PROT_READ))
 				_exit(1);
 		}
 		__atomic_store_n(start, now_ns(), __ATOMIC_RELEASE);
@@ -1209,72 +1251,115 @@ static void json_snap(struct json *j, const char *key,
 	json_end_obj(j);
 }
 
-static void bench_scale(const struct cfg *c, const struct target *t,
-			struct json *j)
-{
-	size_t n = c->scale_maps, nb = n / c->scale_block, b;
-	double module, vma, kb, base_exit, last, plain[3];
-	struct scale_out *o;
+/* One scale variant, run in a child; the parent measures its exit. */
+struct scale_run {
+	struct scale_out *o;	/* shared with the child */
+	bool ok;
 	uint64_t t_end, t_clean;
-	long mmc, mmc0, pdbs;
-	char why[128], path[256], what[96], base[64];
-	bool raised = false;
+	long pdbs;		/* pdb_count when done waiting */
+};
+
+static void scale_fork(const struct cfg *c, const struct target *t,
+		       bool window, struct scale_run *r)
+{
 	int status;
-	FILE *dat;
 	pid_t pid;
 
-	mmc0 = read_max_map_count();
-	if (mmc0 < (long)n + 4096) {
-		FILE *f = fopen("/proc/sys/vm/max_map_count", "w");
-
-		if (f) {
-			fprintf(f, "%d\n", WANT_MAP_COUNT);
-			raised = !fclose(f);
-		}
-	}
-	mmc = read_max_map_count();
-	printf("scale: %zu maps in one introspector (vm.max_map_count %ld%s)\n",
-	       n, mmc, raised ? ", raised by rm_bench" : "");
-
-	o = mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (o == MAP_FAILED)
+	r->o = mmap(NULL, sizeof(*r->o), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (r->o == MAP_FAILED)
 		die("mmap: %s", strerror(errno));
-	memset(o, 0, sizeof(*o));
+	memset(r->o, 0, sizeof(*r->o));
+	r->o->window = window;
 
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
 	if (!pid)
-		scale_child(c, o, t);
+		scale_child(c, r->o, t);
 	waitpid(pid, &status, 0);
-	t_end = now_ns();
+	r->t_end = now_ns();
 	/* Deferred frees (SRCU, workqueue) finish after the exit. */
-	while ((pdbs = rm_counter("pdb_count")) > 0 &&
-	       now_ns() - t_end < 60000000000ULL)
+	while ((r->pdbs = rm_counter("pdb_count")) > 0 &&
+	       now_ns() - r->t_end < 60000000000ULL)
 		usleep(1000);
-	t_clean = now_ns();
+	r->t_clean = now_ns();
+	r->ok = WIFEXITED(status) && !WEXITSTATUS(status) &&
+		r->o->done >= c->scale_maps;
+}
 
-	json_obj(j, "scale");
+/* Result ids and labels of the two variants: [0] anonymous, [1] window. */
+static const char * const scale_ids[][2] = {
+	{ "module_bytes_per_mapping", "module_bytes_per_mapping_window" },
+	{ "vma_bytes_per_mapping", "vma_bytes_per_mapping_window" },
+	{ "scale_map_cost", "scale_map_cost_window" },
+	{ "scale_map_cost_touched", "scale_map_cost_touched_window" },
+	{ "scale_map_cost_sequential", "scale_map_cost_sequential_window" },
+	{ "teardown_vs_plain_vmas", "teardown_window_vs_one_vma" },
+};
+
+enum { SID_MODULE, SID_VMA, SID_COST, SID_TOUCHED, SID_SEQ, SID_EXIT };
+
+/*
+ * The targets (map cost at n live, module bytes) are judged on the window
+ * variant; the anonymous one keeps their limits for reference only.
+ */
+static struct result *scale_add(int sid, bool window, const char *what,
+				const char *base, double measured,
+				double baseline, const char *why)
+{
+	static const double limits[SID_EXIT + 1] = {
+		[SID_MODULE] = 128, [SID_COST] = 1.5,
+	};
+	enum target_kind tk;
+
+	if (sid == SID_MODULE)
+		tk = window ? TK_BYTES : TK_INFO_BYTES;
+	else if (sid == SID_VMA)
+		tk = TK_INFO_BYTES;
+	else
+		tk = window && sid == SID_COST ? TK_COST : TK_INFO;
+	if (why)
+		return add_unavailable(scale_ids[sid][window], tk, limits[sid],
+				       what, base, why);
+	return add_result(scale_ids[sid][window], tk, limits[sid], what, base,
+			  measured, baseline);
+}
+
+static void scale_report(const struct cfg *c, struct json *j,
+			 const struct scale_run *r, bool window, long mmc0,
+			 long mmc, bool raised)
+{
+	size_t n = c->scale_maps, nb = n / c->scale_block, b;
+	const char *kind = window ? "window" : "anonymous";
+	double module, vma, kb, base_exit, plain[3];
+	const struct scale_out *o = r->o;
+	char why[128], what[96], base[64];
+
+	json_obj(j, window ? "scale_window" : "scale");
 	json_int(j, "maps", n);
+	json_str(j, "layout", window ?
+		 "all in one window (one VMA), probes in its last sub_block pages" :
+		 "one anonymous area, one mirror VMA per mapping");
 	json_int(j, "block", c->scale_block);
 	json_int(j, "sub_block", c->scale_sub);
 	json_int(j, "max_map_count_before", mmc0);
 	json_int(j, "max_map_count", mmc);
 	json_bool(j, "max_map_count_raised_by_bench", raised);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) || o->done < n) {
+	if (!r->ok) {
 		snprintf(why, sizeof(why),
 			 "not available: introspector stopped after %zu maps: %s",
 			 o->done, o->err ? strerror(-o->err) : "crashed");
-		printf("scale: %s\n", why);
+		printf("scale (%s): %s\n", kind, why);
 		json_str(j, "error", why);
 		json_end_obj(j);
-		add_unavailable("scale_map_cost", TK_COST, 1.5,
-				"map at max live mappings", "map at 1", why);
-		add_unavailable("module_bytes_per_mapping", TK_BYTES, 128,
-				"module memory per mapping", "", why);
-		munmap(o, sizeof(*o));
+		snprintf(what, sizeof(what), "map at %zu live, %s", n,
+			 window ? "one window" : "anonymous memory");
+		scale_add(SID_COST, window, what, "map at 1", 0, 0, why);
+		snprintf(what, sizeof(what),
+			 "module memory per mapping, %s (slab)", kind);
+		scale_add(SID_MODULE, window, what, "", 0, 0, why);
 		return;
 	}
 
@@ -1296,18 +1381,6 @@ static void bench_scale(const struct cfg *c, const struct target *t,
 	}
 	json_end_arr(j);
 
-	snprintf(path, sizeof(path), "%s/scale.dat", c->dat_dir);
-	dat = c->dat_dir ? fopen(path, "w") : NULL;
-	if (dat) {
-		fprintf(dat, "# n map_us_median map_us_mean touch_us_median probe_ratio\n");
-		for (b = 0; b < nb; b++)
-			fprintf(dat, "%zu %.3f %.3f %.3f %.4f\n",
-				(b + 1) * c->scale_block, o->map_ns[b] / 1e3,
-				o->map_mean_ns[b] / 1e3, o->touch_ns[b] / 1e3,
-				o->probe_live_ns[b] / o->probe_fresh_ns[b]);
-		fclose(dat);
-	}
-
 	json_obj(j, "memory");
 	json_snap(j, "before", &o->s0);
 	json_snap(j, "mapped", &o->s1);
@@ -1322,22 +1395,21 @@ static void bench_scale(const struct cfg *c, const struct target *t,
 		 (double)(o->s2.pagetables_kb - o->s0.pagetables_kb) * 1024 / n);
 	json_int(j, "module_pdb_count", o->s1.pdb_count - o->s0.pdb_count);
 	json_int(j, "module_map_count", o->s1.map_count - o->s0.map_count);
+	snprintf(what, sizeof(what), "module memory per mapping, %s (slab)",
+		 kind);
 	if (o->s1.ncaches > 0) {
 		slab_deltas(j, &o->s0, &o->s1, n, &module, &vma);
 		json_num(j, "kernel_vma_bytes_per_mapping", vma);
 		json_num(j, "module_bytes_per_mapping", module);
 		json_str(j, "module_bytes_rule",
 			 "slab growth per mapping outside vm_area_struct and maple_node (/proc/slabinfo active objects x object size)");
-		add_result("module_bytes_per_mapping", TK_BYTES, 128,
-			   "module memory per mapping (slab)", "", module,
-			   0);
-		add_result("vma_bytes_per_mapping", TK_INFO_BYTES, 0,
-			   "kernel VMA per mapping (for reference)", "",
-			   vma, 0);
+		scale_add(SID_MODULE, window, what, "", module, 0, NULL);
+		snprintf(what, sizeof(what),
+			 "kernel VMA per mapping, %s (reference)", kind);
+		scale_add(SID_VMA, window, what, "", vma, 0, NULL);
 	} else {
-		add_unavailable("module_bytes_per_mapping", TK_BYTES, 128,
-				"module memory per mapping (slab)", "",
-				"not available: /proc/slabinfo unreadable");
+		scale_add(SID_MODULE, window, what, "", 0, 0,
+			  "not available: /proc/slabinfo unreadable");
 	}
 	json_end_obj(j);
 
@@ -1348,53 +1420,144 @@ static void bench_scale(const struct cfg *c, const struct target *t,
 	json_num(j, "map_ns_fresh_introspector", o->inter_fresh_ns);
 	json_num(j, "touched_map_ns_at_max", o->touched_live_ns);
 	json_num(j, "touched_map_ns_fresh_introspector", o->touched_fresh_ns);
-	json_str(j, "how",
-		 "sub-blocks of maps alternate between the introspector holding all mappings and a fresh one holding 1; blocks[].probe_* likewise after each block");
-	json_end_obj(j);
-	snprintf(what, sizeof(what), "map at %zu live mappings", n);
-	if (o->inter_rounds)
-		add_result("scale_map_cost", TK_COST, 1.5, what,
-			   "map at 1 live (other process, interleaved)",
-			   o->inter_live_ns, o->inter_fresh_ns);
+	if (window)
+		json_str(j, "how",
+			 "sub-blocks of maps alternate between the introspector holding all mappings in its window and a fresh one holding 1 in a window of its own; blocks[].probe_* likewise after each block");
 	else
-		add_unavailable("scale_map_cost", TK_COST, 1.5, what,
-				"map at 1 live",
-				"not available: the interleaved comparison failed");
-	last = o->map_ns[nb - 1];
-	snprintf(what, sizeof(what), "map at %zu live, all touched", n);
-	add_result("scale_map_cost_touched", TK_INFO, 0, what,
-		   "map at 1 live (other process, interleaved)",
-		   o->touched_live_ns, o->touched_fresh_ns);
-	snprintf(what, sizeof(what), "map at %zu live (last block, sequential)",
-		 n);
+		json_str(j, "how",
+			 "sub-blocks of maps alternate between the introspector holding all mappings and a fresh one holding 1; blocks[].probe_* likewise after each block");
+	json_end_obj(j);
+	snprintf(what, sizeof(what), "map at %zu live, %s", n,
+		 window ? "one window" : "anonymous memory");
+	snprintf(base, sizeof(base),
+		 "map at 1 live (other process%s, interleaved)",
+		 window ? ", own window" : "");
+	if (o->inter_rounds)
+		scale_add(SID_COST, window, what, base, o->inter_live_ns,
+			  o->inter_fresh_ns, NULL);
+	else
+		scale_add(SID_COST, window, what, base, 0, 0,
+			  "not available: the interleaved comparison failed");
+	snprintf(what, sizeof(what), "map at %zu live, %s, all touched", n,
+		 kind);
+	scale_add(SID_TOUCHED, window, what, base, o->touched_live_ns,
+		  o->touched_fresh_ns, NULL);
+	snprintf(what, sizeof(what), "map at %zu live, %s, last block", n,
+		 kind);
 	snprintf(base, sizeof(base), "map at 2..%zu live (first block)",
 		 c->scale_block);
-	add_result("scale_map_cost_sequential", TK_INFO, 0, what, base, last,
-		   o->map_ns[0]);
+	snprintf(scale_add(SID_SEQ, window, what, base, o->map_ns[nb - 1],
+			   o->map_ns[0], NULL)->note, sizeof(results[0].note),
+		 "sequential: blocks of %zu maps, one after the other",
+		 c->scale_block);
 
-	/* One exit with mappings; the baseline is cheap enough for three. */
+	/*
+	 * One exit with mappings; the baseline is cheap enough for three.
+	 * Anonymous: as many one-page VMAs; window: one VMA of as many
+	 * touched pages.
+	 */
 	for (b = 0; b < 3; b++)
-		plain[b] = plain_vma_exit_ns(n);
+		plain[b] = plain_exit_ns(n, !window);
 	base_exit = median(plain, 3);
 	json_obj(j, "teardown");
-	json_num(j, "exit_ns", t_end - o->exit_start);
-	json_num(j, "exit_ns_per_mapping", (double)(t_end - o->exit_start) / n);
-	json_num(j, "until_counters_zero_ns", t_clean - o->exit_start);
-	json_int(j, "pdb_count_after", pdbs);
-	json_num(j, "baseline_exit_plain_vmas_ns", base_exit);
-	json_str(j, "note",
-		 "one exit with the mappings; baseline: median of three exits of a process with as many touched one-page anonymous VMAs");
+	json_num(j, "exit_ns", r->t_end - o->exit_start);
+	json_num(j, "exit_ns_per_mapping",
+		 (double)(r->t_end - o->exit_start) / n);
+	json_num(j, "until_counters_zero_ns", r->t_clean - o->exit_start);
+	json_int(j, "pdb_count_after", r->pdbs);
+	json_num(j, window ? "baseline_exit_one_vma_ns" :
+		 "baseline_exit_plain_vmas_ns", base_exit);
+	if (window)
+		json_str(j, "note",
+			 "one exit with the mappings; baseline: median of three exits of a process with one anonymous VMA of as many touched pages");
+	else
+		json_str(j, "note",
+			 "one exit with the mappings; baseline: median of three exits of a process with as many touched one-page anonymous VMAs");
 	json_end_obj(j);
-	add_result("teardown_vs_plain_vmas", TK_INFO, 0,
-		   "exit of the introspector with all mappings",
-		   "exit with as many plain 1-page VMAs",
-		   t_end - o->exit_start, base_exit);
-	snprintf(results[nresults - 1].note, sizeof(results[0].note),
+	snprintf(what, sizeof(what), "exit with all mappings, %s",
+		 window ? "one window" : "anonymous memory");
+	snprintf(base, sizeof(base), window ?
+		 "exit with one VMA of %zu touched pages" :
+		 "exit with as many plain 1-page VMAs", n);
+	snprintf(scale_add(SID_EXIT, window, what, base,
+			   r->t_end - o->exit_start, base_exit, NULL)->note,
+		 sizeof(results[0].note),
 		 "%.2f us per mapping; counters back to 0 after %.1f ms",
-		 (double)(t_end - o->exit_start) / n / 1e3,
-		 (t_clean - o->exit_start) / 1e6);
+		 (double)(r->t_end - o->exit_start) / n / 1e3,
+		 (r->t_clean - o->exit_start) / 1e6);
 	json_end_obj(j);
-	munmap(o, sizeof(*o));
+}
+
+/* scale.dat: one line per block, the anonymous then the window columns. */
+static void write_scale_dat(const struct cfg *c, const struct scale_run *r)
+{
+	size_t nb = c->scale_maps / c->scale_block, b;
+	char path[256];
+	FILE *dat;
+	int v;
+
+	if (!c->dat_dir || (!r[0].ok && !r[1].ok))
+		return;
+	snprintf(path, sizeof(path), "%s/scale.dat", c->dat_dir);
+	dat = fopen(path, "w");
+	if (!dat)
+		return;
+	/* Columns 2-5: anonymous memory, 6-9: window; NaN: not run. */
+	fprintf(dat, "# n map_us_median map_us_mean touch_us_median probe_ratio (x2)\n");
+	for (b = 0; b < nb; b++) {
+		fprintf(dat, "%zu", (b + 1) * c->scale_block);
+		for (v = 0; v < 2; v++) {
+			const struct scale_out *o = r[v].o;
+
+			if (r[v].ok)
+				fprintf(dat, " %.3f %.3f %.3f %.4f",
+					o->map_ns[b] / 1e3,
+					o->map_mean_ns[b] / 1e3,
+					o->touch_ns[b] / 1e3,
+					o->probe_live_ns[b] /
+					o->probe_fresh_ns[b]);
+			else
+				fprintf(dat, " NaN NaN NaN NaN");
+		}
+		fputc('\n', dat);
+	}
+	fclose(dat);
+}
+
+/*
+ * Two introspectors, one after the other: n mappings over anonymous
+ * memory, then n mappings into one window.
+ */
+static void bench_scale(const struct cfg *c, const struct target *t,
+			struct json *j)
+{
+	size_t n = c->scale_maps;
+	struct scale_run r[2];
+	bool raised = false;
+	long mmc, mmc0;
+	int v;
+
+	mmc0 = read_max_map_count();
+	if (mmc0 < (long)n + 4096) {
+		FILE *f = fopen("/proc/sys/vm/max_map_count", "w");
+
+		if (f) {
+			fprintf(f, "%d\n", WANT_MAP_COUNT);
+			raised = !fclose(f);
+		}
+	}
+	mmc = read_max_map_count();
+	printf("scale: %zu maps, anonymous then in a window (vm.max_map_count %ld%s)\n",
+	       n, mmc, raised ? ", raised by rm_bench" : "");
+
+	for (v = 0; v < 2; v++)
+		scale_fork(c, t, v, &r[v]);
+
+	for (v = 0; v < 2; v++)
+		scale_report(c, j, &r[v], v, mmc0, mmc, raised);
+	write_scale_dat(c, r);
+	for (v = 0; v < 2; v++)
+		munmap(r[v].o, sizeof(*r[v].o));
 }
 
 /* Main ------------------------------------------------------------------------- */
@@ -1483,8 +1646,12 @@ static const char *short_label(const char *id)
 		{ "batch512_window_vs_single",
 		  "batch 512 vs single map, window (<=0.2x)" },
 		{ "batch512_vs_single", "batch 512, anonymous (ref.)" },
-		{ "scale_map_cost", "map at max live vs at 1 (<=1.5x)" },
-		{ "module_bytes_per_mapping", "module bytes per mapping (<=128)" },
+		{ "scale_map_cost_window",
+		  "map at max live vs at 1, window (<=1.5x)" },
+		{ "scale_map_cost", "map at max live, anonymous (ref.)" },
+		{ "module_bytes_per_mapping_window",
+		  "module bytes per mapping, window (<=128)" },
+		{ "module_bytes_per_mapping", "module bytes, anonymous (ref.)" },
 		{ "hc_map_unmap_vs_null", "map+unmap hypercall vs null (<=5x)" },
 	};
 	size_t i;
