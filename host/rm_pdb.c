@@ -379,7 +379,10 @@ static vm_fault_t rm_mirror_fault(struct vm_fault *vmf)
 /*
  * A write to a PTE installed read-only: the target page may be shared (KSM,
  * COW, zero page).  Zap it so that the write refaults and is resolved with
- * write access, which breaks the sharing in the target first.
+ * write access, which breaks the sharing in the target first.  Having
+ * ->pfn_mkwrite also makes mirrors write-notify VMAs (vma_wants_writenotify()),
+ * so mprotect() never turns such a PTE writable: it only restores write
+ * access to PTEs that are dirty, which only a write resolution installs.
  */
 vm_fault_t rm_mirror_pfn_mkwrite(struct vm_fault *vmf)
 {

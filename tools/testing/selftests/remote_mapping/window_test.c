@@ -421,4 +421,50 @@ TEST_F(remote_mapping, window_introspector_exit)
 	t_check(_metadata, &self->t, req, 64 * page_size, SEED_A);
 }
 
+/*
+ * mprotect() adding write access must not make a PTE writable that was
+ * installed read-only: here one pointing at the zero page, shared by the
+ * whole system, and one of a read-only mapping.
+ */
+TEST_F(remote_mapping, mprotect_write_refaults)
+{
+	uintptr_t req = t_alloc(_metadata, &self->t, 3);
+	char *w = win_map(_metadata, self->fd, 2, PROT_READ | PROT_WRITE);
+	char *anon = rm_anon3(_metadata) + page_size;
+	char *fresh = anon_map(1, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	size_t i;
+
+	ASSERT_NE(NULL, fresh);
+	/* Never written: the target maps the zero page there. */
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0ULL, t_read(_metadata, &self->t, req + i * page_size));
+	rm_map(_metadata, self->fd, req, anon, self->t.pidfd, 0);
+	rm_map(_metadata, self->fd, req + page_size, w, self->t.pidfd, 0);
+	rm_map(_metadata, self->fd, req + 2 * page_size, w + page_size,
+	       self->t.pidfd, REMOTE_MAPPING_READONLY);
+	ASSERT_TRUE(is_zero(anon, page_size));
+	ASSERT_TRUE(is_zero(w, 2 * page_size));
+
+	ASSERT_EQ(0, mprotect(anon, page_size, PROT_READ));
+	ASSERT_EQ(0, mprotect(anon, page_size, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, mprotect(w, 2 * page_size, PROT_READ));
+	ASSERT_EQ(0, mprotect(w, 2 * page_size, PROT_READ | PROT_WRITE));
+
+	must_write(_metadata, anon + 8, TAG);
+	must_write(_metadata, w + 8, TAG + 1);
+	ASSERT_EQ(SIGBUS, probe_write(w + page_size + 8, TAG + 2));
+	/* The writes went to the target's own new pages... */
+	ASSERT_EQ(TAG, t_read(_metadata, &self->t, req + 8));
+	ASSERT_EQ(TAG + 1, t_read(_metadata, &self->t, req + page_size + 8));
+	ASSERT_EQ(0ULL, t_read(_metadata, &self->t, req + 2 * page_size + 8));
+	/* ...not to the zero page. */
+	ASSERT_TRUE(is_zero(fresh, page_size));
+
+	rm_unmap(_metadata, self->fd, anon);
+	rm_unmap(_metadata, self->fd, w);
+	rm_unmap(_metadata, self->fd, w + page_size);
+	ASSERT_EQ(0, munmap(w, 2 * page_size));
+	rm_expect_counters_back(_metadata, self);
+}
+
 TEST_HARNESS_MAIN

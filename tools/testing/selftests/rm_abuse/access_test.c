@@ -50,6 +50,7 @@ static void all_eperm(struct child_report *r, int fd, const char *who)
 		{ _IO(REMOTE_MAPPING_IOCTL_BASE, 0x7f), NULL },
 	};
 	size_t i;
+	void *w;
 
 	for (i = 0; i < ARRAY_SIZE(c); i++) {
 		errno = 0;
@@ -58,6 +59,12 @@ static void all_eperm(struct child_report *r, int fd, const char *who)
 				   who, c[i].cmd, c[i].arg ? "arg" : "NULL",
 				   strerror(errno));
 	}
+	/* A window is a mapping of other processes' memory too. */
+	errno = 0;
+	w = mmap(NULL, page_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (w != MAP_FAILED || errno != EPERM)
+		child_fail(r, "%s: mmap of a window: %s, not EPERM", who,
+			   w != MAP_FAILED ? "success" : strerror(errno));
 }
 
 struct eperm_args {
