@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Mirrors stay coherent across THP split, KSM, swap and NUMA migration. */
+/* Mirrors and windows stay coherent across THP split, KSM, swap, migration. */
 #define _GNU_SOURCE
 #include <sys/swap.h>
 #include <sys/syscall.h>
@@ -17,6 +17,24 @@
 #define PM_SWAP		BIT_ULL(62)
 #define PM_PFN		(BIT_ULL(55) - 1)
 
+/*
+ * Where a test maps its target page: a page mirror over anonymous memory,
+ * or a page of a window.  Both follow the target through the same
+ * invalidations; they differ in which pseudo file the zap goes to.
+ */
+static char *mm_slot(struct __test_metadata *_metadata, RM_FIXTURE *self,
+		     bool win)
+{
+	char *w;
+
+	if (!win)
+		return rm_anon3(_metadata) + page_size;
+	w = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, 0);
+	ASSERT_NE(MAP_FAILED, w) TH_LOG("window: %s", strerror(errno));
+	return w;
+}
+
 /* Words 4 to 499 of a mirror, which check_coherent() leaves alone. */
 static void check_middle(struct __test_metadata *_metadata, char *map,
 			 __u64 seed)
@@ -24,9 +42,10 @@ static void check_middle(struct __test_metadata *_metadata, char *map,
 	check_pattern(_metadata, map + 32, 496 * 8, seed + 4);
 }
 
-TEST_F_TIMEOUT(remote_mapping, thp_split, 60)
+static void thp_split(struct __test_metadata *_metadata,
+		      RM_FIXTURE *self, bool win)
 {
-	char *map = rm_anon3(_metadata) + page_size;
+	char *map = mm_slot(_metadata, self, win);
 	uintptr_t raw, huge, req, part;
 	char buf[128], path[64];
 	long kb, kb_huge;
@@ -80,6 +99,16 @@ TEST_F_TIMEOUT(remote_mapping, thp_split, 60)
 	rm_expect_counters_back(_metadata, self);
 }
 
+TEST_F_TIMEOUT(remote_mapping, thp_split, 60)
+{
+	thp_split(_metadata, self, false);
+}
+
+TEST_F_TIMEOUT(remote_mapping, thp_split_window, 60)
+{
+	thp_split(_metadata, self, true);
+}
+
 #define KSM_DIR		"/sys/kernel/mm/ksm/"
 #define KSM_PAGES	8
 #define KSM_PAGE	3
@@ -117,9 +146,10 @@ static long ksm_merged(pid_t pid, long sharing0)
 	return -1;
 }
 
-TEST_F_TIMEOUT(remote_mapping, ksm_merged_page, 120)
+static void ksm_merged_page(struct __test_metadata *_metadata,
+			    RM_FIXTURE *self, bool win)
 {
-	char *map = rm_anon3(_metadata) + page_size;
+	char *map = mm_slot(_metadata, self, win);
 	uintptr_t req, page;
 	long merged = 0, sharing0 = 0;
 	__u64 deadline, pfn0, pfn;
@@ -197,6 +227,16 @@ TEST_F_TIMEOUT(remote_mapping, ksm_merged_page, 120)
 	rm_expect_counters_back(_metadata, self);
 }
 
+TEST_F_TIMEOUT(remote_mapping, ksm_merged_page, 120)
+{
+	ksm_merged_page(_metadata, self, false);
+}
+
+TEST_F_TIMEOUT(remote_mapping, ksm_merged_page_window, 120)
+{
+	ksm_merged_page(_metadata, self, true);
+}
+
 struct zram {
 	int id;
 	bool added;
@@ -260,10 +300,11 @@ static const char *zram_setup(struct zram *z)
 	return NULL;
 }
 
-TEST_F_TIMEOUT(remote_mapping, swapped_out_page, 90)
+static void swapped_out_page(struct __test_metadata *_metadata,
+			     RM_FIXTURE *self, bool win)
 {
-	char *map0 = rm_anon3(_metadata) + page_size;
-	char *map1 = rm_anon3(_metadata) + page_size;
+	char *map0 = mm_slot(_metadata, self, win);
+	char *map1 = mm_slot(_metadata, self, win);
 	__u64 pm0 = 0, pm1 = 0;
 	const char *why;
 	uintptr_t req;
@@ -315,6 +356,16 @@ TEST_F_TIMEOUT(remote_mapping, swapped_out_page, 90)
 	rm_expect_counters_back(_metadata, self);
 }
 
+TEST_F_TIMEOUT(remote_mapping, swapped_out_page, 90)
+{
+	swapped_out_page(_metadata, self, false);
+}
+
+TEST_F_TIMEOUT(remote_mapping, swapped_out_page_window, 90)
+{
+	swapped_out_page(_metadata, self, true);
+}
+
 /* The NUMA node of the target's page at @addr. */
 static int page_node(struct __test_metadata *_metadata, pid_t pid,
 		     uintptr_t addr)
@@ -327,9 +378,10 @@ static int page_node(struct __test_metadata *_metadata, pid_t pid,
 	return status;
 }
 
-TEST_F(remote_mapping, numa_migration)
+static void numa_migration(struct __test_metadata *_metadata,
+			   RM_FIXTURE *self, bool win)
 {
-	char *map = rm_anon3(_metadata) + page_size;
+	char *map = mm_slot(_metadata, self, win);
 	int nodes[16], n, round, from, to, status;
 	void *pages[1];
 	uintptr_t req;
@@ -366,6 +418,16 @@ TEST_F(remote_mapping, numa_migration)
 
 	rm_unmap(_metadata, self->fd, map);
 	rm_expect_counters_back(_metadata, self);
+}
+
+TEST_F(remote_mapping, numa_migration)
+{
+	numa_migration(_metadata, self, false);
+}
+
+TEST_F(remote_mapping, numa_migration_window)
+{
+	numa_migration(_metadata, self, true);
 }
 
 TEST_HARNESS_MAIN
