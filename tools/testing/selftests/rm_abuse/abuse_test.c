@@ -891,6 +891,51 @@ TEST_F_TIMEOUT(remote_mapping, munmap_during_fault, 60)
 }
 
 /*
+ * The same on a window page: faults race with unmap (no VMA change), with
+ * munmap() of the window and with a new window mmapped at its place.
+ */
+TEST_F_TIMEOUT(remote_mapping, window_munmap_during_fault, 60)
+{
+	uintptr_t req = t_alloc(_metadata, &self->t, 1);
+	char *map = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 self->fd, 0);
+	struct toucher t = { .map = map, .seed = SEED };
+	__u64 start = now_ms(), rounds = 0;
+	pthread_t th;
+	int ret;
+
+	ASSERT_NE(MAP_FAILED, map);
+	t_fill(_metadata, &self->t, req, page_size, SEED);
+	ra_install();
+	ASSERT_EQ(0, pthread_create(&th, NULL, toucher_fn, &t));
+	while (elapsed_ms(start) < RACE_MS) {
+		ret = __rm_map(self->fd, req, map, self->t.pidfd,
+			       rounds & 2 ? REMOTE_MAPPING_POPULATE : 0);
+		ASSERT_EQ(0, ret) TH_LOG("map: %s", strerror(-ret));
+		sched_yield();
+		if (rounds & 1) {
+			ASSERT_EQ(0, munmap(map, page_size));
+			ASSERT_EQ(map, mmap(map, page_size,
+					    PROT_READ | PROT_WRITE,
+					    MAP_SHARED | MAP_FIXED, self->fd,
+					    0));
+		} else {
+			ASSERT_EQ(0, __rm_unmap(self->fd, map));
+		}
+		rounds++;
+	}
+	__atomic_store_n(&t.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	EXPECT_EQ(0ULL, t.wrong);
+	/* Holes were hit: the toucher saw SIGBUS, never a stale page. */
+	TH_LOG("%llu rounds, %llu reads, %llu signals",
+	       (unsigned long long)rounds, (unsigned long long)t.reads,
+	       (unsigned long long)t.sigs);
+	ASSERT_EQ(0, munmap(map, page_size));
+	ra_expect_clean(_metadata, self);
+}
+
+/*
  * exec: the mappings of the old image are gone, and the device file
  * (not O_CLOEXEC) is bound to the old address space: EINVAL.
  */
