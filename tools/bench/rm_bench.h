@@ -16,6 +16,7 @@ struct cfg {
 	size_t mtu_iters;	/* map + touch + unmap iterations */
 	size_t mtu_block;
 	size_t batch_pages;	/* pages per batch size and method */
+	size_t batch_window_pages;	/* the same in a window (cheaper) */
 	size_t batch_min_rounds;
 	size_t scale_maps;	/* live mappings at the end */
 	size_t scale_block;	/* one sample per block */
