@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rmap_dev.c - librmap: /dev/remote_mapping (open, map, unmap, batch map,
- * token grant and revoke) and finding the KVM VM fd of a QEMU process.
+ * windows, token grant and revoke) and finding the KVM VM fd of a QEMU
+ * process.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "rmap.h"
@@ -125,6 +128,36 @@ long rmap_map_batch(int dev, int target, unsigned int flags,
 	if (ret < 0 && !mapped)
 		return rmap_fail(-ret);
 	return mapped;
+}
+
+void *rmap_window_create(int dev, size_t npages, int prot)
+{
+	size_t psz = rmap_page_size();
+	void *w;
+
+	/* PROT_EXEC goes through: the kernel's answer is EPERM. */
+	if (!npages || !(prot & PROT_READ) ||
+	    (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (npages > SIZE_MAX / psz) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	w = mmap(NULL, npages * psz, prot, MAP_SHARED, dev, 0);
+	return w == MAP_FAILED ? NULL : w;
+}
+
+int rmap_window_destroy(void *window, size_t npages)
+{
+	size_t psz = rmap_page_size();
+
+	if (!window)
+		return 0;
+	if (!npages || npages > SIZE_MAX / psz)
+		return rmap_fail(EINVAL);
+	return rmap_result(munmap(window, npages * psz));
 }
 
 int rmap_token_grant(int dev, int vm_fd, int intro_vm_fd, unsigned int flags,

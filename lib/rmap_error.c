@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rmap_error.c - librmap: what each errno means for each operation of the
- * remote_mapping ABIs (/dev/remote_mapping, tokens, /dev/kvmmem and the
- * KVM_HC_MEM_* hypercalls behind it); no system calls.
+ * remote_mapping ABIs (/dev/remote_mapping and its windows, tokens,
+ * /dev/kvmmem and the KVM_HC_MEM_* hypercalls behind it); no system calls.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,7 +35,7 @@ static const struct rmap_msg rmap_map_msgs[] = {
 	RMAP_MSG(INVAL, "bad address, flag or reserved field, or unsuitable memory at either side"),
 	RMAP_MSG(FAULT, "address not mapped, in the caller or in the target"),
 	RMAP_MSG(LOOP, "target page is itself a remote mapping; no chains"),
-	RMAP_MSG(ACCES, "target page not readable, or not writable for a writable map"),
+	RMAP_MSG(ACCES, "target page unreadable, or a writable map of a read-only page or window"),
 	RMAP_MSG(BUSY, "target page is registered with userfaultfd"),
 	RMAP_MSG(SRCH, "target process has exited"),
 	RMAP_MSG(BADF, "target is not a pidfd, or the device fd is not open"),
@@ -50,7 +50,7 @@ static const struct rmap_msg rmap_map_msgs[] = {
 
 static const struct rmap_msg rmap_unmap_msgs[] = {
 	RMAP_MSG(PERM, RMAP_NEED_PTRACE),
-	RMAP_MSG(NOENT, "address is not a remote mapping"),
+	RMAP_MSG(NOENT, "address is not a remote mapping, or is a hole of a window"),
 	RMAP_MSG(INVAL, "unaligned or non-user address, or device opened by another process"),
 	RMAP_MSG(AGAIN, "address being mapped or unmapped by another thread; retry"),
 	RMAP_MSG(NOMEM, "out of memory"),
@@ -133,6 +133,17 @@ static const struct rmap_msg rmap_kvmmem_unmap_msgs[] = {
 	{ 0 }
 };
 
+/* rmap_window_create(): mmap() of the device; rmap_window_destroy(): munmap(). */
+static const struct rmap_msg rmap_window_msgs[] = {
+	RMAP_MSG(PERM, RMAP_NEED_PTRACE "; windows are never executable (PROT_EXEC)"),
+	RMAP_MSG(INVAL, "bad size, protection or address, or device opened by another process"),
+	RMAP_MSG(ACCES, "a writable window needs a device fd open read-write"),
+	RMAP_MSG(NOMEM, "out of memory or address space, or vm.max_map_count reached"),
+	RMAP_MSG(NODEV, "the device has no windows: not remote_mapping, or an older module"),
+	RMAP_MSG(BADF, "the device fd is not open"),
+	{ 0 }
+};
+
 static const struct rmap_msg *const rmap_msgs[] = {
 	[RMAP_OP_OPEN]		= rmap_open_msgs,
 	[RMAP_OP_MAP]		= rmap_map_msgs,
@@ -144,6 +155,7 @@ static const struct rmap_msg *const rmap_msgs[] = {
 	[RMAP_OP_KVMMEM_OPEN]	= rmap_kvmmem_open_msgs,
 	[RMAP_OP_KVMMEM_MAP]	= rmap_kvmmem_map_msgs,
 	[RMAP_OP_KVMMEM_UNMAP]	= rmap_kvmmem_unmap_msgs,
+	[RMAP_OP_WINDOW]	= rmap_window_msgs,
 };
 
 const char *rmap_strerror(enum rmap_op op, int err)

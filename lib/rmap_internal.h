@@ -4,6 +4,7 @@
 #define RMAP_INTERNAL_H
 
 #include <errno.h>
+#include <unistd.h>
 
 /* Only the symbols of rmap.h are exported from librmap.so (librmap.map). */
 
@@ -18,6 +19,14 @@ static inline int rmap_fail(int err)
 static inline int rmap_result(int ret)
 {
 	return ret < 0 ? -errno : ret;
+}
+
+/* The page size, which the ABIs' page counts are in. */
+static inline long rmap_page_size(void)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+
+	return psz > 0 ? psz : 4096;
 }
 
 #endif /* RMAP_INTERNAL_H */

@@ -41,13 +41,6 @@ int rmap_kvmmem_unmap(int fd, void *addr)
 	return rmap_result(ioctl(fd, KVM_INTRO_MEM_UNMAP, (unsigned long)addr));
 }
 
-static long rmap_page_size(void)
-{
-	long psz = sysconf(_SC_PAGESIZE);
-
-	return psz > 0 ? psz : 4096;
-}
-
 int rmap_kvmmem_unmap_range(int fd, void *addr, size_t npages)
 {
 	size_t psz = rmap_page_size(), i;

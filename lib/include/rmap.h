@@ -9,6 +9,7 @@
  * -----------
  * Functions that return int or long return a non-negative value on success
  * and a negative errno on failure; errno is set to the positive value too.
+ * rmap_window_create(), which returns a pointer, returns NULL and sets errno.
  * Nothing is printed and nothing is global: every function is thread-safe.
  * Addresses are those of the ABI: page-aligned, checked by the kernel.
  * The ABIs themselves are in <linux/remote_mapping.h> and <linux/kvmmem.h>,
@@ -32,7 +33,7 @@ extern "C" {
 
 /* Version of the library and of the project it belongs to. */
 #define RMAP_VERSION_MAJOR	0
-#define RMAP_VERSION_MINOR	1
+#define RMAP_VERSION_MINOR	2
 #define RMAP_VERSION_PATCH	0
 
 /* "MAJOR.MINOR.PATCH" of the library actually loaded. */
@@ -51,11 +52,14 @@ const char *rmap_version(void);
  * rmap_pidfd_open() returns a pidfd of @pid for the @target arguments.
  *
  * rmap_map() makes the page at @map_addr of the caller (in a private,
- * anonymous, writable mapping) a mirror of the page at @req_hva of @target:
- * a pidfd, or a pid with REMOTE_MAPPING_TARGET_PID in @flags.
- * REMOTE_MAPPING_READONLY maps without write access.
+ * anonymous, writable mapping, or in a window) a mirror of the page at
+ * @req_hva of @target: a pidfd, or a pid with REMOTE_MAPPING_TARGET_PID in
+ * @flags.  REMOTE_MAPPING_READONLY maps without write access;
+ * REMOTE_MAPPING_POPULATE installs the target page during the call, so that
+ * the first read takes no page fault.  @flags go to the kernel unchanged.
  *
- * rmap_unmap() gives @map_addr back as private anonymous memory (zeros).
+ * rmap_unmap() gives @map_addr back as private anonymous memory (zeros), or
+ * in a window makes it a hole again.
  *
  * rmap_map_batch() maps @count pages of one target: page i mirrors
  * @req_hvas[i] at @map_hvas[i].  @errs (NULL, or @count entries) receives 0
@@ -74,6 +78,34 @@ int rmap_unmap(int dev, void *map_addr);
 long rmap_map_batch(int dev, int target, unsigned int flags,
 		    const __u64 *req_hvas, const __u64 *map_hvas,
 		    __s32 *errs, size_t count);
+
+/*
+ * Windows
+ * -------
+ * A window is a mapping of the device file into which rmap_map() and
+ * rmap_map_batch() map pages and from which rmap_unmap() removes them
+ * without creating, splitting or merging a VMA: cheaper than maps over
+ * anonymous memory, and not limited by vm.max_map_count.  A page of a
+ * window that is not mapped is a hole: an access to it raises SIGBUS, and
+ * so does a write to a page mapped with REMOTE_MAPPING_READONLY.
+ *
+ * rmap_window_create() maps a window of @npages pages of the device file
+ * @dev (from rmap_open(), in this process).  @prot is PROT_READ, or
+ * PROT_READ | PROT_WRITE for a window that takes writable maps too (a
+ * writable map into a read-only window fails with -EACCES).  Returns the
+ * window's address, or NULL with errno set: EINVAL for @npages 0 or a @prot
+ * without PROT_READ or with unknown bits, ENOMEM if @npages pages do not fit
+ * the address space, or the error of mmap() (EPERM without CAP_SYS_PTRACE or
+ * for PROT_EXEC, EINVAL for a file opened by another process).  The window
+ * stays when @dev is closed, and is not inherited by fork().
+ *
+ * rmap_window_destroy() unmaps the @npages pages of @window (all of a
+ * window, or a part of one), which ends the mappings in them; -EINVAL for
+ * @npages 0 or an unaligned @window.  NULL @window: nothing is done and 0
+ * is returned.
+ */
+void *rmap_window_create(int dev, size_t npages, int prot);
+int rmap_window_destroy(void *window, size_t npages);
 
 /*
  * Tokens of the KVM path
@@ -165,6 +197,7 @@ enum rmap_op {
 	RMAP_OP_KVMMEM_OPEN,	/* rmap_kvmmem_open() */
 	RMAP_OP_KVMMEM_MAP,	/* rmap_kvmmem_map*(), KVM_HC_MEM_MAP(_BATCH) */
 	RMAP_OP_KVMMEM_UNMAP,	/* rmap_kvmmem_unmap*(), KVM_HC_MEM_UNMAP */
+	RMAP_OP_WINDOW,		/* rmap_window_create(), rmap_window_destroy() */
 };
 
 const char *rmap_strerror(enum rmap_op op, int err);

@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Tests of librmap: token parse/format, error messages and argument checks
- * (anywhere), and the /dev/remote_mapping wrappers (root, module loaded).
+ * (anywhere), and the /dev/remote_mapping wrappers and windows (root,
+ * module loaded).
  */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -151,8 +155,14 @@ TEST(messages_specific)
 			     rmap_strerror(RMAP_OP_KVMMEM_MAP, -EPERM), 13));
 	EXPECT_NE(NULL, strstr(rmap_strerror(RMAP_OP_MAP, EPERM),
 			       "CAP_SYS_PTRACE"));
-	EXPECT_STREQ("address is not a remote mapping",
+	EXPECT_STREQ("address is not a remote mapping, or is a hole of a window",
 		     rmap_strerror(RMAP_OP_UNMAP, ENOENT));
+	EXPECT_NE(NULL, strstr(rmap_strerror(RMAP_OP_MAP, EACCES),
+			       "read-only page or window"));
+	EXPECT_NE(NULL, strstr(rmap_strerror(RMAP_OP_WINDOW, EPERM),
+			       "CAP_SYS_PTRACE"));
+	EXPECT_NE(NULL, strstr(rmap_strerror(RMAP_OP_WINDOW, EPERM),
+			       "PROT_EXEC"));
 	EXPECT_NE(NULL, strstr(rmap_strerror(RMAP_OP_TOKEN_GRANT, ENODEV),
 			       "patched kvm.ko"));
 	EXPECT_NE(NULL, strstr(rmap_strerror(RMAP_OP_TOKEN_REVOKE, ENOENT),
@@ -201,6 +211,8 @@ TEST(messages_cover_the_abis)
 					E_NO_HYPERCALL,
 					ELOOP, EBUSY, EIO } },
 		{ RMAP_OP_KVMMEM_UNMAP, { ENOENT, EINVAL, EAGAIN } },
+		{ RMAP_OP_WINDOW, { EPERM, EINVAL, EACCES, ENOMEM, ENODEV,
+				    EBADF } },
 	};
 	const char *msg;
 	size_t i, j;
@@ -264,6 +276,50 @@ TEST(no_device)
 	EXPECT_EQ(-ENOTTY, rmap_unmap(fd, &req));
 	EXPECT_EQ(-ENOTTY, rmap_kvmmem_unmap(fd, &req));
 	close(fd);
+}
+
+/* Window arguments the library checks, and mmap()'s errors without one. */
+TEST(no_device_window)
+{
+	static const int bad_prot[] = {
+		PROT_NONE, PROT_WRITE, PROT_EXEC, PROT_WRITE | PROT_EXEC,
+		PROT_READ | 0x100, PROT_READ | PROT_WRITE | 0x80000000,
+	};
+	long psz = sysconf(_SC_PAGESIZE);
+	size_t i;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(bad_prot); i++) {
+		errno = 0;
+		EXPECT_EQ(NULL, rmap_window_create(-1, 1, bad_prot[i]))
+			TH_LOG("prot %#x", bad_prot[i]);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("prot %#x", bad_prot[i]);
+	}
+	errno = 0;
+	EXPECT_EQ(NULL, rmap_window_create(-1, 0, PROT_READ));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(NULL, rmap_window_create(-1, SIZE_MAX / psz + 1, PROT_READ));
+	EXPECT_EQ(ENOMEM, errno);
+	errno = 0;
+	EXPECT_EQ(NULL, rmap_window_create(-1, 1, PROT_READ));
+	EXPECT_EQ(EBADF, errno);
+
+	/* A file without mmap(): ENODEV, as from an older module. */
+	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(NULL, rmap_window_create(fd, 1, PROT_READ));
+	EXPECT_EQ(ENODEV, errno);
+	close(fd);
+
+	EXPECT_EQ(0, rmap_window_destroy(NULL, 1));
+	errno = 0;
+	EXPECT_EQ(-EINVAL, rmap_window_destroy(&fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-EINVAL, rmap_window_destroy(&fd, SIZE_MAX / psz + 1));
+	/* munmap() of an unaligned address. */
+	EXPECT_EQ(-EINVAL, rmap_window_destroy((char *)&fd + 1, 1));
 }
 
 /* --- With /dev/remote_mapping ------------------------------------------ */
@@ -360,6 +416,78 @@ static void *anon(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+static sigjmp_buf probe_env;
+static int probe_armed;
+
+static void probe_handler(int sig)
+{
+	if (__atomic_load_n(&probe_armed, __ATOMIC_SEQ_CST))
+		siglongjmp(probe_env, sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * Read the word at @addr into *@val, or with @write store *@val there:
+ * 0, or the signal (SIGBUS, SIGSEGV) the access raised.
+ */
+static int probe(void *addr, int write, unsigned long *val)
+{
+	struct sigaction sa = { .sa_handler = probe_handler };
+	struct sigaction old_segv, old_bus;
+	int sig;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, &old_segv);
+	sigaction(SIGBUS, &sa, &old_bus);
+	sig = sigsetjmp(probe_env, 1);
+	if (!sig) {
+		__atomic_store_n(&probe_armed, 1, __ATOMIC_SEQ_CST);
+		if (write)
+			__atomic_store_n((unsigned long *)addr, *val,
+					 __ATOMIC_RELAXED);
+		else
+			*val = __atomic_load_n((unsigned long *)addr,
+					       __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&probe_armed, 0, __ATOMIC_SEQ_CST);
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	return sig;
+}
+
+/* Page faults of the calling thread so far (minor and major). */
+static long faults(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return -1;
+	return ru.ru_minflt + ru.ru_majflt;
+}
+
+/* The page faults that a read of @addr takes. */
+static long read_faults(const void *addr)
+{
+	long before;
+
+	/* getrusage()'s first store to this stack page may fault (COW). */
+	faults();
+	before = faults();
+	__atomic_load_n((const unsigned long *)addr, __ATOMIC_RELAXED);
+	return faults() - before;
+}
+
+static char *window(struct __test_metadata *_metadata, int fd,
+		    size_t npages, int prot)
+{
+	char *w = rmap_window_create(fd, npages, prot);
+
+	ASSERT_NE(NULL, w) TH_LOG("%s: %s", rmap_errname(errno),
+				  rmap_strerror(RMAP_OP_WINDOW, errno));
+	return w;
+}
+
 TEST_F(dev, map_unmap)
 {
 	unsigned long *p;
@@ -447,6 +575,248 @@ TEST_F(dev, batch_split)
 	free(errs);
 	free(map);
 	free(req);
+}
+
+/* Map, read, write, unmap into a window: no VMA per page, holes between. */
+TEST_F(dev, window_map_unmap)
+{
+	unsigned long val, *mirror;
+	long psz = self->psz;
+	char *w;
+	int ret;
+
+	if (self->fd < 0)
+		return;		/* skipped in the setup */
+	w = window(_metadata, self->fd, 4, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, w);
+	/* Every page is a hole. */
+	EXPECT_EQ(SIGBUS, probe(w, 0, &val));
+	val = 1;
+	EXPECT_EQ(SIGBUS, probe(w + 3 * psz, 1, &val));
+
+	ret = rmap_map(self->fd, self->t.pidfd, self->t.addr + 4 * psz,
+		       w + psz, 0);
+	ASSERT_EQ(0, ret) TH_LOG("%s", rmap_strerror(RMAP_OP_MAP, ret));
+	ASSERT_EQ(0, probe(w + psz, 0, &val));
+	EXPECT_EQ(5UL, val);
+	/* The neighbours are still holes. */
+	EXPECT_EQ(SIGBUS, probe(w, 0, &val));
+	EXPECT_EQ(SIGBUS, probe(w + 2 * psz, 0, &val));
+
+	/* A write reaches the target: another mirror of its page sees it. */
+	mirror = anon(psz);
+	ASSERT_NE(NULL, mirror);
+	ret = rmap_map(self->fd, self->t.pidfd, self->t.addr + 4 * psz,
+		       mirror, REMOTE_MAPPING_READONLY);
+	ASSERT_EQ(0, ret) TH_LOG("%s", rmap_strerror(RMAP_OP_MAP, ret));
+	val = 0x5eed;
+	EXPECT_EQ(0, probe(w + psz + 8, 1, &val));
+	EXPECT_EQ(0x5eedUL, mirror[1]);
+	EXPECT_EQ(0, rmap_unmap(self->fd, mirror));
+	munmap(mirror, psz);
+
+	ret = rmap_map(self->fd, self->t.pidfd, self->t.addr, w + psz, 0);
+	EXPECT_EQ(-EALREADY, ret);
+	EXPECT_EQ(0, rmap_unmap(self->fd, w + psz));
+	EXPECT_EQ(SIGBUS, probe(w + psz, 0, &val));
+	ret = rmap_unmap(self->fd, w + psz);
+	EXPECT_EQ(-ENOENT, ret);
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_NE(NULL, strstr(rmap_strerror(RMAP_OP_UNMAP, ret), "hole"));
+
+	/* The same slot again, another page, by pid. */
+	ret = rmap_map(self->fd, self->t.pid, self->t.addr, w + psz,
+		       REMOTE_MAPPING_TARGET_PID);
+	ASSERT_EQ(0, ret) TH_LOG("%s", rmap_strerror(RMAP_OP_MAP, ret));
+	ASSERT_EQ(0, probe(w + psz, 0, &val));
+	EXPECT_EQ(1UL, val);
+
+	/* Destroying the window ends the mapping in it. */
+	EXPECT_EQ(0, rmap_window_destroy(w, 4));
+	EXPECT_EQ(SIGSEGV, probe(w + psz, 0, &val));
+}
+
+/* REMOTE_MAPPING_POPULATE goes through rmap_map() and rmap_map_batch(). */
+TEST_F(dev, window_populate)
+{
+	__u64 req[3], map[3];
+	long psz = self->psz;
+	unsigned long val;
+	char *w, *a;
+	__s32 errs[3];
+	int i, ret;
+
+	if (self->fd < 0)
+		return;
+	w = window(_metadata, self->fd, 8, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, w);
+	ret = rmap_map(self->fd, self->t.pidfd, self->t.addr, w, 0);
+	ASSERT_EQ(0, ret) TH_LOG("%s", rmap_strerror(RMAP_OP_MAP, ret));
+	ret = rmap_map(self->fd, self->t.pidfd, self->t.addr + psz, w + psz,
+		       REMOTE_MAPPING_POPULATE);
+	ASSERT_EQ(0, ret) TH_LOG("%s", rmap_strerror(RMAP_OP_MAP, ret));
+
+	/* Without the flag the first read faults; with it, it does not. */
+	EXPECT_LE(1, read_faults(w));
+	EXPECT_EQ(0, read_faults(w + psz));
+	EXPECT_EQ(1UL, *(unsigned long *)w);
+	EXPECT_EQ(2UL, *(unsigned long *)(w + psz));
+
+	/* A batch: three pages with the flag, two without. */
+	for (i = 0; i < 3; i++) {
+		req[i] = self->t.addr + (2 + i) * psz;
+		map[i] = (unsigned long)w + (2 + i) * psz;
+		errs[i] = 1;
+	}
+	EXPECT_EQ(3, rmap_map_batch(self->fd, self->t.pidfd,
+				    REMOTE_MAPPING_POPULATE, req, map, errs,
+				    3));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(0, errs[i]);
+		EXPECT_EQ(0, read_faults(w + (2 + i) * psz)) TH_LOG("page %d", i);
+		EXPECT_EQ(3UL + i, *(unsigned long *)(w + (2 + i) * psz));
+	}
+	for (i = 0; i < 2; i++) {
+		req[i] = self->t.addr + (5 + i) * psz;
+		map[i] = (unsigned long)w + (5 + i) * psz;
+	}
+	EXPECT_EQ(2, rmap_map_batch(self->fd, self->t.pidfd, 0, req, map,
+				    NULL, 2));
+	for (i = 0; i < 2; i++) {
+		EXPECT_LE(1, read_faults(w + (5 + i) * psz)) TH_LOG("page %d", i);
+		EXPECT_EQ(6UL + i, *(unsigned long *)(w + (5 + i) * psz));
+	}
+
+	/* Installed read-only: a write still gets write access. */
+	val = 0x5eed;
+	EXPECT_EQ(0, probe(w + psz + 8, 1, &val));
+	EXPECT_EQ(0x5eedUL, *(unsigned long *)(w + psz + 8));
+
+	/* The flag works for a mirror over anonymous memory too. */
+	a = anon(psz);
+	ASSERT_NE(NULL, a);
+	ret = rmap_map(self->fd, self->t.pidfd, self->t.addr + 7 * psz, a,
+		       REMOTE_MAPPING_POPULATE | REMOTE_MAPPING_READONLY);
+	ASSERT_EQ(0, ret) TH_LOG("%s", rmap_strerror(RMAP_OP_MAP, ret));
+	EXPECT_EQ(0, read_faults(a));
+	EXPECT_EQ(8UL, *(unsigned long *)a);
+	EXPECT_EQ(0, rmap_unmap(self->fd, a));
+	munmap(a, psz);
+
+	for (i = 0; i < 7; i++)
+		EXPECT_EQ(0, rmap_unmap(self->fd, w + i * psz)) TH_LOG("page %d", i);
+	EXPECT_EQ(0, rmap_window_destroy(w, 8));
+}
+
+TEST_F(dev, window_readonly)
+{
+	char *ro, *rw;
+	unsigned long val;
+	long psz = self->psz;
+	int ret;
+
+	if (self->fd < 0)
+		return;
+	ro = window(_metadata, self->fd, 2, PROT_READ);
+	ASSERT_NE(NULL, ro);
+	rw = window(_metadata, self->fd, 2, PROT_READ | PROT_WRITE);
+	ASSERT_NE(NULL, rw);
+
+	/* A writable map needs a writable window. */
+	ret = rmap_map(self->fd, self->t.pidfd, self->t.addr, ro, 0);
+	EXPECT_EQ(-EACCES, ret);
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_NE(NULL, strstr(rmap_strerror(RMAP_OP_MAP, ret), "window"));
+	EXPECT_EQ(SIGBUS, probe(ro, 0, &val));
+	ret = rmap_map(self->fd, self->t.pidfd, self->t.addr, ro,
+		       REMOTE_MAPPING_READONLY);
+	ASSERT_EQ(0, ret) TH_LOG("%s", rmap_strerror(RMAP_OP_MAP, ret));
+	ASSERT_EQ(0, probe(ro, 0, &val));
+	EXPECT_EQ(1UL, val);
+	/* Not writable: the VMA is not (SIGSEGV). */
+	val = 0x5eed;
+	EXPECT_EQ(SIGSEGV, probe(ro + 8, 1, &val));
+
+	/* A read-only page of a writable window: SIGBUS on write. */
+	ret = rmap_map(self->fd, self->t.pidfd, self->t.addr + psz, rw,
+		       REMOTE_MAPPING_READONLY);
+	ASSERT_EQ(0, ret) TH_LOG("%s", rmap_strerror(RMAP_OP_MAP, ret));
+	ASSERT_EQ(0, probe(rw, 0, &val));
+	EXPECT_EQ(2UL, val);
+	val = 0x5eed;
+	EXPECT_EQ(SIGBUS, probe(rw + 8, 1, &val));
+	ASSERT_EQ(0, probe(rw + 8, 0, &val));
+	EXPECT_EQ(0UL, val);
+
+	EXPECT_EQ(0, rmap_unmap(self->fd, ro));
+	EXPECT_EQ(0, rmap_unmap(self->fd, rw));
+	EXPECT_EQ(0, rmap_window_destroy(ro, 2));
+	EXPECT_EQ(0, rmap_window_destroy(rw, 2));
+}
+
+static void window_in_child(int fd)
+{
+	/* The file is bound to the parent's address space. */
+	if (rmap_window_create(fd, 1, PROT_READ) || errno != EINVAL)
+		_exit(1);
+	_exit(0);
+}
+
+TEST_F(dev, window_errors)
+{
+	long psz = self->psz;
+	int ret, fd, status;
+	unsigned long val;
+	char *w;
+	pid_t pid;
+
+	if (self->fd < 0)
+		return;
+	/* Windows are never executable: the kernel says EPERM. */
+	errno = 0;
+	EXPECT_EQ(NULL, rmap_window_create(self->fd, 1, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EPERM, errno);
+	errno = 0;
+	EXPECT_EQ(NULL, rmap_window_create(self->fd, 1, PROT_NONE));
+	EXPECT_EQ(EINVAL, errno);
+	/* More than the address space. */
+	errno = 0;
+	EXPECT_EQ(NULL, rmap_window_create(self->fd, (size_t)1 << 40,
+					   PROT_READ));
+	EXPECT_EQ(ENOMEM, errno);
+
+	/* A writable window needs a device fd open for writing. */
+	fd = open(RMAP_DEV_PATH, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(NULL, rmap_window_create(fd, 1, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	close(fd);
+
+	/* The window outlives its fd, and maps through another. */
+	fd = rmap_open(NULL);
+	ASSERT_LE(0, fd);
+	w = window(_metadata, fd, 1, PROT_READ);
+	ASSERT_NE(NULL, w);
+	close(fd);
+	ret = rmap_map(self->fd, self->t.pidfd, self->t.addr + psz, w,
+		       REMOTE_MAPPING_READONLY);
+	ASSERT_EQ(0, ret) TH_LOG("%s", rmap_strerror(RMAP_OP_MAP, ret));
+	ASSERT_EQ(0, probe(w, 0, &val));
+	EXPECT_EQ(2UL, val);
+	/* Unaligned: EINVAL, as for any munmap(). */
+	EXPECT_EQ(-EINVAL, rmap_window_destroy(w + 1, 1));
+	EXPECT_EQ(0, rmap_window_destroy(w, 1));
+	EXPECT_EQ(-ENOENT, rmap_unmap(self->fd, w));
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		window_in_child(self->fd);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("window of the parent's file in a child: not EINVAL");
 }
 
 TEST_F(dev, tokens)
