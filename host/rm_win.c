@@ -103,7 +103,8 @@ int rm_win_mmap(struct vm_area_struct *vma)
 	struct file *file;
 	int err;
 
-	if (!(vma->vm_flags & VM_SHARED) || vma->vm_pgoff)
+	/* VM_MAYSHARE: do_mmap() drops VM_SHARED for a read-only file. */
+	if (!(vma->vm_flags & VM_MAYSHARE) || vma->vm_pgoff)
 		return -EINVAL;
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;

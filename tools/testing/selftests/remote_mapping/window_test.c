@@ -148,6 +148,31 @@ TEST_F(remote_mapping, window_readonly)
 	rm_expect_counters_back(_metadata, self);
 }
 
+/* A file opened read-only gives read-only windows, and no other. */
+TEST_F(remote_mapping, window_readonly_file)
+{
+	uintptr_t req = target_pages(_metadata, self, 1, SEED_A);
+	int rofd = open(RM_DEV_PATH, O_RDONLY | O_CLOEXEC);
+	char *w;
+
+	ASSERT_LE(0, rofd) TH_LOG("open O_RDONLY: %s", strerror(errno));
+	ASSERT_EQ(MAP_FAILED, mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, rofd, 0));
+	ASSERT_EQ(EACCES, errno);
+	w = win_map(_metadata, rofd, 1, PROT_READ);
+	rm_map_fails(_metadata, rofd, req, w, self->t.pidfd, 0, EACCES);
+	rm_map(_metadata, rofd, req, w, self->t.pidfd,
+	       REMOTE_MAPPING_READONLY);
+	check_pattern(_metadata, w, page_size, SEED_A);
+	ASSERT_EQ(-1, mprotect(w, page_size, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(EACCES, errno);
+	ASSERT_EQ(SIGSEGV, probe_write(w, TAG));
+	rm_unmap(_metadata, rofd, w);
+	close(rofd);
+	ASSERT_EQ(0, munmap(w, page_size));
+	rm_expect_counters_back(_metadata, self);
+}
+
 /*
  * Page faults of the calling thread so far.  A fault completed after a
  * retry (ours, after resolving the target page) counts as major.
