@@ -48,6 +48,7 @@
 			 SECT_HC)
 
 #define MAX_BLOCKS	1024
+#define OTHER_TARGET_PAGES	4096	/* the scale probes' second target */
 #define WANT_MAP_COUNT	262144
 
 static const size_t batch_sizes[] = { 1, 8, 64, 512 };
@@ -862,6 +863,9 @@ struct scale_out {
 	/* Interleaved: maps at full count vs in a fresh introspector. */
 	int inter_rounds;
 	double inter_live_ns, inter_fresh_ns;
+	/* The same, the fresh introspector mapping a target of its own. */
+	int other_rounds;
+	double other_live_ns, other_fresh_ns;
 	double touched_live_ns, touched_fresh_ns;
 	/* The same after each block, with fewer rounds. */
 	double probe_live_ns[MAX_BLOCKS], probe_fresh_ns[MAX_BLOCKS];
@@ -958,6 +962,7 @@ static void fresh_introspector(const struct cfg *c, const struct target *t,
 struct fresh {
 	pid_t pid;
 	int cmd, res;
+	const struct target *t;	/* the target it maps */
 };
 
 static void fresh_stop(struct fresh *f);
@@ -982,6 +987,7 @@ static int fresh_start(const struct cfg *c, const struct target *t,
 	close(res[1]);
 	f->cmd = cmd[1];
 	f->res = res[0];
+	f->t = t;
 	/* Ready once it holds its one mapping. */
 	if (read(f->res, &ready, sizeof(ready)) != sizeof(ready)) {
 		fresh_stop(f);
@@ -999,27 +1005,31 @@ static void fresh_stop(struct fresh *f)
 
 /*
  * The cost of a map in this introspector (@rm) against the cost in a fresh
- * one, in @rounds alternating sub-blocks on the same target pages: load
- * changes on the machine hit both sides alike.  Medians in *live, *fresh.
+ * one, in @rounds alternating sub-blocks on the same target pages (or, if
+ * the fresh one has a target of its own, the same page indices there):
+ * load changes on the machine hit both sides alike.  Medians in *live,
+ * *fresh.
  */
 static int probe(const struct cfg *c, int rm, const struct target *t,
 		 struct fresh *f, uint8_t *area, const uint32_t *order,
 		 size_t first, int rounds, double *live, double *fresh,
 		 bool window)
 {
+	uint64_t pages[MAX_BLOCKS], fpages[MAX_BLOCKS];
 	double l[MAX_BLOCKS], fr[MAX_BLOCKS];
-	uint64_t pages[MAX_BLOCKS];
-	size_t k;
+	size_t k, p;
 	int r;
 
 	for (r = 0; r < rounds; r++) {
-		for (k = 0; k < c->scale_sub; k++)
-			pages[k] = t->base + order[(first + r * c->scale_sub +
-						    k) % t->pages] * PAGE_SZ;
+		for (k = 0; k < c->scale_sub; k++) {
+			p = order[(first + r * c->scale_sub + k) % t->pages];
+			pages[k] = t->base + p * PAGE_SZ;
+			fpages[k] = f->t->base + (p % f->t->pages) * PAGE_SZ;
+		}
 		if (r % 2)
 			l[r] = timed_maps(rm, t, area, pages, c->scale_sub,
 					  window);
-		if (write(f->cmd, pages, c->scale_sub * sizeof(pages[0])) < 0 ||
+		if (write(f->cmd, fpages, c->scale_sub * sizeof(fpages[0])) < 0 ||
 		    read(f->res, &fr[r], sizeof(fr[r])) != sizeof(fr[r]))
 			return -EIO;
 		if (!(r % 2))
@@ -1046,7 +1056,8 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 	bool window = o->window;
 	uint8_t *area, *parea;
 	double sub[MAX_BLOCKS];
-	struct fresh f;
+	struct fresh f, f2;
+	struct target t2;
 	uint64_t t0, t1;
 	int rm;
 
@@ -1121,6 +1132,23 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 		   c->scale_inter_rounds, &o->inter_live_ns,
 		   &o->inter_fresh_ns, window))
 		o->inter_rounds = c->scale_inter_rounds;
+
+	/*
+	 * The fresh introspector above maps into the same target, whose
+	 * notifier tree holds this one's n nodes: what grows with n on the
+	 * target's side is on both sides of that ratio.  A second fresh
+	 * introspector with a target of its own has nothing of n.
+	 */
+	if (!target_start(&t2, OTHER_TARGET_PAGES)) {
+		if (!fresh_start(c, &t2, &f2, window)) {
+			if (!probe(c, rm, t, &f2, parea, order, 2 * n,
+				   c->scale_inter_rounds, &o->other_live_ns,
+				   &o->other_fresh_ns, window))
+				o->other_rounds = c->scale_inter_rounds;
+			fresh_stop(&f2);
+		}
+		target_stop(&t2);
+	}
 
 	t0 = now_ns();
 	for (b = 0; b * bs < n; b++) {
@@ -1306,11 +1334,15 @@ static const char * const scale_ids[][2] = {
 	{ "vma_bytes_per_mapping", "vma_bytes_per_mapping_window" },
 	{ "scale_map_cost", "scale_map_cost_window" },
 	{ "scale_map_cost_touched", "scale_map_cost_touched_window" },
+	{ "scale_map_cost_other_target", "scale_map_cost_other_target_window" },
 	{ "scale_map_cost_sequential", "scale_map_cost_sequential_window" },
 	{ "teardown_vs_plain_vmas", "teardown_window_vs_one_vma" },
 };
 
-enum { SID_MODULE, SID_VMA, SID_COST, SID_TOUCHED, SID_SEQ, SID_EXIT };
+enum {
+	SID_MODULE, SID_VMA, SID_COST, SID_TOUCHED, SID_OTHER, SID_SEQ,
+	SID_EXIT
+};
 
 /*
  * The targets (map cost at n live, module bytes) are judged on the window
@@ -1431,6 +1463,12 @@ static void scale_report(const struct cfg *c, struct json *j,
 	json_num(j, "map_ns_fresh_introspector", o->inter_fresh_ns);
 	json_num(j, "touched_map_ns_at_max", o->touched_live_ns);
 	json_num(j, "touched_map_ns_fresh_introspector", o->touched_fresh_ns);
+	json_obj(j, "fresh_introspector_other_target");
+	json_int(j, "rounds", o->other_rounds);
+	json_int(j, "target_pages", OTHER_TARGET_PAGES);
+	json_num(j, "map_ns_at_max", o->other_live_ns);
+	json_num(j, "map_ns_fresh_introspector", o->other_fresh_ns);
+	json_end_obj(j);
 	if (window)
 		json_str(j, "how",
 			 "sub-blocks of maps alternate between the introspector holding all mappings in its window and a fresh one holding 1 in a window of its own; blocks[].probe_* likewise after each block");
@@ -1453,6 +1491,19 @@ static void scale_report(const struct cfg *c, struct json *j,
 		 kind);
 	scale_add(SID_TOUCHED, window, what, base, o->touched_live_ns,
 		  o->touched_fresh_ns, NULL);
+	snprintf(what, sizeof(what), "map at %zu live, %s, other target", n,
+		 kind);
+	snprintf(base, sizeof(base),
+		 "map at 1 live (other process%s and target)",
+		 window ? ", own window" : "");
+	if (o->other_rounds)
+		snprintf(scale_add(SID_OTHER, window, what, base,
+				   o->other_live_ns, o->other_fresh_ns,
+				   NULL)->note, sizeof(results[0].note),
+			 "the fresh introspector maps a target of its own, whose notifier tree has no n nodes");
+	else
+		scale_add(SID_OTHER, window, what, base, 0, 0,
+			  "not available: the second target or its introspector failed");
 	snprintf(what, sizeof(what), "map at %zu live, %s, last block", n,
 		 kind);
 	snprintf(base, sizeof(base), "map at 2..%zu live (first block)",
