@@ -197,6 +197,7 @@ int rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma);
 void rm_pdb_unmapped(struct rm_pdb *pdb);
 vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb);
 vm_fault_t rm_mirror_pfn_mkwrite(struct vm_fault *vmf);
+int rm_mirror_mremap(struct vm_area_struct *vma);
 int rm_mirror_attach(struct rm_tdb *tdb, struct vm_area_struct *vma);
 
 /* rm_win.c */

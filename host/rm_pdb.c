@@ -409,7 +409,7 @@ static void rm_mirror_close(struct vm_area_struct *vma)
 }
 
 /* A mirror's address is the introspector's map_hva: it does not move. */
-static int rm_mirror_mremap(struct vm_area_struct *vma)
+int rm_mirror_mremap(struct vm_area_struct *vma)
 {
 	return -EINVAL;
 }

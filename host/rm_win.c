@@ -75,12 +75,6 @@ static void rm_win_close(struct vm_area_struct *vma)
 	rm_idb_detach_range(win->idb, win, vma->vm_start, vma->vm_end);
 }
 
-/* Its pages are indexed by address: a window does not move. */
-static int rm_win_mremap(struct vm_area_struct *vma)
-{
-	return -EINVAL;
-}
-
 /*
  * No ->open: a VMA split from a window needs nothing of its own (the file
  * reference is the kernel's), and pages are never in two VMAs: windows are
@@ -88,7 +82,7 @@ static int rm_win_mremap(struct vm_area_struct *vma)
  */
 const struct vm_operations_struct rm_win_vm_ops = {
 	.close		= rm_win_close,
-	.mremap		= rm_win_mremap,
+	.mremap		= rm_mirror_mremap,	/* pages indexed by address */
 	.fault		= rm_win_fault,
 	.pfn_mkwrite	= rm_mirror_pfn_mkwrite,
 };
