@@ -74,24 +74,37 @@ void rm_idb_put(struct rm_idb *idb)
 }
 
 /*
- * Claim pdb->map_hva for a new mapping in state MAPPING.  The entry holds
- * the caller's reference on pdb until it is erased.
+ * Claim map_hva of every page of [0, n) without an error for a new mapping
+ * in state MAPPING, in one hold of the xa_lock (__xa_cmpxchg() drops it
+ * only to allocate).  An entry holds the caller's reference on its pdb
+ * until it is erased; pdb->reserved says it has one.
  */
-int rm_idb_reserve(struct rm_idb *idb, struct rm_pdb *pdb)
+void rm_idb_reserve(struct rm_idb *idb, struct rm_pdb **pdbs, int *errs,
+		    unsigned int n)
 {
-	unsigned long index = pdb->map_hva >> PAGE_SHIFT;
-	struct rm_pdb *old;
-	int err = 0;
+	struct rm_pdb *pdb, *old;
+	unsigned int i;
 
-	pdb->state = RM_PDB_MAPPING;
 	xa_lock(&idb->pdbs);
-	old = __xa_cmpxchg(&idb->pdbs, index, NULL, pdb, GFP_KERNEL);
-	if (xa_is_err(old))
-		err = xa_err(old);
-	else if (old)
-		err = old->state == RM_PDB_LIVE ? -EALREADY : -EAGAIN;
+	for (i = 0; i < n; i++) {
+		if (errs[i])
+			continue;
+		pdb = pdbs[i];
+		/* Set while the pdb is still private to this call. */
+		pdb->state = RM_PDB_MAPPING;
+		pdb->reserved = true;
+		old = __xa_cmpxchg(&idb->pdbs, pdb->map_hva >> PAGE_SHIFT,
+				   NULL, pdb, GFP_KERNEL);
+		if (!old)
+			continue;
+		pdb->reserved = false;
+		if (xa_is_err(old))
+			errs[i] = xa_err(old);
+		else
+			errs[i] = old->state == RM_PDB_LIVE ? -EALREADY :
+							       -EAGAIN;
+	}
 	xa_unlock(&idb->pdbs);
-	return err;
 }
 
 /* Called from ->mmap() with the introspector's mmap_lock held for write. */

@@ -165,7 +165,8 @@ void rm_fs_exit(void);
 struct rm_idb *rm_idb_get(struct mm_struct *mm, unsigned int refs);
 struct rm_idb *rm_idb_get_locked(struct mm_struct *mm);
 void rm_idb_put(struct rm_idb *idb);
-int rm_idb_reserve(struct rm_idb *idb, struct rm_pdb *pdb);
+void rm_idb_reserve(struct rm_idb *idb, struct rm_pdb **pdbs, int *errs,
+		    unsigned int n);
 struct rm_pdb *rm_idb_get_live(struct rm_idb *idb, unsigned long addr,
 			       struct rm_win *win);
 struct rm_pdb *rm_idb_take_live(struct rm_idb *idb, unsigned long addr,
@@ -188,8 +189,8 @@ void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pending *p);
 /* rm_pdb.c */
 int rm_pdb_cache_init(void);
 void rm_pdb_cache_exit(void);
-struct rm_pdb *rm_pdb_create(unsigned long req_hva, unsigned long map_hva,
-			     unsigned int flags);
+int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
+		       unsigned int flags);
 void rm_pdb_put(struct rm_pdb *pdb);
 int rm_pdb_watch(struct rm_pdb *pdb, struct mm_struct *req_mm);
 void rm_pdb_resolve(struct rm_pdb *pdb, bool write);

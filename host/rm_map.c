@@ -18,17 +18,37 @@ static bool rm_user_page(unsigned long addr)
 }
 
 /*
+ * The VMA at @addr, or NULL; *@last is the one found before, which the
+ * pages of a batch often share.
+ */
+static struct vm_area_struct *rm_vma_at(struct mm_struct *mm,
+					unsigned long addr,
+					struct vm_area_struct **last)
+{
+	struct vm_area_struct *vma = *last;
+
+	mmap_assert_locked(mm);
+	if (vma && vma->vm_start <= addr && addr < vma->vm_end)
+		return vma;
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr)
+		return NULL;
+	*last = vma;
+	return vma;
+}
+
+/*
  * map_hva must be a page of a window, or of a private anonymous writable
  * mapping.
  */
-static int rm_check_map_vma(struct mm_struct *mm, struct rm_pdb *pdb)
+static int rm_check_map_vma(struct mm_struct *mm, struct rm_pdb *pdb,
+			    struct vm_area_struct **last)
 {
 	struct vm_area_struct *vma;
 	int err = 0;
 
-	mmap_assert_locked(mm);
-	vma = find_vma(mm, pdb->map_hva);
-	if (!vma || vma->vm_start > pdb->map_hva) {
+	vma = rm_vma_at(mm, pdb->map_hva, last);
+	if (!vma) {
 		err = -EFAULT;
 	} else if (rm_is_window(vma)) {
 		if (!pdb->readonly && !(vma->vm_flags & VM_WRITE)) {
@@ -57,14 +77,14 @@ static int rm_check_map_vma(struct mm_struct *mm, struct rm_pdb *pdb)
 }
 
 /* req_hva must be ordinary memory of the target, accessible as asked. */
-static int rm_check_req_vma(struct mm_struct *req_mm, struct rm_pdb *pdb)
+static int rm_check_req_vma(struct mm_struct *req_mm, struct rm_pdb *pdb,
+			    struct vm_area_struct **last)
 {
 	struct vm_area_struct *vma;
 	int err = 0;
 
-	mmap_assert_locked(req_mm);
-	vma = find_vma(req_mm, pdb->req_hva);
-	if (!vma || vma->vm_start > pdb->req_hva)
+	vma = rm_vma_at(req_mm, pdb->req_hva, last);
+	if (!vma)
 		err = -EFAULT;
 	else if (rm_is_mirror(vma))
 		err = -ELOOP;
@@ -103,23 +123,39 @@ static void rm_restore_hole(struct rm_pdb *pdb)
 				    task_pid_nr(current), (long)addr);
 }
 
-/* Start page i of a batch; a failure only marks that page. */
-static void rm_batch_create(struct rm_pdb **pdbs, int *errs,
-			    const unsigned long *req_hvas,
-			    const unsigned long *map_hvas, unsigned int i,
-			    struct mm_struct *req_mm, unsigned int flags)
+/*
+ * The page_dbs of a batch, one per page whose addresses are valid; a
+ * failure only marks that page.  Return the number of pages left.
+ */
+static unsigned int rm_batch_create(struct rm_pdb **pdbs, int *errs,
+				    const unsigned long *req_hvas,
+				    const unsigned long *map_hvas,
+				    unsigned int n, struct mm_struct *req_mm,
+				    unsigned int flags)
 {
-	unsigned long req_hva = req_hvas[i], map_hva = map_hvas[i];
+	unsigned int i, live = 0;
 
-	errs[i] = 0;
-	if (!rm_user_page(req_hva) || !rm_user_page(map_hva) ||
-	    (req_mm == current->mm && req_hva == map_hva)) {
-		errs[i] = -EINVAL;
-		return;
+	if (rm_pdb_create_bulk(pdbs, n, flags)) {
+		for (i = 0; i < n; i++) {
+			errs[i] = -ENOMEM;
+			pdbs[i] = NULL;
+		}
+		return 0;
 	}
-	pdbs[i] = rm_pdb_create(req_hva, map_hva, flags);
-	if (!pdbs[i])
-		errs[i] = -ENOMEM;
+	for (i = 0; i < n; i++) {
+		errs[i] = 0;
+		if (!rm_user_page(req_hvas[i]) || !rm_user_page(map_hvas[i]) ||
+		    (req_mm == current->mm && req_hvas[i] == map_hvas[i])) {
+			errs[i] = -EINVAL;
+			rm_pdb_put(pdbs[i]);
+			pdbs[i] = NULL;
+			continue;
+		}
+		pdbs[i]->req_hva = req_hvas[i];
+		pdbs[i]->map_hva = map_hvas[i];
+		live++;
+	}
+	return live;
 }
 
 /*
@@ -135,7 +171,7 @@ static void rm_map_window_pages(struct mm_struct *mm, struct rm_pdb **pdbs,
 				unsigned int n, unsigned int flags,
 				struct rm_tdb **keep)
 {
-	struct vm_area_struct *vma = NULL;
+	struct vm_area_struct *vma, *last = NULL;
 	struct rm_pdb *pdb;
 	unsigned int i;
 
@@ -149,12 +185,9 @@ static void rm_map_window_pages(struct mm_struct *mm, struct rm_pdb **pdbs,
 		pdb = pdbs[i];
 		if (errs[i])
 			continue;
-		/* A batch often fills consecutive pages of one window. */
-		if (!vma || pdb->map_hva < vma->vm_start ||
-		    pdb->map_hva >= vma->vm_end)
-			vma = find_vma(mm, pdb->map_hva);
-		if (!vma || vma->vm_start > pdb->map_hva ||
-		    !rm_is_window(vma) || vma->vm_private_data != pdb->win) {
+		vma = rm_vma_at(mm, pdb->map_hva, &last);
+		if (!vma || !rm_is_window(vma) ||
+		    vma->vm_private_data != pdb->win) {
 			errs[i] = -EFAULT;
 			continue;
 		}
@@ -182,18 +215,16 @@ static unsigned int rm_map_pages(struct mm_struct *req_mm,
 				 unsigned int n, unsigned int flags,
 				 struct rm_pdb **pdbs, unsigned long *windows)
 {
-	unsigned int i, live = 0, mapped = 0, windowed = 0;
+	unsigned int i, live, mapped = 0, windowed = 0;
+	struct vm_area_struct *last = NULL;
 	struct mm_struct *mm = current->mm;
 	struct rm_tdb *tdb, *keep = NULL;
 	struct rm_pending pending;
 	struct rm_idb *idb;
 	unsigned long addr;
 
-	for (i = 0; i < n; i++) {
-		rm_batch_create(pdbs, errs, req_hvas, map_hvas, i, req_mm,
-				flags);
-		live += !errs[i];
-	}
+	live = rm_batch_create(pdbs, errs, req_hvas, map_hvas, n, req_mm,
+			       flags);
 	if (!live)
 		return 0;
 
@@ -215,31 +246,29 @@ static unsigned int rm_map_pages(struct mm_struct *req_mm,
 		}
 		pdbs[i]->idb = idb;
 		pdbs[i]->tdb = tdb;
-		errs[i] = rm_idb_reserve(idb, pdbs[i]);
-		if (errs[i])
-			continue;
-		pdbs[i]->reserved = true;
 	}
 	if (IS_ERR(tdb))
 		goto out;
 	keep = tdb;
+	rm_idb_reserve(idb, pdbs, errs, n);
 
 	if (mmap_read_lock_killable(mm))
 		goto out_intr;
 	for (i = 0; i < n; i++) {
 		if (errs[i])
 			continue;
-		errs[i] = rm_check_map_vma(mm, pdbs[i]);
+		errs[i] = rm_check_map_vma(mm, pdbs[i], &last);
 		if (!errs[i] && pdbs[i]->win)
 			__set_bit(i, windows);
 	}
 	mmap_read_unlock(mm);
+	last = NULL;
 
 	if (mmap_read_lock_killable(req_mm))
 		goto out_intr;
 	for (i = 0; i < n; i++)
 		if (!errs[i])
-			errs[i] = rm_check_req_vma(req_mm, pdbs[i]);
+			errs[i] = rm_check_req_vma(req_mm, pdbs[i], &last);
 	mmap_read_unlock(req_mm);
 
 	for (i = 0; i < n; i++) {

@@ -29,23 +29,30 @@ void rm_pdb_cache_exit(void)
 	kmem_cache_destroy(rm_pdb_cache);
 }
 
-struct rm_pdb *rm_pdb_create(unsigned long req_hva, unsigned long map_hva,
-			     unsigned int flags)
+/*
+ * @n page_dbs at once, all or nothing: a batch takes the slab's slow path,
+ * and its interrupt disabling (costly under emulation), once rather than
+ * per page.  The caller fills in the addresses.
+ */
+int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
+		       unsigned int flags)
 {
 	struct rm_pdb *pdb;
+	unsigned int i;
 
-	pdb = kmem_cache_zalloc(rm_pdb_cache, GFP_KERNEL);
-	if (!pdb)
-		return NULL;
-	pdb->req_hva = req_hva;
-	pdb->map_hva = map_hva;
-	pdb->readonly = !!(flags & MM_REMOTE_READONLY);
-	pdb->zerohole = !!(flags & MM_REMOTE_ZEROHOLE);
-	pdb->populate = !!(flags & MM_REMOTE_POPULATE);
-	kref_init(&pdb->ref);
-	spin_lock_init(&pdb->lock);
-	atomic_inc(&rm_pdb_count);
-	return pdb;
+	if (!kmem_cache_alloc_bulk(rm_pdb_cache, GFP_KERNEL, n, (void **)pdbs))
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		pdb = pdbs[i];
+		memset(pdb, 0, sizeof(*pdb));
+		pdb->readonly = !!(flags & MM_REMOTE_READONLY);
+		pdb->zerohole = !!(flags & MM_REMOTE_ZEROHOLE);
+		pdb->populate = !!(flags & MM_REMOTE_POPULATE);
+		kref_init(&pdb->ref);
+		spin_lock_init(&pdb->lock);
+	}
+	atomic_add(n, &rm_pdb_count);
+	return 0;
 }
 
 /*
