@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -1652,6 +1653,7 @@ static void json_machine(const struct cfg *c, struct json *j)
 {
 	char line[256], *eq;
 	struct utsname u;
+	struct stat st;
 	FILE *f;
 
 	uname(&u);
@@ -1666,6 +1668,16 @@ static void json_machine(const struct cfg *c, struct json *j)
 	json_file_line(j, "transparent_hugepage",
 		       "/sys/kernel/mm/transparent_hugepage/enabled", NULL);
 	json_end_obj(j);
+
+	/*
+	 * Which build of the module ran: run-bench.sh loaded it from this
+	 * file seconds ago, and it may be rebuilt while benchmarks run.
+	 */
+	if (!stat("host/remote_mapping.ko", &st)) {
+		strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ",
+			 gmtime(&st.st_mtime));
+		json_str(j, "module_ko_mtime", line);
+	}
 
 	json_obj(j, "host");
 	f = c->host_info ? fopen(c->host_info, "r") : NULL;
