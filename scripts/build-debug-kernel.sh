@@ -56,7 +56,7 @@ case "${1:-}" in
 esac
 
 [ -f "$SRC_TAR" ] || die "no $SRC_TAR (run scripts/setup.sh)"
-for tool in flex bison bc; do
+for tool in flex bison bc rsync; do
 	command -v $tool >/dev/null || die "no $tool (run scripts/setup.sh --debug)"
 done
 

@@ -24,7 +24,7 @@ PACKAGES=(
 
 # Building a kernel from linux-source (scripts/build-debug-kernel.sh) needs
 # more than building modules against the headers.
-DEBUG_PACKAGES=(flex bison bc libelf-dev libssl-dev)
+DEBUG_PACKAGES=(flex bison bc libelf-dev libssl-dev rsync)
 
 die() { echo "setup.sh: $*" >&2; exit 1; }
 
