@@ -192,6 +192,24 @@ build_modules() {
 		log "warnings above (${OUT#"$ROOT"/}/modules.log)"
 	fi
 	[ -f "$MODS/host/remote_mapping.ko" ] || die "no $MODS/host/remote_mapping.ko"
+	build_kapi
+}
+
+# The rm_kapi selftest's module, at the same relative place (its Kbuild
+# finds host/ as ../../../../host), installed in the modroot, where
+# kapi_test looks for it when its own copy is for another kernel.
+build_kapi() {
+	local src=$ROOT/tools/testing/selftests/rm_kapi
+	local dst=$MODS/tools/testing/selftests/rm_kapi
+	local rel
+	[ -f "$src/Kbuild" ] || return 0
+	rel=$(cat "$OUT/release")
+	mkdir -p "$dst"
+	rsync -a "$src/Kbuild" "$src/rm_kapi.c" "$src/rm_kapi.h" "$dst/"
+	make -C "$OBJ" M="$dst" W=1 KBUILD_EXTRA_SYMBOLS="$MODS/Module.symvers" \
+		modules >>"$OUT/modules.log" 2>&1 ||
+		{ cat "$OUT/modules.log" >&2; die "rm_kapi.ko build failed"; }
+	install -D -m 644 "$dst/rm_kapi.ko" "$MODROOT/lib/modules/$rel/extra/rm_kapi.ko"
 }
 
 [ "$do_kernel" -eq 0 ] || build_kernel

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <libgen.h>
+#include <sys/utsname.h>
 #include <limits.h>
 
 #include "ra_common.h"
@@ -15,19 +16,32 @@
 
 static bool kapi_loaded_here;
 
-/* Load rm_kapi.ko from this program's folder unless it is loaded. */
+/*
+ * Load rm_kapi.ko unless it is loaded: the one built next to this program
+ * (for the Debian kernel), else the running kernel's copy in
+ * /lib/modules (scripts/build-debug-kernel.sh installs one there).
+ */
 static void kapi_load(void)
 {
 	char exe[PATH_MAX], ko[PATH_MAX + 16];
+	struct utsname u;
 	ssize_t n;
 
 	if (!access(KAPI_DEV, F_OK) || access(RM_DEV_PATH, F_OK))
 		return;
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
+	if (n > 0) {
+		exe[n] = '\0';
+		snprintf(ko, sizeof(ko), "%s/rm_kapi.ko", dirname(exe));
+		if (!access(ko, R_OK) && !run_cmd("insmod", ko, NULL)) {
+			kapi_loaded_here = true;
+			return;
+		}
+	}
+	if (uname(&u))
 		return;
-	exe[n] = '\0';
-	snprintf(ko, sizeof(ko), "%s/rm_kapi.ko", dirname(exe));
+	snprintf(ko, sizeof(ko), "/lib/modules/%s/extra/rm_kapi.ko",
+		 u.release);
 	if (!access(ko, R_OK) && !run_cmd("insmod", ko, NULL))
 		kapi_loaded_here = true;
 }
