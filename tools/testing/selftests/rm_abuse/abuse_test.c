@@ -853,52 +853,21 @@ static void *toucher_fn(void *arg)
 	return NULL;
 }
 
-/* Thread A touches the mirror while B munmaps, remaps and maps it again. */
-TEST_F_TIMEOUT(remote_mapping, munmap_during_fault, 60)
-{
-	uintptr_t req = t_alloc(_metadata, &self->t, 1);
-	char *map = rm_anon3(_metadata) + page_size;
-	struct toucher t = { .map = map, .seed = SEED };
-	__u64 start = now_ms(), rounds = 0;
-	pthread_t th;
-	int ret;
-
-	t_fill(_metadata, &self->t, req, page_size, SEED);
-	ra_install();
-	ASSERT_EQ(0, pthread_create(&th, NULL, toucher_fn, &t));
-	while (elapsed_ms(start) < RACE_MS) {
-		ret = __rm_map(self->fd, req, map, self->t.pidfd, 0);
-		ASSERT_EQ(0, ret) TH_LOG("map: %s", strerror(-ret));
-		sched_yield();
-		if (rounds & 1) {
-			ASSERT_EQ(0, munmap(map, page_size));
-			ASSERT_EQ(map, mmap(map, page_size,
-					    PROT_READ | PROT_WRITE,
-					    MAP_PRIVATE | MAP_ANONYMOUS |
-					    MAP_FIXED, -1, 0));
-		} else {
-			ASSERT_EQ(0, __rm_unmap(self->fd, map));
-		}
-		rounds++;
-	}
-	__atomic_store_n(&t.stop, 1, __ATOMIC_RELEASE);
-	pthread_join(th, NULL);
-	EXPECT_EQ(0ULL, t.wrong);
-	TH_LOG("%llu rounds, %llu reads, %llu signals",
-	       (unsigned long long)rounds, (unsigned long long)t.reads,
-	       (unsigned long long)t.sigs);
-	ra_expect_clean(_metadata, self);
-}
-
 /*
- * The same on a window page: faults race with unmap (no VMA change), with
- * munmap() of the window and with a new window mmapped at its place.
+ * Thread A touches the mirror while B maps it, then unmaps it or munmaps
+ * it and mmaps a fresh page at its place: anonymous memory for a page
+ * mirror, a new one-page window for a window page (whose unmap leaves a
+ * hole: SIGBUS, never a stale page).
  */
-TEST_F_TIMEOUT(remote_mapping, window_munmap_during_fault, 60)
+static void munmap_during_fault(struct __test_metadata *_metadata,
+				RM_FIXTURE *self, bool window)
 {
 	uintptr_t req = t_alloc(_metadata, &self->t, 1);
-	char *map = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 self->fd, 0);
+	int fd = window ? self->fd : -1;
+	int flags = window ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS;
+	char *map = window ? mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+				  flags, fd, 0) :
+			     rm_anon3(_metadata) + page_size;
 	struct toucher t = { .map = map, .seed = SEED };
 	__u64 start = now_ms(), rounds = 0;
 	pthread_t th;
@@ -917,8 +886,7 @@ TEST_F_TIMEOUT(remote_mapping, window_munmap_during_fault, 60)
 			ASSERT_EQ(0, munmap(map, page_size));
 			ASSERT_EQ(map, mmap(map, page_size,
 					    PROT_READ | PROT_WRITE,
-					    MAP_SHARED | MAP_FIXED, self->fd,
-					    0));
+					    flags | MAP_FIXED, fd, 0));
 		} else {
 			ASSERT_EQ(0, __rm_unmap(self->fd, map));
 		}
@@ -927,12 +895,22 @@ TEST_F_TIMEOUT(remote_mapping, window_munmap_during_fault, 60)
 	__atomic_store_n(&t.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	EXPECT_EQ(0ULL, t.wrong);
-	/* Holes were hit: the toucher saw SIGBUS, never a stale page. */
 	TH_LOG("%llu rounds, %llu reads, %llu signals",
 	       (unsigned long long)rounds, (unsigned long long)t.reads,
 	       (unsigned long long)t.sigs);
-	ASSERT_EQ(0, munmap(map, page_size));
+	if (window)
+		ASSERT_EQ(0, munmap(map, page_size));
 	ra_expect_clean(_metadata, self);
+}
+
+TEST_F_TIMEOUT(remote_mapping, munmap_during_fault, 60)
+{
+	munmap_during_fault(_metadata, self, false);
+}
+
+TEST_F_TIMEOUT(remote_mapping, window_munmap_during_fault, 60)
+{
+	munmap_during_fault(_metadata, self, true);
 }
 
 /*
