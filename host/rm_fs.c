@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The pseudo filesystem whose files mirror VMAs map, so that one
- * unmap_mapping_range() finds every mirror PTE of a page.
+ * The pseudo filesystem whose files mirror VMAs map: they give mirrors a
+ * name in /proc/PID/maps and the lifetime of a window.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pseudo_fs.h>
@@ -16,13 +15,6 @@
 
 static struct vfsmount *rm_mnt;
 static int rm_mnt_count;
-
-/*
- * Our i_mmap_rwsem is taken from target invalidations, which may already
- * hold the i_mmap_rwsem of a file the target maps (rmap walks).  It is never
- * held while taking another one, so give it its own class.
- */
-static struct lock_class_key rm_i_mmap_key;
 
 /* Mirrors show up as "[remote_mapping]" in /proc/PID/maps. */
 static char *rm_dname(struct dentry *dentry, char *buffer, int buflen)
@@ -63,9 +55,8 @@ static struct file_system_type rm_fs_type = {
 };
 
 /*
- * A new file with its own inode (and so its own i_mmap tree).  Whoever
- * drops its last reference calls rm_file_unpin() afterwards, or from its
- * ->release().
+ * A new file with its own inode.  Whoever drops its last reference calls
+ * rm_file_unpin() afterwards, or from its ->release().
  */
 struct file *rm_file_create(const struct file_operations *fops, void *priv)
 {
@@ -82,7 +73,6 @@ struct file *rm_file_create(const struct file_operations *fops, void *priv)
 		err = PTR_ERR(inode);
 		goto err_unpin_fs;
 	}
-	lockdep_set_class(&inode->i_mapping->i_mmap_rwsem, &rm_i_mmap_key);
 
 	/* Dropped by fops_put() in __fput(), like anon_inode_getfile(). */
 	__module_get(THIS_MODULE);

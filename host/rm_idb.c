@@ -15,6 +15,7 @@ static struct mmu_notifier *rm_idb_alloc_notifier(struct mm_struct *mm)
 	if (!idb)
 		return ERR_PTR(-ENOMEM);
 	xa_init(&idb->pdbs);
+	init_rwsem(&idb->zap_sem);
 	atomic_inc(&rm_idb_count);
 	return &idb->mn;
 }
@@ -31,18 +32,43 @@ static void rm_idb_free_notifier(struct mmu_notifier *mn)
 }
 
 /*
- * The introspector is exiting.  Its mirror VMAs are closed by exit_mmap()
- * right after this, and closing them ends the mappings (rm_idb_detach()),
- * so there is nothing to do ahead of that.
+ * The introspector is exiting, and exit_mmap() unmaps everything next
+ * without telling us again: forget every VMA now.  The mirror PTEs left
+ * until then are read by no one (the mm has no user), and zapping a special
+ * PTE touches no page.  Closing the mirror VMAs afterwards ends the
+ * mappings (rm_idb_detach()).
  */
 static void rm_idb_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
+	struct rm_idb *idb = container_of(mn, struct rm_idb, mn);
+
+	rm_idb_forget_range(idb, 0, TASK_SIZE_MAX);
+}
+
+/*
+ * An unmap of this mm frees the page tables of the range next
+ * (free_pgtables()), or moves them (mremap()): forget the VMAs of the
+ * mirrors there before that.  A VMA stays usable until the end of the
+ * unmap's invalidation, so target invalidations until then still zap
+ * through it, concurrently with the unmap's own zap.
+ */
+static void rm_idb_invalidate_range_end(struct mmu_notifier *mn,
+					const struct mmu_notifier_range *range)
+{
+	struct rm_idb *idb = container_of(mn, struct rm_idb, mn);
+
+	/* The OOM reaper's unmap cannot sleep, but skips PFNMAP VMAs. */
+	if (range->event != MMU_NOTIFY_UNMAP ||
+	    !mmu_notifier_range_blockable(range))
+		return;
+	rm_idb_forget_range(idb, range->start, range->end);
 }
 
 static const struct mmu_notifier_ops rm_idb_ops = {
-	.release	= rm_idb_release,
-	.alloc_notifier	= rm_idb_alloc_notifier,
-	.free_notifier	= rm_idb_free_notifier,
+	.release		= rm_idb_release,
+	.invalidate_range_end	= rm_idb_invalidate_range_end,
+	.alloc_notifier		= rm_idb_alloc_notifier,
+	.free_notifier		= rm_idb_free_notifier,
 };
 
 /*
@@ -224,4 +250,33 @@ void rm_idb_detach_range(struct rm_idb *idb, struct rm_win *win,
 		xa_lock(&idb->pdbs);
 	}
 	xa_unlock(&idb->pdbs);
+}
+
+/*
+ * Forget the VMA of every mirror page in [@start, @end), waiting for the
+ * target invalidations zapping through one: the VMA's page tables are about
+ * to go, or its pages to move to another vm_area_struct.  Nothing installs
+ * a PTE there meanwhile: the VMAs are detached, or the mmap_lock is held
+ * for write.
+ */
+void rm_idb_forget_range(struct rm_idb *idb, unsigned long start,
+			 unsigned long end)
+{
+	unsigned long index = start >> PAGE_SHIFT;
+	unsigned long last = (end - 1) >> PAGE_SHIFT;
+	struct rm_pdb *pdb;
+
+	/* Most unmaps of an introspector's memory have no mirror in them. */
+	if (start >= end || !xa_find(&idb->pdbs, &index, last, XA_PRESENT))
+		return;
+
+	down_write(&idb->zap_sem);
+	xa_lock(&idb->pdbs);
+	xa_for_each_range(&idb->pdbs, index, pdb, start >> PAGE_SHIFT, last) {
+		spin_lock(&pdb->lock);
+		pdb->vma = NULL;
+		spin_unlock(&pdb->lock);
+	}
+	xa_unlock(&idb->pdbs);
+	up_write(&idb->zap_sem);
 }

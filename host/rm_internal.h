@@ -6,12 +6,13 @@
  *	through mmu_notifier_get()/mmu_notifier_put(); holds the page_dbs by
  *	map_hva.
  * target_db (struct rm_tdb): one per target mm, likewise; owns the pseudo
- *	file whose mappings are the mirrors of that target (file offset ==
- *	target address), so one unmap_mapping_range() zaps every mirror of a
- *	target page.  The per-page interval tree over req_hva is the target
+ *	file that page mirrors of that target map (file offset == target
+ *	address).  The per-page interval tree over req_hva is the target
  *	mm's mmu_interval_notifier tree, one node per page_db.
  * page_db (struct rm_pdb): one per mapping.  Holds a user reference on its
- *	idb and tdb and an mmu_interval_notifier on the target mm.
+ *	idb and tdb and an mmu_interval_notifier on the target mm, and
+ *	remembers the VMA its PTE went into, through which a target
+ *	invalidation zaps it.
  * window (struct rm_win): a mirror VMA made by mmap() of /dev/remote_mapping,
  *	whose pages are mapped and unmapped without any VMA operation.  It
  *	has its own pseudo file (file offset == introspector address) and
@@ -22,6 +23,12 @@
  * its page_db as vm_private_data; a window (rm_win_vm_ops) maps its
  * window's file, has the window as vm_private_data, and finds the page_db
  * of an address in idb->pdbs.
+ *
+ * Target invalidations zap mirror PTEs through the VMA recorded in the
+ * page_db, never through the pseudo files' i_mmap trees:
+ * mm_take_all_locks(), run by any new notifier registration on an mm that
+ * maps such a file, takes that i_mmap_rwsem and then the mm's anon_vma
+ * locks, while reclaim holds an anon_vma lock across the invalidation.
  */
 #ifndef _RM_INTERNAL_H
 #define _RM_INTERNAL_H
@@ -31,6 +38,7 @@
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mmu_notifier.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -42,6 +50,13 @@ struct rm_idb {
 	 * rm_pdb::state of every entry.
 	 */
 	struct xarray pdbs;
+	/*
+	 * Held for read by a target invalidation zapping through rm_pdb::vma,
+	 * for write to forget those VMAs before their page tables can be
+	 * freed: the read side keeps a VMA and its page tables alive.  Never
+	 * held for write across an invalidation of this mm.
+	 */
+	struct rw_semaphore zap_sem;
 };
 
 struct rm_tdb {
@@ -116,6 +131,16 @@ struct rm_pdb {
 	unsigned long seq;	/* under lock */
 	unsigned long pfn;	/* under lock */
 	struct page *orphan;	/* private page after target exit, under lock */
+	/*
+	 * The VMA a PTE of this page was last installed in, or NULL; under
+	 * lock.  Set with each PTE, so a target invalidation that saw it set
+	 * zaps any PTE installed before its sequence bump.  Read only with
+	 * idb->zap_sem held for read.  Cleared with zap_sem held for write
+	 * before the VMA's page tables can be freed or the page can move to
+	 * another vm_area_struct (rm_idb_forget_range()), or by a window
+	 * unmap after its own zap, while the VMA is still there.
+	 */
+	struct vm_area_struct *vma;
 
 };
 
@@ -173,6 +198,8 @@ struct rm_pdb *rm_idb_take_live(struct rm_idb *idb, unsigned long addr,
 				struct rm_win *win, int *err);
 void rm_idb_detach_range(struct rm_idb *idb, struct rm_win *win,
 			 unsigned long start, unsigned long end);
+void rm_idb_forget_range(struct rm_idb *idb, unsigned long start,
+			 unsigned long end);
 
 void rm_idb_set_live(struct rm_pdb *pdb);
 void rm_idb_detach(struct rm_pdb *pdb);
@@ -196,6 +223,7 @@ int rm_pdb_watch(struct rm_pdb *pdb, struct mm_struct *req_mm);
 void rm_pdb_resolve(struct rm_pdb *pdb, bool write);
 int rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma);
 void rm_pdb_unmapped(struct rm_pdb *pdb);
+void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma);
 vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb);
 vm_fault_t rm_mirror_pfn_mkwrite(struct vm_fault *vmf);
 int rm_mirror_mremap(struct vm_area_struct *vma);

@@ -432,10 +432,8 @@ static int rm_unmap_window_page(struct vm_area_struct *vma,
 	int err;
 
 	pdb = rm_idb_take_live(win->idb, map_hva, win, &err);
-	if (pdb) {
-		rm_pdb_unmapped(pdb);
-		zap_vma_ptes(vma, map_hva, PAGE_SIZE);
-	}
+	if (pdb)
+		rm_pdb_unmap(pdb, vma);
 	mmap_read_unlock(vma->vm_mm);
 	if (!pdb)
 		return err;

@@ -86,14 +86,17 @@ void rm_pdb_put(struct rm_pdb *pdb)
 
 /*
  * The target's page at req_hva is about to change.  Bump the sequence so a
- * resolution in flight is not installed, then zap every mirror of it; the
- * next access refaults to what the target has then.
+ * resolution in flight is not installed, then zap the mirror PTE through
+ * the VMA it was installed in; the next access refaults to what the target
+ * has then.
  */
 static bool rm_pdb_invalidate(struct mmu_interval_notifier *sub,
 			      const struct mmu_notifier_range *range,
 			      unsigned long cur_seq)
 {
 	struct rm_pdb *pdb = container_of(sub, struct rm_pdb, notifier);
+	struct rm_idb *idb = pdb->idb;
+	struct vm_area_struct *vma;
 
 	/*
 	 * Our own zap of a mirror in this mm.  A mirror is never a target
@@ -108,21 +111,23 @@ static bool rm_pdb_invalidate(struct mmu_interval_notifier *sub,
 	    pdb->req_hva < range->vma->vm_end)
 		return true;
 
-	/* unmap_mapping_range() sleeps on i_mmap_rwsem. */
+	/* zap_sem and the zap itself sleep. */
 	if (!mmu_notifier_range_blockable(range))
 		return false;
 
+	/*
+	 * zap_sem keeps the VMA and its page tables until the zap is done.
+	 * Taken before reading pdb->vma: a VMA is forgotten under it for write
+	 * before it goes.
+	 */
+	down_read(&idb->zap_sem);
 	spin_lock(&pdb->lock);
 	mmu_interval_set_seq(sub, cur_seq);
+	vma = pdb->vma;
 	spin_unlock(&pdb->lock);
-
-	/* A window's file offset is the introspector's address. */
-	if (pdb->win)
-		unmap_mapping_range(pdb->win->file->f_mapping, pdb->map_hva,
-				    PAGE_SIZE, 1);
-	else
-		unmap_mapping_range(pdb->tdb->file->f_mapping, pdb->req_hva,
-				    PAGE_SIZE, 1);
+	if (vma)
+		zap_vma_ptes(vma, pdb->map_hva, PAGE_SIZE);
+	up_read(&idb->zap_sem);
 	return true;
 }
 
@@ -238,6 +243,8 @@ static void rm_set_pte(struct rm_install *ins, pte_t *ptep, unsigned long addr,
 	else
 		pte = pte_wrprotect(pte);
 	set_pte_at(ins->vma->vm_mm, addr, ptep, pte);
+	/* Under pdb->lock, with the PTE: see rm_pdb_invalidate(). */
+	ins->pdb->vma = ins->vma;
 }
 
 /*
@@ -311,6 +318,20 @@ void rm_pdb_unmapped(struct rm_pdb *pdb)
 {
 	spin_lock(&pdb->lock);
 	pdb->cache = RM_CACHE_UNMAPPED;
+	spin_unlock(&pdb->lock);
+}
+
+/*
+ * Unmap the window page of @pdb in @vma, with the mmap_lock held.  Its VMA
+ * is forgotten only after the zap, so that a target invalidation meanwhile
+ * still zaps; the page_db may outlive @vma (a fault in flight holds it).
+ */
+void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma)
+{
+	rm_pdb_unmapped(pdb);
+	zap_vma_ptes(vma, pdb->map_hva, PAGE_SIZE);
+	spin_lock(&pdb->lock);
+	pdb->vma = NULL;
 	spin_unlock(&pdb->lock);
 }
 
@@ -415,9 +436,18 @@ static void rm_mirror_close(struct vm_area_struct *vma)
 	rm_pdb_put(pdb);
 }
 
-/* A mirror's address is the introspector's map_hva: it does not move. */
+/*
+ * Mirrors do not move: their pages are indexed by address, and a target
+ * invalidation zaps through the VMA a PTE was installed in.  mremap() asks
+ * the file's ->get_unmapped_area() for the new area first, and both kinds
+ * of pseudo file refuse it there, so this is not reached.  Should it be:
+ * the PTEs were moved to @vma, outside the VMA their page_dbs
+ * name, and are moved back after this fails.  Zap them so that none comes
+ * back without its VMA recorded; the next access refaults.
+ */
 int rm_mirror_mremap(struct vm_area_struct *vma)
 {
+	zap_vma_ptes(vma, vma->vm_start, vma->vm_end - vma->vm_start);
 	return -EINVAL;
 }
 

@@ -6,10 +6,54 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
 #include "rm_internal.h"
+
+/*
+ * The pending page_db that the vm_mmap() of current, now mapping @len bytes
+ * of the pseudo file at @addr of its mm from offset @pgoff, is for; or
+ * NULL.  Called with tdb->lock held.
+ */
+static struct rm_pending *rm_tdb_find_pending(struct rm_tdb *tdb,
+					      unsigned long addr,
+					      unsigned long len,
+					      unsigned long pgoff)
+{
+	struct rm_pending *p;
+
+	lockdep_assert_held(&tdb->lock);
+	list_for_each_entry(p, &tdb->pending, node)
+		if (p->mapper == current &&
+		    p->pdb->idb->mn.mm == current->mm &&
+		    p->pdb->map_hva == addr && len == PAGE_SIZE &&
+		    pgoff == p->pdb->req_hva >> PAGE_SHIFT)
+			return p;
+	return NULL;
+}
+
+/*
+ * ->get_unmapped_area() of the pseudo file: only mm_remote_map()'s own
+ * MAP_FIXED vm_mmap() gets an area.  This is what refuses to move a page
+ * mirror with mremap(), which asks for the new area first.
+ */
+static unsigned long rm_mirror_get_area(struct file *file, unsigned long addr,
+					unsigned long len, unsigned long pgoff,
+					unsigned long flags)
+{
+	struct rm_tdb *tdb = file->private_data;
+	unsigned long ret = -EINVAL;
+
+	if (!(flags & MAP_FIXED))
+		return ret;
+	spin_lock(&tdb->lock);
+	if (rm_tdb_find_pending(tdb, addr, len, pgoff))
+		ret = addr;
+	spin_unlock(&tdb->lock);
+	return ret;
+}
 
 static int rm_mirror_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -17,8 +61,9 @@ static int rm_mirror_mmap(struct file *file, struct vm_area_struct *vma)
 }
 
 static const struct file_operations rm_mirror_fops = {
-	.owner	= THIS_MODULE,
-	.mmap	= rm_mirror_mmap,
+	.owner			= THIS_MODULE,
+	.mmap			= rm_mirror_mmap,
+	.get_unmapped_area	= rm_mirror_get_area,
 };
 
 static void rm_tdb_free_work(struct work_struct *work)
@@ -64,15 +109,16 @@ static void rm_tdb_free_notifier(struct mmu_notifier *mn)
 
 /*
  * The target is exiting.  From now on mirrors read the zero page (or their
- * orphan page), so zap what they show of the target now.  The target's own
- * unmapping that follows invalidates each page_db's interval as well.
+ * orphan page).  What they showed of the target is zapped already: the
+ * release of the target's interval notifiers, which runs before this,
+ * invalidated every page_db, and a refault since then found no mm user
+ * left (rm_pdb_resolve()) and did not map the target's page again.
  */
 static void rm_tdb_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct rm_tdb *tdb = container_of(mn, struct rm_tdb, mn);
 
 	WRITE_ONCE(tdb->dead, true);
-	unmap_mapping_range(tdb->file->f_mapping, 0, 0, 1);
 }
 
 static const struct mmu_notifier_ops rm_tdb_ops = {
@@ -127,16 +173,11 @@ int rm_mirror_attach(struct rm_tdb *tdb, struct vm_area_struct *vma)
 	struct rm_pending *p;
 
 	spin_lock(&tdb->lock);
-	list_for_each_entry(p, &tdb->pending, node) {
-		if (p->mapper == current &&
-		    p->pdb->idb->mn.mm == vma->vm_mm &&
-		    p->pdb->map_hva == vma->vm_start &&
-		    vma->vm_end - vma->vm_start == PAGE_SIZE &&
-		    vma->vm_pgoff == p->pdb->req_hva >> PAGE_SHIFT) {
-			list_del_init(&p->node);
-			found = p->pdb;
-			break;
-		}
+	p = rm_tdb_find_pending(tdb, vma->vm_start,
+				vma->vm_end - vma->vm_start, vma->vm_pgoff);
+	if (p) {
+		list_del_init(&p->node);
+		found = p->pdb;
 	}
 	spin_unlock(&tdb->lock);
 	if (!found)

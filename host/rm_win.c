@@ -24,14 +24,23 @@ static int rm_win_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* Refuses mremap() of a window, which asks the file for the new area. */
+static unsigned long rm_win_get_area(struct file *file, unsigned long addr,
+				     unsigned long len, unsigned long pgoff,
+				     unsigned long flags)
+{
+	return -EINVAL;
+}
+
 /*
  * No ->mmap: the file is reached only through the window VMAs themselves
  * (e.g. /proc/PID/map_files), and mapping it again must not make a second
  * VMA at other addresses.
  */
 static const struct file_operations rm_win_fops = {
-	.owner		= THIS_MODULE,
-	.release	= rm_win_release,
+	.owner			= THIS_MODULE,
+	.release		= rm_win_release,
+	.get_unmapped_area	= rm_win_get_area,
 };
 
 /* Keep a reference on @tdb, the target just mapped into @win (consumed). */
@@ -76,11 +85,30 @@ static void rm_win_close(struct vm_area_struct *vma)
 }
 
 /*
- * No ->open: a VMA split from a window needs nothing of its own (the file
- * reference is the kernel's), and pages are never in two VMAs: windows are
- * VM_DONTCOPY (and VM_IO, so MADV_DOFORK cannot clear it) and do not move.
+ * A split (munmap() or mprotect() of a part) is making @vma, the new part,
+ * with the mmap_lock held for write: the VMA being split still covers it.
+ * The page_dbs there name the VMA being split, which will not cover them;
+ * zap their PTEs through it and forget it, and they refault into @vma.  If
+ * the split fails, @vma is closed empty and they refault into the old one.
+ *
+ * Splits are the only opens: windows are VM_DONTCOPY (and VM_IO, so
+ * MADV_DOFORK cannot clear it), and mremap() is refused before it copies.
  */
+static void rm_win_open(struct vm_area_struct *vma)
+{
+	struct vm_area_struct *old = vma_lookup(vma->vm_mm, vma->vm_start);
+	struct rm_win *win = vma->vm_private_data;
+
+	mmap_assert_write_locked(vma->vm_mm);
+	if (!old || old == vma || !rm_is_window(old) ||
+	    old->vm_private_data != win || old->vm_end < vma->vm_end)
+		return;
+	zap_vma_ptes(old, vma->vm_start, vma->vm_end - vma->vm_start);
+	rm_idb_forget_range(win->idb, vma->vm_start, vma->vm_end);
+}
+
 const struct vm_operations_struct rm_win_vm_ops = {
+	.open		= rm_win_open,
 	.close		= rm_win_close,
 	.mremap		= rm_mirror_mremap,	/* pages indexed by address */
 	.fault		= rm_win_fault,

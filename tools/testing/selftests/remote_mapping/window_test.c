@@ -303,17 +303,35 @@ TEST_F(remote_mapping, window_batch)
 	t_check(_metadata, &self->t, req, n * page_size, SEED_A);
 }
 
-/* munmap() of a part of a window ends the mappings there, and only those. */
+/* Read every page of @w that @mapped has a bit for, faulting it in. */
+static void touch_pages(struct __test_metadata *_metadata, char *w,
+			unsigned int mapped)
+{
+	__u64 val;
+	int i;
+
+	for (i = 0; mapped >> i; i++)
+		if (mapped & (1u << i))
+			ASSERT_EQ(0, probe_read(w + i * page_size, &val));
+}
+
+/*
+ * munmap() of a part of a window ends the mappings there, and only those.
+ * Every page is faulted in before each split, so that a split leaves live
+ * PTEs in both parts; each part still follows its target pages after.
+ */
 TEST_F(remote_mapping, window_partial_munmap)
 {
 	uintptr_t req = target_pages(_metadata, self, 6, SEED_A);
 	char *w = win_map(_metadata, self->fd, 6, PROT_READ | PROT_WRITE);
+	uintptr_t scratch;
 	size_t i;
 
 	for (i = 0; i < 6; i++)
 		rm_map(_metadata, self->fd, req + i * page_size,
 		       w + i * page_size, self->t.pidfd, 0);
 	rm_expect_maps(_metadata, self, 6);
+	touch_pages(_metadata, w, 0x3f);
 	ASSERT_EQ(0, munmap(w + 2 * page_size, 2 * page_size));
 	rm_expect_maps(_metadata, self, 4);
 	rm_unmap_fails(_metadata, self->fd, w + 2 * page_size, ENOENT);
@@ -326,12 +344,38 @@ TEST_F(remote_mapping, window_partial_munmap)
 	ASSERT_EQ(SIGBUS, probe_read(w + 5 * page_size, &(__u64){ 0 }));
 	rm_map(_metadata, self->fd, req, w + 5 * page_size, self->t.pidfd, 0);
 	check_pattern(_metadata, w + 5 * page_size, page_size, SEED_A);
+
 	/* mprotect() splits it too. */
+	touch_pages(_metadata, w, 0x33);
 	ASSERT_EQ(0, mprotect(w, page_size, PROT_READ));
+	ASSERT_EQ(0, mprotect(w + 5 * page_size, page_size, PROT_READ));
 	check_pattern(_metadata, w, page_size, SEED_A);
 	ASSERT_EQ(SIGSEGV, probe_write(w, TAG));
 	must_write(_metadata, w + page_size, TAG);
 	ASSERT_EQ(TAG, t_read(_metadata, &self->t, req + page_size));
+
+	/*
+	 * The target replaces its pages: all four parts show the new ones.
+	 * Other pages take the freed ones first, so that a stale PTE shows
+	 * something else, not the same page with the new data.
+	 */
+	touch_pages(_metadata, w, 0x33);
+	for (i = 0; i < 5; i++)
+		if (i != 2 && i != 3)
+			t_call(_metadata, &self->t, TARGET_MADVISE,
+			       req + i * page_size, page_size, MADV_DONTNEED, 0);
+	scratch = t_alloc(_metadata, &self->t, 16);
+	t_fill(_metadata, &self->t, scratch, 16 * page_size, SEED_A);
+	for (i = 0; i < 5; i++)
+		if (i != 2 && i != 3)
+			t_fill(_metadata, &self->t, req + i * page_size,
+			       page_size, SEED_B + i * page_size / 8);
+	check_pattern(_metadata, w, page_size, SEED_B);
+	check_pattern(_metadata, w + page_size, page_size,
+		      SEED_B + page_size / 8);
+	check_pattern(_metadata, w + 4 * page_size, page_size,
+		      SEED_B + 4 * page_size / 8);
+	check_pattern(_metadata, w + 5 * page_size, page_size, SEED_B);
 
 	ASSERT_EQ(0, munmap(w, 6 * page_size));
 	rm_expect_counters_back(_metadata, self);

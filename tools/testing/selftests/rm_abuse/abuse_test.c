@@ -10,6 +10,8 @@
 #include <time.h>
 #include <sys/prctl.h>
 #include <linux/falloc.h>
+#include <linux/kvm.h>
+#include <linux/mempolicy.h>
 
 #include "ra_common.h"
 
@@ -355,6 +357,109 @@ TEST_F(remote_mapping, self_map_with_writer_thread)
 	ASSERT_EQ(TAG + 1, val);
 	rm_unmap(_metadata, self->fd, m1);
 	rm_unmap(_metadata, self->fd, m2);
+	ra_expect_clean(_metadata, self);
+}
+
+/*
+ * A process mirrors its own page, into a page mirror and a window, while
+ * one thread migrates that page back and forth between NUMA nodes (the
+ * migration holds the page's anon_vma across the invalidation of the
+ * mirrors) and another registers new mmu notifiers on the same mm with
+ * KVM_CREATE_VM.  The registration's mm_take_all_locks() takes the
+ * i_mmap_rwsem of every file the mm maps, the mirrors' pseudo files too,
+ * then every anon_vma of the mm.  A zap of the mirrors through the pseudo
+ * files' i_mmap trees closed that cycle and hung both threads (within 50
+ * registrations here).  One VM stays open throughout: creating the first
+ * VM and closing the last turn SVM on and off on every CPU, and a few
+ * dozen such cycles hang QEMU's emulated SVM, module or not.
+ */
+#define REG_MS	8000
+
+struct migrator {
+	void *page;
+	int nodes[2];
+	int stop;
+	__u64 moves;
+	int err;
+};
+
+static void *migrator_fn(void *arg)
+{
+	struct migrator *m = arg;
+	void *pages[1] = { m->page };
+	int to, status;
+
+	while (!stopped(&m->stop)) {
+		to = m->nodes[m->moves & 1];
+		if (syscall(SYS_move_pages, 0, 1, pages, &to, &status,
+			    MPOL_MF_MOVE)) {
+			m->err = errno;
+			break;
+		}
+		m->moves++;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(remote_mapping, self_map_vs_notifier_register, 120)
+{
+	char *src = rm_anon3(_metadata) + page_size;
+	char *m1 = rm_anon3(_metadata) + page_size;
+	struct migrator m = { .page = src };
+	int kvm, keep, vm, nodes[16], n;
+	__u64 start, regs = 0;
+	pthread_t th;
+	char *w;
+
+	n = node_list("/sys/devices/system/node/has_memory", nodes,
+		      ARRAY_SIZE(nodes));
+	if (n < 2)
+		SKIP(return, "needs 2 NUMA nodes with memory, found %d", n);
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kvm < 0)
+		SKIP(return, "/dev/kvm: %s", strerror(errno));
+	m.nodes[0] = nodes[0];
+	m.nodes[1] = nodes[1];
+	keep = ioctl(kvm, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, keep) TH_LOG("KVM_CREATE_VM: %s", strerror(errno));
+
+	w = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 self->fd, 0);
+	ASSERT_NE(MAP_FAILED, w) TH_LOG("window: %s", strerror(errno));
+	pattern_fill(src, page_size, SEED);
+	rm_map(_metadata, self->fd, (uintptr_t)src, m1, getpid(),
+	       REMOTE_MAPPING_TARGET_PID);
+	rm_map(_metadata, self->fd, (uintptr_t)src, w, getpid(),
+	       REMOTE_MAPPING_TARGET_PID);
+	ASSERT_EQ(SEED, peek(m1));
+	ASSERT_EQ(SEED, peek(w));
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, migrator_fn, &m));
+	start = now_ms();
+	while (elapsed_ms(start) < REG_MS && !stopped(&m.stop)) {
+		vm = ioctl(kvm, KVM_CREATE_VM, 0);
+		ASSERT_LE(0, vm) TH_LOG("KVM_CREATE_VM: %s", strerror(errno));
+		close(vm);
+		regs++;
+		/* Fault the mirrors back in, so each migration zaps them. */
+		ASSERT_EQ(SEED, peek(m1));
+		ASSERT_EQ(SEED, peek(w));
+	}
+	__atomic_store_n(&m.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	ASSERT_EQ(0, m.err) TH_LOG("move_pages: %s", strerror(m.err));
+	TH_LOG("%llu registrations, %llu migrations",
+	       (unsigned long long)regs, (unsigned long long)m.moves);
+	ASSERT_LT(0ULL, regs);
+	ASSERT_LT(0ULL, m.moves);
+	poke(src + 8, TAG);
+	ASSERT_EQ(TAG, peek(m1 + 8));
+	ASSERT_EQ(TAG, peek(w + 8));
+
+	close(keep);
+	close(kvm);
+	rm_unmap(_metadata, self->fd, m1);
+	ASSERT_EQ(0, munmap(w, page_size));
 	ra_expect_clean(_metadata, self);
 }
 
