@@ -15,8 +15,7 @@
  *	invalidation zaps it.
  * window (struct rm_win): a mirror VMA made by mmap() of /dev/remote_mapping,
  *	whose pages are mapped and unmapped without any VMA operation.  It
- *	has its own pseudo file (file offset == introspector address) and
- *	lives as long as that file.
+ *	has its own pseudo file and lives as long as that file.
  *
  * Mirror VMAs are of two kinds: a page mirror (rm_mirror_vm_ops) is one
  * page that replaced anonymous memory at map_hva, maps tdb->file and has
@@ -90,7 +89,7 @@ enum rm_pdb_cache {
 };
 
 struct rm_win {
-	struct file *file;	/* window VMAs map it; offset == address */
+	struct file *file;	/* window VMAs map it */
 	struct rm_idb *idb;	/* of the mm the window is in; reference */
 	spinlock_t lock;	/* protects tdb */
 	/*

@@ -156,7 +156,6 @@ int rm_win_mmap(struct vm_area_struct *vma)
 	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
 			 VM_DONTCOPY;
 	vma->vm_flags &= ~VM_MAYEXEC;
-	vma->vm_pgoff = vma->vm_start >> PAGE_SHIFT;
 	vma->vm_ops = &rm_win_vm_ops;
 	vma->vm_private_data = win;
 	return 0;
