@@ -7,11 +7,11 @@
  *	map_hva.
  * target_db (struct rm_tdb): one per target mm, likewise; owns the pseudo
  *	file that page mirrors of that target map (file offset == target
- *	address).  The per-page interval tree over req_hva is the target
- *	mm's mmu_interval_notifier tree, one node per page_db.
+ *	address), one mmu_interval_notifier over the whole target mm, and
+ *	the tree of its page_dbs by req_hva that routes its invalidations.
  * page_db (struct rm_pdb): one per mapping.  Holds a user reference on its
- *	idb and tdb and an mmu_interval_notifier on the target mm, and
- *	remembers the VMA its PTE went into, through which a target
+ *	idb and tdb, is in the tdb's tree while it watches the target page,
+ *	and remembers the VMA its PTE went into, through which a target
  *	invalidation zaps it.
  * window (struct rm_win): a mirror VMA made by mmap() of /dev/remote_mapping,
  *	whose pages are mapped and unmapped without any VMA operation.  It
@@ -37,6 +37,7 @@
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mmu_notifier.h>
+#include <linux/rbtree.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -60,6 +61,27 @@ struct rm_idb {
 
 struct rm_tdb {
 	struct mmu_notifier mn;
+	/*
+	 * Over all of the target mm, so that every invalidation of it reaches
+	 * rm_tdb_invalidate(); hmm_range_fault() resolves under its sequence.
+	 * Its invalidate_seq is set by us only with pdbs_sem held.
+	 */
+	struct mmu_interval_notifier notifier;
+	/*
+	 * Protects pdbs.  Held for read by an invalidation across its zaps,
+	 * for write to add or remove a page_db: a page_db leaves the tree
+	 * before it is freed.  Nothing is allocated under it (reclaim takes
+	 * it for read).
+	 */
+	struct rw_semaphore pdbs_sem;
+	struct rb_root pdbs;		/* struct rm_pdb by req_hva, duplicates */
+	/*
+	 * Sequence of the last invalidation that found no page_db in its
+	 * range, carried into notifier by a new page_db (rm_tdb_watch()).
+	 * Stored with pdbs_sem held for read: invalidations running at once
+	 * share one sequence, so racing stores store the same value.
+	 */
+	unsigned long miss_seq;
 	struct file *file;		/* mirrors map this; offset == req_hva */
 	/*
 	 * Set by ->release() when the target mm exits, before its mirrors are
@@ -101,8 +123,8 @@ struct rm_win {
 };
 
 struct rm_pdb {
-	/* Covers [req_hva, req_hva + PAGE_SIZE) of the target mm. */
-	struct mmu_interval_notifier notifier;
+	/* In tdb->pdbs, under tdb->pdbs_sem, while watched. */
+	struct rb_node tnode;
 	struct rm_idb *idb;
 	struct rm_tdb *tdb;
 	struct rm_win *win;	/* window mapping; holds a file reference */
@@ -111,10 +133,10 @@ struct rm_pdb {
 	struct kref ref;	/* idb entry, mirror VMAs, faults in flight */
 
 	/*
-	 * Target page resolved by hmm_range_fault() and the notifier
-	 * sequence it was resolved under.  lock is also the lock
-	 * mmu_interval_set_seq() runs under, so a pfn may be installed only
-	 * while holding it and seeing mmu_interval_read_retry() false.
+	 * Target page resolved by hmm_range_fault().  A resolution stores it
+	 * only if, under lock, no invalidation has run since it began
+	 * (mmu_interval_read_retry() false); an invalidation of this page
+	 * drops it under lock.  So a cached pfn is current.
 	 */
 	spinlock_t lock;
 	u8 cache;		/* enum rm_pdb_cache, under lock */
@@ -124,23 +146,21 @@ struct rm_pdb {
 	u8 zerohole:1;		/* MM_REMOTE_ZEROHOLE */
 	u8 orig_locked:1;	/* map_hva was VM_LOCKED */
 	u8 reserved:1;		/* has its idb entry (creator's reference) */
-	u8 notifier_inserted:1;
+	u8 watched:1;		/* in tdb->pdbs */
 	u8 populate:1;		/* MM_REMOTE_POPULATE */
 	int vmas;		/* page mirror VMAs, under their mmap_lock */
-	unsigned long seq;	/* under lock */
 	unsigned long pfn;	/* under lock */
 	struct page *orphan;	/* private page after target exit, under lock */
 	/*
 	 * The VMA a PTE of this page was last installed in, or NULL; under
 	 * lock.  Set with each PTE, so a target invalidation that saw it set
-	 * zaps any PTE installed before its sequence bump.  Read only with
-	 * idb->zap_sem held for read.  Cleared with zap_sem held for write
+	 * zaps any PTE installed before it dropped the cached pfn.  Read only
+	 * with idb->zap_sem held for read.  Cleared with zap_sem held for write
 	 * before the VMA's page tables can be freed or the page can move to
 	 * another vm_area_struct (rm_idb_forget_range()), or by a window
 	 * unmap after its own zap, while the VMA is still there.
 	 */
 	struct vm_area_struct *vma;
-
 };
 
 /* A page_db waiting for its vm_mmap() to reach rm_mirror_attach(). */
@@ -211,6 +231,9 @@ void rm_tdb_put(struct rm_tdb *tdb);
 void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pending *p,
 			struct rm_pdb *pdb);
 void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pending *p);
+void rm_tdb_watch(struct rm_tdb *tdb, struct rm_pdb **pdbs, const int *errs,
+		  unsigned int n);
+void rm_tdb_unwatch(struct rm_pdb *pdb);
 
 /* rm_pdb.c */
 int rm_pdb_cache_init(void);
@@ -218,7 +241,7 @@ void rm_pdb_cache_exit(void);
 int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
 		       unsigned int flags);
 void rm_pdb_put(struct rm_pdb *pdb);
-int rm_pdb_watch(struct rm_pdb *pdb, struct mm_struct *req_mm);
+void rm_pdb_invalidate(struct rm_pdb *pdb);
 void rm_pdb_resolve(struct rm_pdb *pdb, bool write);
 int rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma);
 void rm_pdb_unmapped(struct rm_pdb *pdb);

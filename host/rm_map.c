@@ -205,8 +205,9 @@ static void rm_map_window_pages(struct mm_struct *mm, struct rm_pdb **pdbs,
 /*
  * Map pages [0, n) of a batch, amortising what can be: each mm's
  * notifier lookup is one mmap_lock for write, the VMA checks one mmap_lock
- * for read per mm.  Pages into windows take one more mmap_lock for read
- * all together; other pages take one vm_mmap() each.
+ * for read per mm, watching the target pages one tdb->pdbs_sem for write.
+ * Pages into windows take one more mmap_lock for read all together; other
+ * pages take one vm_mmap() each.
  * Lock order: the two mms are locked one after the other, never nested.
  */
 static unsigned int rm_map_pages(struct mm_struct *req_mm,
@@ -271,10 +272,8 @@ static unsigned int rm_map_pages(struct mm_struct *req_mm,
 			errs[i] = rm_check_req_vma(req_mm, pdbs[i], &last);
 	mmap_read_unlock(req_mm);
 
+	rm_tdb_watch(tdb, pdbs, errs, n);
 	for (i = 0; i < n; i++) {
-		if (errs[i])
-			continue;
-		errs[i] = rm_pdb_watch(pdbs[i], req_mm);
 		if (errs[i])
 			continue;
 		/* Resolved now, installed with the mapping, under our lock. */

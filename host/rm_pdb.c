@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Page_db: one mapping, its target notifier and the mirror VMA's
- * fault handling.
+ * Page_db: one mapping, its invalidation and the mirror VMA's fault
+ * handling.
  */
 #include <linux/file.h>
 #include <linux/hmm.h>
@@ -57,15 +57,15 @@ int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
 
 /*
  * Last reference: no mirror VMA and no idb entry is left.  May sleep
- * (mmu_interval_notifier_remove() waits for a running invalidation), so
- * every put happens in process context, never from a notifier callback.
+ * (rm_tdb_unwatch() waits for a running invalidation), so every put
+ * happens in process context, never from a notifier callback.
  */
 static void rm_pdb_release(struct kref *ref)
 {
 	struct rm_pdb *pdb = container_of(ref, struct rm_pdb, ref);
 
-	if (pdb->notifier_inserted)
-		mmu_interval_notifier_remove(&pdb->notifier);
+	if (pdb->watched)
+		rm_tdb_unwatch(pdb);
 	if (pdb->tdb)
 		rm_tdb_put(pdb->tdb);
 	if (pdb->idb)
@@ -85,35 +85,17 @@ void rm_pdb_put(struct rm_pdb *pdb)
 }
 
 /*
- * The target's page at req_hva is about to change.  Bump the sequence so a
- * resolution in flight is not installed, then zap the mirror PTE through
- * the VMA it was installed in; the next access refaults to what the target
- * has then.
+ * The target's page at req_hva is about to change: drop the cached pfn,
+ * then zap the mirror PTE through the VMA it was installed in; the next
+ * access refaults to what the target has then.  Called by
+ * rm_tdb_invalidate() with tdb->pdbs_sem held for read, after it bumped
+ * the notifier's sequence: a resolution taking pdb->lock after this sees
+ * that and does not store what it read (pairs with rm_pdb_resolve()).
  */
-static bool rm_pdb_invalidate(struct mmu_interval_notifier *sub,
-			      const struct mmu_notifier_range *range,
-			      unsigned long cur_seq)
+void rm_pdb_invalidate(struct rm_pdb *pdb)
 {
-	struct rm_pdb *pdb = container_of(sub, struct rm_pdb, notifier);
 	struct rm_idb *idb = pdb->idb;
 	struct vm_area_struct *vma;
-
-	/*
-	 * Our own zap of a mirror in this mm.  A mirror is never a target
-	 * (-ELOOP), but a watched page may have been replaced by a mirror
-	 * since: that replacement invalidated it, and hmm_range_fault()
-	 * refuses the PFNMAP that is there now, so nothing of ours can be
-	 * mapped from it.  Returning here keeps the nesting of invalidations
-	 * one level deep (target -> introspector) whatever the callers build.
-	 */
-	if (range->vma && rm_is_mirror(range->vma) &&
-	    range->vma->vm_start <= pdb->req_hva &&
-	    pdb->req_hva < range->vma->vm_end)
-		return true;
-
-	/* zap_sem and the zap itself sleep. */
-	if (!mmu_notifier_range_blockable(range))
-		return false;
 
 	/*
 	 * zap_sem keeps the VMA and its page tables until the zap is done.
@@ -122,45 +104,30 @@ static bool rm_pdb_invalidate(struct mmu_interval_notifier *sub,
 	 */
 	down_read(&idb->zap_sem);
 	spin_lock(&pdb->lock);
-	mmu_interval_set_seq(sub, cur_seq);
+	if (pdb->cache == RM_CACHE_RO || pdb->cache == RM_CACHE_RW ||
+	    pdb->cache == RM_CACHE_ERR)
+		pdb->cache = RM_CACHE_NONE;
 	vma = pdb->vma;
 	spin_unlock(&pdb->lock);
 	if (vma)
 		zap_vma_ptes(vma, pdb->map_hva, PAGE_SIZE);
 	up_read(&idb->zap_sem);
-	return true;
-}
-
-static const struct mmu_interval_notifier_ops rm_pdb_notifier_ops = {
-	.invalidate = rm_pdb_invalidate,
-};
-
-/* Takes req_mm's mmap_lock for write the first time a target is watched. */
-int rm_pdb_watch(struct rm_pdb *pdb, struct mm_struct *req_mm)
-{
-	int err;
-
-	err = mmu_interval_notifier_insert(&pdb->notifier, req_mm,
-					   pdb->req_hva, PAGE_SIZE,
-					   &rm_pdb_notifier_ops);
-	if (!err)
-		pdb->notifier_inserted = true;
-	return err;
 }
 
 /*
  * Resolve the target page with the introspector's mmap_lock NOT held, and
- * cache it with the notifier sequence it is valid for.  A failure is cached
- * too, so that the retried fault can raise SIGBUS.
+ * cache it unless an invalidation ran meanwhile.  A failure is cached too,
+ * so that the retried fault can raise SIGBUS.
  */
 void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 {
-	struct mm_struct *mm = pdb->notifier.mm;
+	struct mmu_interval_notifier *notifier = &pdb->tdb->notifier;
+	struct mm_struct *mm = notifier->mm;
 	unsigned long timeout = jiffies +
 				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
 	unsigned long hmm_pfn = 0;
 	struct hmm_range range = {
-		.notifier	= &pdb->notifier,
+		.notifier	= notifier,
 		.start		= pdb->req_hva,
 		.end		= pdb->req_hva + PAGE_SIZE,
 		.hmm_pfns	= &hmm_pfn,
@@ -203,22 +170,23 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 	} while (ret == -EBUSY && !fatal_signal_pending(current) &&
 		 time_before(jiffies, timeout));
 
+	/* Pairs with rm_pdb_invalidate(): stale if it ran since read_begin. */
 	spin_lock(&pdb->lock);
-	if (pdb->cache == RM_CACHE_UNMAPPED) {
-		/* unmapped meanwhile: nothing to remember */
+	if (pdb->cache == RM_CACHE_UNMAPPED || pdb->cache == RM_CACHE_GONE ||
+	    ret == -EBUSY || ret == -EINTR ||
+	    mmu_interval_read_retry(notifier, range.notifier_seq)) {
+		/* nothing to remember; the retried fault resolves again */
 	} else if (!ret) {
 		pdb->pfn = page_to_pfn(hmm_pfn_to_page(hmm_pfn));
 		pdb->cache = hmm_pfn & HMM_PFN_WRITE ? RM_CACHE_RW :
 						       RM_CACHE_RO;
-		pdb->seq = range.notifier_seq;
-	} else if (ret != -EBUSY && ret != -EINTR) {
+	} else {
 		/*
 		 * The target has no page there.  A KVM caller would only see
 		 * -EFAULT and retry, so a ZEROHOLE mapping detaches for good
 		 * and reads zeros, as after the target's exit.
 		 */
 		pdb->cache = pdb->zerohole ? RM_CACHE_GONE : RM_CACHE_ERR;
-		pdb->seq = range.notifier_seq;
 	}
 	spin_unlock(&pdb->lock);
 
@@ -249,7 +217,7 @@ static void rm_set_pte(struct rm_install *ins, pte_t *ptep, unsigned long addr,
 
 /*
  * apply_to_page_range() callback: runs under the mirror's page table lock
- * with pdb->lock taken inside it, so the sequence check and the PTE store
+ * with pdb->lock taken inside it, so the cache check and the PTE store
  * are atomic against rm_pdb_invalidate(), whose zap needs the same PTL.
  */
 static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
@@ -275,7 +243,6 @@ static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
 		else
 			ret = -ENOSPC;	/* allocate an orphan page */
 	} else if (pdb->cache == RM_CACHE_NONE ||
-		   mmu_interval_read_retry(&pdb->notifier, pdb->seq) ||
 		   (ins->write && pdb->cache == RM_CACHE_RO)) {
 		ret = -EAGAIN;
 	} else if (pdb->cache == RM_CACHE_ERR) {

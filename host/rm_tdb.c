@@ -66,37 +66,197 @@ static const struct file_operations rm_mirror_fops = {
 	.get_unmapped_area	= rm_mirror_get_area,
 };
 
+/* The first page_db at or after @start, or NULL. */
+static struct rm_pdb *rm_tdb_first(struct rm_tdb *tdb, unsigned long start)
+{
+	struct rb_node *node = tdb->pdbs.rb_node;
+	struct rm_pdb *pdb, *first = NULL;
+
+	lockdep_assert_held(&tdb->pdbs_sem);
+	while (node) {
+		pdb = rb_entry(node, struct rm_pdb, tnode);
+		if (pdb->req_hva >= start) {
+			first = pdb;
+			node = node->rb_left;
+		} else {
+			node = node->rb_right;
+		}
+	}
+	return first;
+}
+
+static struct rm_pdb *rm_tdb_next(struct rm_pdb *pdb)
+{
+	struct rb_node *node = rb_next(&pdb->tnode);
+
+	return node ? rb_entry(node, struct rm_pdb, tnode) : NULL;
+}
+
+/*
+ * Every invalidation of the target mm comes here.  Those of watched pages
+ * bump the notifier's sequence, so that a resolution in flight is not
+ * installed and a new one waits for the invalidation to end, and zap the
+ * mirrors of those pages.
+ */
+static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
+			      const struct mmu_notifier_range *range,
+			      unsigned long cur_seq)
+{
+	struct rm_tdb *tdb = container_of(sub, struct rm_tdb, notifier);
+	bool blockable = mmu_notifier_range_blockable(range);
+	struct vm_area_struct *mirror = NULL;
+	bool found = false, ret = true;
+	struct rm_pdb *pdb;
+
+	/*
+	 * Our own zap of a mirror in this mm.  A mirror is never a target
+	 * (-ELOOP), but a watched page may have been replaced by a mirror
+	 * since: that replacement invalidated it, and hmm_range_fault()
+	 * refuses the PFNMAP that is there now, so nothing of ours can be
+	 * mapped from it.  Returning here keeps the nesting of invalidations
+	 * one level deep (target -> introspector) whatever the callers build.
+	 */
+	if (range->vma && rm_is_mirror(range->vma)) {
+		mirror = range->vma;
+		if (mirror->vm_start <= range->start &&
+		    range->end <= mirror->vm_end)
+			return true;
+	}
+
+	/* The zaps sleep: only the OOM reaper does not let us. */
+	if (!blockable) {
+		if (!down_read_trylock(&tdb->pdbs_sem))
+			return false;
+	} else {
+		down_read(&tdb->pdbs_sem);
+	}
+	for (pdb = rm_tdb_first(tdb, range->start);
+	     pdb && pdb->req_hva < range->end; pdb = rm_tdb_next(pdb)) {
+		if (mirror && mirror->vm_start <= pdb->req_hva &&
+		    pdb->req_hva < mirror->vm_end)
+			continue;
+		if (!blockable) {
+			ret = false;
+			break;
+		}
+		if (!found) {
+			/* Before any pdb->lock: see rm_pdb_invalidate(). */
+			mmu_interval_set_seq(sub, cur_seq);
+			found = true;
+		}
+		rm_pdb_invalidate(pdb);
+	}
+	if (!found)
+		WRITE_ONCE(tdb->miss_seq, cur_seq);
+	up_read(&tdb->pdbs_sem);
+	return ret;
+}
+
+static const struct mmu_interval_notifier_ops rm_tdb_notifier_ops = {
+	.invalidate = rm_tdb_invalidate,
+};
+
+static bool rm_pdb_less(struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct rm_pdb, tnode)->req_hva <
+	       rb_entry(b, struct rm_pdb, tnode)->req_hva;
+}
+
+/*
+ * Watch the target pages of the pages of [0, n) without an error, before
+ * they are resolved.  An invalidation that ran before this found none of
+ * them but may not have changed the target's page tables yet: as
+ * mmu_interval_notifier_insert() does for a notifier inserted then, make
+ * the next mmu_interval_read_begin() wait for its end.
+ */
+void rm_tdb_watch(struct rm_tdb *tdb, struct rm_pdb **pdbs, const int *errs,
+		  unsigned int n)
+{
+	unsigned long miss_seq;
+	unsigned int i;
+
+	down_write(&tdb->pdbs_sem);
+	for (i = 0; i < n; i++) {
+		if (errs[i])
+			continue;
+		rb_add(&pdbs[i]->tnode, &tdb->pdbs, rm_pdb_less);
+		pdbs[i]->watched = true;
+	}
+	/*
+	 * Invalidations set the sequence only under pdbs_sem, always to that
+	 * of the latest invalidation period, so it only moves forward.
+	 */
+	miss_seq = tdb->miss_seq;
+	if ((long)(miss_seq - READ_ONCE(tdb->notifier.invalidate_seq)) > 0)
+		mmu_interval_set_seq(&tdb->notifier, miss_seq);
+	up_write(&tdb->pdbs_sem);
+}
+
+/* Stop watching: the page_db is about to be freed. */
+void rm_tdb_unwatch(struct rm_pdb *pdb)
+{
+	struct rm_tdb *tdb = pdb->tdb;
+
+	down_write(&tdb->pdbs_sem);
+	rb_erase(&pdb->tnode, &tdb->pdbs);
+	up_write(&tdb->pdbs_sem);
+}
+
 static void rm_tdb_free_work(struct work_struct *work)
 {
 	struct rm_tdb *tdb = container_of(work, struct rm_tdb, free_work);
 
 	WARN_ON(!list_empty(&tdb->pending));
+	WARN_ON(!RB_EMPTY_ROOT(&tdb->pdbs));
+	/* Waits for a running rm_tdb_invalidate(); may sleep. */
+	mmu_interval_notifier_remove(&tdb->notifier);
 	fput(tdb->file);
 	rm_file_unpin();
 	kfree(tdb);
 	atomic_dec(&rm_tdb_count);
 }
 
+/* Called with mm's mmap_lock held for write (mmu_notifier_get_locked()). */
 static struct mmu_notifier *rm_tdb_alloc_notifier(struct mm_struct *mm)
 {
 	struct rm_tdb *tdb;
 	struct file *file;
+	int err;
 
 	tdb = kzalloc(sizeof(*tdb), GFP_KERNEL);
 	if (!tdb)
 		return ERR_PTR(-ENOMEM);
-
-	file = rm_file_create(&rm_mirror_fops, tdb);
-	if (IS_ERR(file)) {
-		kfree(tdb);
-		return ERR_CAST(file);
-	}
-	tdb->file = file;
+	init_rwsem(&tdb->pdbs_sem);
+	tdb->pdbs = RB_ROOT;
 	spin_lock_init(&tdb->lock);
 	INIT_LIST_HEAD(&tdb->pending);
 	INIT_WORK(&tdb->free_work, rm_tdb_free_work);
+
+	file = rm_file_create(&rm_mirror_fops, tdb);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto err_free_tdb;
+	}
+	tdb->file = file;
+
+	/*
+	 * From here on, a failure of the caller's registration frees the tdb
+	 * through ->free_notifier(), which removes the notifier.
+	 */
+	err = mmu_interval_notifier_insert_locked(&tdb->notifier, mm, 0,
+						  TASK_SIZE_MAX,
+						  &rm_tdb_notifier_ops);
+	if (err)
+		goto err_put_file;
 	atomic_inc(&rm_tdb_count);
 	return &tdb->mn;
+
+err_put_file:
+	fput(file);
+	rm_file_unpin();
+err_free_tdb:
+	kfree(tdb);
+	return ERR_PTR(err);
 }
 
 /* Called from an SRCU callback: fput() and unmounting must not run here. */
@@ -111,8 +271,9 @@ static void rm_tdb_free_notifier(struct mmu_notifier *mn)
  * The target is exiting.  From now on mirrors read the zero page (or their
  * orphan page).  What they showed of the target is zapped already: the
  * release of the target's interval notifiers, which runs before this,
- * invalidated every page_db, and a refault since then found no mm user
- * left (rm_pdb_resolve()) and did not map the target's page again.
+ * invalidated all of the mm and so every page_db, and a refault since then
+ * found no mm user left (rm_pdb_resolve()) and did not map the target's
+ * page again.
  */
 static void rm_tdb_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
