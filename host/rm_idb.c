@@ -71,14 +71,20 @@ static const struct mmu_notifier_ops rm_idb_ops = {
 	.free_notifier		= rm_idb_free_notifier,
 };
 
+static atomic_t *rm_idb_refs(struct mmu_notifier *mn)
+{
+	return &container_of(mn, struct rm_idb, mn)->refs;
+}
+
 /*
  * Return the idb of @mm with @refs references, one per page_db to come.
  * Takes mm's mmap_lock for write once, however many references.
  */
 struct rm_idb *rm_idb_get(struct mm_struct *mm, unsigned int refs)
 {
-	struct mmu_notifier *mn = rm_notifier_get(&rm_idb_ops, mm, refs);
+	struct mmu_notifier *mn;
 
+	mn = rm_notifier_get(&rm_idb_ops, mm, refs, rm_idb_refs);
 	if (IS_ERR(mn))
 		return ERR_CAST(mn);
 	return container_of(mn, struct rm_idb, mn);
@@ -91,46 +97,71 @@ struct rm_idb *rm_idb_get_locked(struct mm_struct *mm)
 
 	if (IS_ERR(mn))
 		return ERR_CAST(mn);
+	rm_notifier_hold(mn, rm_idb_refs(mn), 1);
 	return container_of(mn, struct rm_idb, mn);
 }
 
 void rm_idb_put(struct rm_idb *idb)
 {
-	mmu_notifier_put(&idb->mn);
+	rm_notifier_put(&idb->mn, &idb->refs);
 }
 
 /*
  * Claim map_hva of every page of [0, n) without an error for a new mapping
- * in state MAPPING, in one hold of the xa_lock (__xa_cmpxchg() drops it
- * only to allocate).  An entry holds the caller's reference on its pdb
- * until it is erased; pdb->reserved says it has one.
+ * in state MAPPING, in one hold of the xa_lock (dropped only to allocate).
+ * Consecutive pages, as in a window, step to the next slot rather than
+ * walk down from the root again.  An entry holds the caller's reference on
+ * its pdb until it is erased; pdb->reserved says it has one.
  */
 void rm_idb_reserve(struct rm_idb *idb, struct rm_pdb **pdbs, int *errs,
 		    unsigned int n)
 {
+	XA_STATE(xas, &idb->pdbs, 0);
 	struct rm_pdb *pdb, *old;
+	bool at_prev = false;	/* xas is at the slot before this page's */
+	unsigned long index;
 	unsigned int i;
 
-	xa_lock(&idb->pdbs);
+	xas_lock(&xas);
 	for (i = 0; i < n; i++) {
 		if (errs[i])
 			continue;
 		pdb = pdbs[i];
 		/* Set while the pdb is still private to this call. */
 		pdb->state = RM_PDB_MAPPING;
-		pdb->reserved = true;
-		old = __xa_cmpxchg(&idb->pdbs, pdb->map_hva >> PAGE_SHIFT,
-				   NULL, pdb, GFP_KERNEL);
-		if (!old)
-			continue;
-		pdb->reserved = false;
-		if (xa_is_err(old))
-			errs[i] = xa_err(old);
-		else
+		index = pdb->map_hva >> PAGE_SHIFT;
+		if (at_prev && xas.xa_index + 1 == index) {
+			old = xas_next(&xas);
+		} else {
+			xas_set(&xas, index);
+			old = xas_load(&xas);
+		}
+		while (!old) {
+			xas_store(&xas, pdb);
+			if (xas_error(&xas) != -ENOMEM)
+				break;
+			xas_unlock(&xas);
+			if (!xas_nomem(&xas, GFP_KERNEL)) {
+				xas_lock(&xas);
+				break;
+			}
+			xas_lock(&xas);
+			old = xas_load(&xas);
+		}
+		at_prev = !xas_error(&xas);
+		if (xas_error(&xas)) {
+			errs[i] = xas_error(&xas);
+		} else if (old) {
 			errs[i] = old->state == RM_PDB_LIVE ? -EALREADY :
 							       -EAGAIN;
+		} else {
+			pdb->reserved = true;
+		}
 	}
-	xa_unlock(&idb->pdbs);
+	xas_unlock(&xas);
+	/* Frees a node allocated for a slot that another thread took. */
+	xas_set(&xas, 0);
+	xas_nomem(&xas, GFP_KERNEL);
 }
 
 /* Called from ->mmap() with the introspector's mmap_lock held for write. */
@@ -138,8 +169,25 @@ void rm_idb_set_live(struct rm_pdb *pdb)
 {
 	xa_lock(&pdb->idb->pdbs);
 	pdb->state = RM_PDB_LIVE;
-	xa_unlock(&pdb->idb->pdbs);
 	atomic_inc(&rm_map_count);
+	xa_unlock(&pdb->idb->pdbs);
+}
+
+/* The same for the pages of [0, n) in @which without an error. */
+void rm_idb_set_live_bulk(struct rm_idb *idb, struct rm_pdb **pdbs,
+			  const int *errs, const unsigned long *which,
+			  unsigned int n)
+{
+	unsigned int i;
+
+	xa_lock(&idb->pdbs);
+	for_each_set_bit(i, which, n) {
+		if (errs[i])
+			continue;
+		pdbs[i]->state = RM_PDB_LIVE;
+		atomic_inc(&rm_map_count);
+	}
+	xa_unlock(&idb->pdbs);
 }
 
 static void __rm_idb_erase(struct rm_pdb *pdb)

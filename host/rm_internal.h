@@ -45,6 +45,7 @@
 
 struct rm_idb {
 	struct mmu_notifier mn;
+	atomic_t refs;			/* see rm_notifier_get() */
 	/*
 	 * map_hva >> PAGE_SHIFT -> struct rm_pdb.  The xa_lock also protects
 	 * rm_pdb::state of every entry.
@@ -61,6 +62,7 @@ struct rm_idb {
 
 struct rm_tdb {
 	struct mmu_notifier mn;
+	atomic_t refs;			/* see rm_notifier_get() */
 	/*
 	 * Over all of the target mm, so that every invalidation of it reaches
 	 * rm_tdb_invalidate(); hmm_range_fault() resolves under its sequence.
@@ -198,7 +200,10 @@ static inline bool rm_is_mirror(struct vm_area_struct *vma)
 
 /* rm_main.c */
 struct mmu_notifier *rm_notifier_get(const struct mmu_notifier_ops *ops,
-				     struct mm_struct *mm, unsigned int refs);
+				     struct mm_struct *mm, unsigned int refs,
+				     atomic_t *(*refs_of)(struct mmu_notifier *));
+void rm_notifier_hold(struct mmu_notifier *mn, atomic_t *refs, unsigned int n);
+void rm_notifier_put(struct mmu_notifier *mn, atomic_t *refs);
 
 /* rm_fs.c */
 struct file *rm_file_create(const struct file_operations *fops, void *priv);
@@ -221,6 +226,9 @@ void rm_idb_forget_range(struct rm_idb *idb, unsigned long start,
 			 unsigned long end);
 
 void rm_idb_set_live(struct rm_pdb *pdb);
+void rm_idb_set_live_bulk(struct rm_idb *idb, struct rm_pdb **pdbs,
+			  const int *errs, const unsigned long *which,
+			  unsigned int n);
 void rm_idb_detach(struct rm_pdb *pdb);
 void rm_idb_erase(struct rm_pdb *pdb);
 

@@ -18,21 +18,43 @@ atomic_t rm_idb_count;
 struct workqueue_struct *rm_wq;
 
 /*
- * The notifier of @ops on @mm, created on first use, with @refs user
- * references taken under one hold of mm's mmap_lock for write.
+ * The notifier of @ops on @mm, created on first use, with @refs of our
+ * references on it (@refs_of gives their counter), taken under one hold of
+ * mm's mmap_lock for write.
+ *
+ * One notifier user reference stands for all of ours, so that a batch
+ * takes its references with one atomic add rather than one lookup each
+ * under the mm's notifier lock.  It is the reference of whoever takes ours
+ * from zero, and is dropped by whoever takes them to zero.  A get racing
+ * with that last put holds a user reference of its own meanwhile, so the
+ * notifier stays registered and it keeps the user reference it took.
  */
 struct mmu_notifier *rm_notifier_get(const struct mmu_notifier_ops *ops,
-				     struct mm_struct *mm, unsigned int refs)
+				     struct mm_struct *mm, unsigned int refs,
+				     atomic_t *(*refs_of)(struct mmu_notifier *))
 {
 	struct mmu_notifier *mn;
 
 	if (mmap_write_lock_killable(mm))
 		return ERR_PTR(-EINTR);
 	mn = mmu_notifier_get_locked(ops, mm);
-	while (!IS_ERR(mn) && --refs)
-		mmu_notifier_get_locked(ops, mm);
 	mmap_write_unlock(mm);
+	if (!IS_ERR(mn))
+		rm_notifier_hold(mn, refs_of(mn), refs);
 	return mn;
+}
+
+/* @n more references on @mn, which the caller got one user reference of. */
+void rm_notifier_hold(struct mmu_notifier *mn, atomic_t *refs, unsigned int n)
+{
+	if (atomic_add_return(n, refs) != n)
+		mmu_notifier_put(mn);
+}
+
+void rm_notifier_put(struct mmu_notifier *mn, atomic_t *refs)
+{
+	if (atomic_dec_and_test(refs))
+		mmu_notifier_put(mn);
 }
 
 static struct dentry *rm_debugfs;

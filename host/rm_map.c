@@ -161,15 +161,16 @@ static unsigned int rm_batch_create(struct rm_pdb **pdbs, int *errs,
 /*
  * Make the window pages of a batch (bits of @windows) live, in one hold of
  * the mmap_lock: no VMA changes.  The window may have been unmapped since
- * the check.  A page is MAPPING until rm_idb_set_live(), so no unmap races
- * with its populate; after that another thread may unmap and free it, so
- * it is not touched again.  @keep, a tdb reference, goes to the first
- * window that gets a page.
+ * the check.  A page is MAPPING until rm_idb_set_live_bulk(), so no unmap
+ * races with its populate, and a munmap() of its window (which needs the
+ * mmap_lock for write) leaves it to us; after that another thread may
+ * unmap and free it, so it is not touched again.  @keep, a tdb reference,
+ * goes to the first window that gets a page.
  */
-static void rm_map_window_pages(struct mm_struct *mm, struct rm_pdb **pdbs,
-				int *errs, const unsigned long *windows,
-				unsigned int n, unsigned int flags,
-				struct rm_tdb **keep)
+static void rm_map_window_pages(struct mm_struct *mm, struct rm_idb *idb,
+				struct rm_pdb **pdbs, int *errs,
+				const unsigned long *windows, unsigned int n,
+				unsigned int flags, struct rm_tdb **keep)
 {
 	struct vm_area_struct *vma, *last = NULL;
 	struct rm_pdb *pdb;
@@ -197,8 +198,8 @@ static void rm_map_window_pages(struct mm_struct *mm, struct rm_pdb **pdbs,
 		}
 		if (flags & MM_REMOTE_POPULATE)
 			rm_pdb_populate(pdb, vma);
-		rm_idb_set_live(pdb);
 	}
+	rm_idb_set_live_bulk(idb, pdbs, errs, windows, n);
 	mmap_read_unlock(mm);
 }
 
@@ -297,7 +298,8 @@ static unsigned int rm_map_pages(struct mm_struct *req_mm,
 		}
 	}
 	if (windowed)
-		rm_map_window_pages(mm, pdbs, errs, windows, n, flags, &keep);
+		rm_map_window_pages(mm, idb, pdbs, errs, windows, n, flags,
+				    &keep);
 	goto out;
 
 out_intr:

@@ -40,11 +40,12 @@ int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
 	struct rm_pdb *pdb;
 	unsigned int i;
 
-	if (!kmem_cache_alloc_bulk(rm_pdb_cache, GFP_KERNEL, n, (void **)pdbs))
+	/* Zeroed once: Debian's init_on_alloc=1 would zero them anyway. */
+	if (!kmem_cache_alloc_bulk(rm_pdb_cache, GFP_KERNEL | __GFP_ZERO, n,
+				   (void **)pdbs))
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		pdb = pdbs[i];
-		memset(pdb, 0, sizeof(*pdb));
 		pdb->readonly = !!(flags & MM_REMOTE_READONLY);
 		pdb->zerohole = !!(flags & MM_REMOTE_ZEROHOLE);
 		pdb->populate = !!(flags & MM_REMOTE_POPULATE);

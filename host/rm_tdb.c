@@ -288,14 +288,20 @@ static const struct mmu_notifier_ops rm_tdb_ops = {
 	.free_notifier	= rm_tdb_free_notifier,
 };
 
+static atomic_t *rm_tdb_refs(struct mmu_notifier *mn)
+{
+	return &container_of(mn, struct rm_tdb, mn)->refs;
+}
+
 /*
  * Return the tdb of @mm with @refs references, taking mm's mmap_lock for
  * write once.  The caller holds an mm_users reference.
  */
 struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs)
 {
-	struct mmu_notifier *mn = rm_notifier_get(&rm_tdb_ops, mm, refs);
+	struct mmu_notifier *mn;
 
+	mn = rm_notifier_get(&rm_tdb_ops, mm, refs, rm_tdb_refs);
 	if (IS_ERR(mn))
 		return ERR_CAST(mn);
 	return container_of(mn, struct rm_tdb, mn);
@@ -303,7 +309,7 @@ struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs)
 
 void rm_tdb_put(struct rm_tdb *tdb)
 {
-	mmu_notifier_put(&tdb->mn);
+	rm_notifier_put(&tdb->mn, &tdb->refs);
 }
 
 void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pending *p,
