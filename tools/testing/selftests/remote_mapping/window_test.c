@@ -263,6 +263,65 @@ TEST_F(remote_mapping, window_follows_target)
 	rm_expect_counters_back(_metadata, self);
 }
 
+/*
+ * Several mirrors of one target page, next to mirrors of its neighbours:
+ * an invalidation of that page reaches every mirror of it, through the
+ * target_db's tree of pages (duplicates included), and zaps none of the
+ * neighbours' mirrors (they read without a fault).
+ */
+TEST_F(remote_mapping, window_shared_page_invalidation)
+{
+	uintptr_t req = target_pages(_metadata, self, 3, SEED_A);
+	char *w = win_map(_metadata, self->fd, 4, PROT_READ | PROT_WRITE);
+	char *anon = rm_anon3(_metadata) + page_size;
+	uintptr_t mid = req + page_size;
+	const __u64 seed_mid = SEED_A + page_size / 8;
+	const __u64 seed_last = SEED_A + 2 * page_size / 8;
+	__u64 val;
+
+	rm_map(_metadata, self->fd, req, w, self->t.pidfd, 0);
+	rm_map(_metadata, self->fd, mid, w + page_size, self->t.pidfd, 0);
+	rm_map(_metadata, self->fd, mid, w + 2 * page_size, self->t.pidfd, 0);
+	rm_map(_metadata, self->fd, req + 2 * page_size, w + 3 * page_size,
+	       self->t.pidfd, 0);
+	rm_map(_metadata, self->fd, mid, anon, self->t.pidfd, 0);
+	rm_expect_maps(_metadata, self, 5);
+	check_pattern(_metadata, w, page_size, SEED_A);
+	check_pattern(_metadata, w + page_size, page_size, seed_mid);
+	check_pattern(_metadata, w + 2 * page_size, page_size, seed_mid);
+	check_pattern(_metadata, w + 3 * page_size, page_size, seed_last);
+	check_pattern(_metadata, anon, page_size, seed_mid);
+
+	/* The middle page goes: all three of its mirrors follow. */
+	t_call(_metadata, &self->t, TARGET_MADVISE, mid, page_size,
+	       MADV_DONTNEED, 0);
+	ASSERT_EQ(0, read_faults(_metadata, w));
+	ASSERT_EQ(0, read_faults(_metadata, w + 3 * page_size));
+	ASSERT_TRUE(is_zero(w + page_size, page_size));
+	ASSERT_TRUE(is_zero(w + 2 * page_size, page_size));
+	ASSERT_TRUE(is_zero(anon, page_size));
+	t_fill(_metadata, &self->t, mid, page_size, SEED_B);
+	check_pattern(_metadata, w + page_size, page_size, SEED_B);
+	check_pattern(_metadata, w + 2 * page_size, page_size, SEED_B);
+	check_pattern(_metadata, anon, page_size, SEED_B);
+	check_pattern(_metadata, w, page_size, SEED_A);
+	check_pattern(_metadata, w + 3 * page_size, page_size, seed_last);
+
+	/* One duplicate leaves the tree; the others still follow. */
+	rm_unmap(_metadata, self->fd, w + page_size);
+	t_call(_metadata, &self->t, TARGET_MADVISE, mid, page_size,
+	       MADV_DONTNEED, 0);
+	ASSERT_EQ(SIGBUS, probe_read(w + page_size, &val));
+	ASSERT_TRUE(is_zero(w + 2 * page_size, page_size));
+	ASSERT_TRUE(is_zero(anon, page_size));
+	check_coherent(_metadata, &self->t, mid, w + 2 * page_size, TAG);
+	ASSERT_EQ(TAG, must_read(_metadata, anon + 8));
+
+	rm_unmap(_metadata, self->fd, anon);
+	ASSERT_EQ(0, munmap(w, 4 * page_size));
+	rm_expect_counters_back(_metadata, self);
+}
+
 TEST_F(remote_mapping, window_batch)
 {
 	const size_t n = 512;
