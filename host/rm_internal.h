@@ -115,6 +115,16 @@ enum rm_pdb_cache {
 struct rm_win {
 	struct file *file;	/* window VMAs map it */
 	struct rm_idb *idb;	/* of the mm the window is in; reference */
+	/*
+	 * A pool (KVM_HC_MEM_POOL): made over a VM's RAM, whose holes read
+	 * zeros and get a page of their own on a write, kept in holes (by
+	 * address >> PAGE_SHIFT) until the window's file is released.
+	 */
+	bool pool;
+	bool orig_locked;	/* pool: the RAM was VM_LOCKED */
+	/* The task whose vm_mmap() is making the pool, only during it. */
+	struct task_struct *pool_mapper;
+	struct xarray holes;
 	spinlock_t lock;	/* protects tdb */
 	/*
 	 * The target last mapped into the window, with a reference, so that
@@ -262,6 +272,10 @@ int rm_mirror_attach(struct rm_tdb *tdb, struct vm_area_struct *vma);
 /* rm_win.c */
 int rm_win_mmap(struct vm_area_struct *vma);
 void rm_win_keep_tdb(struct rm_win *win, struct rm_tdb *tdb);
+void rm_win_clear_hole(struct rm_win *win, struct vm_area_struct *vma,
+		       unsigned long addr);
+int rm_win_pool_create(unsigned long start, unsigned long len);
+int rm_win_pool_destroy(unsigned long start, unsigned long len);
 
 /* rm_dev.c */
 int rm_dev_init(void);

@@ -204,6 +204,60 @@ static long rm_hc_unmap(struct kvm_vcpu *vcpu, gpa_t map_gpa)
 	return mm_remote_unmap(map_hva);
 }
 
+/*
+ * [gpa, gpa + npages pages) of the calling VM, in one RAM memslot, as the
+ * hva of its start; 0 or -errno.
+ */
+static int rm_hc_pool_range(struct kvm_vcpu *vcpu, gpa_t gpa,
+			    unsigned long npages, unsigned long *hva)
+{
+	struct kvm_memory_slot *slot;
+	gfn_t gfn = gpa_to_gfn(gpa);
+
+	if (!PAGE_ALIGNED(gpa) || !npages || npages > KVMMEM_POOL_MAX)
+		return -EINVAL;
+	/* KVM holds vcpu->kvm->srcu while it handles the exit. */
+	slot = rm_kvm_fn.gfn_to_memslot(vcpu->kvm, gfn);
+	if (!slot || slot->id >= KVM_USER_MEM_SLOTS ||
+	    (slot->flags & (KVM_MEM_READONLY | KVM_MEMSLOT_INVALID)) ||
+	    gfn + npages > slot->base_gfn + slot->npages)
+		return -EFAULT;
+	*hva = __gfn_to_hva_memslot(slot, gfn);
+	return 0;
+}
+
+/* Only a VM holding a token (an introspector) makes a pool. */
+static long rm_hc_pool(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t gpa,
+		       unsigned long npages, unsigned long flags)
+{
+	struct kvm *target;
+	unsigned long hva;
+	long err;
+
+	if (flags)
+		return -EINVAL;
+	err = rm_hc_pool_range(vcpu, gpa, npages, &hva);
+	if (err)
+		return err;
+	target = rm_hc_target(vcpu, token_gpa, false);
+	if (IS_ERR(target))
+		return PTR_ERR(target);
+	rm_kvm.put_kvm(target);
+	return rm_win_pool_create(hva, npages << PAGE_SHIFT);
+}
+
+static long rm_hc_unpool(struct kvm_vcpu *vcpu, gpa_t gpa,
+			 unsigned long npages)
+{
+	unsigned long hva;
+	long err;
+
+	err = rm_hc_pool_range(vcpu, gpa, npages, &hva);
+	if (err)
+		return err;
+	return rm_win_pool_destroy(hva, npages << PAGE_SHIFT);
+}
+
 static unsigned long rm_hc_call(struct kvm_vcpu *vcpu, unsigned long nr,
 				unsigned long a0, unsigned long a1,
 				unsigned long a2, unsigned long a3)
@@ -219,12 +273,21 @@ static unsigned long rm_hc_call(struct kvm_vcpu *vcpu, unsigned long nr,
 		return rm_hc_unmap(vcpu, a0);
 	case KVM_HC_MEM_MAP_BATCH:
 		return rm_hc_map_batch(vcpu, a0, a1, a2, a3);
+	case KVM_HC_MEM_POOL:
+		return rm_hc_pool(vcpu, a0, a1, a2, a3);
+	case KVM_HC_MEM_UNPOOL:
+		return rm_hc_unpool(vcpu, a0, a1);
 	}
 	return -KVM_ENOSYS;
 }
 
 static const struct kvm_hypercall_ops rm_hc_ops = {
 	.call = rm_hc_call,
+};
+
+static const unsigned long rm_hc_nrs[] = {
+	KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP, KVM_HC_MEM_MAP_BATCH,
+	KVM_HC_MEM_POOL, KVM_HC_MEM_UNPOOL,
 };
 
 static void rm_kvm_put_syms(void)
@@ -257,6 +320,7 @@ static void rm_kvm_put_syms(void)
  */
 int rm_kvm_init(void)
 {
+	unsigned int i;
 	int err;
 
 	rm_kvm_fn.register_hc = symbol_get(kvm_register_hypercall);
@@ -278,25 +342,19 @@ int rm_kvm_init(void)
 		return 0;
 	}
 
-	err = rm_kvm_fn.register_hc(KVM_HC_MEM_MAP, &rm_hc_ops);
-	if (err)
-		goto err_put_syms;
-	err = rm_kvm_fn.register_hc(KVM_HC_MEM_UNMAP, &rm_hc_ops);
-	if (err)
-		goto err_unregister_map;
-	err = rm_kvm_fn.register_hc(KVM_HC_MEM_MAP_BATCH, &rm_hc_ops);
-	if (err)
-		goto err_unregister_unmap;
+	for (i = 0; i < ARRAY_SIZE(rm_hc_nrs); i++) {
+		err = rm_kvm_fn.register_hc(rm_hc_nrs[i], &rm_hc_ops);
+		if (err)
+			goto err_unregister;
+	}
 	rm_kvm_hooked = true;
-	pr_info("remote_mapping: serving KVM hypercalls %d, %d and %d\n",
-		KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP, KVM_HC_MEM_MAP_BATCH);
+	pr_info("remote_mapping: serving KVM hypercalls %lu to %lu\n",
+		rm_hc_nrs[0], rm_hc_nrs[ARRAY_SIZE(rm_hc_nrs) - 1]);
 	return 0;
 
-err_unregister_unmap:
-	rm_kvm_fn.unregister_hc(KVM_HC_MEM_UNMAP, &rm_hc_ops);
-err_unregister_map:
-	rm_kvm_fn.unregister_hc(KVM_HC_MEM_MAP, &rm_hc_ops);
-err_put_syms:
+err_unregister:
+	while (i--)
+		rm_kvm_fn.unregister_hc(rm_hc_nrs[i], &rm_hc_ops);
 	pr_warn("remote_mapping: cannot register KVM hypercalls: %d\n", err);
 	rm_kvm_put_syms();
 	return 0;
@@ -304,12 +362,13 @@ err_put_syms:
 
 void rm_kvm_exit(void)
 {
+	unsigned int i;
+
 	if (!rm_kvm_hooked)
 		return;
 	/* Waits for hypercalls in flight. */
-	rm_kvm_fn.unregister_hc(KVM_HC_MEM_MAP_BATCH, &rm_hc_ops);
-	rm_kvm_fn.unregister_hc(KVM_HC_MEM_UNMAP, &rm_hc_ops);
-	rm_kvm_fn.unregister_hc(KVM_HC_MEM_MAP, &rm_hc_ops);
+	for (i = ARRAY_SIZE(rm_hc_nrs); i--; )
+		rm_kvm_fn.unregister_hc(rm_hc_nrs[i], &rm_hc_ops);
 	rm_kvm_hooked = false;
 	rm_token_exit();
 	rm_kvm_put_syms();

@@ -196,6 +196,8 @@ static void rm_map_window_pages(struct mm_struct *mm, struct rm_idb *idb,
 			rm_win_keep_tdb(pdb->win, *keep);
 			*keep = NULL;
 		}
+		if (pdb->win->pool)
+			rm_win_clear_hole(pdb->win, vma, pdb->map_hva);
 		if (flags & MM_REMOTE_POPULATE)
 			rm_pdb_populate(pdb, vma);
 	}

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Windows: mirror VMAs made by mmap() of /dev/remote_mapping, into which
- * pages are mapped and unmapped without creating or splitting a VMA.
+ * Windows: mirror VMAs made by mmap() of /dev/remote_mapping, or over a
+ * KVM introspector's RAM by KVM_HC_MEM_POOL, into which pages are mapped
+ * and unmapped without creating or splitting a VMA.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
@@ -15,7 +18,13 @@
 static int rm_win_release(struct inode *inode, struct file *file)
 {
 	struct rm_win *win = file->private_data;
+	unsigned long index;
+	struct page *page;
 
+	/* No PTE is left: the VMAs are gone. */
+	xa_for_each(&win->holes, index, page)
+		__free_page(page);
+	xa_destroy(&win->holes);
 	if (win->tdb)
 		rm_tdb_put(win->tdb);
 	rm_idb_put(win->idb);
@@ -24,24 +33,74 @@ static int rm_win_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Refuses mremap() of a window, which asks the file for the new area. */
+/*
+ * Refuses mremap() of a window, which asks the file for the new area; only
+ * the pool's own MAP_FIXED vm_mmap() gets one.
+ */
 static unsigned long rm_win_get_area(struct file *file, unsigned long addr,
 				     unsigned long len, unsigned long pgoff,
 				     unsigned long flags)
 {
+	struct rm_win *win = file->private_data;
+
+	if ((flags & MAP_FIXED) && READ_ONCE(win->pool_mapper) == current)
+		return addr;
 	return -EINVAL;
 }
 
+static void rm_win_setup(struct vm_area_struct *vma, struct rm_win *win)
+{
+	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
+			 VM_DONTCOPY;
+	vma->vm_flags &= ~VM_MAYEXEC;
+	vma->vm_ops = &rm_win_vm_ops;
+	vma->vm_private_data = win;
+}
+
 /*
- * No ->mmap: the file is reached only through the window VMAs themselves
- * (e.g. /proc/PID/map_files), and mapping it again must not make a second
- * VMA at other addresses.
+ * Only rm_win_pool_create()'s own vm_mmap() maps the file, once: anything
+ * else reaching it (e.g. /proc/PID/map_files) must not make a second VMA
+ * at other addresses.
  */
+static int rm_win_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct rm_win *win = file->private_data;
+
+	if (READ_ONCE(win->pool_mapper) != current ||
+	    vma->vm_mm != win->idb->mn.mm)
+		return -EPERM;
+	WRITE_ONCE(win->pool_mapper, NULL);
+	rm_win_setup(vma, win);
+	return 0;
+}
+
 static const struct file_operations rm_win_fops = {
 	.owner			= THIS_MODULE,
 	.release		= rm_win_release,
+	.mmap			= rm_win_file_mmap,
 	.get_unmapped_area	= rm_win_get_area,
 };
+
+/* A window of @idb (whose reference it takes over) with its own file. */
+static struct rm_win *rm_win_alloc(struct rm_idb *idb)
+{
+	struct rm_win *win;
+	struct file *file;
+
+	win = kzalloc(sizeof(*win), GFP_KERNEL_ACCOUNT);
+	if (!win)
+		return ERR_PTR(-ENOMEM);
+	spin_lock_init(&win->lock);
+	xa_init(&win->holes);
+	win->idb = idb;
+	file = rm_file_create(&rm_win_fops, win);
+	if (IS_ERR(file)) {
+		kfree(win);
+		return ERR_CAST(file);
+	}
+	win->file = file;
+	return win;
+}
 
 /* Keep a reference on @tdb, the target just mapped into @win (consumed). */
 void rm_win_keep_tdb(struct rm_win *win, struct rm_tdb *tdb)
@@ -53,6 +112,125 @@ void rm_win_keep_tdb(struct rm_win *win, struct rm_tdb *tdb)
 		rm_tdb_put(tdb);
 }
 
+struct rm_hole {
+	struct rm_win *win;
+	struct vm_area_struct *vma;
+	struct page *page;	/* the zero page, or the hole's own page */
+};
+
+/*
+ * apply_to_page_range() callback: install a pool hole's page, under the
+ * PTL, unless the page is being mapped, mapped or being unmapped: a map
+ * reserves its idb entry before it zaps the hole (rm_win_clear_hole()).
+ */
+static int rm_win_install_hole(pte_t *ptep, unsigned long addr, void *data)
+{
+	struct rm_hole *h = data;
+	struct rm_idb *idb = h->win->idb;
+	pte_t pte;
+	int ret = 0;
+
+	if (!pte_none(*ptep))
+		return 0;
+	pte = pte_mkspecial(pfn_pte(page_to_pfn(h->page),
+				    h->vma->vm_page_prot));
+	if (h->page == ZERO_PAGE(addr))
+		pte = pte_wrprotect(pte);
+	else
+		pte = pte_mkdirty(pte_mkwrite(pte));
+	xa_lock(&idb->pdbs);
+	if (xa_load(&idb->pdbs, addr >> PAGE_SHIFT))
+		ret = -EAGAIN;
+	else
+		set_pte_at(h->vma->vm_mm, addr, ptep, pte_mkyoung(pte));
+	xa_unlock(&idb->pdbs);
+	return ret;
+}
+
+/* The page of the pool hole at @addr: allocated on the first write. */
+static struct page *rm_win_hole_page(struct rm_win *win, unsigned long addr,
+				     bool write)
+{
+	unsigned long index = addr >> PAGE_SHIFT;
+	struct page *page, *old;
+
+	page = xa_load(&win->holes, index);
+	if (page || !write)
+		return page ?: ZERO_PAGE(addr);
+	page = alloc_page(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT);
+	if (!page)
+		return NULL;
+	old = xa_cmpxchg(&win->holes, index, NULL, page, GFP_KERNEL_ACCOUNT);
+	if (!old)
+		return page;
+	__free_page(page);
+	return xa_is_err(old) ? NULL : old;
+}
+
+/*
+ * A hole of a pool is RAM that reads zeros: the zero page for a read, a
+ * page of its own for a write (kept until the pool goes, zeroed when a
+ * mapping replaces it).  Never SIGBUS, which KVM would turn into the end
+ * of the introspector VM.  Pages are never freed while the window lives,
+ * so @page stays valid whatever happens meanwhile.
+ */
+static vm_fault_t rm_win_hole_fault(struct vm_fault *vmf, struct rm_win *win)
+{
+	unsigned long addr = vmf->address & PAGE_MASK;
+	struct rm_hole h = {
+		.win	= win,
+		.vma	= vmf->vma,
+	};
+	int err;
+
+	h.page = rm_win_hole_page(win, addr, vmf->flags & FAULT_FLAG_WRITE);
+	if (!h.page)
+		return VM_FAULT_OOM;
+	err = apply_to_page_range(vmf->vma->vm_mm, addr, PAGE_SIZE,
+				  rm_win_install_hole, &h);
+	if (err == -ENOMEM)
+		return VM_FAULT_OOM;
+	if (err != -EAGAIN)
+		return VM_FAULT_NOPAGE;
+
+	/* A map or unmap of this page is in progress: come back after it. */
+	if (!(vmf->flags & FAULT_FLAG_ALLOW_RETRY))
+		return VM_FAULT_SIGBUS;
+	if (!(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) {
+		mmap_read_unlock(vmf->vma->vm_mm);
+		cond_resched();
+	}
+	return VM_FAULT_RETRY;
+}
+
+/*
+ * A map is replacing the pool hole at @addr of @vma (its idb entry is
+ * reserved, so no hole page is installed again): zap the hole's PTE if it
+ * has one, and zero its page for when the page is a hole again.
+ */
+static int rm_win_pte_present(pte_t *ptep, unsigned long addr, void *data)
+{
+	*(bool *)data = !pte_none(*ptep);
+	return 0;
+}
+
+void rm_win_clear_hole(struct rm_win *win, struct vm_area_struct *vma,
+		       unsigned long addr)
+{
+	bool present = false;
+	struct page *page;
+
+	mmap_assert_locked(vma->vm_mm);
+	/* Most holes were never touched: no zap, no KVM TLB flush. */
+	apply_to_existing_page_range(vma->vm_mm, addr, PAGE_SIZE,
+				     rm_win_pte_present, &present);
+	if (present)
+		zap_vma_ptes(vma, addr, PAGE_SIZE);
+	page = xa_load(&win->holes, addr >> PAGE_SHIFT);
+	if (page)
+		clear_highpage(page);
+}
+
 static vm_fault_t rm_win_fault(struct vm_fault *vmf)
 {
 	struct rm_win *win = vmf->vma->vm_private_data;
@@ -61,6 +239,8 @@ static vm_fault_t rm_win_fault(struct vm_fault *vmf)
 
 	/* Nothing mapped there: a hole, as in Xen's privcmd. */
 	pdb = rm_idb_get_live(win->idb, vmf->address, win);
+	if (!pdb && win->pool)
+		return rm_win_hole_fault(vmf, win);
 	if (!pdb)
 		return VM_FAULT_SIGBUS;
 	if ((vmf->flags & FAULT_FLAG_WRITE) && pdb->readonly)
@@ -121,9 +301,8 @@ const struct vm_operations_struct rm_win_vm_ops = {
  */
 int rm_win_mmap(struct vm_area_struct *vma)
 {
+	struct rm_idb *idb;
 	struct rm_win *win;
-	struct file *file;
-	int err;
 
 	/* VM_MAYSHARE: do_mmap() drops VM_SHARED for a read-only file. */
 	if (!(vma->vm_flags & VM_MAYSHARE) || vma->vm_pgoff)
@@ -131,38 +310,156 @@ int rm_win_mmap(struct vm_area_struct *vma)
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
 
-	win = kzalloc(sizeof(*win), GFP_KERNEL_ACCOUNT);
-	if (!win)
-		return -ENOMEM;
-	spin_lock_init(&win->lock);
-	win->idb = rm_idb_get_locked(vma->vm_mm);
-	if (IS_ERR(win->idb)) {
-		err = PTR_ERR(win->idb);
-		goto err_free_win;
+	idb = rm_idb_get_locked(vma->vm_mm);
+	if (IS_ERR(idb))
+		return PTR_ERR(idb);
+	win = rm_win_alloc(idb);
+	if (IS_ERR(win)) {
+		rm_idb_put(idb);
+		return PTR_ERR(win);
 	}
-	file = rm_file_create(&rm_win_fops, win);
-	if (IS_ERR(file)) {
-		err = PTR_ERR(file);
-		goto err_put_idb;
-	}
-	win->file = file;
 
 	/*
 	 * From here the window belongs to its file: the VMA's reference
 	 * frees it, also when mmap_region() fails after this.
 	 */
-	vma_set_file(vma, file);
-	fput(file);
-	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
-			 VM_DONTCOPY;
-	vma->vm_flags &= ~VM_MAYEXEC;
-	vma->vm_ops = &rm_win_vm_ops;
-	vma->vm_private_data = win;
+	vma_set_file(vma, win->file);
+	fput(win->file);
+	rm_win_setup(vma, win);
 	return 0;
+}
 
-err_put_idb:
-	rm_idb_put(win->idb);
-err_free_win:
-	kfree(win);
-	return err;
+/*
+ * After a failed vm_mmap() over [start, end) of current->mm: give the VMM
+ * anonymous memory back there rather than a hole, which its VM could not
+ * survive touching.
+ */
+static void rm_win_refill(unsigned long start, unsigned long len, bool locked)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long addr;
+	bool hole;
+
+	mmap_read_lock(mm);
+	vma = find_vma(mm, start);
+	hole = !vma || vma->vm_start >= start + len || vma->vm_start > start ||
+	       vma->vm_end < start + len;
+	mmap_read_unlock(mm);
+	if (!hole)
+		return;
+	addr = vm_mmap(NULL, start, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+		       (locked ? MAP_LOCKED : 0), 0);
+	if (IS_ERR_VALUE(addr))
+		pr_warn_ratelimited("remote_mapping: could not refill %lu pages of pid %d after a failed pool change: %ld\n",
+				    len >> PAGE_SHIFT, task_pid_nr(current),
+				    (long)addr);
+}
+
+/**
+ * rm_win_pool_create - turn RAM of current->mm into a pool window
+ * @start: page-aligned start, in one private anonymous read-write VMA
+ * @len: page-aligned length
+ *
+ * The memory there is replaced: afterwards it reads zeros, and it behaves
+ * as RAM except that pages are mapped into it and unmapped from it without
+ * VMA changes.  Its holes never raise SIGBUS (rm_win_hole_fault()).
+ *
+ * Return: 0; -EFAULT if nothing is mapped at @start; -EALREADY if it is in
+ * a window already; -EINVAL if the range is not in one private anonymous
+ * read-write VMA (a mapping made there, shared memory); -ENOMEM, -EINTR.
+ */
+int rm_win_pool_create(unsigned long start, unsigned long len)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct rm_idb *idb;
+	struct rm_win *win;
+	unsigned long addr;
+	bool locked = false;
+	int err = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, start);
+	if (!vma)
+		err = -EFAULT;
+	else if (rm_is_window(vma))
+		err = -EALREADY;
+	else if (vma->vm_end < start + len || !vma_is_anonymous(vma) ||
+		 (vma->vm_flags & (VM_SHARED | VM_GROWSDOWN | VM_GROWSUP)) ||
+		 (vma->vm_flags & (VM_READ | VM_WRITE)) != (VM_READ | VM_WRITE))
+		err = -EINVAL;
+	else
+		locked = vma->vm_flags & VM_LOCKED;
+	mmap_read_unlock(mm);
+	if (err)
+		return err;
+
+	idb = rm_idb_get(mm, 1);
+	if (IS_ERR(idb))
+		return PTR_ERR(idb);
+	win = rm_win_alloc(idb);
+	if (IS_ERR(win)) {
+		rm_idb_put(idb);
+		return PTR_ERR(win);
+	}
+	win->pool = true;
+	win->orig_locked = locked;
+
+	/* rm_win_file_mmap() accepts this call only. */
+	WRITE_ONCE(win->pool_mapper, current);
+	addr = vm_mmap(win->file, start, len, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_FIXED, 0);
+	WRITE_ONCE(win->pool_mapper, NULL);
+	/* The VMA holds the file now, or it is released with the window. */
+	fput(win->file);
+	if (!IS_ERR_VALUE(addr))
+		return 0;
+	rm_win_refill(start, len, locked);
+	return (int)addr;
+}
+
+/**
+ * rm_win_pool_destroy - give pool memory of current->mm back as RAM
+ * @start: page-aligned start
+ * @len: page-aligned length; [start, start + len) must be pool memory
+ *
+ * Mappings there end; the range is private anonymous memory again,
+ * reading zeros.
+ *
+ * Return: 0; -ENOENT if part of the range is not a pool; -ENOMEM, -EINTR.
+ */
+int rm_win_pool_destroy(unsigned long start, unsigned long len)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long addr, end = start + len;
+	struct vm_area_struct *vma;
+	struct rm_win *win;
+	bool locked = false;
+	int err = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	for (addr = start; addr < end; addr = vma->vm_end) {
+		vma = vma_lookup(mm, addr);
+		win = vma && rm_is_window(vma) ? vma->vm_private_data : NULL;
+		if (!win || !win->pool) {
+			err = -ENOENT;
+			break;
+		}
+		locked |= win->orig_locked;
+	}
+	mmap_read_unlock(mm);
+	if (err)
+		return err;
+
+	addr = vm_mmap(NULL, start, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+		       (locked ? MAP_LOCKED : 0), 0);
+	if (!IS_ERR_VALUE(addr))
+		return 0;
+	rm_win_refill(start, len, locked);
+	return (int)addr;
 }

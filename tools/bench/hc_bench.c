@@ -22,6 +22,8 @@
 #define MAP_GPA		0x4000U
 #define REQ_GPA		0x8000U
 #define KEEP_GPA	0x6000U		/* stays mapped in the warm runs */
+#define POOL_GPA	0xc000U		/* a KVM_HC_MEM_POOL of POOL_PAGES */
+#define POOL_PAGES	2U
 #define ARRAY_GPA	0x10000U	/* batch entries, below 1 MiB */
 #define SLOT_GPA	0x100000U	/* second memslot: batch pages */
 #define SLOT_PAGES	512
@@ -92,8 +94,11 @@ static void code_null(struct code *c)
 	emit(c, 1, 0xf4);
 }
 
-/* Map (and touch) + unmap, edi times or until an error, then hlt. */
-static void code_map_unmap(struct code *c, bool touch)
+/*
+ * Map (and touch) + unmap at @map (< 64 KiB), edi times or until an
+ * error, then hlt.
+ */
+static void code_map_unmap(struct code *c, bool touch, uint32_t map)
 {
 	int e1, e2;
 
@@ -101,14 +106,14 @@ static void code_map_unmap(struct code *c, bool touch)
 	mov32(c, EAX, KVM_HC_MEM_MAP);
 	mov32(c, EBX, TOKEN_GPA);
 	mov32(c, ECX, REQ_GPA);
-	mov32(c, EDX, MAP_GPA);
+	mov32(c, EDX, map);
 	mov32(c, ESI, 0);
 	vmmcall(c);
 	e1 = bail_if_error(c);
-	if (touch)	/* mov eax, [MAP_GPA] */
-		emit(c, 4, 0x66, 0xa1, MAP_GPA & 0xff, MAP_GPA >> 8);
+	if (touch)	/* mov eax, [map] */
+		emit(c, 4, 0x66, 0xa1, map & 0xff, map >> 8);
 	mov32(c, EAX, KVM_HC_MEM_UNMAP);
-	mov32(c, EBX, MAP_GPA);
+	mov32(c, EBX, map);
 	vmmcall(c);
 	e2 = bail_if_error(c);
 	loop_to(c, 0);
@@ -231,8 +236,8 @@ static void hc_unavailable(struct json *j, const char *why)
 	json_bool(j, "available", false);
 	json_str(j, "note", why);
 	json_end_obj(j);
-	add_unavailable("hc_map_unmap_vs_null", TK_COST, 5,
-			"hypercall map+unmap round trip", "null hypercall",
+	add_unavailable("hc_pool_map_unmap_vs_null", TK_COST, 5,
+			"hypercall map+unmap round trip, pool", "null hypercall",
 			why);
 }
 
@@ -391,15 +396,21 @@ unavailable:
 			"guest batch map hypercall", "", why);
 }
 
+/* bench_hc()'s guest loops, taking turns round by round. */
+enum { HC_EMPTY, HC_NULL, HC_PAIR, HC_TOUCH, HC_WARM, HC_POOL, HC_POOL_TOUCH,
+       NCODES };
+
 void bench_hc(const struct cfg *c, int rm, struct json *j)
 {
 	struct remote_mapping_token_grant g = { .intro_vm_fd = -1 };
-	double null_ns, pair_ns, touch_ns, single[3];
+	double null_ns, pair_ns, touch_ns, single[3], pool_ns, pool_touch_ns;
 	struct tiny_vm intro, target;
-	const int loops[5] = { 0, c->hc_loops_null, c->hc_loops_map,
-			       c->hc_loops_map, c->hc_loops_map };
-	double v[5][HC_MAX_ROUNDS], empty_ns, warm_ns;
-	struct code codes[5];
+	const int loops[NCODES] = { 0, c->hc_loops_null, c->hc_loops_map,
+				    c->hc_loops_map, c->hc_loops_map,
+				    c->hc_loops_map, c->hc_loops_map };
+	double v[NCODES][HC_MAX_ROUNDS], empty_ns, warm_ns;
+	struct code codes[NCODES];
+	int32_t pool;
 	char why[160] = "";
 	char buf[4] = "";
 	int32_t got;
@@ -439,6 +450,9 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 	}
 	memcpy(intro.ram + TOKEN_GPA, &g.token, sizeof(g.token));
 	memset(target.ram + REQ_GPA, 0x5a, PAGE_SZ);
+	/* Maps into a pool change no VMA of this process (the VMM). */
+	pool = tvm_hypercall(&intro, KVM_HC_MEM_POOL, TOKEN_GPA, POOL_GPA,
+			     POOL_PAGES, 0);
 
 	printf("hc: %d rounds of KVM_RUNs of %d null or %d map+unmap hypercalls (nested)\n",
 	       c->hc_rounds, loops[1], loops[2]);
@@ -446,26 +460,38 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 	 * Rounds alternate the loops; a KVM_RUN of a bare hlt gives the
 	 * cost of the run itself, subtracted from the others.
 	 */
-	codes[0].n = 0;
-	emit(&codes[0], 1, 0xf4);
-	code_null(&codes[1]);
-	code_map_unmap(&codes[2], false);
-	code_map_unmap(&codes[3], true);
-	codes[4] = codes[2];
-	prof_on();
+	codes[HC_EMPTY].n = 0;
+	emit(&codes[HC_EMPTY], 1, 0xf4);
+	code_null(&codes[HC_NULL]);
+	code_map_unmap(&codes[HC_PAIR], false, MAP_GPA);
+	code_map_unmap(&codes[HC_TOUCH], true, MAP_GPA);
+	codes[HC_WARM] = codes[HC_PAIR];
+	code_map_unmap(&codes[HC_POOL], false, POOL_GPA);
+	code_map_unmap(&codes[HC_POOL_TOUCH], true, POOL_GPA);
+	/* --profile hc-pool: the pool's map+unmap loops only. */
+	if (!prof_part())
+		prof_on();
 	for (r = 0; r < c->hc_rounds; r++) {
-		for (k = 0; k < 5; k++) {
+		for (k = 0; k < NCODES; k++) {
+			if (pool && (k == HC_POOL || k == HC_POOL_TOUCH)) {
+				v[k][r] = NAN;
+				continue;
+			}
 			/* Warm: another page of the target stays mapped. */
-			if (k == 4 && tvm_hypercall(&intro, KVM_HC_MEM_MAP,
+			if (k == HC_WARM && tvm_hypercall(&intro, KVM_HC_MEM_MAP,
 						    TOKEN_GPA, REQ_GPA + PAGE_SZ,
 						    KEEP_GPA, 0)) {
 				hc_unavailable(j, "not available: map of the kept page failed");
 				prof_off();
 				goto out;
 			}
+			if (k == HC_POOL)
+				prof_part_on("pool");
 			v[k][r] = guest_loop(&intro, &codes[k], loops[k], why,
 					     sizeof(why));
-			if (k == 4)
+			if (k == HC_POOL)
+				prof_part_off("pool");
+			if (k == HC_WARM)
 				tvm_hypercall(&intro, KVM_HC_MEM_UNMAP, KEEP_GPA,
 					      0, 0, 0);
 			if (!isfinite(v[k][r])) {
@@ -479,11 +505,15 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 			}
 		}
 	}
-	empty_ns = median_of(v[0], c->hc_rounds);
-	null_ns = (median_of(v[1], c->hc_rounds) - empty_ns) / loops[1];
-	pair_ns = (median_of(v[2], c->hc_rounds) - empty_ns) / loops[2];
-	touch_ns = (median_of(v[3], c->hc_rounds) - empty_ns) / loops[3];
-	warm_ns = (median_of(v[4], c->hc_rounds) - empty_ns) / loops[4];
+	empty_ns = median_of(v[HC_EMPTY], c->hc_rounds);
+#define HC_NS(k) ((median_of(v[k], c->hc_rounds) - empty_ns) / loops[k])
+	null_ns = HC_NS(HC_NULL);
+	pair_ns = HC_NS(HC_PAIR);
+	touch_ns = HC_NS(HC_TOUCH);
+	warm_ns = HC_NS(HC_WARM);
+	pool_ns = pool ? NAN : HC_NS(HC_POOL);
+	pool_touch_ns = pool ? NAN : HC_NS(HC_POOL_TOUCH);
+#undef HC_NS
 
 	/* Each hypercall in its own KVM_RUN through tiny_vm.c. */
 	got = single_calls(&intro, c->hc_rounds * 4, single);
@@ -498,14 +528,24 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 	json_num(j, "map_unmap_ns", pair_ns);
 	json_num(j, "map_touch_unmap_ns", touch_ns);
 	json_num(j, "map_unmap_warm_ns", warm_ns);
+	json_int(j, "pool_result", pool);
+	if (!pool) {
+		json_num(j, "pool_map_unmap_ns", pool_ns);
+		json_num(j, "pool_map_touch_unmap_ns", pool_touch_ns);
+	}
 	json_arr(j, "rounds_ns");
 	for (r = 0; r < c->hc_rounds; r++) {
 		json_obj(j, NULL);
-		json_num(j, "empty_run", v[0][r]);
-		json_num(j, "null_run", v[1][r]);
-		json_num(j, "map_unmap_run", v[2][r]);
-		json_num(j, "map_touch_unmap_run", v[3][r]);
-		json_num(j, "map_unmap_warm_run", v[4][r]);
+		json_num(j, "empty_run", v[HC_EMPTY][r]);
+		json_num(j, "null_run", v[HC_NULL][r]);
+		json_num(j, "map_unmap_run", v[HC_PAIR][r]);
+		json_num(j, "map_touch_unmap_run", v[HC_TOUCH][r]);
+		json_num(j, "map_unmap_warm_run", v[HC_WARM][r]);
+		if (!pool) {
+			json_num(j, "pool_map_unmap_run", v[HC_POOL][r]);
+			json_num(j, "pool_map_touch_unmap_run",
+				 v[HC_POOL_TOUCH][r]);
+		}
 		json_end_obj(j);
 	}
 	json_end_arr(j);
@@ -519,9 +559,26 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 		 "tvm_hypercall(): KVM_GET/SET_SREGS, KVM_SET_REGS, KVM_RUN, KVM_GET_REGS per call");
 	json_end_obj(j);
 
-	add_result("hc_map_unmap_vs_null", TK_COST, 5,
-		   "hypercall map+unmap round trip", "null hypercall (nr 40)",
-		   pair_ns, null_ns);
+	if (pool) {
+		snprintf(why, sizeof(why),
+			 "not available: KVM_HC_MEM_POOL returned %d", pool);
+		add_unavailable("hc_pool_map_unmap_vs_null", TK_COST, 5,
+				"hypercall map+unmap round trip, pool",
+				"null hypercall (nr 40)", why);
+	} else {
+		add_result("hc_pool_map_unmap_vs_null", TK_COST, 5,
+			   "hypercall map+unmap round trip, pool",
+			   "null hypercall (nr 40)", pool_ns, null_ns);
+		snprintf(results[nresults - 1].note, sizeof(results[0].note),
+			 "pool: KVM_HC_MEM_POOL made the page part of a host window");
+		add_result("hc_pool_map_touch_unmap_vs_null", TK_INFO, 0,
+			   "hypercall map+guest touch+unmap, pool",
+			   "null hypercall (nr 40)", pool_touch_ns, null_ns);
+	}
+	/* Over the VMM's anonymous memory: two vm_mmap() per round trip. */
+	add_result("hc_map_unmap_vs_null", TK_INFO, 5,
+		   "hypercall map+unmap round trip, RAM",
+		   "null hypercall (nr 40)", pair_ns, null_ns);
 	add_result("hc_map_touch_unmap_vs_null", TK_INFO, 0,
 		   "hypercall map+guest touch+unmap", "null hypercall (nr 40)",
 		   touch_ns, null_ns);
@@ -536,6 +593,9 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 	hc_guest_batch(c, &intro, &target, j);
 	prof_off();
 	json_end_obj(j);
+	if (!pool)
+		tvm_hypercall(&intro, KVM_HC_MEM_UNPOOL, POOL_GPA, POOL_PAGES, 0,
+			      0);
 	tvm_destroy(&intro);
 	tvm_destroy(&target);
 	return;

@@ -1726,7 +1726,9 @@ static const char *short_label(const char *id)
 		{ "module_bytes_per_mapping_window",
 		  "module bytes per mapping, window (<=128)" },
 		{ "module_bytes_per_mapping", "module bytes, anonymous (ref.)" },
-		{ "hc_map_unmap_vs_null", "map+unmap hypercall vs null (<=5x)" },
+		{ "hc_pool_map_unmap_vs_null",
+		  "map+unmap hypercall, pool, vs null (<=5x)" },
+		{ "hc_map_unmap_vs_null", "map+unmap hypercall, RAM (ref.)" },
 	};
 	size_t i;
 

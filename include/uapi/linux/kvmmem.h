@@ -30,6 +30,23 @@
  *	a0: page-aligned gpa in the calling VM mapped by KVM_HC_MEM_MAP
  *	Afterwards a0 is ordinary RAM again, reading zeros.
  *
+ * KVM_HC_MEM_POOL (35)
+ *	a0: gpa of a struct kvmi_map_mem_token: any token this VM may use
+ *	a1: page-aligned gpa in the calling VM, start of the pool
+ *	a2: number of pages, 1..KVMMEM_POOL_MAX, in one RAM memslot backed by
+ *	    private anonymous memory of the VMM
+ *	a3: flags, 0
+ *	Makes the range a pool: its contents are dropped and it reads zeros;
+ *	it stays RAM (writes stick), but KVM_HC_MEM_MAP, _MAP_BATCH and
+ *	_UNMAP of its pages change no host VMA, so they cost a fraction.
+ *	EALREADY: already a pool; EINVAL also when the memory behind it is
+ *	not private anonymous memory (e.g. shared with another process).
+ *
+ * KVM_HC_MEM_UNPOOL (36)
+ *	a0: page-aligned gpa, a1: number of pages, all of them pool pages
+ *	(ENOENT otherwise).  Ends the mappings there; the range is ordinary
+ *	RAM again, reading zeros.  A pool also ends with the VM's process.
+ *
  * Result: 0, or a negative error: -KVM_ENOSYS (no host support), else
  * -errno with Linux errno values (KVM_EPERM, KVM_EFAULT, KVM_EINVAL are
  * the same numbers):
@@ -66,6 +83,11 @@
 #define KVM_HC_MEM_MAP		32
 #define KVM_HC_MEM_UNMAP	33
 #define KVM_HC_MEM_MAP_BATCH	34
+#define KVM_HC_MEM_POOL		35
+#define KVM_HC_MEM_UNPOOL	36
+
+/* KVM_HC_MEM_POOL a2: pages per pool (1 GiB) */
+#define KVMMEM_POOL_MAX		262144
 
 /* KVM_HC_MEM_MAP a3 */
 #define KVMMEM_MAP_READONLY	(1U << 0)

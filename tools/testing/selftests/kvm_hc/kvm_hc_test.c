@@ -393,6 +393,145 @@ TEST_F(hc, target_unmaps_page_reads_zero)
 	EXPECT_EQ(before, map_count());
 }
 
+#define POOL_GPA	0xc000U
+#define POOL_PAGES	4U
+
+static __s32 hc_pool(struct tiny_vm *vm,
+		     const struct remote_mapping_token *tok, __u32 gpa,
+		     __u32 npages, __u32 flags)
+{
+	memcpy(vm->ram + TOKEN_GPA, tok, sizeof(*tok));
+	return tvm_hypercall(vm, KVM_HC_MEM_POOL, TOKEN_GPA, gpa, npages,
+			     flags);
+}
+
+static __s32 hc_unpool(struct tiny_vm *vm, __u32 gpa, __u32 npages)
+{
+	return tvm_hypercall(vm, KVM_HC_MEM_UNPOOL, gpa, npages, 0, 0);
+}
+
+static int maps_lines(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	int c, n = 0;
+
+	if (!f)
+		return -1;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+/*
+ * A pool: RAM reading zeros, into which maps and unmaps change no VMA of
+ * the VMM (this process); its holes stay RAM for the guest.
+ */
+TEST_F(hc, pool_map_unmap)
+{
+	__u32 *t = target_page(&self->target, REQ_GPA);
+	const __u32 slot = POOL_GPA + 0x1000, hole = POOL_GPA + 0x2000;
+	long before = map_count();
+	int lines;
+
+	self->intro.ram[slot] = 0x7f;
+	ASSERT_EQ(0, hc_pool(&self->intro, &self->tok, POOL_GPA, POOL_PAGES,
+			     0));
+	EXPECT_EQ(0, tvm_guest_read32(&self->intro, slot));
+	EXPECT_EQ(-EALREADY, hc_pool(&self->intro, &self->tok, POOL_GPA,
+				     POOL_PAGES, 0));
+	lines = maps_lines();
+
+	/* A hole is RAM: what the guest writes stays, for the VMM too. */
+	tvm_guest_write32(&self->intro, hole, 0x600d0001);
+	EXPECT_EQ(0x600d0001, tvm_guest_read32(&self->intro, hole));
+	EXPECT_EQ(0x600d0001, *(__u32 *)(self->intro.ram + hole));
+
+	t[0] = 0x11223344;
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, slot, 0));
+	EXPECT_EQ(before + 1, map_count());
+	EXPECT_EQ(lines, maps_lines());
+	EXPECT_EQ(0x11223344, tvm_guest_read32(&self->intro, slot));
+	EXPECT_EQ(0x11223344, *(__u32 *)(self->intro.ram + slot));
+	t[0] = 0xa5a5a5a5;
+	EXPECT_EQ(0xa5a5a5a5, tvm_guest_read32(&self->intro, slot));
+	tvm_guest_write32(&self->intro, slot + 8, 0x55667788);
+	EXPECT_EQ(0x55667788, t[2]);
+	EXPECT_EQ(-EALREADY, hc_map(&self->intro, &self->tok, REQ_GPA, slot,
+				    0));
+	EXPECT_EQ(0, hc_unmap(&self->intro, slot));
+	EXPECT_EQ(before, map_count());
+	EXPECT_EQ(lines, maps_lines());
+	EXPECT_EQ(0, tvm_guest_read32(&self->intro, slot + 8));
+	EXPECT_EQ(-ENOENT, hc_unmap(&self->intro, slot));
+
+	/* Mapping over a written hole, then unmapping: zeros, not the old. */
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, hole, 0));
+	EXPECT_EQ(0xa5a5a5a5, tvm_guest_read32(&self->intro, hole));
+	EXPECT_EQ(0, hc_unmap(&self->intro, hole));
+	EXPECT_EQ(0, tvm_guest_read32(&self->intro, hole));
+	EXPECT_EQ(0x55667788, t[2]);
+
+	/* Back to ordinary RAM, mappings ended. */
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, slot, 0));
+	tvm_guest_write32(&self->intro, hole, 0x600d0002);
+	EXPECT_EQ(0, hc_unpool(&self->intro, POOL_GPA, POOL_PAGES));
+	EXPECT_EQ(before, map_count());
+	EXPECT_EQ(0, tvm_guest_read32(&self->intro, slot));
+	EXPECT_EQ(0, tvm_guest_read32(&self->intro, hole));
+	tvm_guest_write32(&self->intro, slot, 0x600d0003);
+	EXPECT_EQ(0x600d0003, *(__u32 *)(self->intro.ram + slot));
+	EXPECT_EQ(-ENOENT, hc_unpool(&self->intro, POOL_GPA, POOL_PAGES));
+	EXPECT_EQ(0xa5a5a5a5, t[0]);
+}
+
+TEST_F(hc, pool_bad_arguments)
+{
+	struct remote_mapping_token bogus = { .token = { 1, 2, 3, 4 } };
+	struct tiny_vm *vm = &self->intro;
+	long before = map_count();
+
+	EXPECT_EQ(-EINVAL, hc_pool(vm, &self->tok, POOL_GPA, POOL_PAGES, 1));
+	EXPECT_EQ(-EINVAL, hc_pool(vm, &self->tok, POOL_GPA + 8, 1, 0));
+	EXPECT_EQ(-EINVAL, hc_pool(vm, &self->tok, POOL_GPA, 0, 0));
+	EXPECT_EQ(-EINVAL, hc_pool(vm, &self->tok, POOL_GPA,
+				   KVMMEM_POOL_MAX + 1, 0));
+	/* Past the end of the memslot, outside RAM. */
+	EXPECT_EQ(-EFAULT, hc_pool(vm, &self->tok, TVM_RAM_SIZE - 0x1000, 2,
+				   0));
+	EXPECT_EQ(-EFAULT, hc_pool(vm, &self->tok, 0x40000000, 1, 0));
+	EXPECT_EQ(-EPERM, hc_pool(vm, &bogus, POOL_GPA, POOL_PAGES, 0));
+	EXPECT_EQ(-ENOENT, hc_unpool(vm, POOL_GPA, POOL_PAGES));
+	EXPECT_EQ(-EINVAL, hc_unpool(vm, POOL_GPA + 1, 1));
+	EXPECT_EQ(-EFAULT, hc_unpool(vm, 0x40000000, 1));
+
+	/* Not over a mapping made outside a pool. */
+	ASSERT_EQ(0, hc_map(vm, &self->tok, REQ_GPA, POOL_GPA, 0));
+	EXPECT_EQ(-EINVAL, hc_pool(vm, &self->tok, POOL_GPA, POOL_PAGES, 0));
+	EXPECT_EQ(0, hc_unmap(vm, POOL_GPA));
+
+	/* Only part of a pool is a pool. */
+	ASSERT_EQ(0, hc_pool(vm, &self->tok, POOL_GPA, 2, 0));
+	EXPECT_EQ(-ENOENT, hc_unpool(vm, POOL_GPA, POOL_PAGES));
+	EXPECT_EQ(0, hc_unpool(vm, POOL_GPA + 0x1000, 1));
+	EXPECT_EQ(0, hc_unpool(vm, POOL_GPA, 1));
+	EXPECT_EQ(before, map_count());
+}
+
+/* The VMM unmaps a pool with a mapping in it: the mapping ends. */
+TEST_F(hc, pool_vmm_munmap)
+{
+	long before = map_count();
+
+	ASSERT_EQ(0, hc_pool(&self->intro, &self->tok, POOL_GPA, POOL_PAGES,
+			     0));
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, POOL_GPA, 0));
+	EXPECT_EQ(before + 1, map_count());
+	tvm_destroy(&self->intro);
+	EXPECT_EQ(before, map_count());
+	tvm_create(&self->intro);
+}
+
 /* The target VM's process exits while mapped: zeros, no error, no leak. */
 TEST_F(hc, target_exit_reads_zero)
 {

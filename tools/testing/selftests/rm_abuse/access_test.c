@@ -247,11 +247,20 @@ TEST_F(hc, ring3_hypercalls_refused)
 	EXPECT_EQ(-HV_KVM_EPERM, HC_MODE(HV_MODE_USER, KVM_HC_MEM_MAP_BATCH,
 					 HV_TOKEN_GPA, HV_ARRAY_GPA, 1, 0));
 	EXPECT_EQ(1, e[0].err);
+	/* A pool would replace the VM's memory there; its end likewise. */
+	EXPECT_EQ(-HV_KVM_EPERM, HC_MODE(HV_MODE_USER, KVM_HC_MEM_POOL,
+					 HV_TOKEN_GPA, map + 0x3000, 1, 0));
+	EXPECT_EQ(-HV_KVM_EPERM, HC_MODE(HV_MODE_USER, KVM_HC_MEM_UNPOOL,
+					 map + 0x3000, 1, 0, 0));
 	/* Even numbers nobody serves, and bad arguments. */
 	EXPECT_EQ(-HV_KVM_EPERM, HC_MODE(HV_MODE_USER, 40, 0, 0, 0, 0));
 	EXPECT_EQ(-HV_KVM_EPERM, HC_MODE(HV_MODE_USER, KVM_HC_MEM_MAP, 0xfff,
 					 1, 2, 3));
 	EXPECT_EQ(self->map0 + 1, maps_now());
+
+	/* Ring 3 made no pool: ring 0 finds none to end. */
+	EXPECT_EQ(-ENOENT, HC_MODE(HV_MODE_PROT, KVM_HC_MEM_UNPOOL,
+				   map + 0x3000, 1, 0, 0));
 
 	/* The ring-0 mapping is still there; ring 0 can unmap it. */
 	EXPECT_EQ(-EALREADY, HC_MODE(HV_MODE_PROT, KVM_HC_MEM_MAP,
