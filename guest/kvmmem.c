@@ -10,6 +10,13 @@
  * ordinary RAM again and unpin it.  A page whose unmap the host refused
  * stays pinned for good: giving it back to the page allocator while it may
  * still alias the target's memory would leak data both ways.
+ *
+ * mmap() of the file gives the caller pages of a pool instead: guest pages
+ * of the driver's own, which the first map into them turns into a host
+ * pool (KVM_HC_MEM_POOL), so that maps and unmaps there change no VMA of
+ * the VMM and cost a fraction.  They go back to the page allocator when
+ * the file is released (after its last mmap() is gone too), once the host
+ * has made them ordinary RAM again (KVM_HC_MEM_UNPOOL).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,6 +26,7 @@
 #include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/kvm_para.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -38,7 +46,7 @@
 struct kvmmem_map {
 	unsigned long gva;	/* key, as given to KVM_INTRO_MEM_MAP */
 	phys_addr_t gpa;	/* local gpa of @page, backed by the target */
-	struct page *page;	/* pinned while mapped */
+	struct page *page;	/* pinned while mapped; NULL in a pool */
 };
 
 /* State of an open /dev/kvmmem. */
@@ -46,7 +54,24 @@ struct kvmmem_file {
 	struct mm_struct *mm;	/* of the opener, mmgrab()ed */
 	struct mutex lock;	/* serialises map and unmap */
 	struct xarray maps;	/* gva >> PAGE_SHIFT -> struct kvmmem_map */
+	spinlock_t pools_lock;	/* protects pools: ->mmap holds mmap_lock */
+	struct list_head pools;	/* struct kvmmem_pool */
 };
+
+/* The pages of one mmap() of the file, physically contiguous. */
+struct kvmmem_pool {
+	struct list_head node;	/* in kvmmem_file::pools */
+	struct kvmmem_file *kf;
+	void *kaddr;		/* alloc_pages_exact() */
+	phys_addr_t gpa;
+	unsigned long npages;
+	bool pooled;		/* KVM_HC_MEM_POOL done, under kf->lock */
+};
+
+/* Largest mmap(): one physically contiguous allocation. */
+#define KVMMEM_MMAP_MAX		(PAGE_SIZE << (MAX_ORDER - 1))
+
+static const struct vm_operations_struct kvmmem_pool_vm_ops;
 
 static atomic_t kvmmem_nr_maps = ATOMIC_INIT(0);
 static atomic_t kvmmem_nr_leaked = ATOMIC_INIT(0);
@@ -86,7 +111,8 @@ static int kvmmem_hc_unmap(struct kvmmem_map *map)
 /* Give back the page of a map the host no longer backs, and free it. */
 static void kvmmem_free_map(struct kvmmem_map *map)
 {
-	unpin_user_page(map->page);
+	if (map->page)
+		unpin_user_page(map->page);
 	atomic_dec(&kvmmem_nr_maps);
 	kfree(map);
 }
@@ -124,6 +150,76 @@ static int kvmmem_pin(unsigned long gva, struct page **page, bool *readonly)
 out_unlock:
 	mmap_read_unlock(mm);
 	return ret;
+}
+
+/*
+ * If @gva is in an mmap() of @kf: the gpa of its pool page, and the pool;
+ * 1 if @gva is not in any, else 0 or -errno.
+ */
+static int kvmmem_pool_page(struct kvmmem_file *kf, unsigned long gva,
+			    struct kvmmem_pool **pool, phys_addr_t *gpa,
+			    bool *readonly)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long index;
+	int ret = 0;
+
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		return ret;
+	vma = vma_lookup(mm, gva);
+	if (!vma || vma->vm_ops != &kvmmem_pool_vm_ops) {
+		ret = 1;
+		goto out_unlock;
+	}
+	*pool = vma->vm_private_data;
+	/* Split or moved VMAs keep their page offset in vm_pgoff. */
+	index = vma->vm_pgoff + ((gva - vma->vm_start) >> PAGE_SHIFT);
+	if ((*pool)->kf != kf || index >= (*pool)->npages) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	*gpa = (*pool)->gpa + index * PAGE_SIZE;
+	*readonly = !(vma->vm_flags & VM_WRITE);
+out_unlock:
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/*
+ * The local page to map at @gva into @map: a page of a pool (made a host
+ * pool now, with @token, if it is not one yet), else the caller's own
+ * page, pinned.  Called with kf->lock held.
+ */
+static int kvmmem_get_page(struct kvmmem_file *kf, unsigned long gva,
+			   const struct kvmi_map_mem_token *token,
+			   struct kvmmem_map *map, bool *readonly)
+{
+	struct kvmmem_pool *pool;
+	int ret;
+
+	lockdep_assert_held(&kf->lock);
+	ret = kvmmem_pool_page(kf, gva, &pool, &map->gpa, readonly);
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		ret = kvmmem_pin(gva, &map->page, readonly);
+		if (ret)
+			return ret;
+		map->gpa = page_to_phys(map->page);
+		return 0;
+	}
+	if (!pool->pooled) {
+		ret = kvmmem_hc_result(kvm_hypercall4(KVM_HC_MEM_POOL,
+						      __pa(token), pool->gpa,
+						      pool->npages, 0));
+		if (ret)
+			return ret;
+		pool->pooled = true;
+	}
+	map->page = NULL;
+	return 0;
 }
 
 static long kvmmem_ioctl_map(struct kvmmem_file *kf, void __user *argp)
@@ -168,11 +264,10 @@ static long kvmmem_ioctl_map(struct kvmmem_file *kf, void __user *argp)
 		goto err_unlock;
 	}
 
-	ret = kvmmem_pin(req.gva, &map->page, &readonly);
+	ret = kvmmem_get_page(kf, req.gva, token, map, &readonly);
 	if (ret)
 		goto err_erase_map;
 	map->gva = req.gva;
-	map->gpa = page_to_phys(map->page);
 
 	ret = kvmmem_hc_result(kvm_hypercall4(KVM_HC_MEM_MAP, __pa(token),
 					      req.gpa, map->gpa,
@@ -187,7 +282,8 @@ static long kvmmem_ioctl_map(struct kvmmem_file *kf, void __user *argp)
 	return 0;
 
 err_unpin_page:
-	unpin_user_page(map->page);
+	if (map->page)
+		unpin_user_page(map->page);
 err_erase_map:
 	xa_erase(&kf->maps, index);
 err_unlock:
@@ -254,7 +350,9 @@ static int kvmmem_batch_alloc(struct kvmmem_batch *b, unsigned int n)
 
 /* Reserve and pin page i; 0 or -errno (nothing held on error). */
 static int kvmmem_batch_pin(struct kvmmem_file *kf, struct kvmmem_batch *b,
-			    unsigned int i, bool *readonly)
+			    unsigned int i,
+			    const struct kvmi_map_mem_token *token,
+			    bool *readonly)
 {
 	struct kvmmem_map *map;
 	int ret;
@@ -270,14 +368,13 @@ static int kvmmem_batch_pin(struct kvmmem_file *kf, struct kvmmem_batch *b,
 		kfree(map);
 		return ret == -EBUSY ? -EALREADY : ret;
 	}
-	ret = kvmmem_pin(b->gvas[i], &map->page, readonly);
+	ret = kvmmem_get_page(kf, b->gvas[i], token, map, readonly);
 	if (ret) {
 		xa_erase(&kf->maps, b->gvas[i] >> PAGE_SHIFT);
 		kfree(map);
 		return ret;
 	}
 	map->gva = b->gvas[i];
-	map->gpa = page_to_phys(map->page);
 	b->maps[i] = map;
 	return 0;
 }
@@ -314,7 +411,7 @@ static long kvmmem_ioctl_map_batch(struct kvmmem_file *kf, void __user *argp)
 	mutex_lock(&kf->lock);
 	nro = n;
 	for (i = 0; i < n; i++) {
-		b.errs[i] = kvmmem_batch_pin(kf, &b, i, &readonly);
+		b.errs[i] = kvmmem_batch_pin(kf, &b, i, token, &readonly);
 		if (b.errs[i])
 			continue;
 		b.slot[i] = readonly ? --nro : nrw++;
@@ -335,7 +432,8 @@ static long kvmmem_ioctl_map_batch(struct kvmmem_file *kf, void __user *argp)
 			continue;
 		}
 		xa_erase(&kf->maps, b.gvas[i] >> PAGE_SHIFT);
-		unpin_user_page(b.maps[i]->page);
+		if (b.maps[i]->page)
+			unpin_user_page(b.maps[i]->page);
 		kfree(b.maps[i]);
 	}
 	mutex_unlock(&kf->lock);
@@ -399,6 +497,92 @@ static long kvmmem_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+/* Pool pages are mapped at mmap() time: no fault, no page to find. */
+static const struct vm_operations_struct kvmmem_pool_vm_ops = {
+};
+
+/*
+ * A region of pool pages for the caller: zeroed guest pages of the
+ * driver's own, mapped read-write (or as the caller asked).  Until a map
+ * into them they are ordinary RAM.  The pool is freed with the file.
+ */
+static int kvmmem_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct kvmmem_file *kf = file->private_data;
+	unsigned long len = vma->vm_end - vma->vm_start;
+	struct kvmmem_pool *pool;
+	int ret;
+
+	if (vma->vm_mm != kf->mm || !(vma->vm_flags & VM_SHARED) ||
+	    vma->vm_pgoff || len > KVMMEM_MMAP_MAX)
+		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	if (!pool)
+		return -ENOMEM;
+	pool->kaddr = alloc_pages_exact(len, GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+					     __GFP_NOWARN);
+	if (!pool->kaddr) {
+		ret = -ENOMEM;
+		goto err_free_pool;
+	}
+	pool->gpa = virt_to_phys(pool->kaddr);
+	pool->npages = len >> PAGE_SHIFT;
+	pool->kf = kf;
+
+	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND;
+	vma->vm_flags &= ~VM_MAYEXEC;
+	ret = remap_pfn_range(vma, vma->vm_start, PHYS_PFN(pool->gpa), len,
+			      vma->vm_page_prot);
+	if (ret)
+		goto err_free_pages;
+	vma->vm_ops = &kvmmem_pool_vm_ops;
+	vma->vm_private_data = pool;
+
+	/* Kept until release, even if mmap_region() fails after this. */
+	spin_lock(&kf->pools_lock);
+	list_add(&pool->node, &kf->pools);
+	spin_unlock(&kf->pools_lock);
+	return 0;
+
+err_free_pages:
+	free_pages_exact(pool->kaddr, len);
+err_free_pool:
+	kfree(pool);
+	return ret;
+}
+
+/*
+ * No mmap() of the file is left, and no map: make the pool's pages RAM
+ * on the host again and give them back.  If the host refuses, they may
+ * still alias a target: keep them for good.
+ */
+static void kvmmem_free_pool(struct kvmmem_pool *pool)
+{
+	int tries = KVMMEM_UNMAP_TRIES;
+	int ret = 0;
+
+	while (pool->pooled) {
+		ret = kvmmem_hc_result(kvm_hypercall2(KVM_HC_MEM_UNPOOL,
+						      pool->gpa, pool->npages));
+		if (ret != -EAGAIN && ret != -EINTR)
+			break;
+		if (!--tries)
+			break;
+		usleep_range(1000, 2000);
+	}
+	if (ret) {
+		pr_warn_ratelimited("unpool of %lu pages at %pa failed (%d), pages leaked\n",
+				    pool->npages, &pool->gpa, ret);
+		atomic_add(pool->npages, &kvmmem_nr_leaked);
+	} else {
+		free_pages_exact(pool->kaddr, pool->npages << PAGE_SHIFT);
+	}
+	kfree(pool);
+}
+
 static int kvmmem_open(struct inode *inode, struct file *file)
 {
 	struct kvmmem_file *kf;
@@ -413,6 +597,8 @@ static int kvmmem_open(struct inode *inode, struct file *file)
 	kf->mm = current->mm;
 	mutex_init(&kf->lock);
 	xa_init(&kf->maps);
+	spin_lock_init(&kf->pools_lock);
+	INIT_LIST_HEAD(&kf->pools);
 	file->private_data = kf;
 	return 0;
 }
@@ -420,6 +606,7 @@ static int kvmmem_open(struct inode *inode, struct file *file)
 static int kvmmem_release(struct inode *inode, struct file *file)
 {
 	struct kvmmem_file *kf = file->private_data;
+	struct kvmmem_pool *pool, *next;
 	struct kvmmem_map *map;
 	unsigned long index;
 	int ret;
@@ -438,6 +625,9 @@ static int kvmmem_release(struct inode *inode, struct file *file)
 		kfree(map);
 	}
 	xa_destroy(&kf->maps);
+	/* The mmap()s hold the file: no guest PTE maps a pool page now. */
+	list_for_each_entry_safe(pool, next, &kf->pools, node)
+		kvmmem_free_pool(pool);
 	mutex_destroy(&kf->lock);
 	mmdrop(kf->mm);
 	kfree(kf);
@@ -449,6 +639,7 @@ static const struct file_operations kvmmem_fops = {
 	.open		= kvmmem_open,
 	.release	= kvmmem_release,
 	.unlocked_ioctl	= kvmmem_ioctl,
+	.mmap		= kvmmem_mmap,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
 };

@@ -72,7 +72,14 @@
  *	through KVM_HC_MEM_MAP_BATCH; @errs[i] gets 0 or -errno.  Returns the
  *	number of pages mapped, or -errno for the call itself (EINVAL: @count
  *	0 or > KVMMEM_BATCH_MAX, reserved field set; EFAULT: arrays).
- * close() unmaps everything mapped through the file.
+ * mmap() (MAP_SHARED, offset 0, up to 4 MiB): pages of the driver's own,
+ *	zeroed, ordinary memory until a KVM_INTRO_MEM_MAP (or _MAP_BATCH)
+ *	into one of them, which first makes all of them a host pool
+ *	(KVM_HC_MEM_POOL, with that call's token); maps and unmaps there are
+ *	then much cheaper.  An unmapped pool page reads zeros and keeps what
+ *	is written to it.
+ * close() unmaps everything mapped through the file; while an mmap() of
+ * the file exists, that happens when the last of them is unmapped.
  */
 #ifndef _UAPI_LINUX_KVMMEM_H
 #define _UAPI_LINUX_KVMMEM_H

@@ -166,6 +166,203 @@ static bool page_is_zero(const unsigned char *p)
 	return true;
 }
 
+/*
+ * Pools: mmap() of /dev/kvmmem gives pages of the driver's own, which the
+ * first map into them makes a host pool (KVM_HC_MEM_POOL).  This fixture
+ * comes first: the last test of the next one destroys the target.
+ */
+#define POOL_PAGES	8UL
+
+FIXTURE(kvmmem_pool) {
+	int fd;
+	unsigned char *pool;	/* POOL_PAGES pages of an mmap() of fd */
+	__u64 rw[KVMMEM_TOKEN_WORDS];
+	bool ready;		/* hook and read-write token */
+	unsigned long long counter_gpa, mailbox_gpa, code_gpa;
+};
+
+FIXTURE_SETUP(kvmmem_pool)
+{
+	self->fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd) TH_LOG("%s: %s", DEV_PATH, strerror(errno));
+	self->pool = mmap(NULL, POOL_PAGES * PAGE_SZ, PROT_READ | PROT_WRITE,
+			  MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, self->pool) TH_LOG("mmap: %s", strerror(errno));
+	self->ready = hook_state() == 1 && get_token(TOK_RW, self->rw);
+	self->counter_gpa = env_ull("KVMMEM_COUNTER_GPA", 0x1000);
+	self->mailbox_gpa = env_ull("KVMMEM_MAILBOX_GPA", 0x2000);
+	self->code_gpa = env_ull("KVMMEM_CODE_GPA", 0x3000);
+}
+
+FIXTURE_TEARDOWN(kvmmem_pool)
+{
+	if (self->pool != MAP_FAILED)
+		munmap(self->pool, POOL_PAGES * PAGE_SZ);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+#define POOL_READY()							\
+	do {								\
+		if (!self->ready)					\
+			SKIP(return, "no KVM_HC_MEM_MAP hook or no %s",	\
+			     token_env[TOK_RW]);			\
+	} while (0)
+
+/* Pool pages are RAM until mapped, the target's page while mapped. */
+TEST_F_TIMEOUT(kvmmem_pool, map_unmap, 60)
+{
+	unsigned char *p = self->pool, *hole = self->pool + 2 * PAGE_SZ;
+	unsigned int c0;
+
+	POOL_READY();
+	memset(p, 0xa5, PAGE_SZ);
+	ASSERT_EQ(0xa5a5a5a5U, load32(p));
+	ASSERT_EQ(0, map_page(self->fd, self->rw, self->counter_gpa, p));
+	ASSERT_EQ(1, debugfs_count("mappings"));
+	c0 = load32(p);
+	ASSERT_NE(0xa5a5a5a5U, c0);
+	ASSERT_TRUE(wait_change(p, c0, WAIT_MS));
+	ASSERT_EQ(-EALREADY, map_page(self->fd, self->rw, self->mailbox_gpa,
+				      p));
+
+	/* Another pool page is RAM: what is written stays. */
+	store32(hole, 0x600d0001);
+	ASSERT_EQ(0x600d0001U, load32(hole));
+	ASSERT_EQ(0, map_page(self->fd, self->rw, self->code_gpa, hole));
+	ASSERT_EQ(0, memcmp(hole, code_start, sizeof(code_start)));
+
+	ASSERT_EQ(0, unmap_page(self->fd, p));
+	ASSERT_TRUE(page_is_zero(p));
+	usleep(200000);
+	ASSERT_TRUE(page_is_zero(p));
+	store32(p, 0x12345678);
+	ASSERT_EQ(0x12345678U, load32(p));
+	ASSERT_EQ(0, unmap_page(self->fd, hole));
+	ASSERT_TRUE(page_is_zero(hole));
+	ASSERT_EQ(-ENOENT, unmap_page(self->fd, hole));
+	ASSERT_EQ(0, debugfs_count("mappings"));
+
+	/* Mapped again over the written page. */
+	ASSERT_EQ(0, map_page(self->fd, self->rw, self->counter_gpa, p));
+	ASSERT_TRUE(wait_change(p, load32(p), WAIT_MS));
+	ASSERT_EQ(0, unmap_page(self->fd, p));
+	ASSERT_TRUE(page_is_zero(p));
+}
+
+/* The batch ioctl maps into a pool too, mixed with ordinary pages. */
+TEST_F_TIMEOUT(kvmmem_pool, batch, 60)
+{
+	struct kvmi_mem_map_batch b = { .count = POOL_PAGES + 1 };
+	__u64 gpas[POOL_PAGES + 1], gvas[POOL_PAGES + 1];
+	__s32 errs[POOL_PAGES + 1];
+	unsigned char *anon;
+	unsigned long i;
+
+	POOL_READY();
+	anon = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, anon);
+	for (i = 0; i < POOL_PAGES; i++) {
+		gpas[i] = i * PAGE_SZ;
+		gvas[i] = (unsigned long)(self->pool + i * PAGE_SZ);
+	}
+	gpas[POOL_PAGES] = self->code_gpa;
+	gvas[POOL_PAGES] = (unsigned long)anon;
+	memcpy(&b.token, self->rw, sizeof(b.token));
+	b.gpas = (unsigned long)gpas;
+	b.gvas = (unsigned long)gvas;
+	b.errs = (unsigned long)errs;
+	ASSERT_EQ((long)POOL_PAGES + 1,
+		  ioctl(self->fd, KVM_INTRO_MEM_MAP_BATCH, &b));
+	for (i = 0; i <= POOL_PAGES; i++)
+		EXPECT_EQ(0, errs[i]);
+	ASSERT_EQ((long)POOL_PAGES + 1, debugfs_count("mappings"));
+	ASSERT_EQ(0, memcmp(self->pool + self->code_gpa, code_start,
+			    sizeof(code_start)));
+	ASSERT_EQ(0, memcmp(anon, code_start, sizeof(code_start)));
+	ASSERT_TRUE(wait_change(self->pool + self->counter_gpa,
+				load32(self->pool + self->counter_gpa),
+				WAIT_MS));
+	for (i = 0; i < POOL_PAGES; i += 2)
+		ASSERT_EQ(0, unmap_page(self->fd, self->pool + i * PAGE_SZ));
+	ASSERT_TRUE(page_is_zero(self->pool));
+	ASSERT_EQ((long)POOL_PAGES / 2 + 1, debugfs_count("mappings"));
+	ASSERT_EQ(0, unmap_page(self->fd, anon));
+	munmap(anon, PAGE_SZ);
+	/* The teardown's munmap() and close() take the rest. */
+}
+
+/*
+ * The mmap() holds the file: close() alone leaves the mappings, the
+ * munmap() after it ends them and gives the pages back.
+ */
+TEST_F_TIMEOUT(kvmmem_pool, close_then_munmap, 60)
+{
+	unsigned char *p = self->pool;
+
+	POOL_READY();
+	ASSERT_EQ(0, map_page(self->fd, self->rw, self->counter_gpa, p));
+	ASSERT_EQ(0, map_page(self->fd, self->rw, self->mailbox_gpa,
+			      p + PAGE_SZ));
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	ASSERT_EQ(2, debugfs_count("mappings"));
+	ASSERT_TRUE(wait_change(p, load32(p), WAIT_MS));
+	ASSERT_EQ(0, munmap(p, POOL_PAGES * PAGE_SZ));
+	self->pool = MAP_FAILED;
+	ASSERT_EQ(0, debugfs_count("mappings"));
+	ASSERT_EQ(0, debugfs_count("leaked"));
+
+	/* A new file and pool map the same target pages again. */
+	self->fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	self->pool = mmap(NULL, POOL_PAGES * PAGE_SZ, PROT_READ | PROT_WRITE,
+			  MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, self->pool);
+	ASSERT_TRUE(page_is_zero(self->pool));
+	ASSERT_EQ(0, map_page(self->fd, self->rw, self->counter_gpa,
+			      self->pool));
+	ASSERT_TRUE(wait_change(self->pool, load32(self->pool), WAIT_MS));
+}
+
+/* Bad mmap()s, and pool pages that are not the caller's to map. */
+TEST_F(kvmmem_pool, errors)
+{
+	__u64 token[KVMMEM_TOKEN_WORDS] = { 1, 2, 3, 4 };
+	unsigned char *p;
+	int fd2;
+
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE, self->fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE_SZ, PROT_READ | PROT_EXEC,
+				   MAP_SHARED, self->fd, 0));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, PAGE_SZ, PROT_READ, MAP_SHARED,
+				   self->fd, PAGE_SZ));
+	EXPECT_EQ(EINVAL, errno);
+	/* Larger than one contiguous allocation (4 MiB on x86). */
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 8UL << 20, PROT_READ, MAP_SHARED,
+				   self->fd, 0));
+	EXPECT_EQ(EINVAL, errno);
+
+	if (self->ready)
+		memcpy(token, self->rw, sizeof(token));
+	/* A pool of another file. */
+	fd2 = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(-EINVAL, map_page(fd2, token, self->counter_gpa,
+				    self->pool));
+	close(fd2);
+	/* A page unmapped from the pool's VMA is in no mapping. */
+	p = self->pool + (POOL_PAGES - 1) * PAGE_SZ;
+	ASSERT_EQ(0, munmap(p, PAGE_SZ));
+	EXPECT_EQ(-EINVAL, map_page(self->fd, token, self->counter_gpa, p));
+	EXPECT_EQ(0, debugfs_count("mappings"));
+}
+
 FIXTURE(kvmmem) {
 	int fd;
 	unsigned char *win;	/* WIN_PAGES private anonymous pages, RW */
