@@ -17,17 +17,18 @@ static struct mmu_notifier *rm_idb_alloc_notifier(struct mm_struct *mm)
 	xa_init(&idb->pdbs);
 	init_rwsem(&idb->zap_sem);
 	atomic_inc(&rm_idb_count);
-	return &idb->mn;
+	return &idb->rmn.mn;
 }
 
 static void rm_idb_free_notifier(struct mmu_notifier *mn)
 {
-	struct rm_idb *idb = container_of(mn, struct rm_idb, mn);
+	struct rm_idb *idb = container_of(mn, struct rm_idb, rmn.mn);
 
 	/* Every page_db holds a reference: none can be left. */
 	WARN_ON(!xa_empty(&idb->pdbs));
 	xa_destroy(&idb->pdbs);
-	kfree(idb);
+	rm_notifier_unhash(&idb->rmn);
+	kfree_rcu(idb, rmn.rcu);
 	atomic_dec(&rm_idb_count);
 }
 
@@ -40,7 +41,7 @@ static void rm_idb_free_notifier(struct mmu_notifier *mn)
  */
 static void rm_idb_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
-	struct rm_idb *idb = container_of(mn, struct rm_idb, mn);
+	struct rm_idb *idb = container_of(mn, struct rm_idb, rmn.mn);
 
 	rm_idb_forget_range(idb, 0, TASK_SIZE_MAX);
 }
@@ -55,7 +56,7 @@ static void rm_idb_release(struct mmu_notifier *mn, struct mm_struct *mm)
 static void rm_idb_invalidate_range_end(struct mmu_notifier *mn,
 					const struct mmu_notifier_range *range)
 {
-	struct rm_idb *idb = container_of(mn, struct rm_idb, mn);
+	struct rm_idb *idb = container_of(mn, struct rm_idb, rmn.mn);
 
 	/* The OOM reaper's unmap cannot sleep, but skips PFNMAP VMAs. */
 	if (range->event != MMU_NOTIFY_UNMAP ||
@@ -71,39 +72,41 @@ static const struct mmu_notifier_ops rm_idb_ops = {
 	.free_notifier		= rm_idb_free_notifier,
 };
 
-static atomic_t *rm_idb_refs(struct mmu_notifier *mn)
-{
-	return &container_of(mn, struct rm_idb, mn)->refs;
-}
-
 /*
  * Return the idb of @mm with @refs references, one per page_db to come.
- * Takes mm's mmap_lock for write once, however many references.
+ * Takes mm's mmap_lock for write at most once, however many references.
  */
 struct rm_idb *rm_idb_get(struct mm_struct *mm, unsigned int refs)
 {
-	struct mmu_notifier *mn;
+	struct rm_mn *r = rm_notifier_get(&rm_idb_ops, mm, refs);
 
-	mn = rm_notifier_get(&rm_idb_ops, mm, refs, rm_idb_refs);
-	if (IS_ERR(mn))
-		return ERR_CAST(mn);
-	return container_of(mn, struct rm_idb, mn);
+	if (IS_ERR(r))
+		return ERR_CAST(r);
+	return container_of(r, struct rm_idb, rmn);
 }
 
 /* The same, one reference, for a caller holding mm's mmap_lock for write. */
 struct rm_idb *rm_idb_get_locked(struct mm_struct *mm)
 {
 	struct mmu_notifier *mn = mmu_notifier_get_locked(&rm_idb_ops, mm);
+	struct rm_idb *idb;
 
 	if (IS_ERR(mn))
 		return ERR_CAST(mn);
-	rm_notifier_hold(mn, rm_idb_refs(mn), 1);
-	return container_of(mn, struct rm_idb, mn);
+	idb = container_of(mn, struct rm_idb, rmn.mn);
+	rm_notifier_hold(&idb->rmn, 1);
+	return idb;
 }
 
 void rm_idb_put(struct rm_idb *idb)
 {
-	rm_notifier_put(&idb->mn, &idb->refs);
+	rm_notifier_put(&idb->rmn);
+}
+
+/* A window's anchor (struct rm_win) reads as a free slot. */
+static void *rm_unzero(void *entry)
+{
+	return xa_is_zero(entry) ? NULL : entry;
 }
 
 /*
@@ -136,6 +139,7 @@ void rm_idb_reserve(struct rm_idb *idb, struct rm_pdb **pdbs, int *errs,
 			xas_set(&xas, index);
 			old = xas_load(&xas);
 		}
+		old = rm_unzero(old);
 		while (!old) {
 			xas_store(&xas, pdb);
 			if (xas_error(&xas) != -ENOMEM)
@@ -146,7 +150,7 @@ void rm_idb_reserve(struct rm_idb *idb, struct rm_pdb **pdbs, int *errs,
 				break;
 			}
 			xas_lock(&xas);
-			old = xas_load(&xas);
+			old = rm_unzero(xas_load(&xas));
 		}
 		at_prev = !xas_error(&xas);
 		if (xas_error(&xas)) {
@@ -192,12 +196,19 @@ void rm_idb_set_live_bulk(struct rm_idb *idb, struct rm_pdb **pdbs,
 
 static void __rm_idb_erase(struct rm_pdb *pdb)
 {
+	unsigned long index = pdb->map_hva >> PAGE_SHIFT;
 	struct rm_idb *idb = pdb->idb;
+	void *old;
 
 	lockdep_assert_held(&idb->pdbs.xa_lock);
 	if (pdb->state == RM_PDB_LIVE || pdb->state == RM_PDB_DETACHED)
 		atomic_dec(&rm_map_count);
-	WARN_ON(__xa_erase(&idb->pdbs, pdb->map_hva >> PAGE_SHIFT) != pdb);
+	/* A window's anchor is reserved again; replacing never allocates. */
+	if (pdb->win && index == pdb->win->anchor)
+		old = __xa_store(&idb->pdbs, index, XA_ZERO_ENTRY, GFP_NOWAIT);
+	else
+		old = __xa_erase(&idb->pdbs, index);
+	WARN_ON(old != pdb);
 }
 
 /* Drop the entry of pdb and the reference it holds. */

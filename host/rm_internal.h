@@ -43,9 +43,20 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
-struct rm_idb {
+/*
+ * An mmu_notifier of ours (intro_db, target_db) with the module's own count
+ * of references on it: see rm_notifier_get().
+ */
+struct rm_mn {
 	struct mmu_notifier mn;
-	atomic_t refs;			/* see rm_notifier_get() */
+	atomic_t refs;
+	/* In rm_main.c's table by mm while refs may be > 0; RCU. */
+	struct hlist_node node;
+	struct rcu_head rcu;
+};
+
+struct rm_idb {
+	struct rm_mn rmn;
 	/*
 	 * map_hva >> PAGE_SHIFT -> struct rm_pdb.  The xa_lock also protects
 	 * rm_pdb::state of every entry.
@@ -61,8 +72,7 @@ struct rm_idb {
 };
 
 struct rm_tdb {
-	struct mmu_notifier mn;
-	atomic_t refs;			/* see rm_notifier_get() */
+	struct rm_mn rmn;
 	/*
 	 * Over all of the target mm, so that every invalidation of it reaches
 	 * rm_tdb_invalidate(); hmm_range_fault() resolves under its sequence.
@@ -125,6 +135,13 @@ struct rm_win {
 	/* The task whose vm_mmap() is making the pool, only during it. */
 	struct task_struct *pool_mapper;
 	struct xarray holes;
+	/*
+	 * Index in idb->pdbs of the window's first page, where a reserved
+	 * (zero) entry stands while no page is mapped there: it keeps the
+	 * xarray's chain of nodes down to the window, which every map would
+	 * otherwise allocate again after the window's last unmap.
+	 */
+	unsigned long anchor;
 	spinlock_t lock;	/* protects tdb */
 	/*
 	 * The target last mapped into the window, with a reference, so that
@@ -209,11 +226,11 @@ static inline bool rm_is_mirror(struct vm_area_struct *vma)
 }
 
 /* rm_main.c */
-struct mmu_notifier *rm_notifier_get(const struct mmu_notifier_ops *ops,
-				     struct mm_struct *mm, unsigned int refs,
-				     atomic_t *(*refs_of)(struct mmu_notifier *));
-void rm_notifier_hold(struct mmu_notifier *mn, atomic_t *refs, unsigned int n);
-void rm_notifier_put(struct mmu_notifier *mn, atomic_t *refs);
+struct rm_mn *rm_notifier_get(const struct mmu_notifier_ops *ops,
+			      struct mm_struct *mm, unsigned int refs);
+void rm_notifier_hold(struct rm_mn *r, unsigned int n);
+void rm_notifier_put(struct rm_mn *r);
+void rm_notifier_unhash(struct rm_mn *r);
 
 /* rm_fs.c */
 struct file *rm_file_create(const struct file_operations *fops, void *priv);

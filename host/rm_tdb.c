@@ -27,7 +27,7 @@ static struct rm_pending *rm_tdb_find_pending(struct rm_tdb *tdb,
 	lockdep_assert_held(&tdb->lock);
 	list_for_each_entry(p, &tdb->pending, node)
 		if (p->mapper == current &&
-		    p->pdb->idb->mn.mm == current->mm &&
+		    p->pdb->idb->rmn.mn.mm == current->mm &&
 		    p->pdb->map_hva == addr && len == PAGE_SIZE &&
 		    pgoff == p->pdb->req_hva >> PAGE_SHIFT)
 			return p;
@@ -212,7 +212,7 @@ static void rm_tdb_free_work(struct work_struct *work)
 	mmu_interval_notifier_remove(&tdb->notifier);
 	fput(tdb->file);
 	rm_file_unpin();
-	kfree(tdb);
+	kfree_rcu(tdb, rmn.rcu);
 	atomic_dec(&rm_tdb_count);
 }
 
@@ -249,7 +249,7 @@ static struct mmu_notifier *rm_tdb_alloc_notifier(struct mm_struct *mm)
 	if (err)
 		goto err_put_file;
 	atomic_inc(&rm_tdb_count);
-	return &tdb->mn;
+	return &tdb->rmn.mn;
 
 err_put_file:
 	fput(file);
@@ -262,8 +262,9 @@ err_free_tdb:
 /* Called from an SRCU callback: fput() and unmounting must not run here. */
 static void rm_tdb_free_notifier(struct mmu_notifier *mn)
 {
-	struct rm_tdb *tdb = container_of(mn, struct rm_tdb, mn);
+	struct rm_tdb *tdb = container_of(mn, struct rm_tdb, rmn.mn);
 
+	rm_notifier_unhash(&tdb->rmn);
 	queue_work(rm_wq, &tdb->free_work);
 }
 
@@ -277,7 +278,7 @@ static void rm_tdb_free_notifier(struct mmu_notifier *mn)
  */
 static void rm_tdb_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
-	struct rm_tdb *tdb = container_of(mn, struct rm_tdb, mn);
+	struct rm_tdb *tdb = container_of(mn, struct rm_tdb, rmn.mn);
 
 	WRITE_ONCE(tdb->dead, true);
 }
@@ -288,28 +289,22 @@ static const struct mmu_notifier_ops rm_tdb_ops = {
 	.free_notifier	= rm_tdb_free_notifier,
 };
 
-static atomic_t *rm_tdb_refs(struct mmu_notifier *mn)
-{
-	return &container_of(mn, struct rm_tdb, mn)->refs;
-}
-
 /*
  * Return the tdb of @mm with @refs references, taking mm's mmap_lock for
- * write once.  The caller holds an mm_users reference.
+ * write at most once.  The caller holds an mm_users reference.
  */
 struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs)
 {
-	struct mmu_notifier *mn;
+	struct rm_mn *r = rm_notifier_get(&rm_tdb_ops, mm, refs);
 
-	mn = rm_notifier_get(&rm_tdb_ops, mm, refs, rm_tdb_refs);
-	if (IS_ERR(mn))
-		return ERR_CAST(mn);
-	return container_of(mn, struct rm_tdb, mn);
+	if (IS_ERR(r))
+		return ERR_CAST(r);
+	return container_of(r, struct rm_tdb, rmn);
 }
 
 void rm_tdb_put(struct rm_tdb *tdb)
 {
-	rm_notifier_put(&tdb->mn, &tdb->refs);
+	rm_notifier_put(&tdb->rmn);
 }
 
 void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pending *p,

@@ -21,6 +21,7 @@ static int rm_win_release(struct inode *inode, struct file *file)
 	unsigned long index;
 	struct page *page;
 
+	xa_release(&win->idb->pdbs, win->anchor);
 	/* No PTE is left: the VMAs are gone. */
 	xa_for_each(&win->holes, index, page)
 		__free_page(page);
@@ -48,8 +49,14 @@ static unsigned long rm_win_get_area(struct file *file, unsigned long addr,
 	return -EINVAL;
 }
 
+/* Once per window, for the VMA it is made with. */
 static void rm_win_setup(struct vm_area_struct *vma, struct rm_win *win)
 {
+	win->anchor = vma->vm_start >> PAGE_SHIFT;
+	/* Only saves allocations: a failure (page being mapped) is fine. */
+	if (xa_reserve(&win->idb->pdbs, win->anchor, GFP_KERNEL_ACCOUNT))
+		pr_debug("remote_mapping: no anchor for a window\n");
+
 	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
 			 VM_DONTCOPY;
 	vma->vm_flags &= ~VM_MAYEXEC;
@@ -67,7 +74,7 @@ static int rm_win_file_mmap(struct file *file, struct vm_area_struct *vma)
 	struct rm_win *win = file->private_data;
 
 	if (READ_ONCE(win->pool_mapper) != current ||
-	    vma->vm_mm != win->idb->mn.mm)
+	    vma->vm_mm != win->idb->rmn.mn.mm)
 		return -EPERM;
 	WRITE_ONCE(win->pool_mapper, NULL);
 	rm_win_setup(vma, win);
