@@ -88,21 +88,27 @@ static const struct file_operations rm_win_fops = {
 	.get_unmapped_area	= rm_win_get_area,
 };
 
-/* A window of @idb (whose reference it takes over) with its own file. */
+/*
+ * A window of @idb with its own file.  It takes over the caller's
+ * reference on @idb, and drops it if it fails.
+ */
 static struct rm_win *rm_win_alloc(struct rm_idb *idb)
 {
 	struct rm_win *win;
 	struct file *file;
 
 	win = kzalloc(sizeof(*win), GFP_KERNEL_ACCOUNT);
-	if (!win)
+	if (!win) {
+		rm_idb_put(idb);
 		return ERR_PTR(-ENOMEM);
+	}
 	spin_lock_init(&win->lock);
 	xa_init(&win->holes);
 	win->idb = idb;
 	file = rm_file_create(&rm_win_fops, win);
 	if (IS_ERR(file)) {
 		kfree(win);
+		rm_idb_put(idb);
 		return ERR_CAST(file);
 	}
 	win->file = file;
@@ -321,10 +327,8 @@ int rm_win_mmap(struct vm_area_struct *vma)
 	if (IS_ERR(idb))
 		return PTR_ERR(idb);
 	win = rm_win_alloc(idb);
-	if (IS_ERR(win)) {
-		rm_idb_put(idb);
+	if (IS_ERR(win))
 		return PTR_ERR(win);
-	}
 
 	/*
 	 * From here the window belongs to its file: the VMA's reference
@@ -408,10 +412,8 @@ int rm_win_pool_create(unsigned long start, unsigned long len)
 	if (IS_ERR(idb))
 		return PTR_ERR(idb);
 	win = rm_win_alloc(idb);
-	if (IS_ERR(win)) {
-		rm_idb_put(idb);
+	if (IS_ERR(win))
 		return PTR_ERR(win);
-	}
 	win->pool = true;
 	win->orig_locked = locked;
 
