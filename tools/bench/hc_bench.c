@@ -397,8 +397,16 @@ unavailable:
 }
 
 /* bench_hc()'s guest loops, taking turns round by round. */
-enum { HC_EMPTY, HC_NULL, HC_PAIR, HC_TOUCH, HC_WARM, HC_POOL, HC_POOL_TOUCH,
-       NCODES };
+enum {
+	HC_EMPTY, HC_NULL, HC_PAIR, HC_TOUCH, HC_WARM, HC_POOL, HC_POOL_TOUCH,
+	NCODES
+};
+
+/* ns per hypercall loop of @rounds KVM_RUNs, less the empty run. */
+static double loop_ns(const double *v, int rounds, double empty_ns, int loops)
+{
+	return (median_of(v, rounds) - empty_ns) / loops;
+}
 
 void bench_hc(const struct cfg *c, int rm, struct json *j)
 {
@@ -478,9 +486,9 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 				continue;
 			}
 			/* Warm: another page of the target stays mapped. */
-			if (k == HC_WARM && tvm_hypercall(&intro, KVM_HC_MEM_MAP,
-						    TOKEN_GPA, REQ_GPA + PAGE_SZ,
-						    KEEP_GPA, 0)) {
+			if (k == HC_WARM &&
+			    tvm_hypercall(&intro, KVM_HC_MEM_MAP, TOKEN_GPA,
+					  REQ_GPA + PAGE_SZ, KEEP_GPA, 0)) {
 				hc_unavailable(j, "not available: map of the kept page failed");
 				prof_off();
 				goto out;
@@ -506,14 +514,15 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 		}
 	}
 	empty_ns = median_of(v[HC_EMPTY], c->hc_rounds);
-#define HC_NS(k) ((median_of(v[k], c->hc_rounds) - empty_ns) / loops[k])
-	null_ns = HC_NS(HC_NULL);
-	pair_ns = HC_NS(HC_PAIR);
-	touch_ns = HC_NS(HC_TOUCH);
-	warm_ns = HC_NS(HC_WARM);
-	pool_ns = pool ? NAN : HC_NS(HC_POOL);
-	pool_touch_ns = pool ? NAN : HC_NS(HC_POOL_TOUCH);
-#undef HC_NS
+	null_ns = loop_ns(v[HC_NULL], c->hc_rounds, empty_ns, loops[HC_NULL]);
+	pair_ns = loop_ns(v[HC_PAIR], c->hc_rounds, empty_ns, loops[HC_PAIR]);
+	touch_ns = loop_ns(v[HC_TOUCH], c->hc_rounds, empty_ns,
+			   loops[HC_TOUCH]);
+	warm_ns = loop_ns(v[HC_WARM], c->hc_rounds, empty_ns, loops[HC_WARM]);
+	pool_ns = pool ? NAN : loop_ns(v[HC_POOL], c->hc_rounds, empty_ns,
+				       loops[HC_POOL]);
+	pool_touch_ns = pool ? NAN : loop_ns(v[HC_POOL_TOUCH], c->hc_rounds,
+					     empty_ns, loops[HC_POOL_TOUCH]);
 
 	/* Each hypercall in its own KVM_RUN through tiny_vm.c. */
 	got = single_calls(&intro, c->hc_rounds * 4, single);

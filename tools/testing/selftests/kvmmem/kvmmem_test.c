@@ -202,12 +202,15 @@ FIXTURE_TEARDOWN(kvmmem_pool)
 		close(self->fd);
 }
 
-#define POOL_READY()							\
-	do {								\
-		if (!self->ready)					\
-			SKIP(return, "no KVM_HC_MEM_MAP hook or no %s",	\
-			     token_env[TOK_RW]);			\
-	} while (0)
+/* The pool tests need the hook and a read-write token; else they SKIP. */
+static bool pool_ready(struct __test_metadata *_metadata,
+		       struct _test_data_kvmmem_pool *self)
+{
+	if (!self->ready)
+		SKIP(return false, "no KVM_HC_MEM_MAP hook or no %s",
+		     token_env[TOK_RW]);
+	return true;
+}
 
 /* Pool pages are RAM until mapped, the target's page while mapped. */
 TEST_F_TIMEOUT(kvmmem_pool, map_unmap, 60)
@@ -215,7 +218,8 @@ TEST_F_TIMEOUT(kvmmem_pool, map_unmap, 60)
 	unsigned char *p = self->pool, *hole = self->pool + 2 * PAGE_SZ;
 	unsigned int c0;
 
-	POOL_READY();
+	if (!pool_ready(_metadata, self))
+		return;
 	memset(p, 0xa5, PAGE_SZ);
 	ASSERT_EQ(0xa5a5a5a5U, load32(p));
 	ASSERT_EQ(0, map_page(self->fd, self->rw, self->counter_gpa, p));
@@ -259,7 +263,8 @@ TEST_F_TIMEOUT(kvmmem_pool, batch, 60)
 	unsigned char *anon;
 	unsigned long i;
 
-	POOL_READY();
+	if (!pool_ready(_metadata, self))
+		return;
 	anon = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, anon);
@@ -301,7 +306,8 @@ TEST_F_TIMEOUT(kvmmem_pool, close_then_munmap, 60)
 {
 	unsigned char *p = self->pool;
 
-	POOL_READY();
+	if (!pool_ready(_metadata, self))
+		return;
 	ASSERT_EQ(0, map_page(self->fd, self->rw, self->counter_gpa, p));
 	ASSERT_EQ(0, map_page(self->fd, self->rw, self->mailbox_gpa,
 			      p + PAGE_SZ));
