@@ -289,6 +289,23 @@ void rm_pdb_unmapped(struct rm_pdb *pdb)
 	spin_unlock(&pdb->lock);
 }
 
+static int rm_pte_present_cb(pte_t *ptep, unsigned long addr, void *data)
+{
+	*(bool *)data = !pte_none(*ptep);
+	return 0;
+}
+
+/* Whether @addr of @mm has a PTE; the caller holds the mmap_lock. */
+bool rm_pte_present(struct mm_struct *mm, unsigned long addr)
+{
+	bool present = false;
+
+	mmap_assert_locked(mm);
+	apply_to_existing_page_range(mm, addr, PAGE_SIZE, rm_pte_present_cb,
+				     &present);
+	return present;
+}
+
 /*
  * Unmap the window page of @pdb in @vma, with the mmap_lock held.  Its VMA
  * is forgotten only after the zap, so that a target invalidation meanwhile
@@ -297,7 +314,14 @@ void rm_pdb_unmapped(struct rm_pdb *pdb)
 void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma)
 {
 	rm_pdb_unmapped(pdb);
-	zap_vma_ptes(vma, pdb->map_hva, PAGE_SIZE);
+	/*
+	 * A page never touched since its map has no PTE, and after
+	 * rm_pdb_unmapped() none can be installed (the check takes the PTL):
+	 * no zap then, so no invalidation of this mm and, for a VM, no TLB
+	 * flush of its KVM.
+	 */
+	if (rm_pte_present(vma->vm_mm, pdb->map_hva))
+		zap_vma_ptes(vma, pdb->map_hva, PAGE_SIZE);
 	spin_lock(&pdb->lock);
 	pdb->vma = NULL;
 	spin_unlock(&pdb->lock);

@@ -221,23 +221,13 @@ static vm_fault_t rm_win_hole_fault(struct vm_fault *vmf, struct rm_win *win)
  * reserved, so no hole page is installed again): zap the hole's PTE if it
  * has one, and zero its page for when the page is a hole again.
  */
-static int rm_win_pte_present(pte_t *ptep, unsigned long addr, void *data)
-{
-	*(bool *)data = !pte_none(*ptep);
-	return 0;
-}
-
 void rm_win_clear_hole(struct rm_win *win, struct vm_area_struct *vma,
 		       unsigned long addr)
 {
-	bool present = false;
 	struct page *page;
 
-	mmap_assert_locked(vma->vm_mm);
 	/* Most holes were never touched: no zap, no KVM TLB flush. */
-	apply_to_existing_page_range(vma->vm_mm, addr, PAGE_SIZE,
-				     rm_win_pte_present, &present);
-	if (present)
+	if (rm_pte_present(vma->vm_mm, addr))
 		zap_vma_ptes(vma, addr, PAGE_SIZE);
 	page = xa_load(&win->holes, addr >> PAGE_SHIFT);
 	if (page)
