@@ -117,6 +117,13 @@ enum rm_pdb_cache {
 	RM_CACHE_NONE,
 	RM_CACHE_RO,		/* pfn valid for reads */
 	RM_CACHE_RW,		/* pfn valid for reads and writes */
+	/*
+	 * pfn valid for reads; the target page is not writable, so a write
+	 * fails (SIGBUS) until the next invalidation.  Kept, not retried:
+	 * KVM retries a fault that dropped the mmap_lock (resolved) for
+	 * ever, and takes a failure only from one that did not.
+	 */
+	RM_CACHE_NOWRITE,
 	RM_CACHE_ERR,		/* target has nothing there: one SIGBUS */
 	RM_CACHE_GONE,		/* same, for a ZEROHOLE mapping: for good */
 	RM_CACHE_UNMAPPED,	/* window page unmapped: install nothing */

@@ -106,7 +106,7 @@ void rm_pdb_invalidate(struct rm_pdb *pdb)
 	down_read(&idb->zap_sem);
 	spin_lock(&pdb->lock);
 	if (pdb->cache == RM_CACHE_RO || pdb->cache == RM_CACHE_RW ||
-	    pdb->cache == RM_CACHE_ERR)
+	    pdb->cache == RM_CACHE_NOWRITE || pdb->cache == RM_CACHE_ERR)
 		pdb->cache = RM_CACHE_NONE;
 	vma = pdb->vma;
 	spin_unlock(&pdb->lock);
@@ -136,6 +136,7 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 				  (write ? HMM_PFN_REQ_WRITE : 0),
 	};
 	struct vm_area_struct *vma;
+	bool nowrite = false;
 	int ret;
 
 	/*
@@ -168,6 +169,16 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 		else
 			ret = hmm_range_fault(&range);
 		mmap_read_unlock(mm);
+		/*
+		 * The page may be there but not writable (mprotect()): keep
+		 * following it for reads, and fail writes to it.
+		 */
+		if (ret == -EPERM &&
+		    (range.default_flags & HMM_PFN_REQ_WRITE)) {
+			range.default_flags &= ~HMM_PFN_REQ_WRITE;
+			nowrite = true;
+			ret = -EBUSY;
+		}
 	} while (ret == -EBUSY && !fatal_signal_pending(current) &&
 		 time_before(jiffies, timeout));
 
@@ -179,8 +190,10 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 		/* nothing to remember; the retried fault resolves again */
 	} else if (!ret) {
 		pdb->pfn = page_to_pfn(hmm_pfn_to_page(hmm_pfn));
-		pdb->cache = hmm_pfn & HMM_PFN_WRITE ? RM_CACHE_RW :
-						       RM_CACHE_RO;
+		if (hmm_pfn & HMM_PFN_WRITE)
+			pdb->cache = RM_CACHE_RW;
+		else
+			pdb->cache = nowrite ? RM_CACHE_NOWRITE : RM_CACHE_RO;
 	} else {
 		/*
 		 * The target has no page there.  A KVM caller would only see
@@ -248,6 +261,8 @@ static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
 		ret = -EAGAIN;
 	} else if (pdb->cache == RM_CACHE_ERR) {
 		pdb->cache = RM_CACHE_NONE;
+		ret = -EFAULT;
+	} else if (ins->write && pdb->cache == RM_CACHE_NOWRITE) {
 		ret = -EFAULT;
 	} else {
 		/*

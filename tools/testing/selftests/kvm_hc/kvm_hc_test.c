@@ -95,6 +95,20 @@ static void *target_page(struct tiny_vm *vm, __u32 gpa)
 	return vm->ram + gpa;
 }
 
+/*
+ * A guest store at @gpa that KVM must not make: KVM_RUN fails with EFAULT,
+ * or exits to the VMM as an MMIO write of that address, as for ROM.
+ */
+static int refused_store(struct tiny_vm *vm, __u32 gpa)
+{
+	int ret = __tvm_guest_write32(vm, gpa, 0xbad);
+
+	if (ret == KVM_EXIT_MMIO && (!vm->run->mmio.is_write ||
+				     vm->run->mmio.phys_addr != gpa))
+		return -EIO;
+	return ret;
+}
+
 FIXTURE(hc) {
 	int rm;
 	struct tiny_vm intro;
@@ -204,6 +218,38 @@ TEST_F(hc, readonly_token)
 	ASSERT_EQ(0, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA,
 			    KVMMEM_MAP_READONLY));
 	EXPECT_EQ(0xfeedf00d, tvm_guest_read32(&self->intro, MAP_GPA));
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+}
+
+/*
+ * A guest store that the alias does not allow never lands: KVM cannot
+ * serve it and fails KVM_RUN with EFAULT (QEMU stops the VM), both for a
+ * read-only alias and for a page the target's VMM made read-only.  The
+ * vCPU and the alias stay usable.
+ */
+TEST_F(hc, refused_store_never_lands)
+{
+	__u32 *t = target_page(&self->target, REQ_GPA);
+
+	t[0] = 0x600df00d;
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, MAP_GPA,
+			    KVMMEM_MAP_READONLY));
+	EXPECT_EQ(0x600df00d, tvm_guest_read32(&self->intro, MAP_GPA));
+	EXPECT_EQ(KVM_EXIT_MMIO, refused_store(&self->intro, MAP_GPA));
+	EXPECT_EQ(0x600df00d, t[0]);
+	EXPECT_EQ(0x600df00d, tvm_guest_read32(&self->intro, MAP_GPA));
+	ASSERT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, MAP_GPA, 0));
+	tvm_guest_write32(&self->intro, MAP_GPA, 2);
+	EXPECT_EQ(2, t[0]);
+	ASSERT_EQ(0, mprotect(t, 4096, PROT_READ));
+	EXPECT_EQ(-EFAULT, refused_store(&self->intro, MAP_GPA));
+	EXPECT_EQ(2, t[0]);
+	EXPECT_EQ(2, tvm_guest_read32(&self->intro, MAP_GPA));
+	ASSERT_EQ(0, mprotect(t, 4096, PROT_READ | PROT_WRITE));
+	tvm_guest_write32(&self->intro, MAP_GPA, 4);
+	EXPECT_EQ(4, t[0]);
 	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
 }
 
@@ -483,6 +529,27 @@ TEST_F(hc, pool_map_unmap)
 	EXPECT_EQ(0x600d0003, *(__u32 *)(self->intro.ram + slot));
 	EXPECT_EQ(-ENOENT, hc_unpool(&self->intro, POOL_GPA, POOL_PAGES));
 	EXPECT_EQ(0xa5a5a5a5, t[0]);
+}
+
+/* As refused_store_never_lands, in a pool: then the page is RAM again. */
+TEST_F(hc, pool_readonly_store_never_lands)
+{
+	__u32 *t = target_page(&self->target, REQ_GPA);
+
+	t[0] = 0x600df00d;
+	ASSERT_EQ(0, hc_pool(&self->intro, &self->tok, POOL_GPA, POOL_PAGES,
+			     0));
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, POOL_GPA,
+			    KVMMEM_MAP_READONLY));
+	EXPECT_EQ(0x600df00d, tvm_guest_read32(&self->intro, POOL_GPA));
+	EXPECT_EQ(KVM_EXIT_MMIO, refused_store(&self->intro, POOL_GPA));
+	EXPECT_EQ(0x600df00d, t[0]);
+	EXPECT_EQ(0x600df00d, tvm_guest_read32(&self->intro, POOL_GPA));
+	ASSERT_EQ(0, hc_unmap(&self->intro, POOL_GPA));
+	tvm_guest_write32(&self->intro, POOL_GPA, 2);
+	EXPECT_EQ(2, tvm_guest_read32(&self->intro, POOL_GPA));
+	EXPECT_EQ(0x600df00d, t[0]);
+	EXPECT_EQ(0, hc_unpool(&self->intro, POOL_GPA, POOL_PAGES));
 }
 
 TEST_F(hc, pool_bad_arguments)

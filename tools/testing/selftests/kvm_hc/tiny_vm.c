@@ -81,12 +81,15 @@ void tvm_destroy(struct tiny_vm *vm)
 	munmap(vm->ram, TVM_RAM_SIZE);
 }
 
-/* Real mode at cs:ip = 0:0 with the given registers, until hlt. */
-static struct kvm_regs tvm_run_code(struct tiny_vm *vm, const __u8 *code,
-				    size_t len, const struct kvm_regs *in)
+/*
+ * Real mode at cs:ip = 0:0 with the given registers, until hlt: 0; the
+ * -errno of a failed KVM_RUN; or the exit reason of another exit (such as
+ * KVM_EXIT_MMIO for a store KVM cannot make).
+ */
+static int __tvm_run_code(struct tiny_vm *vm, const __u8 *code, size_t len,
+			  struct kvm_regs *regs)
 {
 	struct kvm_sregs sregs;
-	struct kvm_regs regs = *in;
 
 	memcpy(vm->ram + TVM_CODE_GPA, code, len);
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
@@ -97,19 +100,33 @@ static struct kvm_regs tvm_run_code(struct tiny_vm *vm, const __u8 *code,
 	sregs.ds.selector = 0;
 	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs))
 		tvm_die("KVM_SET_SREGS");
-	regs.rip = TVM_CODE_GPA;
-	regs.rflags = 2;
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs))
+	regs->rip = TVM_CODE_GPA;
+	regs->rflags = 2;
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, regs))
 		tvm_die("KVM_SET_REGS");
 	if (ioctl(vm->vcpu_fd, KVM_RUN, 0))
-		tvm_die("KVM_RUN");
-	if (vm->run->exit_reason != KVM_EXIT_HLT) {
-		fprintf(stderr, "tiny_vm: exit reason %u, not hlt\n",
-			vm->run->exit_reason);
+		return -errno;
+	if (vm->run->exit_reason != KVM_EXIT_HLT)
+		return vm->run->exit_reason;
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, regs))
+		tvm_die("KVM_GET_REGS");
+	return 0;
+}
+
+static struct kvm_regs tvm_run_code(struct tiny_vm *vm, const __u8 *code,
+				    size_t len, const struct kvm_regs *in)
+{
+	struct kvm_regs regs = *in;
+	int err = __tvm_run_code(vm, code, len, &regs);
+
+	if (err > 0) {
+		fprintf(stderr, "tiny_vm: exit reason %d, not hlt\n", err);
 		exit(1);
 	}
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs))
-		tvm_die("KVM_GET_REGS");
+	if (err) {
+		errno = -err;
+		tvm_die("KVM_RUN");
+	}
 	return regs;
 }
 
@@ -136,11 +153,26 @@ __u32 tvm_guest_read32(struct tiny_vm *vm, __u32 gpa)
 	return (__u32)regs.rax;
 }
 
-void tvm_guest_write32(struct tiny_vm *vm, __u32 gpa, __u32 val)
+int __tvm_guest_write32(struct tiny_vm *vm, __u32 gpa, __u32 val)
 {
 	/* mov [gpa], eax; hlt */
 	__u8 code[] = { 0x66, 0xa3, gpa & 0xff, (gpa >> 8) & 0xff, 0xf4 };
 	struct kvm_regs regs = { .rax = val };
 
-	tvm_run_code(vm, code, sizeof(code), &regs);
+	return __tvm_run_code(vm, code, sizeof(code), &regs);
+}
+
+void tvm_guest_write32(struct tiny_vm *vm, __u32 gpa, __u32 val)
+{
+	int err = __tvm_guest_write32(vm, gpa, val);
+
+	if (err > 0) {
+		fprintf(stderr, "tiny_vm: store: exit reason %d, not hlt\n",
+			err);
+		exit(1);
+	}
+	if (err) {
+		errno = -err;
+		tvm_die("KVM_RUN (guest store)");
+	}
 }

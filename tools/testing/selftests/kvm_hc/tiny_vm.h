@@ -32,5 +32,10 @@ __s32 tvm_hypercall(struct tiny_vm *vm, __u32 nr, __u32 a0,
 /* The guest loads / stores a dword at @gpa (< 64 KiB) with its own mov. */
 __u32 tvm_guest_read32(struct tiny_vm *vm, __u32 gpa);
 void tvm_guest_write32(struct tiny_vm *vm, __u32 gpa, __u32 val);
+/*
+ * The same store: 0; or, if KVM could not make it, the -errno of KVM_RUN
+ * or the exit reason (KVM_EXIT_MMIO, with run->mmio filled in).
+ */
+int __tvm_guest_write32(struct tiny_vm *vm, __u32 gpa, __u32 val);
 
 #endif /* SELFTEST_TINY_VM_H */

@@ -786,6 +786,16 @@ TEST_F(remote_mapping, readonly_targets)
 	ASSERT_EQ(0, ra_access(m2 + 8, false, &val));
 	ASSERT_EQ(TAG + 1, val);
 	ASSERT_EQ(TAG + 1, t_read(_metadata, &self->t, req + 8));
+	/* Refused again, through the read-only PTE the read installed... */
+	val = TAG + 2;
+	ASSERT_EQ(SIGBUS, ra_access(m2 + 8, true, &val));
+	ASSERT_EQ(TAG + 1, t_read(_metadata, &self->t, req + 8));
+	/* ...until the target page is writable again. */
+	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
+	       PROT_READ | PROT_WRITE, 0);
+	val = TAG + 3;
+	ASSERT_EQ(0, ra_access(m2 + 8, true, &val));
+	ASSERT_EQ(TAG + 3, t_read(_metadata, &self->t, req + 8));
 
 	rm_unmap(_metadata, self->fd, m);
 	rm_unmap(_metadata, self->fd, m2);
