@@ -534,6 +534,12 @@ static int kvmmem_mmap(struct file *file, struct vm_area_struct *vma)
 
 	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND;
 	vma->vm_flags &= ~VM_MAYEXEC;
+	/*
+	 * Its maps are read-only aliases, which a store would stop the VM
+	 * at: mprotect() may not make it writable later.
+	 */
+	if (!(vma->vm_flags & VM_WRITE))
+		vma->vm_flags &= ~VM_MAYWRITE;
 	ret = remap_pfn_range(vma, vma->vm_start, PHYS_PFN(pool->gpa), len,
 			      vma->vm_page_prot);
 	if (ret)

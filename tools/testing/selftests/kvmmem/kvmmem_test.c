@@ -353,6 +353,12 @@ TEST_F(kvmmem_pool, errors)
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, 8UL << 20, PROT_READ, MAP_SHARED,
 				   self->fd, 0));
 	EXPECT_EQ(EINVAL, errno);
+	/* A read-only region, whose maps are read-only, stays so. */
+	p = mmap(NULL, PAGE_SZ, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, mprotect(p, PAGE_SZ, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	munmap(p, PAGE_SZ);
 
 	if (self->ready)
 		memcpy(token, self->rw, sizeof(token));
