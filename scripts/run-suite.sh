@@ -10,7 +10,8 @@
 # programs of every tools/testing/selftests/DIR with a Makefile: those
 # "make print-progs" prints there, else its executable run_*.sh scripts (suite
 # drivers), else its executable *_test files; less those given to --exclude.
-# Each runs in its folder under a timeout (default 600 s, RUN_SUITE_TIMEOUT);
+# Each runs in its folder under a timeout (default 600 s, RUN_SUITE_TIMEOUT,
+# which it also gets in its environment);
 # its TAP output is shown live and kept in build/vm-out/results/DIR.NAME.tap.
 # Counting: "ok" = passed, "ok ... # SKIP" = skipped, "not ok" = failed; a
 # suite that crashes, times out or exits non-zero without a failed test, and
@@ -93,7 +94,9 @@ run_prog() {
 		return
 	fi
 	start=$(date +%s)
-	(cd "$dir" && timeout -k 10 "$timeout_s" "./$prog") 2>&1 | tee "$log"
+	# Exported, so that a suite driver can fit its own deadlines in it.
+	(cd "$dir" && RUN_SUITE_TIMEOUT=$timeout_s \
+		timeout -k 10 "$timeout_s" "./$prog") 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	secs=$(($(date +%s) - start))
 	tally "$log"

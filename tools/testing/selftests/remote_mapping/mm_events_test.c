@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Mirrors and windows stay coherent across THP split, KSM, swap, migration. */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <sys/swap.h>
 #include <sys/syscall.h>
 
@@ -307,6 +308,7 @@ static void swapped_out_page(struct __test_metadata *_metadata,
 	char *map1 = mm_slot(_metadata, self, win);
 	__u64 pm0 = 0, pm1 = 0;
 	const char *why;
+	cpu_set_t cpus;
 	uintptr_t req;
 	int i, ret;
 
@@ -314,6 +316,16 @@ static void swapped_out_page(struct __test_metadata *_metadata,
 	why = zram_setup(&zram);
 	if (why)
 		SKIP(return, "%s", why);
+
+	/*
+	 * A new page waits in a per-CPU LRU batch that MADV_PAGEOUT cannot
+	 * isolate, and MADV_PAGEOUT drains only its own CPU's: keep the
+	 * target, which faults the pages in and pages them out, on one CPU.
+	 */
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu(), &cpus);
+	if (sched_setaffinity(self->t.pid, sizeof(cpus), &cpus))
+		TH_LOG("sched_setaffinity: %s", strerror(errno));
 
 	req = t_alloc(_metadata, &self->t, 2);
 	t_fill(_metadata, &self->t, req, page_size, SEED_A);
