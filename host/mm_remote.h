@@ -15,7 +15,8 @@ struct mm_struct;
 /*
  * Once the target has no memory at req_hva (it unmapped it), read zeros and
  * write a private page, as after the target's exit, instead of raising
- * SIGBUS.  For callers that cannot take a fault error, such as KVM.
+ * SIGBUS; for good, even if the target maps new memory there later.  For
+ * callers that cannot take a fault error, such as KVM.
  */
 #define MM_REMOTE_ZEROHOLE	BIT(1)
 /*

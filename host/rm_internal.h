@@ -101,8 +101,15 @@ struct rm_tdb {
 	 * PTL taken by that zap).
 	 */
 	bool dead;
-	spinlock_t lock;		/* protects pending */
+	spinlock_t lock;		/* protects pending and tvms */
 	struct list_head pending;	/* struct rm_pending */
+	/*
+	 * struct rm_tvm: the VMs of this mm that aliases were made of, whose
+	 * memslot changes end them.  Added under rm_tvm_mutex and lock,
+	 * removed only when the tdb is freed.
+	 */
+	struct list_head tvms;
+	struct work_struct tvm_work;	/* detaches tvms at target exit */
 	struct work_struct free_work;
 };
 
@@ -276,6 +283,13 @@ void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pending *p);
 void rm_tdb_watch(struct rm_tdb *tdb, struct rm_pdb **pdbs, const int *errs,
 		  unsigned int n);
 void rm_tdb_unwatch(struct rm_pdb *pdb);
+void rm_tdb_end_range(struct rm_tdb *tdb, unsigned long start,
+		      unsigned long end);
+
+/* rm_tvm.c */
+struct kvm;
+struct rm_tdb *rm_tvm_watch(struct kvm *kvm);
+void rm_tvm_detach_all(struct rm_tdb *tdb);
 
 /* rm_pdb.c */
 int rm_pdb_cache_init(void);
@@ -283,7 +297,7 @@ void rm_pdb_cache_exit(void);
 int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
 		       unsigned int flags);
 void rm_pdb_put(struct rm_pdb *pdb);
-void rm_pdb_invalidate(struct rm_pdb *pdb);
+void rm_pdb_invalidate(struct rm_pdb *pdb, bool end);
 void rm_pdb_resolve(struct rm_pdb *pdb, bool write);
 int rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma);
 void rm_pdb_unmapped(struct rm_pdb *pdb);

@@ -31,20 +31,24 @@ static struct {
 				const void *data, unsigned long len);
 } rm_kvm_fn;
 
-/* A target gpa in a user RAM memslot: its hva in the target's mm. */
+/*
+ * A target gpa in a user RAM memslot: its hva in the target's mm.  Called
+ * with kvm->srcu held across the map that uses it, so that a deletion or
+ * move of the memslot waits for the map and then ends what it made
+ * (rm_tvm_flush_slot()): an alias never outlives the memslot it was made
+ * in, whatever the VMM puts at that hva later.
+ */
 static unsigned long rm_target_hva(struct kvm *kvm, gpa_t gpa)
 {
 	struct kvm_memory_slot *slot;
-	unsigned long hva = KVM_HVA_ERR_BAD;
-	int idx;
 
-	idx = srcu_read_lock(&kvm->srcu);
+	RCU_LOCKDEP_WARN(!srcu_read_lock_held(&kvm->srcu),
+			 "remote_mapping: target memslots without kvm->srcu");
 	slot = rm_kvm_fn.gfn_to_memslot(kvm, gpa_to_gfn(gpa));
-	if (slot && slot->id < KVM_USER_MEM_SLOTS &&
-	    !(slot->flags & (KVM_MEM_READONLY | KVM_MEMSLOT_INVALID)))
-		hva = __gfn_to_hva_memslot(slot, gpa_to_gfn(gpa));
-	srcu_read_unlock(&kvm->srcu, idx);
-	return hva;
+	if (!slot || slot->id >= KVM_USER_MEM_SLOTS ||
+	    (slot->flags & (KVM_MEM_READONLY | KVM_MEMSLOT_INVALID)))
+		return KVM_HVA_ERR_BAD;
+	return __gfn_to_hva_memslot(slot, gpa_to_gfn(gpa));
 }
 
 /* The target VM that the token at @token_gpa grants, with a reference. */
@@ -85,7 +89,9 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 {
 	bool readonly = flags & KVMMEM_MAP_READONLY;
 	unsigned long req_hva, map_hva;
+	struct rm_tdb *tdb;
 	struct kvm *target;
+	int idx;
 	long err;
 
 	if (flags & ~(unsigned long)KVMMEM_MAP_READONLY)
@@ -95,13 +101,22 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 	target = rm_hc_target(vcpu, token_gpa, !readonly);
 	if (IS_ERR(target))
 		return PTR_ERR(target);
-
+	/* Watching the memslots before their lock: it may sleep long. */
+	tdb = rm_tvm_watch(target);
+	if (IS_ERR(tdb)) {
+		err = PTR_ERR(tdb);
+		goto out_put;
+	}
+	idx = srcu_read_lock(&target->srcu);
 	err = rm_hc_translate(vcpu, target, req_gpa, map_gpa, &req_hva,
 			      &map_hva);
 	if (!err)
 		err = mm_remote_map_flags(target->mm, req_hva, map_hva,
 					  MM_REMOTE_ZEROHOLE |
 					  (readonly ? MM_REMOTE_READONLY : 0));
+	srcu_read_unlock(&target->srcu, idx);
+	rm_tdb_put(tdb);
+out_put:
 	rm_kvm.put_kvm(target);
 	return err;
 }
@@ -143,7 +158,9 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	bool readonly = flags & KVMMEM_MAP_READONLY;
 	struct rm_hc_batch b = { };
 	unsigned long i, n = 0;
+	struct rm_tdb *tdb;
 	struct kvm *target;
+	int idx;
 	long ret;
 
 	if (flags & ~(unsigned long)KVMMEM_MAP_READONLY)
@@ -164,6 +181,12 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 				       count * sizeof(*b.entries)))
 		goto out_free;
 
+	tdb = rm_tvm_watch(target);
+	if (IS_ERR(tdb)) {
+		ret = PTR_ERR(tdb);
+		goto out_free;
+	}
+	idx = srcu_read_lock(&target->srcu);
 	for (i = 0; i < count; i++) {
 		b.entries[i].err = rm_hc_translate(vcpu, target,
 						   b.entries[i].req_gpa,
@@ -182,6 +205,8 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 		for (i = 0; i < n; i++)
 			b.entries[b.index[i]].err = ret < 0 ? ret : b.errs[i];
 	}
+	srcu_read_unlock(&target->srcu, idx);
+	rm_tdb_put(tdb);
 	if (rm_kvm_fn.vcpu_write_guest(vcpu, array_gpa, b.entries,
 				       count * sizeof(*b.entries)))
 		ret = -EFAULT;
@@ -310,6 +335,10 @@ static void rm_kvm_put_syms(void)
 		symbol_put(kvm_get_kvm);
 	if (rm_kvm.put_kvm)
 		symbol_put(kvm_put_kvm);
+	if (rm_kvm.track_register)
+		symbol_put(kvm_page_track_register_notifier);
+	if (rm_kvm.track_unregister)
+		symbol_put(kvm_page_track_unregister_notifier);
 	memset(&rm_kvm_fn, 0, sizeof(rm_kvm_fn));
 	memset(&rm_kvm, 0, sizeof(rm_kvm));
 }
@@ -332,11 +361,15 @@ int rm_kvm_init(void)
 	rm_kvm.file_is_kvm = symbol_get(file_is_kvm);
 	rm_kvm.get_kvm = symbol_get(kvm_get_kvm);
 	rm_kvm.put_kvm = symbol_get(kvm_put_kvm);
+	/* Without a word of memslot changes, an alias could outlive its RAM. */
+	rm_kvm.track_register = symbol_get(kvm_page_track_register_notifier);
+	rm_kvm.track_unregister =
+		symbol_get(kvm_page_track_unregister_notifier);
 	if (!rm_kvm_fn.register_hc || !rm_kvm_fn.unregister_hc ||
 	    !rm_kvm_fn.gfn_to_memslot || !rm_kvm_fn.vcpu_gfn_to_hva ||
 	    !rm_kvm_fn.vcpu_read_guest || !rm_kvm_fn.vcpu_write_guest ||
-	    !rm_kvm.file_is_kvm ||
-	    !rm_kvm.get_kvm || !rm_kvm.put_kvm) {
+	    !rm_kvm.file_is_kvm || !rm_kvm.get_kvm || !rm_kvm.put_kvm ||
+	    !rm_kvm.track_register || !rm_kvm.track_unregister) {
 		pr_info("remote_mapping: no patched kvm.ko loaded: KVM hypercalls disabled, process-to-process use only\n");
 		rm_kvm_put_syms();
 		return 0;

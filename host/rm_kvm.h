@@ -10,6 +10,7 @@
 
 struct file;
 struct kvm;
+struct kvm_page_track_notifier_node;
 struct remote_mapping_token_grant;
 
 /* kvm.ko's functions, resolved with symbol_get() so we load without it. */
@@ -17,6 +18,10 @@ struct rm_kvm_syms {
 	bool (*file_is_kvm)(struct file *file);
 	void (*get_kvm)(struct kvm *kvm);
 	void (*put_kvm)(struct kvm *kvm);
+	void (*track_register)(struct kvm *kvm,
+			       struct kvm_page_track_notifier_node *n);
+	void (*track_unregister)(struct kvm *kvm,
+				 struct kvm_page_track_notifier_node *n);
 };
 
 extern struct rm_kvm_syms rm_kvm;

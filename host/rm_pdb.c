@@ -88,12 +88,16 @@ void rm_pdb_put(struct rm_pdb *pdb)
 /*
  * The target's page at req_hva is about to change: drop the cached pfn,
  * then zap the mirror PTE through the VMA it was installed in; the next
- * access refaults to what the target has then.  Called by
- * rm_tdb_invalidate() with tdb->pdbs_sem held for read, after it bumped
- * the notifier's sequence: a resolution taking pdb->lock after this sees
- * that and does not store what it read (pairs with rm_pdb_resolve()).
+ * access refaults to what the target has then.  With @end, the page_db
+ * never follows the target again (RM_CACHE_GONE): its memory was unmapped
+ * or its memslot went, and whatever comes at req_hva later is not what
+ * was granted.  Called with tdb->pdbs_sem held for read, by
+ * rm_tdb_invalidate() after it bumped the notifier's sequence: a
+ * resolution taking pdb->lock after this sees that and does not store
+ * what it read (pairs with rm_pdb_resolve()), and one that does not see
+ * it finds RM_CACHE_GONE.
  */
-void rm_pdb_invalidate(struct rm_pdb *pdb)
+void rm_pdb_invalidate(struct rm_pdb *pdb, bool end)
 {
 	struct rm_idb *idb = pdb->idb;
 	struct vm_area_struct *vma;
@@ -105,8 +109,10 @@ void rm_pdb_invalidate(struct rm_pdb *pdb)
 	 */
 	down_read(&idb->zap_sem);
 	spin_lock(&pdb->lock);
-	if (pdb->cache == RM_CACHE_RO || pdb->cache == RM_CACHE_RW ||
-	    pdb->cache == RM_CACHE_NOWRITE || pdb->cache == RM_CACHE_ERR)
+	if (end && pdb->cache != RM_CACHE_UNMAPPED)
+		pdb->cache = RM_CACHE_GONE;
+	else if (pdb->cache == RM_CACHE_RO || pdb->cache == RM_CACHE_RW ||
+		 pdb->cache == RM_CACHE_NOWRITE || pdb->cache == RM_CACHE_ERR)
 		pdb->cache = RM_CACHE_NONE;
 	vma = pdb->vma;
 	spin_unlock(&pdb->lock);

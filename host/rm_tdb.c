@@ -144,12 +144,32 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 			mmu_interval_set_seq(sub, cur_seq);
 			found = true;
 		}
-		rm_pdb_invalidate(pdb);
+		/* An unmap ends a KVM alias: see rm_pdb_invalidate(). */
+		rm_pdb_invalidate(pdb, pdb->zerohole &&
+				  range->event == MMU_NOTIFY_UNMAP);
 	}
 	if (!found)
 		WRITE_ONCE(tdb->miss_seq, cur_seq);
 	up_read(&tdb->pdbs_sem);
 	return ret;
+}
+
+/*
+ * End every KVM alias (MM_REMOTE_ZEROHOLE page_db) of a target page in
+ * [start, end): the memslot that held them was deleted or moved, so what
+ * is at those addresses now is no longer the memory that was granted.
+ */
+void rm_tdb_end_range(struct rm_tdb *tdb, unsigned long start,
+		      unsigned long end)
+{
+	struct rm_pdb *pdb;
+
+	down_read(&tdb->pdbs_sem);
+	for (pdb = rm_tdb_first(tdb, start); pdb && pdb->req_hva < end;
+	     pdb = rm_tdb_next(pdb))
+		if (pdb->zerohole)
+			rm_pdb_invalidate(pdb, true);
+	up_read(&tdb->pdbs_sem);
 }
 
 static const struct mmu_interval_notifier_ops rm_tdb_notifier_ops = {
@@ -208,12 +228,20 @@ static void rm_tdb_free_work(struct work_struct *work)
 
 	WARN_ON(!list_empty(&tdb->pending));
 	WARN_ON(!RB_EMPTY_ROOT(&tdb->pdbs));
+	/* Before the module reference of tdb->file goes: KVM calls us. */
+	flush_work(&tdb->tvm_work);
+	rm_tvm_detach_all(tdb);
 	/* Waits for a running rm_tdb_invalidate(); may sleep. */
 	mmu_interval_notifier_remove(&tdb->notifier);
 	fput(tdb->file);
 	rm_file_unpin();
 	kfree_rcu(tdb, rmn.rcu);
 	atomic_dec(&rm_tdb_count);
+}
+
+static void rm_tdb_tvm_work(struct work_struct *work)
+{
+	rm_tvm_detach_all(container_of(work, struct rm_tdb, tvm_work));
 }
 
 /* Called with mm's mmap_lock held for write (mmu_notifier_get_locked()). */
@@ -230,6 +258,8 @@ static struct mmu_notifier *rm_tdb_alloc_notifier(struct mm_struct *mm)
 	tdb->pdbs = RB_ROOT;
 	spin_lock_init(&tdb->lock);
 	INIT_LIST_HEAD(&tdb->pending);
+	INIT_LIST_HEAD(&tdb->tvms);
+	INIT_WORK(&tdb->tvm_work, rm_tdb_tvm_work);
 	INIT_WORK(&tdb->free_work, rm_tdb_free_work);
 
 	file = rm_file_create(&rm_mirror_fops, tdb);
@@ -281,6 +311,8 @@ static void rm_tdb_release(struct mmu_notifier *mn, struct mm_struct *mm)
 	struct rm_tdb *tdb = container_of(mn, struct rm_tdb, rmn.mn);
 
 	WRITE_ONCE(tdb->dead, true);
+	/* Its VMs' memslots no longer matter: let the VMs go. */
+	queue_work(rm_wq, &tdb->tvm_work);
 }
 
 static const struct mmu_notifier_ops rm_tdb_ops = {

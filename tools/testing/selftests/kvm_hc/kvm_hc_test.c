@@ -656,4 +656,234 @@ TEST_F(hc, target_exit_reads_zero)
 	EXPECT_EQ(before, map_count());
 }
 
+/*
+ * Review item 1: an alias is bound to the memslot its gpa was in, never to
+ * the hva behind it.  The target's VMM unplugs a RAM range (deletes or
+ * moves the memslot, or unmaps its memory) and reuses the addresses for its
+ * own data: the introspector must never reach that data.
+ */
+#define UNPLUG_GPA	0x200000U
+#define UNPLUG_SIZE	0x10000UL
+#define VMM_SECRET	0x5ec2e700U
+
+static __u32 *unplug_ram(struct __test_metadata *_metadata,
+			 struct tiny_vm *vm, int slot)
+{
+	__u32 *r = mmap(NULL, UNPLUG_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (r == MAP_FAILED)
+		return NULL;
+	r[0] = 0x600d0001;
+	if (__tvm_add_slot(vm, slot, UNPLUG_GPA, r, UNPLUG_SIZE, 0)) {
+		TH_LOG("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		munmap(r, UNPLUG_SIZE);
+		return NULL;
+	}
+	return r;
+}
+
+/* The introspector reads zeros, and its stores stay its own. */
+static void check_alias_ended(struct __test_metadata *_metadata,
+			      struct tiny_vm *vm, __u32 *vmm)
+{
+	EXPECT_EQ(0, tvm_guest_read32(vm, MAP_GPA));
+	tvm_guest_write32(vm, MAP_GPA + 4, 0xbad);
+	EXPECT_EQ(VMM_SECRET, vmm[0]);
+	EXPECT_EQ(VMM_SECRET + 1, vmm[1]);
+	EXPECT_EQ(0, tvm_guest_read32(vm, MAP_GPA));
+	EXPECT_EQ(0xbad, tvm_guest_read32(vm, MAP_GPA + 4));
+}
+
+/*
+ * Memslot deleted, its memory unmapped, new memory of the VMM at the same
+ * address: whether or not the alias was read before, and whether the new
+ * memory comes from mmap(MAP_FIXED) or from a plain mmap() that hands back
+ * the same address.
+ */
+TEST_F(hc, unplugged_memslot_new_memory_never_reached)
+{
+	int v;
+
+	for (v = 0; v < 4; v++) {
+		bool read_first = v & 1, fixed = v & 2;
+		__u32 *r = unplug_ram(_metadata, &self->target, 3), *n;
+
+		ASSERT_NE(NULL, r);
+		ASSERT_EQ(0, hc_map(&self->intro, &self->tok, UNPLUG_GPA,
+				    MAP_GPA, 0));
+		if (read_first)
+			EXPECT_EQ(0x600d0001,
+				  tvm_guest_read32(&self->intro, MAP_GPA));
+		ASSERT_EQ(0, __tvm_add_slot(&self->target, 3, UNPLUG_GPA, r,
+					    0, 0));
+		if (fixed) {
+			n = mmap(r, UNPLUG_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				 -1, 0);
+		} else {
+			ASSERT_EQ(0, munmap(r, UNPLUG_SIZE));
+			n = mmap(NULL, UNPLUG_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		}
+		ASSERT_NE(MAP_FAILED, n);
+		if (n != r)
+			TH_LOG("case %d: the new memory is elsewhere",
+			       v);
+		n[0] = VMM_SECRET;
+		n[1] = VMM_SECRET + 1;
+		check_alias_ended(_metadata, &self->intro, n);
+		/* Its gpa is not RAM any more: no new alias of it either. */
+		EXPECT_EQ(-EFAULT, hc_map(&self->intro, &self->tok,
+					  UNPLUG_GPA, MAP_GPA + 0x1000, 0));
+		EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+		munmap(n, UNPLUG_SIZE);
+	}
+}
+
+/*
+ * Memslot deleted and its memory kept by the VMM for its own data, never
+ * unmapped: the alias ends with the memslot, not with the memory.
+ */
+TEST_F(hc, unplugged_memslot_reused_memory_never_reached)
+{
+	__u32 *r = unplug_ram(_metadata, &self->target, 3);
+
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, UNPLUG_GPA, MAP_GPA, 0));
+	EXPECT_EQ(0x600d0001, tvm_guest_read32(&self->intro, MAP_GPA));
+	ASSERT_EQ(0, __tvm_add_slot(&self->target, 3, UNPLUG_GPA, r, 0, 0));
+	r[0] = VMM_SECRET;
+	r[1] = VMM_SECRET + 1;
+	check_alias_ended(_metadata, &self->intro, r);
+	/* Plugged in again: the old alias stays ended, a new one works. */
+	ASSERT_EQ(0, __tvm_add_slot(&self->target, 3, UNPLUG_GPA, r,
+				    UNPLUG_SIZE, 0));
+	EXPECT_EQ(0, tvm_guest_read32(&self->intro, MAP_GPA));
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, UNPLUG_GPA,
+			    MAP_GPA + 0x1000, 0));
+	EXPECT_EQ(VMM_SECRET, tvm_guest_read32(&self->intro, MAP_GPA + 0x1000));
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA + 0x1000));
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+	munmap(r, UNPLUG_SIZE);
+}
+
+/* A memslot moved to another gpa: what was granted at the old gpa ends. */
+TEST_F(hc, moved_memslot_ends_alias)
+{
+	__u32 *r = unplug_ram(_metadata, &self->target, 3);
+
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, UNPLUG_GPA, MAP_GPA, 0));
+	EXPECT_EQ(0x600d0001, tvm_guest_read32(&self->intro, MAP_GPA));
+	ASSERT_EQ(0, __tvm_add_slot(&self->target, 3, 2 * UNPLUG_GPA, r,
+				    UNPLUG_SIZE, 0));
+	r[0] = VMM_SECRET;
+	r[1] = VMM_SECRET + 1;
+	check_alias_ended(_metadata, &self->intro, r);
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+	ASSERT_EQ(0, __tvm_add_slot(&self->target, 3, 2 * UNPLUG_GPA, r, 0,
+				    0));
+	munmap(r, UNPLUG_SIZE);
+}
+
+/*
+ * Live VMs: each holds a reference on the vendor module (kvm_chardev_ops'
+ * owner) until it is destroyed.
+ */
+static long kvm_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/kvm_amd/refcnt", "r");
+	long n = -1;
+
+	if (!f)
+		f = fopen("/sys/module/kvm_intel/refcnt", "r");
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+/* Up to a second for a work item of the module to drop what it held. */
+static long kvm_refcnt_settled(long want)
+{
+	long n = kvm_refcnt();
+	int i;
+
+	for (i = 0; i < 100 && n != want; i++) {
+		usleep(10 * 1000);
+		n = kvm_refcnt();
+	}
+	return n;
+}
+
+/* Once the VMs of an earlier test, released by work items, are gone. */
+static long kvm_refcnt_stable(void)
+{
+	long n = kvm_refcnt(), last = -1;
+	int i;
+
+	for (i = 0; i < 20 && n != last; i++) {
+		usleep(50 * 1000);
+		last = n;
+		n = kvm_refcnt();
+	}
+	return n;
+}
+
+/*
+ * Watching a target VM's memslots holds its VM object (not its memory)
+ * while it has aliases, and lets it go when they are unmapped, or as soon
+ * as its process exits even if they are not.
+ */
+TEST_F(hc, memslot_watch_lets_vm_go)
+{
+	struct remote_mapping_token tok;
+	int to_parent[2], to_child[2];
+	long base = kvm_refcnt_stable();
+	struct tiny_vm t2;
+	char c = 0;
+	pid_t pid;
+
+	if (base < 0)
+		SKIP(return, "no refcnt of kvm_amd or kvm_intel");
+	tvm_create(&t2);
+	ASSERT_EQ(0, __grant(self->rm, t2.vm_fd, -1, 0, 0, &tok));
+	ASSERT_EQ(0, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
+	tvm_destroy(&t2);	/* the token's file reference goes too */
+	ASSERT_EQ(0, __revoke(self->rm, &tok));
+	EXPECT_EQ(base + 1, kvm_refcnt_settled(base + 1));
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+	EXPECT_EQ(base, kvm_refcnt_settled(base));
+
+	ASSERT_EQ(0, pipe(to_parent));
+	ASSERT_EQ(0, pipe(to_child));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int rm = open("/dev/remote_mapping", O_RDWR);
+
+		tvm_create(&t2);
+		if (__grant(rm, t2.vm_fd, -1, 0, 0, &tok) ||
+		    write(to_parent[1], &tok, sizeof(tok)) != sizeof(tok) ||
+		    read(to_child[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ((ssize_t)sizeof(tok), read(to_parent[0], &tok, sizeof(tok)));
+	ASSERT_EQ(0, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
+	ASSERT_EQ(1, write(to_child[1], &c, 1));
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	EXPECT_EQ(base, kvm_refcnt_settled(base));
+	EXPECT_EQ(0, tvm_guest_read32(&self->intro, MAP_GPA));
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+	close(to_parent[0]);
+	close(to_parent[1]);
+	close(to_child[0]);
+	close(to_child[1]);
+}
+
 TEST_HARNESS_MAIN

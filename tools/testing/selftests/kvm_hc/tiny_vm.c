@@ -61,6 +61,7 @@ int __tvm_create(struct tiny_vm *vm)
 		       vm->vcpu_fd, 0);
 	if (vm->run == MAP_FAILED)
 		return -errno;
+	vm->run_size = size;
 	return 0;
 }
 
@@ -76,6 +77,8 @@ void tvm_create(struct tiny_vm *vm)
 
 void tvm_destroy(struct tiny_vm *vm)
 {
+	/* The mapping holds the vCPU's file, and so the VM. */
+	munmap(vm->run, vm->run_size);
 	close(vm->vcpu_fd);
 	close(vm->vm_fd);
 	munmap(vm->ram, TVM_RAM_SIZE);

@@ -15,6 +15,7 @@ struct tiny_vm {
 	int vm_fd;
 	int vcpu_fd;
 	struct kvm_run *run;
+	size_t run_size;
 	__u8 *ram;		/* TVM_RAM_SIZE bytes at gpa 0 */
 };
 

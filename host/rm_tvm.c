@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Target VM watch: the memslots of a VM whose pages were aliased through
+ * KVM hypercalls, so that an alias ends with the memslot it was made in.
+ */
+#include <linux/kvm_host.h>
+#include <linux/mutex.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+
+#include "rm_internal.h"
+#include "rm_kvm.h"
+
+/*
+ * One per (target mm, VM of it) that aliases were made of; owned by the
+ * target's tdb and freed with it.  Holds a reference on the VM, so that
+ * the page-track node stays registered on a live VM until then.
+ */
+struct rm_tvm {
+	struct kvm_page_track_notifier_node node;
+	struct list_head link;		/* in tdb->tvms */
+	struct kvm *kvm;
+	struct rm_tdb *tdb;
+};
+
+/* Serialises the registration of a VM's node against another one's. */
+static DEFINE_MUTEX(rm_tvm_mutex);
+
+/*
+ * A memslot of the VM is being deleted or moved.  KVM calls this after it
+ * made the slot invalid and waited for kvm->srcu readers, among them every
+ * map of a gpa in the slot (rm_target_hva()): each of their aliases is in
+ * tdb->pdbs by now and ends here.  Process context, kvm->slots_lock held.
+ */
+static void rm_tvm_flush_slot(struct kvm *kvm, struct kvm_memory_slot *slot,
+			      struct kvm_page_track_notifier_node *node)
+{
+	struct rm_tvm *tvm = container_of(node, struct rm_tvm, node);
+
+	rm_tdb_end_range(tvm->tdb, slot->userspace_addr,
+			 slot->userspace_addr + (slot->npages << PAGE_SHIFT));
+}
+
+static bool rm_tvm_find(struct rm_tdb *tdb, struct kvm *kvm)
+{
+	struct rm_tvm *tvm;
+	bool found = false;
+
+	spin_lock(&tdb->lock);
+	list_for_each_entry(tvm, &tdb->tvms, link) {
+		if (tvm->kvm == kvm) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock(&tdb->lock);
+	return found;
+}
+
+static int rm_tvm_attach(struct rm_tdb *tdb, struct kvm *kvm)
+{
+	struct rm_tvm *tvm;
+
+	if (rm_tvm_find(tdb, kvm))
+		return 0;
+	tvm = kzalloc(sizeof(*tvm), GFP_KERNEL_ACCOUNT);
+	if (!tvm)
+		return -ENOMEM;
+	tvm->node.track_flush_slot = rm_tvm_flush_slot;
+	tvm->kvm = kvm;
+	tvm->tdb = tdb;
+
+	mutex_lock(&rm_tvm_mutex);
+	if (rm_tvm_find(tdb, kvm)) {
+		kfree(tvm);
+		goto out_unlock;
+	}
+	rm_kvm.get_kvm(kvm);
+	rm_kvm.track_register(kvm, &tvm->node);
+	spin_lock(&tdb->lock);
+	list_add(&tvm->link, &tdb->tvms);
+	spin_unlock(&tdb->lock);
+out_unlock:
+	mutex_unlock(&rm_tvm_mutex);
+	return 0;
+}
+
+/*
+ * The tdb of @kvm's process, with a reference, watching @kvm's memslots:
+ * taken before a map of its pages (under kvm->srcu or not) and put after.
+ * The caller holds a reference on @kvm.
+ */
+struct rm_tdb *rm_tvm_watch(struct kvm *kvm)
+{
+	struct rm_tdb *tdb;
+	int err;
+
+	if (!mmget_not_zero(kvm->mm))
+		return ERR_PTR(-ESRCH);
+	tdb = rm_tdb_get(kvm->mm, 1);
+	mmput_async(kvm->mm);
+	if (IS_ERR(tdb))
+		return tdb;
+	err = rm_tvm_attach(tdb, kvm);
+	if (err) {
+		rm_tdb_put(tdb);
+		return ERR_PTR(err);
+	}
+	return tdb;
+}
+
+/*
+ * Stop watching: the target exited (its aliases are dead, whatever its
+ * memslots do now), or the tdb is being freed.  The unregistration waits
+ * for a flush in flight.  Runs in a work item, never in a vCPU's
+ * hypercall nor in the target's exit_mmap(): the VM reference may be the
+ * last one, and kvm_destroy_vm() unregisters KVM's own mmu_notifier.
+ */
+void rm_tvm_detach_all(struct rm_tdb *tdb)
+{
+	struct rm_tvm *tvm, *tmp;
+	LIST_HEAD(tvms);
+
+	mutex_lock(&rm_tvm_mutex);
+	spin_lock(&tdb->lock);
+	list_splice_init(&tdb->tvms, &tvms);
+	spin_unlock(&tdb->lock);
+	mutex_unlock(&rm_tvm_mutex);
+
+	list_for_each_entry_safe(tvm, tmp, &tvms, link) {
+		rm_kvm.track_unregister(tvm->kvm, &tvm->node);
+		rm_kvm.put_kvm(tvm->kvm);
+		kfree(tvm);
+	}
+}
