@@ -20,10 +20,10 @@ struct mm_struct;
  */
 #define MM_REMOTE_ZEROHOLE	BIT(1)
 /*
- * Resolve the target page and install it (read-only, as a read fault
- * would) while mapping, so that the first read takes no fault.  Best
- * effort, like MAP_POPULATE: a page that cannot be resolved now is faulted
- * in on first access.
+ * Resolve the target page and install it (as a read fault would: writable
+ * only if the mapping and the target's page are) while mapping, so that
+ * the first access takes no fault.  Best effort, like MAP_POPULATE: a page
+ * that cannot be resolved now is faulted in on first access.
  */
 #define MM_REMOTE_POPULATE	BIT(2)
 #define MM_REMOTE_FLAGS		(MM_REMOTE_READONLY | MM_REMOTE_ZEROHOLE | \

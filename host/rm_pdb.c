@@ -220,6 +220,19 @@ struct rm_install {
 	bool dead;
 };
 
+/*
+ * A PTE for a read may be writable too when the mapping and the target's
+ * page both are: otherwise KVM maps the page read-only for the guest and
+ * its next store goes through the instruction emulator, which cannot do
+ * VEX stores (AVX memcpy) and makes a cmpxchg16b non-atomic.
+ */
+static bool rm_install_writable(struct rm_install *ins)
+{
+	return ins->write ||
+	       (ins->pdb->cache == RM_CACHE_RW && !ins->pdb->readonly &&
+		(ins->vma->vm_flags & VM_WRITE));
+}
+
 static void rm_set_pte(struct rm_install *ins, pte_t *ptep, unsigned long addr,
 		       unsigned long pfn, bool writable)
 {
@@ -271,14 +284,17 @@ static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
 	} else if (ins->write && pdb->cache == RM_CACHE_NOWRITE) {
 		ret = -EFAULT;
 	} else {
+		bool writable = rm_install_writable(ins);
+
 		/*
 		 * Dirty the page now: writes through our PTE leave no dirty
 		 * bit in the target's PTE.  Writeback or reclaim of the page
-		 * first invalidates us, so a later write refaults here.
+		 * first invalidates us (write-protecting the target's PTE
+		 * too), so a later write refaults here.
 		 */
-		if (ins->write)
+		if (writable)
 			set_page_dirty(pfn_to_page(pdb->pfn));
-		rm_set_pte(ins, ptep, addr, pdb->pfn, ins->write);
+		rm_set_pte(ins, ptep, addr, pdb->pfn, writable);
 	}
 	spin_unlock(&pdb->lock);
 	return ret;
@@ -350,7 +366,7 @@ void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma)
 
 /*
  * Install what pdb->cache holds at pdb->map_hva of @vma, the way a read
- * fault would (read-only); -EAGAIN if nothing valid is cached.  The caller
+ * fault would; -EAGAIN if nothing valid is cached.  The caller
  * holds vma's mmap_lock and a reference on @pdb.
  */
 int rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma)
@@ -423,7 +439,8 @@ static vm_fault_t rm_mirror_fault(struct vm_fault *vmf)
  * write access, which breaks the sharing in the target first.  Having
  * ->pfn_mkwrite also makes mirrors write-notify VMAs (vma_wants_writenotify()),
  * so mprotect() never turns such a PTE writable: it only restores write
- * access to PTEs that are dirty, which only a write resolution installs.
+ * access to PTEs that are dirty, which are installed only for a page the
+ * target could write (RM_CACHE_RW) or that a write resolution made so.
  */
 vm_fault_t rm_mirror_pfn_mkwrite(struct vm_fault *vmf)
 {

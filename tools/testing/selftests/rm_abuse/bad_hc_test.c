@@ -641,4 +641,50 @@ TEST_F(hc, token_vm_of_exited_process)
 	hc_expect_clean(_metadata, self);
 }
 
+/*
+ * Review item 3: a read installs the alias so that KVM maps it writable
+ * when both the alias and the target page are, so the guest's next store
+ * needs no emulation.  KVM's emulator cannot do VEX stores (glibc's AVX
+ * memcpy/memset): the VM stopped with an emulation failure instead.
+ */
+TEST_F(hc, vex_store_after_read_lands)
+{
+	__u8 *t = (__u8 *)self->target.ram + HV_REQ_GPA;
+	__u8 *src = (__u8 *)self->intro.ram + HV_RESULT_GPA + 0x100;
+	bool fail = false;
+	int i, ret;
+
+	for (i = 0; i < 16; i++) {
+		src[i] = 0xa0 + i;
+		t[64 + i] = 0;
+	}
+	memcpy(t, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+	ASSERT_EQ(0, hv_hypercall(&self->intro, HV_MODE_LONG, KVM_HC_MEM_MAP,
+				  HV_TOKEN_GPA, HV_REQ_GPA, HV_MAP_GPA, 0,
+				  &fail));
+	ASSERT_FALSE(fail);
+	ret = hv_guest_vstore(&self->intro, HV_MAP_GPA, HV_MAP_GPA + 64,
+			      HV_RESULT_GPA + 0x100);
+	if (ret == -EOPNOTSUPP)
+		SKIP(goto out, "the vCPU has no AVX (KVM_SET_XCRS refused)");
+	EXPECT_EQ(0, ret) TH_LOG("the VEX store did not complete");
+	EXPECT_EQ(0, memcmp(t + 64, src, 16));
+	/* A read-only alias still refuses the store (KVM exits as for ROM). */
+	ASSERT_EQ(0, hv_hypercall(&self->intro, HV_MODE_LONG, KVM_HC_MEM_UNMAP,
+				  HV_MAP_GPA, 0, 0, 0, &fail));
+	ASSERT_EQ(0, hv_hypercall(&self->intro, HV_MODE_LONG, KVM_HC_MEM_MAP,
+				  HV_TOKEN_GPA, HV_REQ_GPA, HV_MAP_GPA,
+				  KVMMEM_MAP_READONLY, &fail));
+	memset(t + 64, 0, 16);
+	EXPECT_NE(0, hv_guest_vstore(&self->intro, HV_MAP_GPA, HV_MAP_GPA + 64,
+				     HV_RESULT_GPA + 0x100));
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ(0, t[64 + i]);
+out:
+	hv_hypercall(&self->intro, HV_MODE_LONG, KVM_HC_MEM_UNMAP, HV_MAP_GPA,
+		     0, 0, 0, &fail);
+	ASSERT_FALSE(fail);
+	hc_expect_clean(_metadata, self);
+}
+
 TEST_HARNESS_MAIN

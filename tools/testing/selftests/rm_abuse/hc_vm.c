@@ -50,6 +50,14 @@ asm(".pushsection .rodata.hv_guest, \"a\"\n"
 	"	mov %rcx, (%rbx)\n"
 	"	out %al, $0x10\n"
 	"hv_blob_store_end:\n"
+    /* Load [rbx], then a VEX (AVX) store of 16 bytes from [rdx] to [rcx] */
+	".global hv_blob_vstore, hv_blob_vstore_end\n"
+	"hv_blob_vstore:\n"
+	"	mov (%rbx), %rax\n"
+	"	vmovdqu (%rdx), %xmm0\n"
+	"	vmovdqu %xmm0, (%rcx)\n"
+	"	out %al, $0x10\n"
+	"hv_blob_vstore_end:\n"
     /*
      * Token guessing.  In: rbx token gpa, rdx map gpa, rsi 0 (flags),
      * r9 req gpa, r10 good token gpa, r11 call that uses it, r12 PRNG
@@ -116,6 +124,10 @@ asm(".pushsection .rodata.hv_guest, \"a\"\n"
 #define HV_CR0_NE	BIT_ULL(5)
 #define HV_CR0_PG	BIT_ULL(31)
 #define HV_CR4_PAE	BIT_ULL(5)
+#define HV_CR4_OSFXSR	BIT_ULL(9)
+#define HV_CR4_OSXMMEXCPT BIT_ULL(10)
+#define HV_CR4_OSXSAVE	BIT_ULL(18)
+#define HV_XCR0_AVX	0x7ULL		/* x87, SSE, AVX state */
 #define HV_EFER_LME	BIT_ULL(8)
 #define HV_EFER_LMA	BIT_ULL(10)
 
@@ -233,11 +245,14 @@ static int hv_set_mode(struct tiny_vm *vm, enum hv_mode mode)
 	sregs.ldt.type = 2;
 	sregs.ldt.present = 1;
 	sregs.ldt.unusable = 1;
-	if (mode == HV_MODE_LONG) {
+	if (mode == HV_MODE_LONG || mode == HV_MODE_LONG_AVX) {
 		hv_seg(&sregs.cs, HV_SEL_CODE64, 11, true);
 		sregs.cr0 = HV_CR0_PE | HV_CR0_ET | HV_CR0_NE | HV_CR0_PG;
 		sregs.cr3 = HV_PML4_GPA;
 		sregs.cr4 = HV_CR4_PAE;
+		if (mode == HV_MODE_LONG_AVX)
+			sregs.cr4 |= HV_CR4_OSFXSR | HV_CR4_OSXMMEXCPT |
+				     HV_CR4_OSXSAVE;
 		sregs.efer = HV_EFER_LME | HV_EFER_LMA;
 	} else {
 		hv_seg(&sregs.cs, HV_SEL_CODE32, 11, false);
@@ -246,7 +261,19 @@ static int hv_set_mode(struct tiny_vm *vm, enum hv_mode mode)
 		sregs.cr4 = 0;
 		sregs.efer = 0;
 	}
-	return ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) ? -errno : 0;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs))
+		return -errno;
+	if (mode == HV_MODE_LONG_AVX) {
+		struct kvm_xcrs xcrs = {
+			.nr_xcrs = 1,
+			.xcrs[0] = { .xcr = 0, .value = HV_XCR0_AVX },
+		};
+
+		/* KVM refuses what its CPUID does not offer. */
+		if (ioctl(vm->vcpu_fd, KVM_SET_XCRS, &xcrs))
+			return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 /* Run @code in @mode until it writes to HV_DONE_PORT; 0 or -errno. */
@@ -325,6 +352,17 @@ int hv_guest_store(struct tiny_vm *vm, __u64 gpa, __u64 val)
 
 	return hv_run(vm, HV_MODE_LONG, hv_blob_store, hv_blob_store_end,
 		      &regs);
+}
+
+int hv_guest_vstore(struct tiny_vm *vm, __u64 load_gpa, __u64 store_gpa,
+		    __u64 src_gpa)
+{
+	struct kvm_regs regs = {
+		.rbx = load_gpa, .rcx = store_gpa, .rdx = src_gpa,
+	};
+
+	return hv_run(vm, HV_MODE_LONG_AVX, hv_blob_vstore,
+		      hv_blob_vstore_end, &regs);
 }
 
 int hv_guess_tokens(struct tiny_vm *vm, __u64 seed, __u64 n, __u64 good_at,

@@ -47,6 +47,7 @@ enum hv_mode {
 	HV_MODE_LONG,		/* 64-bit, CPL 0: full 64-bit arguments */
 	HV_MODE_PROT,		/* 32-bit protected mode, CPL 0 */
 	HV_MODE_USER,		/* 32-bit, iret to CPL 3 before the hypercall */
+	HV_MODE_LONG_AVX,	/* HV_MODE_LONG with AVX enabled (XCR0) */
 };
 
 /* Guest code of hc_vm.c (start and end of each blob). */
@@ -55,6 +56,7 @@ extern const unsigned char hv_blob_user[], hv_blob_user_end[];
 extern const unsigned char hv_blob_load[], hv_blob_load_end[];
 extern const unsigned char hv_blob_store[], hv_blob_store_end[];
 extern const unsigned char hv_blob_guess[], hv_blob_guess_end[];
+extern const unsigned char hv_blob_vstore[], hv_blob_vstore_end[];
 
 /* 0 or -errno: a tiny VM whose vCPU can run in every hv_mode. */
 int hv_create(struct tiny_vm *vm);
@@ -73,6 +75,15 @@ int hv_cpl(struct tiny_vm *vm);
 /* The guest's own 64-bit load/store at @gpa: 0 or -errno. */
 int hv_guest_load(struct tiny_vm *vm, __u64 gpa, __u64 *val);
 int hv_guest_store(struct tiny_vm *vm, __u64 gpa, __u64 val);
+
+/*
+ * The guest loads 8 bytes at @load_gpa, then copies 16 bytes from
+ * @src_gpa to @store_gpa with AVX (vmovdqu), which KVM's instruction
+ * emulator cannot do: 0, -EOPNOTSUPP without AVX, -EIO if the guest
+ * stopped elsewhere (an emulation failure), or -errno.
+ */
+int hv_guest_vstore(struct tiny_vm *vm, __u64 load_gpa, __u64 store_gpa,
+		    __u64 src_gpa);
 
 /* The results of a run of the token-guessing loop. */
 struct hv_guess {
