@@ -131,8 +131,14 @@ enum rm_pdb_cache {
 	 * ever, and takes a failure only from one that did not.
 	 */
 	RM_CACHE_NOWRITE,
-	RM_CACHE_ERR,		/* target has nothing there: one SIGBUS */
-	RM_CACHE_GONE,		/* same, for a ZEROHOLE mapping: for good */
+	/*
+	 * The target cannot give the page now: one SIGBUS (for a ZEROHOLE
+	 * mapping, one failed fault that did not drop the mmap_lock), then
+	 * the next fault resolves again.
+	 */
+	RM_CACHE_ERR,
+	/* A ZEROHOLE mapping whose target memory went: zeros, for good. */
+	RM_CACHE_GONE,
 	RM_CACHE_UNMAPPED,	/* window page unmapped: install nothing */
 };
 

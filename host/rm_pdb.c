@@ -142,7 +142,7 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 				  (write ? HMM_PFN_REQ_WRITE : 0),
 	};
 	struct vm_area_struct *vma;
-	bool nowrite = false;
+	bool nowrite = false, hole;
 	int ret;
 
 	/*
@@ -169,8 +169,8 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 			break;
 		}
 		vma = find_vma(mm, pdb->req_hva);
-		if (!vma || vma->vm_start > pdb->req_hva ||
-		    userfaultfd_armed(vma) || rm_is_mirror(vma))
+		hole = !vma || vma->vm_start > pdb->req_hva;
+		if (hole || userfaultfd_armed(vma) || rm_is_mirror(vma))
 			ret = -EFAULT;
 		else
 			ret = hmm_range_fault(&range);
@@ -200,13 +200,21 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 			pdb->cache = RM_CACHE_RW;
 		else
 			pdb->cache = nowrite ? RM_CACHE_NOWRITE : RM_CACHE_RO;
+	} else if (hole && pdb->zerohole) {
+		/*
+		 * The target has no memory there: a ZEROHOLE mapping reads
+		 * zeros for good, as after the target's exit.  (The unmap
+		 * that made the hole usually ended it already.)
+		 */
+		pdb->cache = RM_CACHE_GONE;
 	} else {
 		/*
-		 * The target has no page there.  A KVM caller would only see
-		 * -EFAULT and retry, so a ZEROHOLE mapping detaches for good
-		 * and reads zeros, as after the target's exit.
+		 * The target cannot give the page now (PROT_NONE,
+		 * userfaultfd, its memcg's limit, hwpoison): one SIGBUS, and
+		 * the next access tries again.  KVM fails KVM_RUN with
+		 * EFAULT: a visible failure, never a silent private page.
 		 */
-		pdb->cache = pdb->zerohole ? RM_CACHE_GONE : RM_CACHE_ERR;
+		pdb->cache = RM_CACHE_ERR;
 	}
 	spin_unlock(&pdb->lock);
 
@@ -218,6 +226,7 @@ struct rm_install {
 	struct vm_area_struct *vma;
 	bool write;
 	bool dead;
+	bool keep_err;		/* fail from RM_CACHE_ERR, but keep it */
 };
 
 /*
@@ -279,7 +288,8 @@ static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
 		   (ins->write && pdb->cache == RM_CACHE_RO)) {
 		ret = -EAGAIN;
 	} else if (pdb->cache == RM_CACHE_ERR) {
-		pdb->cache = RM_CACHE_NONE;
+		if (!ins->keep_err)
+			pdb->cache = RM_CACHE_NONE;
 		ret = -EFAULT;
 	} else if (ins->write && pdb->cache == RM_CACHE_NOWRITE) {
 		ret = -EFAULT;
@@ -389,6 +399,14 @@ vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb)
 		.pdb	= pdb,
 		.vma	= vma,
 		.write	= vmf->flags & FAULT_FLAG_WRITE,
+		/*
+		 * KVM (fixup_user_fault()) repeats a fault that dropped the
+		 * mmap_lock, even one that failed then, and takes a failure
+		 * only from a fault that did not drop it: the retry of the
+		 * failed resolution fails but keeps the error for that next
+		 * fault, which fails without resolving and clears it.
+		 */
+		.keep_err = pdb->zerohole && (vmf->flags & FAULT_FLAG_TRIED),
 	};
 	int err;
 

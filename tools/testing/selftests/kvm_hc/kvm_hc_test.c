@@ -11,11 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/kvmmem.h>
+#include <linux/userfaultfd.h>
 #include <linux/remote_mapping.h>
 
 #include "kselftest_harness.h"
@@ -884,6 +888,188 @@ TEST_F(hc, memslot_watch_lets_vm_go)
 	close(to_parent[1]);
 	close(to_child[0]);
 	close(to_child[1]);
+}
+
+/*
+ * Review item 8: a target page the target cannot give for a while (made
+ * PROT_NONE, registered with userfaultfd, over its memcg's limit) fails
+ * the introspector's access visibly, and the alias follows the target
+ * again once it can: it never detaches into a private page in silence.
+ */
+static void check_fails_then_follows(struct __test_metadata *_metadata,
+				     struct tiny_vm *vm, __u32 *t,
+				     void (*restore)(void *), void *arg)
+{
+	__u32 val = 0;
+
+	EXPECT_EQ(-EFAULT, __tvm_guest_read32(vm, MAP_GPA, &val));
+	EXPECT_EQ(-EFAULT, __tvm_guest_write32(vm, MAP_GPA + 4, 0xbad));
+	restore(arg);
+	EXPECT_NE(0xbad, t[1]);
+	t[0] = 0x5a5a0002;
+	EXPECT_EQ(0, __tvm_guest_read32(vm, MAP_GPA, &val));
+	EXPECT_EQ(0x5a5a0002, val);
+	EXPECT_EQ(0, __tvm_guest_write32(vm, MAP_GPA + 4, 0x600d));
+	EXPECT_EQ(0x600d, t[1]);
+}
+
+static void restore_prot(void *page)
+{
+	mprotect(page, 4096, PROT_READ | PROT_WRITE);
+}
+
+TEST_F(hc, target_protnone_fails_then_follows)
+{
+	__u32 *t = target_page(&self->target, REQ_GPA);
+
+	t[0] = 0x5a5a0001;
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, MAP_GPA, 0));
+	EXPECT_EQ(0x5a5a0001, tvm_guest_read32(&self->intro, MAP_GPA));
+	ASSERT_EQ(0, mprotect(t, 4096, PROT_NONE));
+	check_fails_then_follows(_metadata, &self->intro, t, restore_prot, t);
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+}
+
+struct uffd_reg {
+	int fd;
+	void *page;
+};
+
+static void restore_uffd(void *arg)
+{
+	struct uffd_reg *u = arg;
+	struct uffdio_range r = { .start = (uintptr_t)u->page, .len = 4096 };
+
+	ioctl(u->fd, UFFDIO_UNREGISTER, &r);
+	close(u->fd);
+}
+
+TEST_F(hc, target_userfaultfd_fails_then_follows)
+{
+	__u32 *t = target_page(&self->target, REQ_GPA);
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)t, .len = 4096 },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	struct uffd_reg u = { .page = t };
+
+	t[0] = 0x5a5a0001;
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, MAP_GPA, 0));
+	EXPECT_EQ(0x5a5a0001, tvm_guest_read32(&self->intro, MAP_GPA));
+	u.fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (u.fd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(u.fd, UFFDIO_API, &api));
+	ASSERT_EQ(0, ioctl(u.fd, UFFDIO_REGISTER, &reg));
+	/* Missing now, as in a postcopy migration: its handler must fill it. */
+	ASSERT_EQ(0, madvise(t, 4096, MADV_DONTNEED));
+	check_fails_then_follows(_metadata, &self->intro, t, restore_uffd, &u);
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+}
+
+#define CG_ROOT		"/tmp/rm-cgroup2"
+#define CG_DIR		CG_ROOT "/kvm_hc_memcg"
+
+static int cg_write(const char *file, const char *val)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", CG_DIR, file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static const char *cg_setup(void)
+{
+	int fd;
+
+	if (mkdir(CG_ROOT, 0700) && errno != EEXIST)
+		return "cannot make " CG_ROOT;
+	if (mount("none", CG_ROOT, "cgroup2", 0, NULL) && errno != EBUSY)
+		return "cannot mount cgroup2";
+	fd = open(CG_ROOT "/cgroup.subtree_control", O_WRONLY);
+	if (fd < 0 || write(fd, "+memory", 7) != 7) {
+		if (fd >= 0)
+			close(fd);
+		return "no memory controller in cgroup2";
+	}
+	close(fd);
+	if (mkdir(CG_DIR, 0700) && errno != EEXIST)
+		return "cannot make a cgroup";
+	return NULL;
+}
+
+/*
+ * The target's memcg is at its limit and its one process cannot be OOM
+ * killed: the page an introspector store needs cannot be allocated.
+ */
+TEST_F(hc, target_memcg_full_fails_then_follows)
+{
+	struct remote_mapping_token tok;
+	int to_parent[2], to_child[2];
+	const char *why;
+	char cur[32] = "";
+	__u32 *t, val;
+	char c = 0;
+	pid_t pid;
+	int fd, n;
+
+	why = cg_setup();
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, pipe(to_parent));
+	ASSERT_EQ(0, pipe(to_child));
+	/* Shared, so that the parent sees the target's RAM. */
+	t = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, t);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int rm = open("/dev/remote_mapping", O_RDWR);
+		struct tiny_vm tv;
+		FILE *f;
+
+		f = fopen("/proc/self/oom_score_adj", "w");
+		if (cg_write("cgroup.procs", "0") || !f ||
+		    fprintf(f, "-1000\n") < 0 || fclose(f))
+			_exit(1);
+		tvm_create(&tv);
+		/* The page the introspector will store to: never touched. */
+		if (__grant(rm, tv.vm_fd, -1, 0, 0, &tok) ||
+		    write(to_parent[1], &tok, sizeof(tok)) != sizeof(tok) ||
+		    read(to_child[0], &c, 1) != 1)
+			_exit(1);
+		t[0] = *(__u32 *)(tv.ram + REQ_GPA);
+		_exit(0);
+	}
+	ASSERT_EQ((ssize_t)sizeof(tok), read(to_parent[0], &tok, sizeof(tok)));
+	/* Below its usage: nothing more can be charged to it. */
+	ASSERT_EQ(0, cg_write("memory.max", "0"));
+	fd = open(CG_DIR "/memory.current", O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = read(fd, cur, sizeof(cur) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	TH_LOG("target memcg: %.*s bytes over a limit of 0", n - 1, cur);
+	ASSERT_EQ(0, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
+	EXPECT_EQ(-EFAULT, __tvm_guest_write32(&self->intro, MAP_GPA, 0x77));
+	ASSERT_EQ(0, cg_write("memory.max", "max"));
+	EXPECT_EQ(0, __tvm_guest_write32(&self->intro, MAP_GPA, 0x78));
+	EXPECT_EQ(0, __tvm_guest_read32(&self->intro, MAP_GPA, &val));
+	EXPECT_EQ(0x78, val);
+	ASSERT_EQ(1, write(to_child[1], &c, 1));
+	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
+	EXPECT_EQ(0x78, t[0]);
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+	rmdir(CG_DIR);
 }
 
 TEST_HARNESS_MAIN

@@ -146,14 +146,34 @@ __s32 tvm_hypercall(struct tiny_vm *vm, __u32 nr, __u32 a0,
 	return (__s32)regs.rax;
 }
 
-__u32 tvm_guest_read32(struct tiny_vm *vm, __u32 gpa)
+int __tvm_guest_read32(struct tiny_vm *vm, __u32 gpa, __u32 *val)
 {
 	/* mov eax, [gpa]; hlt */
 	__u8 code[] = { 0x66, 0xa1, gpa & 0xff, (gpa >> 8) & 0xff, 0xf4 };
 	struct kvm_regs regs = { 0 };
+	int err;
 
-	regs = tvm_run_code(vm, code, sizeof(code), &regs);
-	return (__u32)regs.rax;
+	err = __tvm_run_code(vm, code, sizeof(code), &regs);
+	if (!err)
+		*val = (__u32)regs.rax;
+	return err;
+}
+
+__u32 tvm_guest_read32(struct tiny_vm *vm, __u32 gpa)
+{
+	__u32 val = 0;
+	int err = __tvm_guest_read32(vm, gpa, &val);
+
+	if (err > 0) {
+		fprintf(stderr, "tiny_vm: load: exit reason %d, not hlt\n",
+			err);
+		exit(1);
+	}
+	if (err) {
+		errno = -err;
+		tvm_die("KVM_RUN (guest load)");
+	}
+	return val;
 }
 
 int __tvm_guest_write32(struct tiny_vm *vm, __u32 gpa, __u32 val)

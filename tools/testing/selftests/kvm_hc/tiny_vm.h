@@ -32,6 +32,8 @@ __s32 tvm_hypercall(struct tiny_vm *vm, __u32 nr, __u32 a0,
 		    __u32 a1, __u32 a2, __u32 a3);
 /* The guest loads / stores a dword at @gpa (< 64 KiB) with its own mov. */
 __u32 tvm_guest_read32(struct tiny_vm *vm, __u32 gpa);
+/* The same load: 0, or as __tvm_guest_write32(). */
+int __tvm_guest_read32(struct tiny_vm *vm, __u32 gpa, __u32 *val);
 void tvm_guest_write32(struct tiny_vm *vm, __u32 gpa, __u32 val);
 /*
  * The same store: 0; or, if KVM could not make it, the -errno of KVM_RUN
