@@ -266,6 +266,9 @@ void rm_idb_set_live_bulk(struct rm_idb *idb, struct rm_pdb **pdbs,
 void rm_idb_detach(struct rm_pdb *pdb);
 void rm_idb_erase(struct rm_pdb *pdb);
 
+/* rm_map.c */
+int rm_target_vma_check(struct vm_area_struct *vma, bool write);
+
 /* rm_tdb.c */
 void rm_tdb_exit(void);
 struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs);

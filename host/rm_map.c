@@ -3,6 +3,8 @@
  * Mm_remote_map() / mm_remote_unmap(): turn a page of current->mm
  * into a mirror of a page of another mm, and back.
  */
+#include <linux/fs.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
@@ -76,26 +78,44 @@ static int rm_check_map_vma(struct mm_struct *mm, struct rm_pdb *pdb,
 	return err;
 }
 
+/*
+ * Whether the target's @vma may be mirrored, for writes too if @write: 0 or
+ * the errno.  Checked at the map and at every resolution of the target
+ * page (the target may have mapped something else there since).  It
+ * refuses what GUP's check_vma_flags() refuses, so that a mapping never
+ * reads what ptrace could not: memfd_secret memory, which is out of the
+ * kernel's direct map (vma_is_secretmem() is not exported: every file of
+ * that filesystem is secretmem), and mappings of memory that is no plain
+ * RAM, such as [vvar] (VM_IO | VM_PFNMAP on 6.1, VM_MIXEDMAP on later
+ * kernels).  hmm_range_fault() checks neither secretmem nor VM_MIXEDMAP.
+ */
+int rm_target_vma_check(struct vm_area_struct *vma, bool write)
+{
+	if (rm_is_mirror(vma))
+		return -ELOOP;
+	if (vma->vm_file &&
+	    file_inode(vma->vm_file)->i_sb->s_magic == SECRETMEM_MAGIC)
+		return -EPERM;
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
+		return -EINVAL;
+	if (userfaultfd_armed(vma))
+		return -EBUSY;
+	if (!(vma->vm_flags & VM_READ) ||
+	    (write && !(vma->vm_flags & VM_WRITE)))
+		return -EACCES;
+	return 0;
+}
+
 /* req_hva must be ordinary memory of the target, accessible as asked. */
 static int rm_check_req_vma(struct mm_struct *req_mm, struct rm_pdb *pdb,
 			    struct vm_area_struct **last)
 {
 	struct vm_area_struct *vma;
-	int err = 0;
 
 	vma = rm_vma_at(req_mm, pdb->req_hva, last);
 	if (!vma)
-		err = -EFAULT;
-	else if (rm_is_mirror(vma))
-		err = -ELOOP;
-	else if (vma->vm_flags & (VM_IO | VM_PFNMAP))
-		err = -EINVAL;
-	else if (userfaultfd_armed(vma))
-		err = -EBUSY;
-	else if (!(vma->vm_flags & VM_READ) ||
-		 (!pdb->readonly && !(vma->vm_flags & VM_WRITE)))
-		err = -EACCES;
-	return err;
+		return -EFAULT;
+	return rm_target_vma_check(vma, !pdb->readonly);
 }
 
 /*

@@ -10,7 +10,6 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <linux/userfaultfd_k.h>
 
 #include "mm_remote.h"
 #include "rm_internal.h"
@@ -164,7 +163,7 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 		}
 		vma = find_vma(mm, pdb->req_hva);
 		if (!vma || vma->vm_start > pdb->req_hva ||
-		    userfaultfd_armed(vma) || rm_is_mirror(vma))
+		    rm_target_vma_check(vma, false))
 			ret = -EFAULT;
 		else
 			ret = hmm_range_fault(&range);

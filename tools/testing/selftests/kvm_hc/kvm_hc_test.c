@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -294,6 +295,74 @@ TEST_F(hc, bad_arguments)
 	EXPECT_EQ(-EFAULT, hc_map(vm, &self->tok, 0x100000, MAP_GPA, 0));
 
 	EXPECT_EQ(-ENOENT, hc_unmap(vm, MAP_GPA));
+}
+
+/* A shared mapping of a new memfd_secret, or MAP_FAILED (errno set). */
+static void *secret_map(void *addr, size_t len)
+{
+	int fd = syscall(__NR_memfd_secret, 0);
+	void *p;
+
+	if (fd < 0)
+		return MAP_FAILED;
+	if (ftruncate(fd, len)) {
+		close(fd);
+		return MAP_FAILED;
+	}
+	p = mmap(addr, len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | (addr ? MAP_FIXED : 0), fd, 0);
+	close(fd);
+	return p;
+}
+
+#define SECRET_GPA	0x100000U
+#define SECRET_VAL	0x5ec2e7U
+
+/*
+ * Target RAM backed by memfd_secret, which GUP (so ptrace) refuses: no
+ * KVM_HC_MEM_MAP of it, and a mapping of ordinary RAM whose page the target
+ * VMM replaces with such memory reads zeros, never the secret.
+ */
+TEST_F(hc, secretmem_refused)
+{
+	struct kvmmem_map_entry *e =
+		(struct kvmmem_map_entry *)(self->intro.ram + 0x2000);
+	__u32 *t = target_page(&self->target, REQ_GPA);
+	long before = map_count();
+	__u32 *sec;
+
+	sec = secret_map(NULL, 0x10000);
+	if (sec == MAP_FAILED && errno == ENOSYS)
+		SKIP(return, "no memfd_secret (6.1 needs secretmem.enable=1)");
+	ASSERT_NE(MAP_FAILED, sec) TH_LOG("memfd_secret: %s", strerror(errno));
+	sec[0] = SECRET_VAL;
+	ASSERT_EQ(0, __tvm_add_slot(&self->target, 1, SECRET_GPA, sec, 0x10000,
+				    0));
+
+	EXPECT_EQ(-EPERM, hc_map(&self->intro, &self->tok, SECRET_GPA,
+				 MAP_GPA, 0));
+	EXPECT_EQ(-EPERM, hc_map(&self->intro, &self->tok, SECRET_GPA,
+				 MAP_GPA, KVMMEM_MAP_READONLY));
+	EXPECT_NE(SECRET_VAL, tvm_guest_read32(&self->intro, MAP_GPA));
+	EXPECT_EQ(-ENOENT, hc_unmap(&self->intro, MAP_GPA));
+	e[0].req_gpa = SECRET_GPA;
+	e[0].map_gpa = MAP_GPA;
+	e[0].err = 1;
+	memcpy(self->intro.ram + TOKEN_GPA, &self->tok, sizeof(self->tok));
+	EXPECT_EQ(0, tvm_hypercall(&self->intro, KVM_HC_MEM_MAP_BATCH,
+				   TOKEN_GPA, 0x2000, 1, 0));
+	EXPECT_EQ(-EPERM, e[0].err);
+	EXPECT_EQ(before, map_count());
+
+	t[0] = 0x1234;
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, MAP_GPA, 0));
+	EXPECT_EQ(0x1234, tvm_guest_read32(&self->intro, MAP_GPA));
+	ASSERT_EQ((void *)t, secret_map(t, 4096));
+	t[0] = SECRET_VAL;
+	EXPECT_EQ(0, tvm_guest_read32(&self->intro, MAP_GPA));
+	EXPECT_EQ(SECRET_VAL, t[0]);
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+	EXPECT_EQ(before, map_count());
 }
 
 TEST_F(hc, token_ioctls)
