@@ -70,7 +70,9 @@
  *   ESRCH    target has exited (or is exiting)
  *   EBADF    @target is not a pidfd
  *   EALREADY @map_hva is already a mirror (or a mapped window page)
- *   ENOENT   (unmap) @map_hva is not a mirror (or is a window hole)
+ *   ENOENT   (unmap) @map_hva is not a mirror (or is a window hole), also
+ *            when another thread unmapped or replaced it during the call
+ *            (what that thread mapped there stays)
  *   EAGAIN   another thread is mapping or unmapping @map_hva right now
  *   ENOMEM   out of memory or vm.max_map_count reached
  */

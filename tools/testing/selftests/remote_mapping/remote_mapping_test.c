@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Functional and error tests of the /dev/remote_mapping ioctls. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -968,6 +969,91 @@ TEST_F(remote_mapping, enoent_unmap_not_a_mirror)
 	rm_map(_metadata, self->fd, req, map, self->t.pidfd, 0);
 	rm_unmap(_metadata, self->fd, map);
 	rm_unmap_fails(_metadata, self->fd, map, ENOENT);
+	rm_expect_counters_back(_metadata, self);
+}
+
+/*
+ * A third thread replaces the mirror at map_hva with a mapping of its own
+ * (MAP_FIXED of a memfd, which a map refuses to replace) while the mirror
+ * is being unmapped: whichever comes first, the third thread's mapping
+ * must survive, and the unmap return 0 or ENOENT.
+ */
+struct unmap_race {
+	char *map;
+	int memfd;
+	unsigned int delay;
+	int go;		/* iteration to start; -1: exit */
+	int done;	/* last iteration finished */
+	int err;
+};
+
+static void *unmap_race_thread(void *arg)
+{
+	struct unmap_race *r = arg;
+	unsigned int spin;
+	int it = 0;
+
+	for (;;) {
+		while (__atomic_load_n(&r->go, __ATOMIC_ACQUIRE) == it)
+			;
+		it = __atomic_load_n(&r->go, __ATOMIC_ACQUIRE);
+		if (it < 0)
+			return NULL;
+		for (spin = 0; spin < r->delay; spin++)
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (mmap(r->map, page_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, r->memfd, 0) == MAP_FAILED)
+			r->err = errno;
+		__atomic_store_n(&r->done, it, __ATOMIC_RELEASE);
+	}
+}
+
+TEST_F(remote_mapping, unmap_race_keeps_third_thread_mapping)
+{
+	uintptr_t req = target_page(_metadata, self, SEED_A);
+	struct unmap_race r = { .map = rm_anon3(_metadata) + page_size };
+	unsigned int ok = 0, enoent = 0;
+	__u64 start = now_ms(), tag;
+	pthread_t thread;
+	int i, ret;
+
+	r.memfd = memfd_create("unmap_race", MFD_CLOEXEC);
+	ASSERT_LE(0, r.memfd);
+	ASSERT_EQ(0, ftruncate(r.memfd, page_size));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, unmap_race_thread, &r));
+
+	for (i = 1; i <= 4000 && now_ms() - start < 20000; i++) {
+		tag = TAG + i;
+		ASSERT_EQ((ssize_t)sizeof(tag),
+			  pwrite(r.memfd, &tag, sizeof(tag), 0));
+		ASSERT_EQ(r.map, mmap(r.map, page_size, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				      -1, 0));
+		rm_map(_metadata, self->fd, req, r.map, self->t.pidfd, 0);
+		/* Sweep the third thread's start over the unmap. */
+		r.delay = (i * 37) % 1024;
+		__atomic_store_n(&r.go, i, __ATOMIC_RELEASE);
+		ret = __rm_unmap(self->fd, r.map);
+		while (__atomic_load_n(&r.done, __ATOMIC_ACQUIRE) != i)
+			;
+		ASSERT_EQ(0, r.err) TH_LOG("third thread's mmap: %s",
+					   strerror(r.err));
+		ASSERT_TRUE(!ret || ret == -ENOENT)
+			TH_LOG("unmap: %s", strerror(-ret));
+		ok += !ret;
+		enoent += ret == -ENOENT;
+		ASSERT_EQ(tag, peek(r.map)) {
+			TH_LOG("iteration %d: the third thread's mapping is gone",
+			       i);
+			TH_LOG("(unmap returned %s)",
+			       ret ? strerror(-ret) : "success");
+		}
+	}
+	__atomic_store_n(&r.go, -1, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+	close(r.memfd);
+	TH_LOG("%d iterations: unmap succeeded %u times, ENOENT %u times",
+	       i - 1, ok, enoent);
 	rm_expect_counters_back(_metadata, self);
 }
 
