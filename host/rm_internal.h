@@ -154,6 +154,8 @@ struct rm_win {
 	bool orig_locked;	/* pool: the RAM was VM_LOCKED */
 	/* The task whose vm_mmap() is making the pool, only during it. */
 	struct task_struct *pool_mapper;
+	/* The task whose vm_mmap() is removing the pool, only during it. */
+	struct task_struct *pool_unmapper;
 	struct xarray holes;
 	/*
 	 * Index in idb->pdbs of the window's first page, where a reserved
@@ -212,11 +214,16 @@ struct rm_pdb {
 	struct vm_area_struct *vma;
 };
 
-/* A page_db waiting for its vm_mmap() to reach rm_mirror_attach(). */
+/*
+ * A page_db whose vm_mmap() of tdb->file is under way: a map's, to reach
+ * rm_mirror_attach(), or an unmap's removal of its mirror (rm_unmap_guard()).
+ */
 struct rm_pending {
 	struct list_head node;		/* in tdb->pending, under tdb->lock */
 	struct rm_pdb *pdb;
 	struct task_struct *mapper;	/* the task calling vm_mmap() */
+	bool unmap;			/* the removal: a MAP_PRIVATE vm_mmap() */
+	bool removing;			/* unmap: the guard let the mirror go */
 };
 
 /* debugfs counters */
@@ -279,12 +286,16 @@ void rm_idb_set_live_bulk(struct rm_idb *idb, struct rm_pdb **pdbs,
 void rm_idb_detach(struct rm_pdb *pdb);
 void rm_idb_erase(struct rm_pdb *pdb);
 
+/* rm_map.c */
+int rm_target_vma_check(struct vm_area_struct *vma, bool write);
+unsigned long rm_unmap_guard(struct rm_pending *p, unsigned long addr);
+
 /* rm_tdb.c */
 void rm_tdb_exit(void);
 struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs);
 void rm_tdb_put(struct rm_tdb *tdb);
 void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pending *p,
-			struct rm_pdb *pdb);
+			struct rm_pdb *pdb, bool unmap);
 void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pending *p);
 void rm_tdb_watch(struct rm_tdb *tdb, struct rm_pdb **pdbs, const int *errs,
 		  unsigned int n);

@@ -3,6 +3,8 @@
  * Mm_remote_map() / mm_remote_unmap(): turn a page of current->mm
  * into a mirror of a page of another mm, and back.
  */
+#include <linux/fs.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
@@ -76,51 +78,63 @@ static int rm_check_map_vma(struct mm_struct *mm, struct rm_pdb *pdb,
 	return err;
 }
 
+/*
+ * Whether the target's @vma may be mirrored, for writes too if @write: 0 or
+ * the errno.  Checked at the map and at every resolution of the target
+ * page (the target may have mapped something else there since).  It
+ * refuses what GUP's check_vma_flags() refuses, so that a mapping never
+ * reads what ptrace could not: memfd_secret memory, which is out of the
+ * kernel's direct map (vma_is_secretmem() is not exported: every file of
+ * that filesystem is secretmem), and mappings of memory that is no plain
+ * RAM, such as [vvar] (VM_IO | VM_PFNMAP on 6.1, VM_MIXEDMAP on later
+ * kernels).  hmm_range_fault() checks neither secretmem nor VM_MIXEDMAP.
+ */
+int rm_target_vma_check(struct vm_area_struct *vma, bool write)
+{
+	if (rm_is_mirror(vma))
+		return -ELOOP;
+	if (vma->vm_file &&
+	    file_inode(vma->vm_file)->i_sb->s_magic == SECRETMEM_MAGIC)
+		return -EPERM;
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP | VM_MIXEDMAP))
+		return -EINVAL;
+	if (userfaultfd_armed(vma))
+		return -EBUSY;
+	if (!(vma->vm_flags & VM_READ) ||
+	    (write && !(vma->vm_flags & VM_WRITE)))
+		return -EACCES;
+	return 0;
+}
+
 /* req_hva must be ordinary memory of the target, accessible as asked. */
 static int rm_check_req_vma(struct mm_struct *req_mm, struct rm_pdb *pdb,
 			    struct vm_area_struct **last)
 {
 	struct vm_area_struct *vma;
-	int err = 0;
 
 	vma = rm_vma_at(req_mm, pdb->req_hva, last);
 	if (!vma)
-		err = -EFAULT;
-	else if (rm_is_mirror(vma))
-		err = -ELOOP;
-	else if (vma->vm_flags & (VM_IO | VM_PFNMAP))
-		err = -EINVAL;
-	else if (userfaultfd_armed(vma))
-		err = -EBUSY;
-	else if (!(vma->vm_flags & VM_READ) ||
-		 (!pdb->readonly && !(vma->vm_flags & VM_WRITE)))
-		err = -EACCES;
-	return err;
+		return -EFAULT;
+	return rm_target_vma_check(vma, !pdb->readonly);
 }
 
 /*
- * A failed MAP_FIXED vm_mmap() may have unmapped map_hva already: give the
- * caller anonymous memory back there rather than a hole.
+ * Give the caller anonymous memory back at map_hva if it is a hole: after a
+ * failed MAP_FIXED vm_mmap(), which may have unmapped it already, and after
+ * an unmap's removal of the mirror.  MAP_FIXED_NOREPLACE checks for the
+ * hole under the mmap_lock: whatever another thread mapped there meanwhile
+ * stays.
  */
-static void rm_restore_hole(struct rm_pdb *pdb)
+static void rm_refill(struct rm_pdb *pdb, const char *after)
 {
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
 	unsigned long addr;
-	bool hole;
 
-	mmap_read_lock(mm);
-	vma = find_vma(mm, pdb->map_hva);
-	hole = !vma || vma->vm_start > pdb->map_hva;
-	mmap_read_unlock(mm);
-	if (!hole)
-		return;
 	addr = vm_mmap(NULL, pdb->map_hva, PAGE_SIZE, pdb->orig_prot,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
 		       (pdb->orig_locked ? MAP_LOCKED : 0), 0);
-	if (IS_ERR_VALUE(addr))
-		pr_warn_ratelimited("remote_mapping: could not refill a page of pid %d after a failed map: %ld\n",
-				    task_pid_nr(current), (long)addr);
+	if (IS_ERR_VALUE(addr) && addr != -EEXIST)
+		pr_warn_ratelimited("remote_mapping: could not refill a page of pid %d after %s: %ld\n",
+				    task_pid_nr(current), after, (long)addr);
 }
 
 /*
@@ -288,7 +302,7 @@ static unsigned int rm_map_pages(struct mm_struct *req_mm,
 		}
 
 		/* rm_mirror_attach() picks the pdb up from the pending list. */
-		rm_tdb_add_pending(tdb, &pending, pdbs[i]);
+		rm_tdb_add_pending(tdb, &pending, pdbs[i], false);
 		addr = vm_mmap(tdb->file, map_hvas[i], PAGE_SIZE,
 			       pdbs[i]->readonly ? PROT_READ :
 						   PROT_READ | PROT_WRITE,
@@ -296,7 +310,7 @@ static unsigned int rm_map_pages(struct mm_struct *req_mm,
 		rm_tdb_del_pending(tdb, &pending);
 		if (IS_ERR_VALUE(addr)) {
 			errs[i] = (int)addr;
-			rm_restore_hole(pdbs[i]);
+			rm_refill(pdbs[i], "a failed map");
 		}
 	}
 	if (windowed)
@@ -444,23 +458,71 @@ static int rm_unmap_window_page(struct vm_area_struct *vma,
 	return 0;
 }
 
+/*
+ * ->get_unmapped_area() of the removal vm_mmap() of rm_unmap_mirror(), with
+ * current's mmap_lock held for write: the page mirror of p->pdb may go only
+ * if it is still at @addr.  do_mmap() unmaps it right after this, in the
+ * same hold of the lock, so nothing else can be there by then.
+ */
+unsigned long rm_unmap_guard(struct rm_pending *p, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	mmap_assert_write_locked(current->mm);
+	vma = find_vma(current->mm, addr);
+	if (!vma || vma->vm_start != addr || !rm_is_page_mirror(vma) ||
+	    vma->vm_private_data != p->pdb)
+		return -ENOENT;
+	p->removing = true;
+	return addr;
+}
+
+/*
+ * Remove the page mirror of @pdb (UNMAPPING) from current->mm if it is
+ * still there, leaving a hole.  Checking it under the mmap_lock and then
+ * calling vm_mmap(MAP_FIXED), which takes the lock again, would destroy
+ * whatever another thread mapped there in between.  Instead, a MAP_FIXED
+ * vm_mmap() of the mirror's own file, MAP_PRIVATE to tell it from a map:
+ * do_mmap() asks the file's ->get_unmapped_area() (rm_unmap_guard()) with
+ * the lock held for write and only then unmaps the range, in the same hold
+ * of the lock; its ->mmap() (rm_mirror_attach()) then refuses.  Return
+ * whether the guard let it go.
+ */
+static bool rm_unmap_mirror(struct rm_pdb *pdb, int *err)
+{
+	struct rm_pending pending;
+	unsigned long addr;
+
+	rm_tdb_add_pending(pdb->tdb, &pending, pdb, true);
+	addr = vm_mmap(pdb->tdb->file, pdb->map_hva, PAGE_SIZE, PROT_READ,
+		       MAP_PRIVATE | MAP_FIXED, pdb->req_hva);
+	rm_tdb_del_pending(pdb->tdb, &pending);
+	/* The ->mmap() refusal, or a failure before or after the unmap. */
+	*err = IS_ERR_VALUE(addr) ? (int)addr : -EINVAL;
+	return pending.removing;
+}
+
 /**
  * mm_remote_unmap - end the mapping at @map_hva of current->mm
  * @map_hva: page-aligned address of a mirror made by mm_remote_map()
  *
  * @map_hva becomes private anonymous memory again (a fresh zero page), with
- * the protection it had before the map.
+ * the protection it had before the map.  For an instant in between it is a
+ * hole (see Documentation/limits.rst); what another thread maps there
+ * meanwhile is kept.
  *
- * Return: 0, -EINVAL for a bad address, -ENOENT if @map_hva is not a
- * mirror, -EAGAIN if another thread is mapping or unmapping it.
+ * Return: 0; -EINVAL for a bad address; -ENOENT if @map_hva is not a
+ * mirror, also if another thread unmapped or replaced it meanwhile (its new
+ * mapping stays); -EAGAIN if another thread is mapping or unmapping it;
+ * -ENOMEM or -EINTR with the mapping still in place.
  */
 int mm_remote_unmap(unsigned long map_hva)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
+	bool removing, detached;
 	struct rm_pdb *pdb = NULL;
 	struct rm_idb *idb;
-	unsigned long addr;
 	int err = 0;
 
 	if (!mm || (current->flags & PF_KTHREAD) || !rm_user_page(map_hva))
@@ -491,21 +553,24 @@ int mm_remote_unmap(unsigned long map_hva)
 	if (err)
 		goto out_put;
 
-	/* Replacing the mirror closes it: rm_idb_detach() marks DETACHED. */
-	addr = vm_mmap(NULL, map_hva, PAGE_SIZE, pdb->orig_prot,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
-		       (pdb->orig_locked ? MAP_LOCKED : 0), 0);
-	if (IS_ERR_VALUE(addr))
-		err = (int)addr;
+	/* Removing the mirror closes it: rm_idb_detach() marks DETACHED. */
+	removing = rm_unmap_mirror(pdb, &err);
 
 	xa_lock(&idb->pdbs);
-	if (pdb->state == RM_PDB_DETACHED) {
-		xa_unlock(&idb->pdbs);
-		rm_idb_erase(pdb);
-	} else {
-		/* vm_mmap() failed before unmapping: still mapped. */
+	detached = pdb->state == RM_PDB_DETACHED;
+	if (!detached)
 		pdb->state = RM_PDB_LIVE;
-		xa_unlock(&idb->pdbs);
+	xa_unlock(&idb->pdbs);
+	if (!detached) {
+		/* Failed before the unmap: still mapped. */
+	} else if (removing) {
+		rm_idb_erase(pdb);
+		rm_refill(pdb, "an unmap");
+		err = 0;
+	} else {
+		/* Another thread's munmap() or mmap() ended it: hands off. */
+		rm_idb_erase(pdb);
+		err = -ENOENT;
 	}
 out_put:
 	rm_pdb_put(pdb);

@@ -10,7 +10,6 @@
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <linux/userfaultfd_k.h>
 
 #include "mm_remote.h"
 #include "rm_internal.h"
@@ -170,7 +169,7 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 		}
 		vma = find_vma(mm, pdb->req_hva);
 		hole = !vma || vma->vm_start > pdb->req_hva;
-		if (hole || userfaultfd_armed(vma) || rm_is_mirror(vma))
+		if (hole || rm_target_vma_check(vma, false))
 			ret = -EFAULT;
 		else
 			ret = hmm_range_fault(&range);

@@ -14,19 +14,19 @@
 
 /*
  * The pending page_db that the vm_mmap() of current, now mapping @len bytes
- * of the pseudo file at @addr of its mm from offset @pgoff, is for; or
- * NULL.  Called with tdb->lock held.
+ * of the pseudo file at @addr of its mm from offset @pgoff, is for (to map
+ * it, or to @unmap it); or NULL.  Called with tdb->lock held.
  */
 static struct rm_pending *rm_tdb_find_pending(struct rm_tdb *tdb,
 					      unsigned long addr,
 					      unsigned long len,
-					      unsigned long pgoff)
+					      unsigned long pgoff, bool unmap)
 {
 	struct rm_pending *p;
 
 	lockdep_assert_held(&tdb->lock);
 	list_for_each_entry(p, &tdb->pending, node)
-		if (p->mapper == current &&
+		if (p->mapper == current && p->unmap == unmap &&
 		    p->pdb->idb->rmn.mn.mm == current->mm &&
 		    p->pdb->map_hva == addr && len == PAGE_SIZE &&
 		    pgoff == p->pdb->req_hva >> PAGE_SHIFT)
@@ -36,23 +36,27 @@ static struct rm_pending *rm_tdb_find_pending(struct rm_tdb *tdb,
 
 /*
  * ->get_unmapped_area() of the pseudo file: only mm_remote_map()'s own
- * MAP_FIXED vm_mmap() gets an area.  This is what refuses to move a page
- * mirror with mremap(), which asks for the new area first.
+ * MAP_FIXED vm_mmap() gets an area, and mm_remote_unmap()'s MAP_PRIVATE one
+ * if its guard agrees.  This is what refuses to move a page mirror with
+ * mremap(), which asks for the new area first.
  */
 static unsigned long rm_mirror_get_area(struct file *file, unsigned long addr,
 					unsigned long len, unsigned long pgoff,
 					unsigned long flags)
 {
 	struct rm_tdb *tdb = file->private_data;
-	unsigned long ret = -EINVAL;
+	bool unmap = !(flags & MAP_SHARED);
+	struct rm_pending *p;
 
 	if (!(flags & MAP_FIXED))
-		return ret;
+		return -EINVAL;
 	spin_lock(&tdb->lock);
-	if (rm_tdb_find_pending(tdb, addr, len, pgoff))
-		ret = addr;
+	p = rm_tdb_find_pending(tdb, addr, len, pgoff, unmap);
 	spin_unlock(&tdb->lock);
-	return ret;
+	if (!p)
+		return -EINVAL;
+	/* p is current's, on its stack until its vm_mmap() returns. */
+	return unmap ? rm_unmap_guard(p, addr) : addr;
 }
 
 static int rm_mirror_mmap(struct file *file, struct vm_area_struct *vma)
@@ -340,10 +344,12 @@ void rm_tdb_put(struct rm_tdb *tdb)
 }
 
 void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pending *p,
-			struct rm_pdb *pdb)
+			struct rm_pdb *pdb, bool unmap)
 {
 	p->pdb = pdb;
 	p->mapper = current;
+	p->unmap = unmap;
+	p->removing = false;
 	spin_lock(&tdb->lock);
 	list_add(&p->node, &tdb->pending);
 	spin_unlock(&tdb->lock);
@@ -359,16 +365,20 @@ void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pending *p)
 /*
  * ->mmap() of the pseudo file: only the vm_mmap() issued by mm_remote_map()
  * for a pending page_db may succeed; anything else reaching the file (e.g.
- * through /proc/PID/map_files) is refused.
+ * through /proc/PID/map_files) is refused.  So is mm_remote_unmap()'s
+ * removal, which has unmapped the mirror by now and wants the hole.
  */
 int rm_mirror_attach(struct rm_tdb *tdb, struct vm_area_struct *vma)
 {
 	struct rm_pdb *found = NULL;
 	struct rm_pending *p;
 
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -ECANCELED;
 	spin_lock(&tdb->lock);
 	p = rm_tdb_find_pending(tdb, vma->vm_start,
-				vma->vm_end - vma->vm_start, vma->vm_pgoff);
+				vma->vm_end - vma->vm_start, vma->vm_pgoff,
+				false);
 	if (p) {
 		list_del_init(&p->node);
 		found = p->pdb;

@@ -35,18 +35,75 @@ static int rm_win_release(struct inode *inode, struct file *file)
 }
 
 /*
+ * Why [@start, @start + @len) of @mm cannot become a pool: 0 if it is in one
+ * private anonymous read-write VMA (*@locked: VM_LOCKED), else the errno.
+ */
+static int rm_win_ram_check(struct mm_struct *mm, unsigned long start,
+			    unsigned long len, bool *locked)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, start);
+
+	mmap_assert_locked(mm);
+	if (!vma)
+		return -EFAULT;
+	if (rm_is_window(vma))
+		return -EALREADY;
+	if (vma->vm_end < start + len || !vma_is_anonymous(vma) ||
+	    (vma->vm_flags & (VM_SHARED | VM_GROWSDOWN | VM_GROWSUP)) ||
+	    (vma->vm_flags & (VM_READ | VM_WRITE)) != (VM_READ | VM_WRITE))
+		return -EINVAL;
+	*locked = vma->vm_flags & VM_LOCKED;
+	return 0;
+}
+
+/*
+ * Whether [@start, @start + @len) of @mm is all pool memory: 0, or -ENOENT.
+ * *@locked: one of its pools was made over VM_LOCKED RAM.
+ */
+static int rm_win_pool_check(struct mm_struct *mm, unsigned long start,
+			     unsigned long len, bool *locked)
+{
+	struct vm_area_struct *vma;
+	struct rm_win *win;
+	unsigned long addr;
+
+	mmap_assert_locked(mm);
+	for (addr = start; addr < start + len; addr = vma->vm_end) {
+		vma = vma_lookup(mm, addr);
+		win = vma && rm_is_window(vma) ? vma->vm_private_data : NULL;
+		if (!win || !win->pool)
+			return -ENOENT;
+		*locked |= win->orig_locked;
+	}
+	return 0;
+}
+
+/*
  * Refuses mremap() of a window, which asks the file for the new area; only
- * the pool's own MAP_FIXED vm_mmap() gets one.
+ * the pool's own vm_mmap() calls get one, and only if the range is still
+ * what they checked.  This runs with the mmap_lock held for write, and
+ * do_mmap() unmaps what is in the range only after it, in the same hold of
+ * the lock: so they never replace a mapping another thread made meanwhile.
  */
 static unsigned long rm_win_get_area(struct file *file, unsigned long addr,
 				     unsigned long len, unsigned long pgoff,
 				     unsigned long flags)
 {
 	struct rm_win *win = file->private_data;
+	bool locked = false;
+	int err;
 
-	if ((flags & MAP_FIXED) && READ_ONCE(win->pool_mapper) == current)
-		return addr;
-	return -EINVAL;
+	if (!(flags & MAP_FIXED))
+		return -EINVAL;
+	if ((flags & MAP_SHARED) && READ_ONCE(win->pool_mapper) == current)
+		err = rm_win_ram_check(current->mm, addr, len,
+				       &win->orig_locked);
+	else if (!(flags & MAP_SHARED) &&
+		 READ_ONCE(win->pool_unmapper) == current)
+		err = rm_win_pool_check(current->mm, addr, len, &locked);
+	else
+		err = -EINVAL;
+	return err ? err : addr;
 }
 
 /* Once per window, for the VMA it is made with. */
@@ -67,12 +124,15 @@ static void rm_win_setup(struct vm_area_struct *vma, struct rm_win *win)
 /*
  * Only rm_win_pool_create()'s own vm_mmap() maps the file, once: anything
  * else reaching it (e.g. /proc/PID/map_files) must not make a second VMA
- * at other addresses.
+ * at other addresses.  rm_win_pool_destroy()'s private one has unmapped
+ * the pool by now and wants the hole.
  */
 static int rm_win_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct rm_win *win = file->private_data;
 
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -ECANCELED;
 	if (READ_ONCE(win->pool_mapper) != current ||
 	    vma->vm_mm != win->idb->rmn.mn.mm)
 		return -EPERM;
@@ -331,31 +391,41 @@ int rm_win_mmap(struct vm_area_struct *vma)
 }
 
 /*
- * After a failed vm_mmap() over [start, end) of current->mm: give the VMM
- * anonymous memory back there rather than a hole, which its VM could not
- * survive touching.
+ * After a pool's removal, or a failed vm_mmap() over [start, start + len)
+ * of current->mm: give the VMM anonymous memory back in the holes there,
+ * which its VM could not survive touching.  MAP_FIXED_NOREPLACE checks for
+ * the hole under the mmap_lock: what another thread mapped meanwhile stays
+ * (then the gap is looked up again, a few times at most).
  */
 static void rm_win_refill(unsigned long start, unsigned long len, bool locked)
 {
+	unsigned long addr = start, end = start + len, gap_end, ret;
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
-	unsigned long addr;
-	bool hole;
+	int retries = 8;
 
-	mmap_read_lock(mm);
-	vma = find_vma(mm, start);
-	hole = !vma || vma->vm_start >= start + len || vma->vm_start > start ||
-	       vma->vm_end < start + len;
-	mmap_read_unlock(mm);
-	if (!hole)
-		return;
-	addr = vm_mmap(NULL, start, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
-		       (locked ? MAP_LOCKED : 0), 0);
-	if (IS_ERR_VALUE(addr))
-		pr_warn_ratelimited("remote_mapping: could not refill %lu pages of pid %d after a failed pool change: %ld\n",
-				    len >> PAGE_SHIFT, task_pid_nr(current),
-				    (long)addr);
+	while (addr < end) {
+		mmap_read_lock(mm);
+		vma = find_vma(mm, addr);
+		if (vma && vma->vm_start <= addr) {
+			addr = vma->vm_end;
+			mmap_read_unlock(mm);
+			continue;
+		}
+		gap_end = vma ? min(vma->vm_start, end) : end;
+		mmap_read_unlock(mm);
+		ret = vm_mmap(NULL, addr, gap_end - addr, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS |
+			      MAP_FIXED_NOREPLACE | (locked ? MAP_LOCKED : 0),
+			      0);
+		if (ret == -EEXIST && retries--)
+			continue;
+		if (IS_ERR_VALUE(ret) && ret != -EEXIST)
+			pr_warn_ratelimited("remote_mapping: could not refill %lu pages of pid %d after a pool change: %ld\n",
+					    (gap_end - addr) >> PAGE_SHIFT,
+					    task_pid_nr(current), (long)ret);
+		addr = gap_end;
+	}
 }
 
 /**
@@ -374,26 +444,15 @@ static void rm_win_refill(unsigned long start, unsigned long len, bool locked)
 int rm_win_pool_create(unsigned long start, unsigned long len)
 {
 	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
 	struct rm_idb *idb;
 	struct rm_win *win;
 	unsigned long addr;
 	bool locked = false;
-	int err = 0;
+	int err;
 
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
-	vma = vma_lookup(mm, start);
-	if (!vma)
-		err = -EFAULT;
-	else if (rm_is_window(vma))
-		err = -EALREADY;
-	else if (vma->vm_end < start + len || !vma_is_anonymous(vma) ||
-		 (vma->vm_flags & (VM_SHARED | VM_GROWSDOWN | VM_GROWSUP)) ||
-		 (vma->vm_flags & (VM_READ | VM_WRITE)) != (VM_READ | VM_WRITE))
-		err = -EINVAL;
-	else
-		locked = vma->vm_flags & VM_LOCKED;
+	err = rm_win_ram_check(mm, start, len, &locked);
 	mmap_read_unlock(mm);
 	if (err)
 		return err;
@@ -407,7 +466,7 @@ int rm_win_pool_create(unsigned long start, unsigned long len)
 	win->pool = true;
 	win->orig_locked = locked;
 
-	/* rm_win_file_mmap() accepts this call only. */
+	/* rm_win_get_area() checks the range again, rm_win_file_mmap() maps. */
 	WRITE_ONCE(win->pool_mapper, current);
 	addr = vm_mmap(win->file, start, len, PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_FIXED, 0);
@@ -428,37 +487,53 @@ int rm_win_pool_create(unsigned long start, unsigned long len)
  * Mappings there end; the range is private anonymous memory again,
  * reading zeros.
  *
- * Return: 0; -ENOENT if part of the range is not a pool; -ENOMEM, -EINTR.
+ * Return: 0; -ENOENT if part of the range is not a pool (also if another
+ * thread changed it meanwhile: what it mapped stays); -EAGAIN if another
+ * thread is destroying it; -ENOMEM, -EINTR.
  */
 int rm_win_pool_destroy(unsigned long start, unsigned long len)
 {
 	struct mm_struct *mm = current->mm;
-	unsigned long addr, end = start + len;
-	struct vm_area_struct *vma;
-	struct rm_win *win;
+	struct rm_win *win = NULL;
+	struct file *file;
+	unsigned long addr;
 	bool locked = false;
-	int err = 0;
+	int err;
 
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
-	for (addr = start; addr < end; addr = vma->vm_end) {
-		vma = vma_lookup(mm, addr);
-		win = vma && rm_is_window(vma) ? vma->vm_private_data : NULL;
-		if (!win || !win->pool) {
-			err = -ENOENT;
-			break;
-		}
-		locked |= win->orig_locked;
+	err = rm_win_pool_check(mm, start, len, &locked);
+	if (!err) {
+		/* Its VMA's reference goes with the pool. */
+		win = vma_lookup(mm, start)->vm_private_data;
+		file = get_file(win->file);
 	}
 	mmap_read_unlock(mm);
 	if (err)
 		return err;
 
-	addr = vm_mmap(NULL, start, len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED |
-		       (locked ? MAP_LOCKED : 0), 0);
-	if (!IS_ERR_VALUE(addr))
+	/*
+	 * Remove the pool, leaving a hole, then refill it.  Not one
+	 * vm_mmap(MAP_FIXED) of anonymous memory, which would replace
+	 * whatever another thread mapped there since the check: a private
+	 * MAP_FIXED vm_mmap() of the window's file, whose
+	 * rm_win_get_area() checks again with the mmap_lock held for write,
+	 * right before do_mmap() unmaps the range in the same hold of the
+	 * lock; rm_win_file_mmap() then refuses (-ECANCELED).
+	 */
+	if (cmpxchg(&win->pool_unmapper, NULL, current)) {
+		fput(file);
+		return -EAGAIN;
+	}
+	addr = vm_mmap(file, start, len, PROT_READ, MAP_PRIVATE | MAP_FIXED, 0);
+	WRITE_ONCE(win->pool_unmapper, NULL);
+	fput(file);
+	if (addr == -ECANCELED) {
+		/* Removed: the pool is gone whether or not the refill works. */
+		rm_win_refill(start, len, locked);
 		return 0;
+	}
+	/* A failure after the unmap leaves a hole too. */
 	rm_win_refill(start, len, locked);
 	return (int)addr;
 }

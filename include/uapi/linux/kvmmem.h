@@ -50,7 +50,8 @@
  * Result: 0, or a negative error: -KVM_ENOSYS (no host support), else
  * -errno with Linux errno values (KVM_EPERM, KVM_EFAULT, KVM_EINVAL are
  * the same numbers):
- *	EPERM	 token unknown, revoked, expired, or bound to another VM
+ *	EPERM	 token unknown, revoked, expired, or bound to another VM;
+ *		 target page is memfd_secret memory of the target's VMM
  *	EACCES	 read-write map with a read-only token
  *	EFAULT	 a gpa outside the VM's RAM memslots, or token not readable
  *	EINVAL	 unaligned gpa, unknown flag

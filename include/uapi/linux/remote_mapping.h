@@ -17,7 +17,10 @@
  * split from a THP, or replaced (the mirror follows the target's address,
  * not a physical page; nothing is pinned).  The target is named by a pidfd
  * in @target, or by a pid in the caller's pid namespace when
- * REMOTE_MAPPING_TARGET_PID is set.
+ * REMOTE_MAPPING_TARGET_PID is set.  Only memory that ptrace could read is
+ * mirrored: not memfd_secret memory (EPERM), nor device or special mappings
+ * such as [vvar] (EINVAL).  If the target maps such memory at @req_hva
+ * later, accesses through the mirror raise SIGBUS.
  *
  * REMOTE_MAPPING_UNMAP gives @map_hva back as private anonymous memory
  * (a fresh zero page); the caller's VMA layout is what it was before the map.
@@ -54,9 +57,11 @@
  *   EINVAL   unaligned or non-user address, reserved field or unknown flag
  *            set, @map_hva neither in a window nor in a private anonymous
  *            writable mapping (or in a stack that grows), @req_hva in a
- *            VM_IO/VM_PFNMAP mapping,
+ *            VM_IO/VM_PFNMAP/VM_MIXEDMAP mapping (device memory, [vvar]),
  *            @map_hva == @req_hva in the caller itself, target is a kernel
  *            thread, file used from another process
+ *   EPERM    @req_hva is memfd_secret memory, which no other process may
+ *            read (ptrace cannot either)
  *   EFAULT   @map_hva or @req_hva not mapped
  *   ELOOP    @req_hva is itself a mirror (no chains)
  *   EACCES   writable map of a target page that is not writable, or into
@@ -65,7 +70,9 @@
  *   ESRCH    target has exited (or is exiting)
  *   EBADF    @target is not a pidfd
  *   EALREADY @map_hva is already a mirror (or a mapped window page)
- *   ENOENT   (unmap) @map_hva is not a mirror (or is a window hole)
+ *   ENOENT   (unmap) @map_hva is not a mirror (or is a window hole), also
+ *            when another thread unmapped or replaced it during the call
+ *            (what that thread mapped there stays)
  *   EAGAIN   another thread is mapping or unmapping @map_hva right now
  *   ENOMEM   out of memory or vm.max_map_count reached
  */

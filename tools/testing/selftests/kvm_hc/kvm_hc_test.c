@@ -3,8 +3,10 @@
  * KVM_HC_MEM_MAP/UNMAP and tokens, end to end through KVM with tiny VMs in
  * one host process: the guest's own loads and stores reach the target VM.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -298,6 +301,74 @@ TEST_F(hc, bad_arguments)
 	EXPECT_EQ(-EFAULT, hc_map(vm, &self->tok, 0x100000, MAP_GPA, 0));
 
 	EXPECT_EQ(-ENOENT, hc_unmap(vm, MAP_GPA));
+}
+
+/* A shared mapping of a new memfd_secret, or MAP_FAILED (errno set). */
+static void *secret_map(void *addr, size_t len)
+{
+	int fd = syscall(__NR_memfd_secret, 0);
+	void *p;
+
+	if (fd < 0)
+		return MAP_FAILED;
+	if (ftruncate(fd, len)) {
+		close(fd);
+		return MAP_FAILED;
+	}
+	p = mmap(addr, len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | (addr ? MAP_FIXED : 0), fd, 0);
+	close(fd);
+	return p;
+}
+
+#define SECRET_GPA	0x100000U
+#define SECRET_VAL	0x5ec2e7U
+
+/*
+ * Target RAM backed by memfd_secret, which GUP (so ptrace) refuses: no
+ * KVM_HC_MEM_MAP of it, and a mapping of ordinary RAM whose page the target
+ * VMM replaces with such memory reads zeros, never the secret.
+ */
+TEST_F(hc, secretmem_refused)
+{
+	struct kvmmem_map_entry *e =
+		(struct kvmmem_map_entry *)(self->intro.ram + 0x2000);
+	__u32 *t = target_page(&self->target, REQ_GPA);
+	long before = map_count();
+	__u32 *sec;
+
+	sec = secret_map(NULL, 0x10000);
+	if (sec == MAP_FAILED && errno == ENOSYS)
+		SKIP(return, "no memfd_secret (6.1 needs secretmem.enable=1)");
+	ASSERT_NE(MAP_FAILED, sec) TH_LOG("memfd_secret: %s", strerror(errno));
+	sec[0] = SECRET_VAL;
+	ASSERT_EQ(0, __tvm_add_slot(&self->target, 1, SECRET_GPA, sec, 0x10000,
+				    0));
+
+	EXPECT_EQ(-EPERM, hc_map(&self->intro, &self->tok, SECRET_GPA,
+				 MAP_GPA, 0));
+	EXPECT_EQ(-EPERM, hc_map(&self->intro, &self->tok, SECRET_GPA,
+				 MAP_GPA, KVMMEM_MAP_READONLY));
+	EXPECT_NE(SECRET_VAL, tvm_guest_read32(&self->intro, MAP_GPA));
+	EXPECT_EQ(-ENOENT, hc_unmap(&self->intro, MAP_GPA));
+	e[0].req_gpa = SECRET_GPA;
+	e[0].map_gpa = MAP_GPA;
+	e[0].err = 1;
+	memcpy(self->intro.ram + TOKEN_GPA, &self->tok, sizeof(self->tok));
+	EXPECT_EQ(0, tvm_hypercall(&self->intro, KVM_HC_MEM_MAP_BATCH,
+				   TOKEN_GPA, 0x2000, 1, 0));
+	EXPECT_EQ(-EPERM, e[0].err);
+	EXPECT_EQ(before, map_count());
+
+	t[0] = 0x1234;
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, MAP_GPA, 0));
+	EXPECT_EQ(0x1234, tvm_guest_read32(&self->intro, MAP_GPA));
+	ASSERT_EQ((void *)t, secret_map(t, 4096));
+	t[0] = SECRET_VAL;
+	EXPECT_EQ(0, tvm_guest_read32(&self->intro, MAP_GPA));
+	EXPECT_EQ(SECRET_VAL, t[0]);
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+	EXPECT_EQ(before, map_count());
 }
 
 TEST_F(hc, token_ioctls)
@@ -609,6 +680,92 @@ TEST_F(hc, pool_vmm_munmap)
 	tvm_destroy(&self->intro);
 	EXPECT_EQ(before, map_count());
 	tvm_create(&self->intro);
+}
+
+/*
+ * The VMM replaces a page of a pool with a mapping of its own (MAP_FIXED of
+ * a memfd) while the guest destroys the pool: whichever comes first, the
+ * VMM's mapping survives, and KVM_HC_MEM_UNPOOL returns 0 or -ENOENT.
+ */
+struct unpool_race {
+	void *page;
+	int memfd;
+	unsigned int delay;
+	int go;		/* iteration to start; -1: exit */
+	int done;	/* last iteration finished */
+	int err;
+};
+
+static void *unpool_race_thread(void *arg)
+{
+	struct unpool_race *r = arg;
+	unsigned int spin;
+	int it = 0;
+
+	for (;;) {
+		while (__atomic_load_n(&r->go, __ATOMIC_ACQUIRE) == it)
+			;
+		it = __atomic_load_n(&r->go, __ATOMIC_ACQUIRE);
+		if (it < 0)
+			return NULL;
+		for (spin = 0; spin < r->delay; spin++)
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (mmap(r->page, 4096, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, r->memfd, 0) == MAP_FAILED)
+			r->err = errno;
+		__atomic_store_n(&r->done, it, __ATOMIC_RELEASE);
+	}
+}
+
+TEST_F(hc, unpool_race_keeps_vmm_mapping)
+{
+	struct unpool_race r = {
+		.page = self->intro.ram + POOL_GPA + 0x1000,
+	};
+	unsigned int ok = 0, enoent = 0;
+	pthread_t thread;
+	__u32 tag;
+	int i, ret;
+
+	r.memfd = memfd_create("unpool_race", MFD_CLOEXEC);
+	ASSERT_LE(0, r.memfd);
+	ASSERT_EQ(0, ftruncate(r.memfd, 4096));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, unpool_race_thread, &r));
+	for (i = 1; i <= 300; i++) {
+		tag = 0x7a900000 + i;
+		ASSERT_EQ((ssize_t)sizeof(tag),
+			  pwrite(r.memfd, &tag, sizeof(tag), 0));
+		/* Ordinary RAM again where the last round left the memfd. */
+		ASSERT_EQ(r.page, mmap(r.page, 4096, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				       -1, 0));
+		ASSERT_EQ(0, hc_pool(&self->intro, &self->tok, POOL_GPA,
+				     POOL_PAGES, 0));
+		r.delay = (i * 37) % 1024;
+		__atomic_store_n(&r.go, i, __ATOMIC_RELEASE);
+		ret = hc_unpool(&self->intro, POOL_GPA, POOL_PAGES);
+		while (__atomic_load_n(&r.done, __ATOMIC_ACQUIRE) != i)
+			;
+		ASSERT_EQ(0, r.err);
+		ASSERT_TRUE(!ret || ret == -ENOENT) TH_LOG("unpool: %d", ret);
+		ok += !ret;
+		enoent += ret == -ENOENT;
+		ASSERT_EQ(tag, *(__u32 *)r.page) {
+			TH_LOG("iteration %d: the VMM's mapping is gone (unpool %d)",
+			       i, ret);
+		}
+		/* The pool pieces around the VMM's mapping. */
+		if (ret) {
+			ASSERT_EQ(0, hc_unpool(&self->intro, POOL_GPA, 1));
+			ASSERT_EQ(0, hc_unpool(&self->intro, POOL_GPA + 0x2000,
+					       POOL_PAGES - 2));
+		}
+	}
+	__atomic_store_n(&r.go, -1, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+	close(r.memfd);
+	TH_LOG("%d rounds: unpool succeeded %u times, -ENOENT %u times",
+	       i - 1, ok, enoent);
 }
 
 /* The target VM's process exits while mapped: zeros, no error, no leak. */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Functional and error tests of the /dev/remote_mapping ioctls. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 #include <linux/capability.h>
 
@@ -12,6 +14,7 @@
 #define SEED_B	0x5eed0b0000000000ULL
 #define SEED_C	0x5eed0c0000000000ULL
 #define TAG	0x7a90000000000000ULL
+#define SECRET	0x5ec2e70000000000ULL
 
 /* A target page filled with the pattern of @seed. */
 static uintptr_t target_page(struct __test_metadata *_metadata,
@@ -685,16 +688,114 @@ TEST_F(remote_mapping, einval_kernel_thread)
 	rm_expect_counters_back(_metadata, self);
 }
 
+/* process_vm_readv() of 8 bytes of the target at @addr: 0 or errno. */
+static int ptrace_read_errno(pid_t pid, uintptr_t addr)
+{
+	__u64 val;
+	struct iovec local = { &val, sizeof(val) };
+	struct iovec remote = { (void *)addr, sizeof(val) };
+
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) < 0)
+		return errno;
+	return 0;
+}
+
+/*
+ * The target's [vvar] (VM_IO | VM_PFNMAP on 6.1, VM_MIXEDMAP on newer
+ * kernels): ptrace cannot read it, and neither may a mapping.
+ */
 TEST_F(remote_mapping, einval_req_in_pfnmap)
 {
 	char *map = rm_anon3(_metadata) + page_size;
 	uintptr_t start, end;
 
-	/* The target's [vvar] is VM_IO | VM_PFNMAP. */
 	if (maps_find(self->t.pid, NULL, "[vvar]", &start, &end))
 		SKIP(return, "the target has no [vvar] mapping");
+	ASSERT_EQ(EFAULT, ptrace_read_errno(self->t.pid, start));
 	rm_map_fails(_metadata, self->fd, start, map, self->t.pidfd,
 		     REMOTE_MAPPING_READONLY, EINVAL);
+	rm_map_fails(_metadata, self->fd, start, map, self->t.pidfd,
+		     REMOTE_MAPPING_READONLY | REMOTE_MAPPING_POPULATE,
+		     EINVAL);
+	rm_map_fails(_metadata, self->fd, start, map, self->t.pidfd, 0,
+		     EINVAL);
+	rm_check_anon3(_metadata, map - page_size);
+	rm_expect_counters_back(_metadata, self);
+}
+
+/* memfd_secret is not there unless 6.1 boots with secretmem.enable=1. */
+static bool have_secretmem(void)
+{
+	void *p = secret_map(NULL, page_size);
+
+	if (p == MAP_FAILED)
+		return false;
+	munmap(p, page_size);
+	return true;
+}
+
+/*
+ * memfd_secret memory of the target: GUP refuses it, so ptrace and
+ * process_vm_readv() cannot read it, and no mapping may either.
+ */
+TEST_F(remote_mapping, eperm_req_in_secretmem)
+{
+	char *map = rm_anon3(_metadata) + page_size;
+	__u64 req = 0;
+	int ret;
+
+	ret = target_call(&self->t, TARGET_SECRET, 0, page_size, SECRET, 0,
+			  &req);
+	if (ret == -ENOSYS)
+		SKIP(return, "no memfd_secret (6.1 needs secretmem.enable=1)");
+	ASSERT_EQ(0, ret) TH_LOG("memfd_secret in the target: %s",
+				 strerror(-ret));
+	t_check(_metadata, &self->t, req, page_size, SECRET);
+	ASSERT_EQ(EFAULT, ptrace_read_errno(self->t.pid, req));
+
+	rm_map_fails(_metadata, self->fd, req, map, self->t.pidfd, 0, EPERM);
+	rm_map_fails(_metadata, self->fd, req, map, self->t.pidfd,
+		     REMOTE_MAPPING_READONLY, EPERM);
+	rm_map_fails(_metadata, self->fd, req, map, self->t.pidfd,
+		     REMOTE_MAPPING_READONLY | REMOTE_MAPPING_POPULATE, EPERM);
+	/* The introspector's page is still its own. */
+	ASSERT_NE(0UL, pattern_check(map, page_size, SECRET));
+	rm_check_anon3(_metadata, map - page_size);
+	rm_expect_counters_back(_metadata, self);
+}
+
+/*
+ * A mapping of ordinary memory whose target page the target then replaces
+ * with memfd_secret memory (MAP_FIXED): the mapping must not read or write
+ * the secret, at the fault (SIGBUS) nor with POPULATE at a new map.
+ */
+TEST_F(remote_mapping, secretmem_replacing_mapped_page)
+{
+	uintptr_t req = target_page(_metadata, self, SEED_A);
+	char *map = rm_anon3(_metadata) + page_size;
+	char *map2 = rm_anon3(_metadata) + page_size;
+	__u64 addr = 0, val = 0;
+	int sig;
+
+	if (!have_secretmem())
+		SKIP(return, "no memfd_secret (6.1 needs secretmem.enable=1)");
+	rm_map(_metadata, self->fd, req, map, self->t.pidfd, 0);
+	check_pattern(_metadata, map, page_size, SEED_A);
+
+	ASSERT_EQ(0, target_call(&self->t, TARGET_SECRET, req, page_size,
+				 SECRET, 0, &addr));
+	ASSERT_EQ(req, addr);
+	t_check(_metadata, &self->t, req, page_size, SECRET);
+
+	sig = probe_read(map + 8, &val);
+	ASSERT_EQ(SIGBUS, sig) TH_LOG("read the target's secret: %#llx",
+				      (unsigned long long)val);
+	ASSERT_EQ(SIGBUS, probe_write(map + 16, TAG));
+	t_check(_metadata, &self->t, req, page_size, SECRET);
+	rm_map_fails(_metadata, self->fd, req, map2, self->t.pidfd,
+		     REMOTE_MAPPING_READONLY, EPERM);
+
+	rm_unmap(_metadata, self->fd, map);
 	rm_expect_counters_back(_metadata, self);
 }
 
@@ -868,6 +969,91 @@ TEST_F(remote_mapping, enoent_unmap_not_a_mirror)
 	rm_map(_metadata, self->fd, req, map, self->t.pidfd, 0);
 	rm_unmap(_metadata, self->fd, map);
 	rm_unmap_fails(_metadata, self->fd, map, ENOENT);
+	rm_expect_counters_back(_metadata, self);
+}
+
+/*
+ * A third thread replaces the mirror at map_hva with a mapping of its own
+ * (MAP_FIXED of a memfd, which a map refuses to replace) while the mirror
+ * is being unmapped: whichever comes first, the third thread's mapping
+ * must survive, and the unmap return 0 or ENOENT.
+ */
+struct unmap_race {
+	char *map;
+	int memfd;
+	unsigned int delay;
+	int go;		/* iteration to start; -1: exit */
+	int done;	/* last iteration finished */
+	int err;
+};
+
+static void *unmap_race_thread(void *arg)
+{
+	struct unmap_race *r = arg;
+	unsigned int spin;
+	int it = 0;
+
+	for (;;) {
+		while (__atomic_load_n(&r->go, __ATOMIC_ACQUIRE) == it)
+			;
+		it = __atomic_load_n(&r->go, __ATOMIC_ACQUIRE);
+		if (it < 0)
+			return NULL;
+		for (spin = 0; spin < r->delay; spin++)
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (mmap(r->map, page_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, r->memfd, 0) == MAP_FAILED)
+			r->err = errno;
+		__atomic_store_n(&r->done, it, __ATOMIC_RELEASE);
+	}
+}
+
+TEST_F(remote_mapping, unmap_race_keeps_third_thread_mapping)
+{
+	uintptr_t req = target_page(_metadata, self, SEED_A);
+	struct unmap_race r = { .map = rm_anon3(_metadata) + page_size };
+	unsigned int ok = 0, enoent = 0;
+	__u64 start = now_ms(), tag;
+	pthread_t thread;
+	int i, ret;
+
+	r.memfd = memfd_create("unmap_race", MFD_CLOEXEC);
+	ASSERT_LE(0, r.memfd);
+	ASSERT_EQ(0, ftruncate(r.memfd, page_size));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, unmap_race_thread, &r));
+
+	for (i = 1; i <= 4000 && now_ms() - start < 20000; i++) {
+		tag = TAG + i;
+		ASSERT_EQ((ssize_t)sizeof(tag),
+			  pwrite(r.memfd, &tag, sizeof(tag), 0));
+		ASSERT_EQ(r.map, mmap(r.map, page_size, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				      -1, 0));
+		rm_map(_metadata, self->fd, req, r.map, self->t.pidfd, 0);
+		/* Sweep the third thread's start over the unmap. */
+		r.delay = (i * 37) % 1024;
+		__atomic_store_n(&r.go, i, __ATOMIC_RELEASE);
+		ret = __rm_unmap(self->fd, r.map);
+		while (__atomic_load_n(&r.done, __ATOMIC_ACQUIRE) != i)
+			;
+		ASSERT_EQ(0, r.err) TH_LOG("third thread's mmap: %s",
+					   strerror(r.err));
+		ASSERT_TRUE(!ret || ret == -ENOENT)
+			TH_LOG("unmap: %s", strerror(-ret));
+		ok += !ret;
+		enoent += ret == -ENOENT;
+		ASSERT_EQ(tag, peek(r.map)) {
+			TH_LOG("iteration %d: the third thread's mapping is gone",
+			       i);
+			TH_LOG("(unmap returned %s)",
+			       ret ? strerror(-ret) : "success");
+		}
+	}
+	__atomic_store_n(&r.go, -1, __ATOMIC_RELEASE);
+	pthread_join(thread, NULL);
+	close(r.memfd);
+	TH_LOG("%d iterations: unmap succeeded %u times, ENOENT %u times",
+	       i - 1, ok, enoent);
 	rm_expect_counters_back(_metadata, self);
 }
 

@@ -646,6 +646,23 @@ static int target_uffd_register(uintptr_t addr, size_t len)
 	return 0;
 }
 
+void *secret_map(void *addr, size_t len)
+{
+	int fd = syscall(__NR_memfd_secret, 0);
+	void *p;
+
+	if (fd < 0)
+		return MAP_FAILED;
+	if (ftruncate(fd, len)) {
+		close(fd);
+		return MAP_FAILED;
+	}
+	p = mmap(addr, len, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | (addr ? MAP_FIXED : 0), fd, 0);
+	close(fd);
+	return p;
+}
+
 static __s64 target_exec(struct target_cmd *c, __u64 *val)
 {
 	__u64 *a = c->arg;
@@ -685,6 +702,13 @@ static __s64 target_exec(struct target_cmd *c, __u64 *val)
 		return 0;
 	case TARGET_UFFD:
 		return target_uffd_register(a[0], a[1]);
+	case TARGET_SECRET:
+		p = secret_map((void *)a[0], a[1]);
+		if (p == MAP_FAILED)
+			return -errno;
+		pattern_fill(p, a[1], a[2]);
+		*val = (uintptr_t)p;
+		return 0;
 	case TARGET_EXIT:
 		_exit(a[0]);
 	}

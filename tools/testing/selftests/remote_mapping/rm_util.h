@@ -75,6 +75,13 @@ bool is_zero(const void *addr, size_t len);
 __u64 peek(const void *addr);
 void poke(void *addr, __u64 val);
 
+/*
+ * A shared mapping of @len bytes of a new memfd_secret at @addr (MAP_FIXED
+ * unless NULL), or MAP_FAILED with errno set (ENOSYS: no memfd_secret, on
+ * 6.1 without secretmem.enable=1).
+ */
+void *secret_map(void *addr, size_t len);
+
 /* Anonymous memory of the calling process, NULL on failure. */
 void *anon_map(size_t npages, int prot, int flags);
 
@@ -111,6 +118,7 @@ enum target_op {
 	TARGET_CHECK,		/* addr, len, seed -> mismatch offset + 1 */
 	TARGET_SCATTER,		/* base, npages, count, seed */
 	TARGET_UFFD,		/* addr, len: register with userfaultfd */
+	TARGET_SECRET,		/* addr (0: any), len, seed: memfd_secret -> address */
 	TARGET_EXIT,		/* exit code */
 };
 
