@@ -564,8 +564,12 @@ int mm_remote_unmap(unsigned long map_hva)
 	if (!detached) {
 		/* Failed before the unmap: still mapped. */
 	} else if (removing) {
-		rm_idb_erase(pdb);
+		/*
+		 * Refilled before the entry goes: until then a map of this
+		 * address by another thread gets -EAGAIN, not the hole.
+		 */
 		rm_refill(pdb, "an unmap");
+		rm_idb_erase(pdb);
 		err = 0;
 	} else {
 		/* Another thread's munmap() or mmap() ended it: hands off. */
