@@ -302,6 +302,9 @@ void rm_tdb_watch(struct rm_tdb *tdb, struct rm_pdb **pdbs, const int *errs,
 void rm_tdb_unwatch(struct rm_pdb *pdb);
 void rm_tdb_end_range(struct rm_tdb *tdb, unsigned long start,
 		      unsigned long end);
+void rm_zap_init(void);
+void rm_zap_mirror(struct vm_area_struct *vma, unsigned long start,
+		   unsigned long size);
 
 /* rm_tvm.c */
 struct kvm;

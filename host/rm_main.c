@@ -117,6 +117,7 @@ static int __init rm_init(void)
 {
 	int err;
 
+	rm_zap_init();
 	err = rm_pdb_cache_init();
 	if (err)
 		return err;

@@ -116,7 +116,7 @@ void rm_pdb_invalidate(struct rm_pdb *pdb, bool end)
 	vma = pdb->vma;
 	spin_unlock(&pdb->lock);
 	if (vma)
-		zap_vma_ptes(vma, pdb->map_hva, PAGE_SIZE);
+		rm_zap_mirror(vma, pdb->map_hva, PAGE_SIZE);
 	up_read(&idb->zap_sem);
 }
 
@@ -367,7 +367,7 @@ void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma)
 	 * flush of its KVM.
 	 */
 	if (rm_pte_present(vma->vm_mm, pdb->map_hva))
-		zap_vma_ptes(vma, pdb->map_hva, PAGE_SIZE);
+		rm_zap_mirror(vma, pdb->map_hva, PAGE_SIZE);
 	spin_lock(&pdb->lock);
 	pdb->vma = NULL;
 	spin_unlock(&pdb->lock);
@@ -461,7 +461,7 @@ static vm_fault_t rm_mirror_fault(struct vm_fault *vmf)
  */
 vm_fault_t rm_mirror_pfn_mkwrite(struct vm_fault *vmf)
 {
-	zap_vma_ptes(vmf->vma, vmf->address & PAGE_MASK, PAGE_SIZE);
+	rm_zap_mirror(vmf->vma, vmf->address & PAGE_MASK, PAGE_SIZE);
 	return VM_FAULT_NOPAGE;
 }
 
@@ -494,7 +494,7 @@ static void rm_mirror_close(struct vm_area_struct *vma)
  */
 int rm_mirror_mremap(struct vm_area_struct *vma)
 {
-	zap_vma_ptes(vma, vma->vm_start, vma->vm_end - vma->vm_start);
+	rm_zap_mirror(vma, vma->vm_start, vma->vm_end - vma->vm_start);
 	return -EINVAL;
 }
 

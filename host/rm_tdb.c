@@ -5,6 +5,8 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/hash.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
@@ -97,10 +99,117 @@ static struct rm_pdb *rm_tdb_next(struct rm_pdb *pdb)
 }
 
 /*
+ * Zaps of our own mirrors in progress, by task.  Such a zap invalidates the
+ * mirror's mm, which may be a target too (self maps, two processes
+ * mapping each other): its target_db must not walk its page_dbs then, as
+ * the zapping task may hold a pdbs_sem for read already (a writer queued
+ * between the two reads would deadlock them) and the walk could zap in
+ * turn, without end.  A mirror is never resolved from (-ELOOP), so none
+ * of the page_dbs watching its addresses has anything to zap: the
+ * invalidation that replaced their page by the mirror zapped them, and
+ * hmm_range_fault() is never called on the mirror since.
+ *
+ * Found by task rather than by mmu_notifier_range.vma, which 6.3 removed:
+ * the same task calls the callback from inside zap_vma_ptes().
+ */
+struct rm_zap {
+	struct hlist_node node;		/* in its bucket, under its lock */
+	struct task_struct *task;
+	struct mm_struct *mm;
+	unsigned long start;
+	unsigned long end;
+};
+
+#define RM_ZAP_BUCKETS	64
+
+static struct rm_zap_bucket {
+	spinlock_t lock;		/* protects zaps */
+	struct hlist_head zaps;		/* struct rm_zap */
+} rm_zap_buckets[RM_ZAP_BUCKETS];
+
+/* Zaps in progress: lets an invalidation skip the lookup when there is none. */
+static atomic_t rm_zaps_active = ATOMIC_INIT(0);
+
+static struct rm_zap_bucket *rm_zap_bucket(struct task_struct *task)
+{
+	return &rm_zap_buckets[hash_ptr(task, ilog2(RM_ZAP_BUCKETS))];
+}
+
+/*
+ * zap_vma_ptes() of a mirror page or range of @vma: every zap of a mirror
+ * by the module goes through here.
+ */
+void rm_zap_mirror(struct vm_area_struct *vma, unsigned long start,
+		   unsigned long size)
+{
+	struct rm_zap_bucket *b = rm_zap_bucket(current);
+	struct rm_zap z = {
+		.task	= current,
+		.mm	= vma->vm_mm,
+		.start	= start,
+		.end	= start + size,
+	};
+
+	spin_lock(&b->lock);
+	hlist_add_head(&z.node, &b->zaps);
+	spin_unlock(&b->lock);
+	/* Only this task looks for z, after this in program order. */
+	atomic_inc(&rm_zaps_active);
+	zap_vma_ptes(vma, start, size);
+	atomic_dec(&rm_zaps_active);
+	spin_lock(&b->lock);
+	hlist_del(&z.node);
+	spin_unlock(&b->lock);
+}
+
+/* Whether @range is being invalidated by current's rm_zap_mirror(). */
+static bool rm_zap_nested(const struct mmu_notifier_range *range)
+{
+	struct rm_zap_bucket *b;
+	bool nested = false;
+	struct rm_zap *z;
+
+	if (!atomic_read(&rm_zaps_active))
+		return false;
+	b = rm_zap_bucket(current);
+	spin_lock(&b->lock);
+	hlist_for_each_entry(z, &b->zaps, node) {
+		if (z->task == current && z->mm == range->mm &&
+		    z->start <= range->start && range->end <= z->end) {
+			nested = true;
+			break;
+		}
+	}
+	spin_unlock(&b->lock);
+	return nested;
+}
+
+void rm_zap_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < RM_ZAP_BUCKETS; i++) {
+		spin_lock_init(&rm_zap_buckets[i].lock);
+		INIT_HLIST_HEAD(&rm_zap_buckets[i].zaps);
+	}
+}
+
+/*
  * Every invalidation of the target mm comes here.  Those of watched pages
  * bump the notifier's sequence, so that a resolution in flight is not
  * installed and a new one waits for the invalidation to end, and zap the
  * mirrors of those pages.
+ *
+ * The sequence is set only when a watched page is in the range, unlike
+ * what mmu_interval_set_seq() asks of a notifier over one range.  That is
+ * safe because a resolution compares it (mmu_interval_read_retry()) only
+ * for its own page, under its page_db's lock, which the walk below takes
+ * after setting it: an invalidation that did not set it found no page_db
+ * of that page, so the page_db was not watching yet and carries the
+ * sequence of such an invalidation in (miss_seq, rm_tdb_watch()).  And the
+ * value set is always cur_seq, the one mmu_interval_read_begin() waits on,
+ * so the core's own bookkeeping (odd while invalidating, then the next
+ * even value) is what every reader sees.
  */
 static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 			      const struct mmu_notifier_range *range,
@@ -108,24 +217,11 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 {
 	struct rm_tdb *tdb = container_of(sub, struct rm_tdb, notifier);
 	bool blockable = mmu_notifier_range_blockable(range);
-	struct vm_area_struct *mirror = NULL;
 	bool found = false, ret = true;
 	struct rm_pdb *pdb;
 
-	/*
-	 * Our own zap of a mirror in this mm.  A mirror is never a target
-	 * (-ELOOP), but a watched page may have been replaced by a mirror
-	 * since: that replacement invalidated it, and hmm_range_fault()
-	 * refuses the PFNMAP that is there now, so nothing of ours can be
-	 * mapped from it.  Returning here keeps the nesting of invalidations
-	 * one level deep (target -> introspector) whatever the callers build.
-	 */
-	if (range->vma && rm_is_mirror(range->vma)) {
-		mirror = range->vma;
-		if (mirror->vm_start <= range->start &&
-		    range->end <= mirror->vm_end)
-			return true;
-	}
+	if (rm_zap_nested(range))
+		return true;
 
 	/* The zaps sleep: only the OOM reaper does not let us. */
 	if (!blockable) {
@@ -136,9 +232,6 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 	}
 	for (pdb = rm_tdb_first(tdb, range->start);
 	     pdb && pdb->req_hva < range->end; pdb = rm_tdb_next(pdb)) {
-		if (mirror && mirror->vm_start <= pdb->req_hva &&
-		    pdb->req_hva < mirror->vm_end)
-			continue;
 		if (!blockable) {
 			ret = false;
 			break;

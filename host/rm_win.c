@@ -288,7 +288,7 @@ void rm_win_clear_hole(struct rm_win *win, struct vm_area_struct *vma,
 
 	/* Most holes were never touched: no zap, no KVM TLB flush. */
 	if (rm_pte_present(vma->vm_mm, addr))
-		zap_vma_ptes(vma, addr, PAGE_SIZE);
+		rm_zap_mirror(vma, addr, PAGE_SIZE);
 	page = xa_load(&win->holes, addr >> PAGE_SHIFT);
 	if (page)
 		clear_highpage(page);
@@ -346,7 +346,7 @@ static void rm_win_open(struct vm_area_struct *vma)
 	if (!old || old == vma || !rm_is_window(old) ||
 	    old->vm_private_data != win || old->vm_end < vma->vm_end)
 		return;
-	zap_vma_ptes(old, vma->vm_start, vma->vm_end - vma->vm_start);
+	rm_zap_mirror(old, vma->vm_start, vma->vm_end - vma->vm_start);
 	rm_idb_forget_range(win->idb, vma->vm_start, vma->vm_end);
 }
 

@@ -361,6 +361,132 @@ TEST_F(remote_mapping, self_map_with_writer_thread)
 }
 
 /*
+ * Review item 9: a target invalidation zaps the mirrors of its pages; when
+ * the mirrors are in the target's own mm, each zap invalidates that mm
+ * again, inside the walk that holds its pdbs_sem for read.  Without a
+ * guard the nested walk takes pdbs_sem for read a second time, and a map
+ * or unmap queued for write in between deadlocks both.  Here one thread
+ * keeps invalidating self-mapped pages (and a reader keeps their mirror
+ * PTEs installed, so that every invalidation zaps) while another maps and
+ * unmaps, taking pdbs_sem for write each time.
+ */
+#define NEST_PAGES	32
+#define NEST_MS		6000
+
+struct nest_worker {
+	char *src;
+	char *map;
+	int fd;
+	int stop;
+	__u64 rounds;
+	int err;
+};
+
+static void *nest_invalidator(void *arg)
+{
+	struct nest_worker *w = arg;
+	size_t i;
+
+	while (!stopped(&w->stop)) {
+		for (i = 0; i < NEST_PAGES; i++)
+			poke(w->src + i * page_size, w->rounds);
+		if (madvise(w->src, NEST_PAGES * page_size, MADV_DONTNEED)) {
+			w->err = errno;
+			break;
+		}
+		w->rounds++;
+	}
+	return NULL;
+}
+
+static void *nest_reader(void *arg)
+{
+	struct nest_worker *w = arg;
+	__u64 sum = 0;
+	size_t i;
+
+	/* peek() is a real load: each one installs the mirror's PTE. */
+	while (!stopped(&w->stop)) {
+		for (i = 0; i < NEST_PAGES; i++)
+			sum += peek(w->map + i * page_size);
+		w->rounds++;
+	}
+	w->err = sum == ~0ULL;	/* keeps the loads */
+	return NULL;
+}
+
+static void *nest_mapper(void *arg)
+{
+	struct nest_worker *w = arg;
+	int ret;
+
+	while (!stopped(&w->stop)) {
+		ret = __rm_map(w->fd, (uintptr_t)w->src, w->map, getpid(),
+			       REMOTE_MAPPING_TARGET_PID);
+		if (!ret)
+			ret = __rm_unmap(w->fd, w->map);
+		if (ret) {
+			w->err = -ret;
+			break;
+		}
+		w->rounds++;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(remote_mapping, self_map_nested_invalidation_vs_writers, 120)
+{
+	char *src = anon_map(NEST_PAGES, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	char *map = anon_map(NEST_PAGES, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	char *extra = rm_anon3(_metadata) + page_size;
+	__u64 req[NEST_PAGES], maps[NEST_PAGES];
+	struct nest_worker inv = { 0 }, rd = { 0 }, mp = { 0 };
+	pthread_t t_inv, t_rd, t_mp;
+	__s32 errs[NEST_PAGES];
+	__u64 start;
+	size_t i;
+
+	ASSERT_TRUE(src && map);
+	for (i = 0; i < NEST_PAGES; i++) {
+		poke(src + i * page_size, i);
+		req[i] = (uintptr_t)src + i * page_size;
+		maps[i] = (uintptr_t)map + i * page_size;
+	}
+	ASSERT_EQ(NEST_PAGES, __rm_map_batch(self->fd, getpid(),
+					     REMOTE_MAPPING_TARGET_PID, req,
+					     maps, errs, NEST_PAGES));
+	inv = (struct nest_worker){ .src = src };
+	rd = (struct nest_worker){ .map = map };
+	mp = (struct nest_worker){ .src = src + page_size, .map = extra,
+				   .fd = self->fd };
+	start = now_ms();
+	ASSERT_EQ(0, pthread_create(&t_inv, NULL, nest_invalidator, &inv));
+	ASSERT_EQ(0, pthread_create(&t_rd, NULL, nest_reader, &rd));
+	ASSERT_EQ(0, pthread_create(&t_mp, NULL, nest_mapper, &mp));
+	sleep_ms(NEST_MS);
+	__atomic_store_n(&inv.stop, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&rd.stop, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&mp.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t_inv, NULL);
+	pthread_join(t_rd, NULL);
+	pthread_join(t_mp, NULL);
+	TH_LOG("%llu invalidations, %llu read rounds, %llu map/unmap in %llu ms",
+	       (unsigned long long)inv.rounds, (unsigned long long)rd.rounds,
+	       (unsigned long long)mp.rounds,
+	       (unsigned long long)elapsed_ms(start));
+	EXPECT_EQ(0, inv.err);
+	EXPECT_EQ(0, mp.err) TH_LOG("map/unmap: %s", strerror(mp.err));
+	EXPECT_LT(0ULL, inv.rounds);
+	EXPECT_LT(0ULL, mp.rounds);
+	/* Still coherent: the mirrors show the source. */
+	poke(src + 3 * page_size, TAG + 3);
+	EXPECT_EQ(TAG + 3, peek(map + 3 * page_size));
+	for (i = 0; i < NEST_PAGES; i++)
+		rm_unmap(_metadata, self->fd, map + i * page_size);
+	ra_expect_clean(_metadata, self);
+}
+
+/*
  * A process mirrors its own page, into a page mirror and a window, while
  * one thread migrates that page back and forth between NUMA nodes (the
  * migration holds the page's anon_vma across the invalidation of the
