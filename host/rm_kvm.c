@@ -258,14 +258,10 @@ static long rm_hc_unpool(struct kvm_vcpu *vcpu, gpa_t gpa,
 	return rm_win_pool_destroy(hva, npages << PAGE_SHIFT);
 }
 
-static unsigned long rm_hc_call(struct kvm_vcpu *vcpu, unsigned long nr,
-				unsigned long a0, unsigned long a1,
-				unsigned long a2, unsigned long a3)
+static unsigned long rm_hc_serve(struct kvm_vcpu *vcpu, unsigned long nr,
+				 unsigned long a0, unsigned long a1,
+				 unsigned long a2, unsigned long a3)
 {
-	/* The mappings are made in the VM's process, which is current. */
-	if (current->mm != vcpu->kvm->mm)
-		return -KVM_EPERM;
-
 	switch (nr) {
 	case KVM_HC_MEM_MAP:
 		return rm_hc_map(vcpu, a0, a1, a2, a3);
@@ -279,6 +275,29 @@ static unsigned long rm_hc_call(struct kvm_vcpu *vcpu, unsigned long nr,
 		return rm_hc_unpool(vcpu, a0, a1);
 	}
 	return -KVM_ENOSYS;
+}
+
+static unsigned long rm_hc_call(struct kvm_vcpu *vcpu, unsigned long nr,
+				unsigned long a0, unsigned long a1,
+				unsigned long a2, unsigned long a3)
+{
+	unsigned long ret;
+
+	/* The mappings are made in the VM's process, which is current. */
+	if (current->mm != vcpu->kvm->mm)
+		return -KVM_EPERM;
+
+	/*
+	 * A call makes files, notifiers and VMAs with our ops, which must not
+	 * outlive the module: while rm_exit() runs, answer as once it is
+	 * gone.  The put below is safe: kvm_unregister_hypercall() waits for
+	 * this call to return to kvm.ko.
+	 */
+	if (!try_module_get(THIS_MODULE))
+		return -KVM_ENOSYS;
+	ret = rm_hc_serve(vcpu, nr, a0, a1, a2, a3);
+	module_put(THIS_MODULE);
+	return ret;
 }
 
 static const struct kvm_hypercall_ops rm_hc_ops = {
