@@ -5,7 +5,9 @@
  */
 #include <linux/kvm_host.h>
 #include <linux/kvm_para.h>
+#include <linux/llist.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 
 #include <linux/kvmmem.h>
 
@@ -30,6 +32,47 @@ static struct {
 	int (*vcpu_write_guest)(struct kvm_vcpu *vcpu, gpa_t gpa,
 				const void *data, unsigned long len);
 } rm_kvm_fn;
+
+/* A last reference on a target VM, put by rm_kvm_put_work. */
+struct rm_kvm_put {
+	struct llist_node node;
+	struct kvm *kvm;
+};
+
+static LLIST_HEAD(rm_kvm_puts);
+
+static void rm_kvm_put_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&rm_kvm_puts);
+	struct rm_kvm_put *p, *tmp;
+
+	llist_for_each_entry_safe(p, tmp, list, node) {
+		rm_kvm.put_kvm(p->kvm);
+		kfree(p);
+	}
+}
+
+/* Flushed by rm_kvm_exit() before kvm_put_kvm's symbol is put. */
+static DECLARE_WORK(rm_kvm_put_work, rm_kvm_put_fn);
+
+/*
+ * Drop a hypercall's reference on its target VM.  Never the last one
+ * there: kvm_destroy_vm() would vcpu_load() the dead VM's vCPUs while the
+ * calling vCPU is loaded on this CPU (VMCS switched, kvm_running_vcpu
+ * cleared under it).  A work item puts that one.
+ */
+static void rm_kvm_put_target(struct kvm *kvm)
+{
+	struct rm_kvm_put *p;
+
+	if (refcount_dec_not_one(&kvm->users_count))
+		return;
+	/* A few bytes, once per VM: nothing to fall back on. */
+	p = kmalloc(sizeof(*p), GFP_KERNEL | __GFP_NOFAIL);
+	p->kvm = kvm;
+	llist_add(&p->node, &rm_kvm_puts);
+	queue_work(rm_wq, &rm_kvm_put_work);
+}
 
 /* A target gpa in a user RAM memslot: its hva in the target's mm. */
 static unsigned long rm_target_hva(struct kvm *kvm, gpa_t gpa)
@@ -102,7 +145,7 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 		err = mm_remote_map_flags(target->mm, req_hva, map_hva,
 					  MM_REMOTE_ZEROHOLE |
 					  (readonly ? MM_REMOTE_READONLY : 0));
-	rm_kvm.put_kvm(target);
+	rm_kvm_put_target(target);
 	return err;
 }
 
@@ -188,7 +231,7 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 out_free:
 	rm_hc_batch_free(&b);
 out_put:
-	rm_kvm.put_kvm(target);
+	rm_kvm_put_target(target);
 	return ret;
 }
 
@@ -242,7 +285,7 @@ static long rm_hc_pool(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t gpa,
 	target = rm_hc_target(vcpu, token_gpa, false);
 	if (IS_ERR(target))
 		return PTR_ERR(target);
-	rm_kvm.put_kvm(target);
+	rm_kvm_put_target(target);
 	return rm_win_pool_create(hva, npages << PAGE_SHIFT);
 }
 
@@ -390,5 +433,6 @@ void rm_kvm_exit(void)
 		rm_kvm_fn.unregister_hc(rm_hc_nrs[i], &rm_hc_ops);
 	rm_kvm_hooked = false;
 	rm_token_exit();
+	flush_work(&rm_kvm_put_work);
 	rm_kvm_put_syms();
 }
