@@ -143,7 +143,7 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 			      &map_hva);
 	if (!err)
 		err = mm_remote_map_flags(target->mm, req_hva, map_hva,
-					  MM_REMOTE_ZEROHOLE |
+					  MM_REMOTE_ZEROHOLE | MM_REMOTE_GUEST |
 					  (readonly ? MM_REMOTE_READONLY : 0));
 	rm_kvm_put_target(target);
 	return err;
@@ -220,7 +220,7 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	if (n) {
 		ret = mm_remote_map_batch(target->mm, b.req_hvas, b.map_hvas,
 					  b.errs, n,
-					  MM_REMOTE_ZEROHOLE |
+					  MM_REMOTE_ZEROHOLE | MM_REMOTE_GUEST |
 					  (readonly ? MM_REMOTE_READONLY : 0));
 		for (i = 0; i < n; i++)
 			b.entries[b.index[i]].err = ret < 0 ? ret : b.errs[i];
@@ -235,15 +235,50 @@ out_put:
 	return ret;
 }
 
+/*
+ * -EPERM if the mapping at @map_hva of current->mm is one its VMM made
+ * (no MM_REMOTE_GUEST), else 0: mm_remote_unmap() says what else is wrong.
+ * Only the VMM could replace it before that unmap, racing its own guest.
+ */
+static int rm_hc_unmap_allowed(unsigned long map_hva)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct rm_pdb *pdb = NULL;
+	struct rm_win *win;
+	int err = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, map_hva);
+	if (vma && rm_is_page_mirror(vma)) {
+		if (!((struct rm_pdb *)vma->vm_private_data)->guest)
+			err = -EPERM;
+	} else if (vma && rm_is_window(vma)) {
+		win = vma->vm_private_data;
+		pdb = rm_idb_get_live(win->idb, map_hva, win);
+		if (pdb && !pdb->guest)
+			err = -EPERM;
+	}
+	mmap_read_unlock(mm);
+	if (pdb)
+		rm_pdb_put(pdb);
+	return err;
+}
+
 static long rm_hc_unmap(struct kvm_vcpu *vcpu, gpa_t map_gpa)
 {
 	unsigned long map_hva;
+	int err;
 
 	if (!PAGE_ALIGNED(map_gpa))
 		return -EINVAL;
 	map_hva = rm_kvm_fn.vcpu_gfn_to_hva(vcpu, gpa_to_gfn(map_gpa));
 	if (kvm_is_error_hva(map_hva))
 		return -EFAULT;
+	err = rm_hc_unmap_allowed(map_hva);
+	if (err)
+		return err;
 	return mm_remote_unmap(map_hva);
 }
 

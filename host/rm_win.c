@@ -420,6 +420,26 @@ int rm_win_pool_create(unsigned long start, unsigned long len)
 	return (int)addr;
 }
 
+/* A page of [start, end) of @idb is mapped by the VMM, not a hypercall. */
+static bool rm_win_vmm_mapped(struct rm_idb *idb, unsigned long start,
+			      unsigned long end)
+{
+	struct rm_pdb *pdb;
+	unsigned long index;
+	bool found = false;
+
+	xa_lock(&idb->pdbs);
+	xa_for_each_range(&idb->pdbs, index, pdb, start >> PAGE_SHIFT,
+			  (end >> PAGE_SHIFT) - 1) {
+		if (!pdb->guest) {
+			found = true;
+			break;
+		}
+	}
+	xa_unlock(&idb->pdbs);
+	return found;
+}
+
 /**
  * rm_win_pool_destroy - give pool memory of current->mm back as RAM
  * @start: page-aligned start
@@ -428,7 +448,12 @@ int rm_win_pool_create(unsigned long start, unsigned long len)
  * Mappings there end; the range is private anonymous memory again,
  * reading zeros.
  *
- * Return: 0; -ENOENT if part of the range is not a pool; -ENOMEM, -EINTR.
+ * Only what the guest made goes: a window its VMM made with mmap(), or a
+ * pool holding a mapping its VMM made, is refused.  Only the VMM could
+ * map there after the check, racing its own guest.
+ *
+ * Return: 0; -ENOENT if part of the range is not a pool; -EPERM if part of
+ * it is a window or a mapping made by the VMM; -ENOMEM, -EINTR.
  */
 int rm_win_pool_destroy(unsigned long start, unsigned long len)
 {
@@ -445,11 +470,13 @@ int rm_win_pool_destroy(unsigned long start, unsigned long len)
 		vma = vma_lookup(mm, addr);
 		win = vma && rm_is_window(vma) ? vma->vm_private_data : NULL;
 		if (!win || !win->pool) {
-			err = -ENOENT;
+			err = win ? -EPERM : -ENOENT;
 			break;
 		}
 		locked |= win->orig_locked;
 	}
+	if (!err && rm_win_vmm_mapped(win->idb, start, end))
+		err = -EPERM;
 	mmap_read_unlock(mm);
 	if (err)
 		return err;

@@ -192,7 +192,7 @@ FIXTURE_TEARDOWN(race)
 
 TEST_F_TIMEOUT(race, target_teardown_during_maps, RUN_SECONDS + 60)
 {
-	struct trace_count destroy = { };
+	struct trace_count destroy = { }, mm_exit = { };
 	struct remote_mapping_token tok;
 	unsigned int seed = 7, rounds = 0;
 	struct hr_locker locker;
@@ -208,7 +208,7 @@ TEST_F_TIMEOUT(race, target_teardown_during_maps, RUN_SECONDS + 60)
 	if (!hr_hooked())
 		SKIP(return, "remote_mapping has no KVM hook (patched kvm.ko not loaded)");
 
-	traced = !trace_start("kvm_arch_destroy_vm\n");
+	traced = !trace_start("kvm_arch_destroy_vm\nexit_mmap\n");
 	if (!traced)
 		ksft_print_msg("no function tracer: where the VMs were destroyed is not checked\n");
 	tvm_create(&intro);
@@ -234,18 +234,24 @@ TEST_F_TIMEOUT(race, target_teardown_during_maps, RUN_SECONDS + 60)
 	usleep(200 * 1000);
 	if (traced) {
 		trace_count("kvm_arch_destroy_vm", &destroy);
+		trace_count("exit_mmap", &mm_exit);
 		trace_stop();
 	}
 	ksft_print_msg("%u targets; %lu maps: %lu mapped, %lu EPERM, %lu other\n",
 		       rounds, loop.calls, loop.ok, loop.eperm, loop.other);
 	ksft_print_msg("VMs destroyed: %lu, by a kworker %lu, in the hypercall %lu\n",
 		       destroy.total, destroy.kworker, destroy.in_hc);
+	ksft_print_msg("mms torn down: %lu, by a kworker %lu, in the hypercall %lu\n",
+		       mm_exit.total, mm_exit.kworker, mm_exit.in_hc);
 	/* The test's process ends with _exit(). */
 	fflush(stdout);
 	EXPECT_EQ(0, loop.unmap_err);
 	EXPECT_LT(0, loop.ok);
 	EXPECT_EQ(0, destroy.in_hc)
 		TH_LOG("the target VM was destroyed in the introspector's vCPU exit handler");
+	/* Nor the target's mm (review item 12c): a whole exit_mmap(). */
+	EXPECT_EQ(0, mm_exit.in_hc)
+		TH_LOG("the target's mm was torn down in the introspector's vCPU exit handler");
 }
 
 TEST_HARNESS_MAIN
