@@ -26,8 +26,13 @@ struct mm_struct;
  * that cannot be resolved now is faulted in on first access.
  */
 #define MM_REMOTE_POPULATE	BIT(2)
+/*
+ * Made for a guest's hypercall (KVM_HC_MEM_MAP*): KVM_HC_MEM_UNMAP and
+ * KVM_HC_MEM_UNPOOL end only such mappings, never one its VMM made.
+ */
+#define MM_REMOTE_GUEST		BIT(3)
 #define MM_REMOTE_FLAGS		(MM_REMOTE_READONLY | MM_REMOTE_ZEROHOLE | \
-				 MM_REMOTE_POPULATE)
+				 MM_REMOTE_POPULATE | MM_REMOTE_GUEST)
 
 int mm_remote_map(struct mm_struct *req_mm, unsigned long req_hva,
 		  unsigned long map_hva);

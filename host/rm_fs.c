@@ -55,8 +55,9 @@ static struct file_system_type rm_fs_type = {
 };
 
 /*
- * A new file with its own inode.  Whoever drops its last reference calls
- * rm_file_unpin() afterwards, or from its ->release().
+ * A new file with its own inode, or ERR_PTR(-ENODEV) once the module is
+ * being unloaded.  Whoever drops its last reference calls rm_file_unpin()
+ * afterwards, or from its ->release().
  */
 struct file *rm_file_create(const struct file_operations *fops, void *priv)
 {
@@ -64,9 +65,17 @@ struct file *rm_file_create(const struct file_operations *fops, void *priv)
 	struct file *file;
 	int err;
 
+	/*
+	 * Dropped by fops_put() in __fput(), like anon_inode_getfile().  Taken
+	 * first, and refused once rm_exit() runs: then nothing may be made
+	 * with our ops, not even the mount (its superblock holds the module).
+	 */
+	if (!try_module_get(THIS_MODULE))
+		return ERR_PTR(-ENODEV);
+
 	err = simple_pin_fs(&rm_fs_type, &rm_mnt, &rm_mnt_count);
 	if (err)
-		return ERR_PTR(err);
+		goto err_put_module;
 
 	inode = alloc_anon_inode(rm_mnt->mnt_sb);
 	if (IS_ERR(inode)) {
@@ -74,21 +83,19 @@ struct file *rm_file_create(const struct file_operations *fops, void *priv)
 		goto err_unpin_fs;
 	}
 
-	/* Dropped by fops_put() in __fput(), like anon_inode_getfile(). */
-	__module_get(THIS_MODULE);
 	file = alloc_file_pseudo(inode, rm_mnt, "remote_mapping", O_RDWR, fops);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);
-		goto err_put_module;
+		iput(inode);
+		goto err_unpin_fs;
 	}
 	file->private_data = priv;
 	return file;
 
-err_put_module:
-	module_put(THIS_MODULE);
-	iput(inode);
 err_unpin_fs:
 	simple_release_fs(&rm_mnt, &rm_mnt_count);
+err_put_module:
+	module_put(THIS_MODULE);
 	return ERR_PTR(err);
 }
 

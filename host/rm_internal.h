@@ -150,7 +150,7 @@ struct rm_win {
 	 * zeros and get a page of their own on a write, kept in holes (by
 	 * address >> PAGE_SHIFT) until the window's file is released.
 	 */
-	bool pool;
+	bool pool;		/* also: made by a hypercall, not the VMM */
 	bool orig_locked;	/* pool: the RAM was VM_LOCKED */
 	/* The task whose vm_mmap() is making the pool, only during it. */
 	struct task_struct *pool_mapper;
@@ -199,6 +199,7 @@ struct rm_pdb {
 	u8 reserved:1;		/* has its idb entry (creator's reference) */
 	u8 watched:1;		/* in tdb->pdbs */
 	u8 populate:1;		/* MM_REMOTE_POPULATE */
+	u8 guest:1;		/* MM_REMOTE_GUEST: a hypercall may unmap it */
 	int vmas;		/* page mirror VMAs, under their mmap_lock */
 	unsigned long pfn;	/* under lock */
 	struct page *orphan;	/* private page after target exit, under lock */

@@ -5,7 +5,9 @@
  */
 #include <linux/kvm_host.h>
 #include <linux/kvm_para.h>
+#include <linux/llist.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 
 #include <linux/kvmmem.h>
 
@@ -30,6 +32,47 @@ static struct {
 	int (*vcpu_write_guest)(struct kvm_vcpu *vcpu, gpa_t gpa,
 				const void *data, unsigned long len);
 } rm_kvm_fn;
+
+/* A last reference on a target VM, put by rm_kvm_put_work. */
+struct rm_kvm_put {
+	struct llist_node node;
+	struct kvm *kvm;
+};
+
+static LLIST_HEAD(rm_kvm_puts);
+
+static void rm_kvm_put_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&rm_kvm_puts);
+	struct rm_kvm_put *p, *tmp;
+
+	llist_for_each_entry_safe(p, tmp, list, node) {
+		rm_kvm.put_kvm(p->kvm);
+		kfree(p);
+	}
+}
+
+/* Flushed by rm_kvm_exit() before kvm_put_kvm's symbol is put. */
+static DECLARE_WORK(rm_kvm_put_work, rm_kvm_put_fn);
+
+/*
+ * Drop a hypercall's reference on its target VM.  Never the last one
+ * there: kvm_destroy_vm() would vcpu_load() the dead VM's vCPUs while the
+ * calling vCPU is loaded on this CPU (VMCS switched, kvm_running_vcpu
+ * cleared under it).  A work item puts that one.
+ */
+static void rm_kvm_put_target(struct kvm *kvm)
+{
+	struct rm_kvm_put *p;
+
+	if (refcount_dec_not_one(&kvm->users_count))
+		return;
+	/* A few bytes, once per VM: nothing to fall back on. */
+	p = kmalloc(sizeof(*p), GFP_KERNEL | __GFP_NOFAIL);
+	p->kvm = kvm;
+	llist_add(&p->node, &rm_kvm_puts);
+	queue_work(rm_wq, &rm_kvm_put_work);
+}
 
 /*
  * A target gpa in a user RAM memslot: its hva in the target's mm.  Called
@@ -112,12 +155,12 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 			      &map_hva);
 	if (!err)
 		err = mm_remote_map_flags(target->mm, req_hva, map_hva,
-					  MM_REMOTE_ZEROHOLE |
+					  MM_REMOTE_ZEROHOLE | MM_REMOTE_GUEST |
 					  (readonly ? MM_REMOTE_READONLY : 0));
 	srcu_read_unlock(&target->srcu, idx);
 	rm_tdb_put(tdb);
 out_put:
-	rm_kvm.put_kvm(target);
+	rm_kvm_put_target(target);
 	return err;
 }
 
@@ -200,7 +243,7 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	if (n) {
 		ret = mm_remote_map_batch(target->mm, b.req_hvas, b.map_hvas,
 					  b.errs, n,
-					  MM_REMOTE_ZEROHOLE |
+					  MM_REMOTE_ZEROHOLE | MM_REMOTE_GUEST |
 					  (readonly ? MM_REMOTE_READONLY : 0));
 		for (i = 0; i < n; i++)
 			b.entries[b.index[i]].err = ret < 0 ? ret : b.errs[i];
@@ -213,19 +256,54 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 out_free:
 	rm_hc_batch_free(&b);
 out_put:
-	rm_kvm.put_kvm(target);
+	rm_kvm_put_target(target);
 	return ret;
+}
+
+/*
+ * -EPERM if the mapping at @map_hva of current->mm is one its VMM made
+ * (no MM_REMOTE_GUEST), else 0: mm_remote_unmap() says what else is wrong.
+ * Only the VMM could replace it before that unmap, racing its own guest.
+ */
+static int rm_hc_unmap_allowed(unsigned long map_hva)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct rm_pdb *pdb = NULL;
+	struct rm_win *win;
+	int err = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	vma = vma_lookup(mm, map_hva);
+	if (vma && rm_is_page_mirror(vma)) {
+		if (!((struct rm_pdb *)vma->vm_private_data)->guest)
+			err = -EPERM;
+	} else if (vma && rm_is_window(vma)) {
+		win = vma->vm_private_data;
+		pdb = rm_idb_get_live(win->idb, map_hva, win);
+		if (pdb && !pdb->guest)
+			err = -EPERM;
+	}
+	mmap_read_unlock(mm);
+	if (pdb)
+		rm_pdb_put(pdb);
+	return err;
 }
 
 static long rm_hc_unmap(struct kvm_vcpu *vcpu, gpa_t map_gpa)
 {
 	unsigned long map_hva;
+	int err;
 
 	if (!PAGE_ALIGNED(map_gpa))
 		return -EINVAL;
 	map_hva = rm_kvm_fn.vcpu_gfn_to_hva(vcpu, gpa_to_gfn(map_gpa));
 	if (kvm_is_error_hva(map_hva))
 		return -EFAULT;
+	err = rm_hc_unmap_allowed(map_hva);
+	if (err)
+		return err;
 	return mm_remote_unmap(map_hva);
 }
 
@@ -267,7 +345,7 @@ static long rm_hc_pool(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t gpa,
 	target = rm_hc_target(vcpu, token_gpa, false);
 	if (IS_ERR(target))
 		return PTR_ERR(target);
-	rm_kvm.put_kvm(target);
+	rm_kvm_put_target(target);
 	return rm_win_pool_create(hva, npages << PAGE_SHIFT);
 }
 
@@ -283,14 +361,10 @@ static long rm_hc_unpool(struct kvm_vcpu *vcpu, gpa_t gpa,
 	return rm_win_pool_destroy(hva, npages << PAGE_SHIFT);
 }
 
-static unsigned long rm_hc_call(struct kvm_vcpu *vcpu, unsigned long nr,
-				unsigned long a0, unsigned long a1,
-				unsigned long a2, unsigned long a3)
+static unsigned long rm_hc_serve(struct kvm_vcpu *vcpu, unsigned long nr,
+				 unsigned long a0, unsigned long a1,
+				 unsigned long a2, unsigned long a3)
 {
-	/* The mappings are made in the VM's process, which is current. */
-	if (current->mm != vcpu->kvm->mm)
-		return -KVM_EPERM;
-
 	switch (nr) {
 	case KVM_HC_MEM_MAP:
 		return rm_hc_map(vcpu, a0, a1, a2, a3);
@@ -304,6 +378,29 @@ static unsigned long rm_hc_call(struct kvm_vcpu *vcpu, unsigned long nr,
 		return rm_hc_unpool(vcpu, a0, a1);
 	}
 	return -KVM_ENOSYS;
+}
+
+static unsigned long rm_hc_call(struct kvm_vcpu *vcpu, unsigned long nr,
+				unsigned long a0, unsigned long a1,
+				unsigned long a2, unsigned long a3)
+{
+	unsigned long ret;
+
+	/* The mappings are made in the VM's process, which is current. */
+	if (current->mm != vcpu->kvm->mm)
+		return -KVM_EPERM;
+
+	/*
+	 * A call makes files, notifiers and VMAs with our ops, which must not
+	 * outlive the module: while rm_exit() runs, answer as once it is
+	 * gone.  The put below is safe: kvm_unregister_hypercall() waits for
+	 * this call to return to kvm.ko.
+	 */
+	if (!try_module_get(THIS_MODULE))
+		return -KVM_ENOSYS;
+	ret = rm_hc_serve(vcpu, nr, a0, a1, a2, a3);
+	module_put(THIS_MODULE);
+	return ret;
 }
 
 static const struct kvm_hypercall_ops rm_hc_ops = {
@@ -404,5 +501,6 @@ void rm_kvm_exit(void)
 		rm_kvm_fn.unregister_hc(rm_hc_nrs[i], &rm_hc_ops);
 	rm_kvm_hooked = false;
 	rm_token_exit();
+	flush_work(&rm_kvm_put_work);
 	rm_kvm_put_syms();
 }

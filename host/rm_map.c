@@ -387,7 +387,7 @@ int mm_remote_map_batch(struct mm_struct *req_mm,
 out_free_pdbs:
 	kvfree(pdbs);
 out_mmput:
-	mmput(req_mm);
+	mmput_async(req_mm);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(mm_remote_map_batch);
@@ -423,7 +423,7 @@ int mm_remote_map_flags(struct mm_struct *req_mm, unsigned long req_hva,
 		return -ESRCH;
 	mapped = rm_map_pages(req_mm, &req_hva, &map_hva, &err, 1, flags,
 			      &pdb, &windows);
-	mmput(req_mm);
+	mmput_async(req_mm);
 	return mapped ? 0 : err;
 }
 EXPORT_SYMBOL_GPL(mm_remote_map_flags);

@@ -48,6 +48,7 @@ int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
 		pdb->readonly = !!(flags & MM_REMOTE_READONLY);
 		pdb->zerohole = !!(flags & MM_REMOTE_ZEROHOLE);
 		pdb->populate = !!(flags & MM_REMOTE_POPULATE);
+		pdb->guest = !!(flags & MM_REMOTE_GUEST);
 		kref_init(&pdb->ref);
 		spin_lock_init(&pdb->lock);
 	}

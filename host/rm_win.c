@@ -71,8 +71,11 @@ static int rm_win_pool_check(struct mm_struct *mm, unsigned long start,
 	for (addr = start; addr < start + len; addr = vma->vm_end) {
 		vma = vma_lookup(mm, addr);
 		win = vma && rm_is_window(vma) ? vma->vm_private_data : NULL;
-		if (!win || !win->pool)
+		if (!win)
 			return -ENOENT;
+		/* A window its VMM made is not the guest's to destroy. */
+		if (!win->pool)
+			return -EPERM;
 		*locked |= win->orig_locked;
 	}
 	return 0;
@@ -479,6 +482,26 @@ int rm_win_pool_create(unsigned long start, unsigned long len)
 	return (int)addr;
 }
 
+/* A page of [start, end) of @idb is mapped by the VMM, not a hypercall. */
+static bool rm_win_vmm_mapped(struct rm_idb *idb, unsigned long start,
+			      unsigned long end)
+{
+	struct rm_pdb *pdb;
+	unsigned long index;
+	bool found = false;
+
+	xa_lock(&idb->pdbs);
+	xa_for_each_range(&idb->pdbs, index, pdb, start >> PAGE_SHIFT,
+			  (end >> PAGE_SHIFT) - 1) {
+		if (!pdb->guest) {
+			found = true;
+			break;
+		}
+	}
+	xa_unlock(&idb->pdbs);
+	return found;
+}
+
 /**
  * rm_win_pool_destroy - give pool memory of current->mm back as RAM
  * @start: page-aligned start
@@ -487,9 +510,14 @@ int rm_win_pool_create(unsigned long start, unsigned long len)
  * Mappings there end; the range is private anonymous memory again,
  * reading zeros.
  *
- * Return: 0; -ENOENT if part of the range is not a pool (also if another
- * thread changed it meanwhile: what it mapped stays); -EAGAIN if another
- * thread is destroying it; -ENOMEM, -EINTR.
+ * Only what the guest made goes: a window its VMM made with mmap(), or a
+ * pool holding a mapping its VMM made, is refused.  Only the VMM could
+ * map there after the check, racing its own guest.
+ *
+ * Return: 0; -ENOENT if part of the range is not a window (also if another
+ * thread changed it meanwhile: what it mapped stays); -EPERM if part of it
+ * is a window or a mapping made by the VMM; -EAGAIN if another thread is
+ * destroying it; -ENOMEM, -EINTR.
  */
 int rm_win_pool_destroy(unsigned long start, unsigned long len)
 {
@@ -504,9 +532,11 @@ int rm_win_pool_destroy(unsigned long start, unsigned long len)
 		return -EINTR;
 	err = rm_win_pool_check(mm, start, len, &locked);
 	if (!err) {
-		/* Its VMA's reference goes with the pool. */
 		win = vma_lookup(mm, start)->vm_private_data;
-		file = get_file(win->file);
+		if (rm_win_vmm_mapped(win->idb, start, start + len))
+			err = -EPERM;
+		else	/* Its VMA's reference goes with the pool. */
+			file = get_file(win->file);
 	}
 	mmap_read_unlock(mm);
 	if (err)

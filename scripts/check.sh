@@ -238,7 +238,8 @@ fi
 # --- kselftests in the VM ----------------------------------------------------
 
 # The programs that run KVM guests inside the test VM (nested SVM).
-NESTED_PROGS=(kvm_hc/kvm_hc_test rm_abuse/bad_hc_test rm_abuse/access_test
+NESTED_PROGS=(kvm_hc/kvm_hc_test kvm_hc/rmmod_test kvm_hc/teardown_test
+	rm_abuse/bad_hc_test rm_abuse/access_test
 	kvmmem/run_e2e.sh)
 
 # vm_result NAME LOG VM_RUN_STATUS: count one VM run's tally and its checks

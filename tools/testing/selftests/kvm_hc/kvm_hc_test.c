@@ -768,6 +768,120 @@ TEST_F(hc, unpool_race_keeps_vmm_mapping)
 	       i - 1, ok, enoent);
 }
 
+/* A mirror the VMM makes itself, through /dev/remote_mapping. */
+static int vmm_map(int rm, void *req, void *map)
+{
+	struct remote_mapping_map m = {
+		.req_hva = (uintptr_t)req,
+		.map_hva = (uintptr_t)map,
+		.target = getpid(),
+		.flags = REMOTE_MAPPING_TARGET_PID,
+	};
+
+	return ioctl(rm, REMOTE_MAPPING_MAP, &m) ? -errno : 0;
+}
+
+static int vmm_unmap(int rm, void *map)
+{
+	struct remote_mapping_unmap u = { .map_hva = (uintptr_t)map };
+
+	return ioctl(rm, REMOTE_MAPPING_UNMAP, &u) ? -errno : 0;
+}
+
+/*
+ * KVM_HC_MEM_UNMAP ends only mappings that hypercalls made: not one the
+ * VMM made in its guest's RAM, nor one it made in a window or a pool.
+ */
+TEST_F(hc, unmap_refuses_vmm_mirror)
+{
+	__u32 *t = target_page(&self->target, REQ_GPA);
+	const __u32 win_gpa = 0x100000;
+	long before = map_count();
+	char *win;
+
+	t[0] = 0x5eed0001;
+	ASSERT_EQ(0, vmm_map(self->rm, t, self->intro.ram + MAP_GPA));
+	EXPECT_EQ(-EPERM, hc_unmap(&self->intro, MAP_GPA));
+	EXPECT_EQ(0x5eed0001, tvm_guest_read32(&self->intro, MAP_GPA));
+	EXPECT_EQ(before + 1, map_count());
+	EXPECT_EQ(0, vmm_unmap(self->rm, self->intro.ram + MAP_GPA));
+
+	/* A pool page the VMM mapped, next to one the guest mapped. */
+	ASSERT_EQ(0, hc_pool(&self->intro, &self->tok, POOL_GPA, POOL_PAGES,
+			     0));
+	ASSERT_EQ(0, vmm_map(self->rm, t, self->intro.ram + POOL_GPA));
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA,
+			    POOL_GPA + 0x1000, 0));
+	EXPECT_EQ(-EPERM, hc_unmap(&self->intro, POOL_GPA));
+	EXPECT_EQ(0x5eed0001, tvm_guest_read32(&self->intro, POOL_GPA));
+	EXPECT_EQ(0, hc_unmap(&self->intro, POOL_GPA + 0x1000));
+	EXPECT_EQ(0, vmm_unmap(self->rm, self->intro.ram + POOL_GPA));
+	EXPECT_EQ(0, hc_unpool(&self->intro, POOL_GPA, POOL_PAGES));
+
+	/* A window the VMM made and gave its guest as RAM. */
+	win = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   self->rm, 0);
+	ASSERT_NE(MAP_FAILED, win);
+	ASSERT_EQ(0, __tvm_add_slot(&self->intro, 1, win_gpa, win, 0x10000,
+				    0));
+	ASSERT_EQ(0, vmm_map(self->rm, t, win));
+	EXPECT_EQ(-EPERM, hc_unmap(&self->intro, win_gpa));
+	EXPECT_EQ(0x5eed0001, *(__u32 *)win);
+	/* The guest's own mapping there is its to end. */
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA,
+			    win_gpa + 0x1000, 0));
+	EXPECT_EQ(0, hc_unmap(&self->intro, win_gpa + 0x1000));
+	EXPECT_EQ(0, vmm_unmap(self->rm, win));
+	EXPECT_EQ(0, __tvm_add_slot(&self->intro, 1, win_gpa, win, 0, 0));
+	EXPECT_EQ(0, munmap(win, 0x10000));
+	EXPECT_EQ(before, map_count());
+}
+
+/*
+ * KVM_HC_MEM_UNPOOL ends only pools that KVM_HC_MEM_POOL made: not a
+ * window the VMM made with mmap(), nor a pool holding a mapping the VMM
+ * made.
+ */
+TEST_F(hc, unpool_refuses_vmm_window)
+{
+	__u32 *t = target_page(&self->target, REQ_GPA);
+	const __u32 win_gpa = 0x100000;
+	long before = map_count();
+	char *win;
+	int lines;
+
+	t[0] = 0x5eed0002;
+	win = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   self->rm, 0);
+	ASSERT_NE(MAP_FAILED, win);
+	ASSERT_EQ(0, __tvm_add_slot(&self->intro, 1, win_gpa, win, 0x10000,
+				    0));
+	ASSERT_EQ(0, vmm_map(self->rm, t, win + 0x2000));
+	lines = maps_lines();
+	EXPECT_EQ(-EPERM, hc_unpool(&self->intro, win_gpa, 16));
+	EXPECT_EQ(-EPERM, hc_unpool(&self->intro, win_gpa + 0x2000, 1));
+	EXPECT_EQ(lines, maps_lines());
+	EXPECT_EQ(0x5eed0002, *(__u32 *)(win + 0x2000));
+	EXPECT_EQ(before + 1, map_count());
+	EXPECT_EQ(0, vmm_unmap(self->rm, win + 0x2000));
+	EXPECT_EQ(0, __tvm_add_slot(&self->intro, 1, win_gpa, win, 0, 0));
+	EXPECT_EQ(0, munmap(win, 0x10000));
+
+	/* The guest's pool with a page the VMM mapped into it. */
+	ASSERT_EQ(0, hc_pool(&self->intro, &self->tok, POOL_GPA, POOL_PAGES,
+			     0));
+	ASSERT_EQ(0, vmm_map(self->rm, t, self->intro.ram + POOL_GPA + 0x1000));
+	EXPECT_EQ(-EPERM, hc_unpool(&self->intro, POOL_GPA, POOL_PAGES));
+	EXPECT_EQ(0x5eed0002, tvm_guest_read32(&self->intro,
+					       POOL_GPA + 0x1000));
+	/* The rest of the pool is the guest's to give back. */
+	EXPECT_EQ(0, hc_unpool(&self->intro, POOL_GPA, 1));
+	EXPECT_EQ(0, vmm_unmap(self->rm, self->intro.ram + POOL_GPA + 0x1000));
+	EXPECT_EQ(0, hc_unpool(&self->intro, POOL_GPA + 0x1000,
+			       POOL_PAGES - 1));
+	EXPECT_EQ(before, map_count());
+}
+
 /* The target VM's process exits while mapped: zeros, no error, no leak. */
 TEST_F(hc, target_exit_reads_zero)
 {
