@@ -303,6 +303,8 @@ void rm_tdb_watch(struct rm_tdb *tdb, struct rm_pdb **pdbs, const int *errs,
 void rm_tdb_unwatch(struct rm_pdb *pdb);
 void rm_tdb_end_range(struct rm_tdb *tdb, unsigned long start,
 		      unsigned long end);
+void rm_tdb_drop_range(struct rm_tdb *tdb, unsigned long start,
+		       unsigned long end, u8 cache);
 void rm_zap_init(void);
 void rm_zap_mirror(struct vm_area_struct *vma, unsigned long start,
 		   unsigned long size);
@@ -311,6 +313,7 @@ void rm_zap_mirror(struct vm_area_struct *vma, unsigned long start,
 struct kvm;
 struct rm_tdb *rm_tvm_watch(struct kvm *kvm);
 void rm_tvm_detach_all(struct rm_tdb *tdb);
+bool rm_tvm_dirty_logged(struct rm_tdb *tdb, unsigned long hva);
 
 /* rm_pdb.c */
 int rm_pdb_cache_init(void);

@@ -81,7 +81,8 @@ static void rm_kvm_put_target(struct kvm *kvm)
  * (rm_tvm_flush_slot()): an alias never outlives the memslot it was made
  * in, whatever the VMM puts at that hva later.
  */
-static unsigned long rm_target_hva(struct kvm *kvm, gpa_t gpa)
+static int rm_target_hva(struct kvm *kvm, gpa_t gpa, bool write,
+			 unsigned long *hva)
 {
 	struct kvm_memory_slot *slot;
 
@@ -90,8 +91,12 @@ static unsigned long rm_target_hva(struct kvm *kvm, gpa_t gpa)
 	slot = rm_kvm_fn.gfn_to_memslot(kvm, gpa_to_gfn(gpa));
 	if (!slot || slot->id >= KVM_USER_MEM_SLOTS ||
 	    (slot->flags & (KVM_MEM_READONLY | KVM_MEMSLOT_INVALID)))
-		return KVM_HVA_ERR_BAD;
-	return __gfn_to_hva_memslot(slot, gpa_to_gfn(gpa));
+		return -EFAULT;
+	/* Stores through the alias would miss the log: rm_tvm_dirty_logged(). */
+	if (write && (slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
+		return -EBUSY;
+	*hva = __gfn_to_hva_memslot(slot, gpa_to_gfn(gpa));
+	return 0;
 }
 
 /* The target VM that the token at @token_gpa grants, with a reference. */
@@ -112,14 +117,16 @@ static struct kvm *rm_hc_target(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 
 /* Both gpas of one page to map, as hvas; 0 or -errno. */
 static int rm_hc_translate(struct kvm_vcpu *vcpu, struct kvm *target,
-			   gpa_t req_gpa, gpa_t map_gpa,
+			   gpa_t req_gpa, gpa_t map_gpa, bool write,
 			   unsigned long *req_hva, unsigned long *map_hva)
 {
+	int err;
+
 	if (!PAGE_ALIGNED(req_gpa) || !PAGE_ALIGNED(map_gpa))
 		return -EINVAL;
-	*req_hva = rm_target_hva(target, req_gpa);
-	if (kvm_is_error_hva(*req_hva))
-		return -EFAULT;
+	err = rm_target_hva(target, req_gpa, write, req_hva);
+	if (err)
+		return err;
 	/* KVM holds vcpu->kvm->srcu while it handles the exit. */
 	*map_hva = rm_kvm_fn.vcpu_gfn_to_hva(vcpu, gpa_to_gfn(map_gpa));
 	if (kvm_is_error_hva(*map_hva))
@@ -151,8 +158,8 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 		goto out_put;
 	}
 	idx = srcu_read_lock(&target->srcu);
-	err = rm_hc_translate(vcpu, target, req_gpa, map_gpa, &req_hva,
-			      &map_hva);
+	err = rm_hc_translate(vcpu, target, req_gpa, map_gpa, !readonly,
+			      &req_hva, &map_hva);
 	if (!err)
 		err = mm_remote_map_flags(target->mm, req_hva, map_hva,
 					  MM_REMOTE_ZEROHOLE | MM_REMOTE_GUEST |
@@ -234,7 +241,7 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 		b.entries[i].err = rm_hc_translate(vcpu, target,
 						   b.entries[i].req_gpa,
 						   b.entries[i].map_gpa,
-						   &b.req_hvas[n],
+						   !readonly, &b.req_hvas[n],
 						   &b.map_hvas[n]);
 		if (!b.entries[i].err)
 			b.index[n++] = i;

@@ -142,7 +142,7 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 				  (write ? HMM_PFN_REQ_WRITE : 0),
 	};
 	struct vm_area_struct *vma;
-	bool nowrite = false, hole;
+	bool nowrite = false, logged, hole;
 	int ret;
 
 	/*
@@ -188,15 +188,26 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 	} while (ret == -EBUSY && !fatal_signal_pending(current) &&
 		 time_before(jiffies, timeout));
 
+	/*
+	 * A KVM alias of a dirty-logged memslot gets no write access: its
+	 * stores would not be in the target's log (rm_tvm_dirty_logged()).
+	 * Not under pdb->lock: it takes tdb->lock and the VM's SRCU.
+	 */
+	logged = !ret && pdb->zerohole &&
+		 rm_tvm_dirty_logged(pdb->tdb, pdb->req_hva);
+
 	/* Pairs with rm_pdb_invalidate(): stale if it ran since read_begin. */
 	spin_lock(&pdb->lock);
 	if (pdb->cache == RM_CACHE_UNMAPPED || pdb->cache == RM_CACHE_GONE ||
 	    ret == -EBUSY || ret == -EINTR ||
 	    mmu_interval_read_retry(notifier, range.notifier_seq)) {
 		/* nothing to remember; the retried fault resolves again */
+	} else if (!ret && write && logged) {
+		/* Refused while logging lasts, retried after: see below. */
+		pdb->cache = RM_CACHE_ERR;
 	} else if (!ret) {
 		pdb->pfn = page_to_pfn(hmm_pfn_to_page(hmm_pfn));
-		if (hmm_pfn & HMM_PFN_WRITE)
+		if ((hmm_pfn & HMM_PFN_WRITE) && !logged)
 			pdb->cache = RM_CACHE_RW;
 		else
 			pdb->cache = nowrite ? RM_CACHE_NOWRITE : RM_CACHE_RO;

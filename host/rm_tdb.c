@@ -269,6 +269,25 @@ void rm_tdb_end_range(struct rm_tdb *tdb, unsigned long start,
 	up_read(&tdb->pdbs_sem);
 }
 
+/*
+ * Drop the cached page of every KVM alias of a target page in [start, end)
+ * whose cache is @cache, and zap it: the next access resolves again.  For
+ * dirty logging turned on (RM_CACHE_RW: no write access any more) or off
+ * (RM_CACHE_RO), see rm_tvm_log_work().
+ */
+void rm_tdb_drop_range(struct rm_tdb *tdb, unsigned long start,
+		       unsigned long end, u8 cache)
+{
+	struct rm_pdb *pdb;
+
+	down_read(&tdb->pdbs_sem);
+	for (pdb = rm_tdb_first(tdb, start); pdb && pdb->req_hva < end;
+	     pdb = rm_tdb_next(pdb))
+		if (pdb->zerohole && READ_ONCE(pdb->cache) == cache)
+			rm_pdb_invalidate(pdb, false);
+	up_read(&tdb->pdbs_sem);
+}
+
 static const struct mmu_interval_notifier_ops rm_tdb_notifier_ops = {
 	.invalidate = rm_tdb_invalidate,
 };

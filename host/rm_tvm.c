@@ -7,6 +7,7 @@
 #include <linux/mutex.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "rm_internal.h"
 #include "rm_kvm.h"
@@ -21,7 +22,99 @@ struct rm_tvm {
 	struct list_head link;		/* in tdb->tvms */
 	struct kvm *kvm;
 	struct rm_tdb *tdb;
+	/* Takes write access from aliases of dirty-logged memslots. */
+	struct delayed_work log_work;
+	u64 log_gen;		/* memslots generation log_work last saw */
 };
+
+/*
+ * How often a VM's memslots are checked for dirty logging turned on: the
+ * most that an alias made writable before can write unlogged after.
+ */
+#define RM_TVM_LOG_POLL	msecs_to_jiffies(20)
+
+/*
+ * Whether @hva is in a dirty-logged memslot of @kvm (KVM_MEM_LOG_DIRTY_PAGES
+ * or a dirty ring: both record only the target's own stores).
+ */
+static bool rm_tvm_logged(struct kvm *kvm, unsigned long hva)
+{
+	struct kvm_memory_slot *slot;
+	struct kvm_memslots *slots;
+	bool logged = false;
+	int idx, bkt;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	slots = kvm_memslots(kvm);
+	kvm_for_each_memslot(slot, bkt, slots) {
+		if (hva >= slot->userspace_addr &&
+		    hva - slot->userspace_addr < slot->npages << PAGE_SHIFT &&
+		    (slot->flags & KVM_MEM_LOG_DIRTY_PAGES)) {
+			logged = true;
+			break;
+		}
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	return logged;
+}
+
+/*
+ * Whether the target page at @hva of @tdb's mm is in a dirty-logged
+ * memslot of one of its VMs that aliases were made of.  Writes through an
+ * alias bypass the VM's dirty log (KVM records its own stores only), so
+ * live migration or a snapshot would lose them: such pages are mapped
+ * read-only.
+ */
+bool rm_tvm_dirty_logged(struct rm_tdb *tdb, unsigned long hva)
+{
+	struct rm_tvm *tvm;
+	bool logged = false;
+
+	spin_lock(&tdb->lock);
+	list_for_each_entry(tvm, &tdb->tvms, link) {
+		if (rm_tvm_logged(tvm->kvm, hva)) {
+			logged = true;
+			break;
+		}
+	}
+	spin_unlock(&tdb->lock);
+	return logged;
+}
+
+/*
+ * KVM tells nobody when dirty logging is turned on or off (a flags-only
+ * memslot change): look.  Take write access from the aliases of every
+ * logged memslot, whose next write resolves again and is refused.  After
+ * any memslot change, let those of the others resolve again too: an alias
+ * made read-only while its memslot was logged would otherwise stay so
+ * (KVM exits to the VMM on a store to a read-only PTE, never faults it).
+ */
+static void rm_tvm_log_work(struct work_struct *work)
+{
+	struct rm_tvm *tvm = container_of(to_delayed_work(work), struct rm_tvm,
+					  log_work);
+	struct kvm_memory_slot *slot;
+	struct kvm_memslots *slots;
+	unsigned long start, end;
+	bool changed;
+	int idx, bkt;
+
+	/* SRCU readers may sleep: the walks take pdbs_sem and zap. */
+	idx = srcu_read_lock(&tvm->kvm->srcu);
+	slots = kvm_memslots(tvm->kvm);
+	changed = slots->generation != tvm->log_gen;
+	tvm->log_gen = slots->generation;
+	kvm_for_each_memslot(slot, bkt, slots) {
+		start = slot->userspace_addr;
+		end = start + (slot->npages << PAGE_SHIFT);
+		if (slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
+			rm_tdb_drop_range(tvm->tdb, start, end, RM_CACHE_RW);
+		else if (changed)
+			rm_tdb_drop_range(tvm->tdb, start, end, RM_CACHE_RO);
+	}
+	srcu_read_unlock(&tvm->kvm->srcu, idx);
+	queue_delayed_work(rm_wq, &tvm->log_work, RM_TVM_LOG_POLL);
+}
 
 /* Serialises the registration of a VM's node against another one's. */
 static DEFINE_MUTEX(rm_tvm_mutex);
@@ -69,6 +162,7 @@ static int rm_tvm_attach(struct rm_tdb *tdb, struct kvm *kvm)
 	tvm->node.track_flush_slot = rm_tvm_flush_slot;
 	tvm->kvm = kvm;
 	tvm->tdb = tdb;
+	INIT_DELAYED_WORK(&tvm->log_work, rm_tvm_log_work);
 
 	mutex_lock(&rm_tvm_mutex);
 	if (rm_tvm_find(tdb, kvm)) {
@@ -80,6 +174,7 @@ static int rm_tvm_attach(struct rm_tdb *tdb, struct kvm *kvm)
 	spin_lock(&tdb->lock);
 	list_add(&tvm->link, &tdb->tvms);
 	spin_unlock(&tdb->lock);
+	queue_delayed_work(rm_wq, &tvm->log_work, RM_TVM_LOG_POLL);
 out_unlock:
 	mutex_unlock(&rm_tvm_mutex);
 	return 0;
@@ -128,6 +223,7 @@ void rm_tvm_detach_all(struct rm_tdb *tdb)
 	mutex_unlock(&rm_tvm_mutex);
 
 	list_for_each_entry_safe(tvm, tmp, &tvms, link) {
+		cancel_delayed_work_sync(&tvm->log_work);
 		rm_kvm.track_unregister(tvm->kvm, &tvm->node);
 		rm_kvm.put_kvm(tvm->kvm);
 		kfree(tvm);

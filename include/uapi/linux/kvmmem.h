@@ -58,6 +58,8 @@
  *	EALREADY a2 already mapped; ENOENT (unmap) a0 not mapped
  *	EAGAIN	 a2 being mapped or unmapped by another vCPU
  *	ESRCH	 target VM is gone
+ *	EBUSY	 target page registered with userfaultfd, or a read-write
+ *		 map of a dirty-logged memslot (migration) of the target
  *	ENOMEM	 out of memory or host mapping limit reached
  *
  * /dev/kvmmem (guest): open() binds the file to the calling process; an
