@@ -289,6 +289,7 @@ void rm_idb_erase(struct rm_pdb *pdb);
 
 /* rm_map.c */
 int rm_target_vma_check(struct vm_area_struct *vma, bool write);
+bool rm_target_faults_safely(struct vm_area_struct *vma);
 unsigned long rm_unmap_guard(struct rm_pending *p, unsigned long addr);
 
 /* rm_tdb.c */

@@ -106,6 +106,23 @@ int rm_target_vma_check(struct vm_area_struct *vma, bool write)
 	return 0;
 }
 
+/*
+ * Whether a fault of the target's page in @vma is served by the kernel
+ * alone: anonymous memory, shmem/memfd (tmpfs), hugetlbfs.  Any other file
+ * may wait for user space (a FUSE daemon, a network file system), possibly
+ * the target's own: a KVM alias must not fault it in from a vCPU exit
+ * while holding the target's mmap_lock (see rm_pdb_resolve()).
+ */
+bool rm_target_faults_safely(struct vm_area_struct *vma)
+{
+	unsigned long magic;
+
+	if (vma_is_anonymous(vma) || (vma->vm_flags & VM_HUGETLB))
+		return true;
+	magic = file_inode(vma->vm_file)->i_sb->s_magic;
+	return magic == TMPFS_MAGIC || magic == HUGETLBFS_MAGIC;
+}
+
 /* req_hva must be ordinary memory of the target, accessible as asked. */
 static int rm_check_req_vma(struct mm_struct *req_mm, struct rm_pdb *pdb,
 			    struct vm_area_struct **last)

@@ -170,10 +170,21 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 		}
 		vma = find_vma(mm, pdb->req_hva);
 		hole = !vma || vma->vm_start > pdb->req_hva;
-		if (hole || rm_target_vma_check(vma, false))
+		if (hole || rm_target_vma_check(vma, false)) {
 			ret = -EFAULT;
-		else
+		} else if (pdb->zerohole && !rm_target_faults_safely(vma)) {
+			/*
+			 * KVM: take the page as it is, never wait for a
+			 * file system the target may serve itself.
+			 */
+			range.default_flags = 0;
 			ret = hmm_range_fault(&range);
+			if (!ret && (!(hmm_pfn & HMM_PFN_VALID) ||
+				     (write && !(hmm_pfn & HMM_PFN_WRITE))))
+				ret = -EFAULT;
+		} else {
+			ret = hmm_range_fault(&range);
+		}
 		mmap_read_unlock(mm);
 		/*
 		 * The page may be there but not writable (mprotect()): keep

@@ -26,6 +26,7 @@
 #include <linux/remote_mapping.h>
 
 #include "kselftest_harness.h"
+#include "stall_fs.h"
 #include "tiny_vm.h"
 
 #define KVM_ENOSYS	1000
@@ -1387,6 +1388,52 @@ TEST_F(hc, dirty_logged_memslot_refuses_writes)
 	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
 	ASSERT_EQ(0, __tvm_add_slot(&self->target, 3, UNPLUG_GPA, r, 0, 0));
 	munmap(r, UNPLUG_SIZE);
+}
+
+/*
+ * Review item 11: a target page on a FUSE file system served by a daemon
+ * that never answers.  Faulting it in would wait for that daemon, with the
+ * target's mmap_lock held, inside the introspector's vCPU exit: the
+ * introspector VM hung.  Such pages are read as they are, never faulted
+ * in: a page the target has not got fails the access at once (KVM_RUN
+ * EFAULT), and once the target has it the alias reads it.
+ */
+#define STALL_DIR	"/tmp/rm-stallfs"
+#define STALL_GPA	0x300000U
+
+TEST_F(hc, target_fuse_page_never_hangs)
+{
+	struct stall_fs fs;
+	__u32 val = 0;
+	__u8 *p;
+	int fd, err;
+
+	err = stall_fs_start(&fs, STALL_DIR);
+	if (err)
+		SKIP(return, "FUSE: %s", strerror(-err));
+	fd = open(fs.file, O_RDONLY);
+	ASSERT_LE(0, fd) TH_LOG("open %s: %s", fs.file, strerror(errno));
+	p = mmap(NULL, STALLFS_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd,
+		 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, __tvm_add_slot(&self->target, 4, STALL_GPA, p,
+				    STALLFS_SIZE, 0));
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, STALL_GPA, MAP_GPA,
+			    KVMMEM_MAP_READONLY));
+	EXPECT_EQ(-EFAULT, __tvm_guest_read32(&self->intro, MAP_GPA, &val));
+	EXPECT_EQ(0, fs.reads) TH_LOG("the module asked the daemon");
+
+	/* The daemon answers; the target reads its page in. */
+	stall_fs_answer(&fs);
+	EXPECT_EQ(1, p[0]);
+	EXPECT_EQ(0, __tvm_guest_read32(&self->intro, MAP_GPA, &val));
+	EXPECT_EQ(0x04030201, val);
+	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+	ASSERT_EQ(0, __tvm_add_slot(&self->target, 4, STALL_GPA, p, 0, 0));
+	munmap(p, STALLFS_SIZE);
+	close(fd);
+	stall_fs_stop(&fs);
+	EXPECT_EQ(0, fs.err);
 }
 
 TEST_HARNESS_MAIN
