@@ -121,7 +121,7 @@ TEST_F_TIMEOUT(race, rmmod_during_map_hypercalls, RUN_SECONDS + 60)
 	*(__u32 *)(target.ram + HR_REQ_GPA) = 0x600dcafe;
 	ASSERT_EQ(0, hr_grant(target.vm_fd, &tok));
 	ASSERT_EQ(0, hr_locker_start(&locker));
-	ASSERT_EQ(0, hr_loop_start(&loop, &intro, 20000));
+	ASSERT_EQ(0, hr_loop_start(&loop, &intro, 60000));
 	hr_loop_set_token(&loop, &tok);
 
 	end = now_s() + RUN_SECONDS;
