@@ -26,6 +26,7 @@
 #include <linux/remote_mapping.h>
 
 #include "kselftest_harness.h"
+#include "rm_util.h"
 #include "stall_fs.h"
 #include "tiny_vm.h"
 
@@ -302,24 +303,6 @@ TEST_F(hc, bad_arguments)
 	EXPECT_EQ(-EFAULT, hc_map(vm, &self->tok, 0x100000, MAP_GPA, 0));
 
 	EXPECT_EQ(-ENOENT, hc_unmap(vm, MAP_GPA));
-}
-
-/* A shared mapping of a new memfd_secret, or MAP_FAILED (errno set). */
-static void *secret_map(void *addr, size_t len)
-{
-	int fd = syscall(__NR_memfd_secret, 0);
-	void *p;
-
-	if (fd < 0)
-		return MAP_FAILED;
-	if (ftruncate(fd, len)) {
-		close(fd);
-		return MAP_FAILED;
-	}
-	p = mmap(addr, len, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | (addr ? MAP_FIXED : 0), fd, 0);
-	close(fd);
-	return p;
 }
 
 #define SECRET_GPA	0x100000U
