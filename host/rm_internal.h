@@ -323,6 +323,8 @@ int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
 		       unsigned int flags);
 void rm_pdb_put(struct rm_pdb *pdb);
 void rm_pdb_invalidate(struct rm_pdb *pdb, bool end);
+bool rm_pdb_set_cache(struct rm_pdb *pdb, u8 from, u8 to);
+void rm_pdb_zap(struct rm_pdb *pdb);
 void rm_pdb_resolve(struct rm_pdb *pdb, bool write);
 int rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma);
 void rm_pdb_unmapped(struct rm_pdb *pdb);

@@ -122,6 +122,50 @@ void rm_pdb_invalidate(struct rm_pdb *pdb, bool end)
 }
 
 /*
+ * Set pdb's cache to @to if it is @from (if @from is RM_CACHE_NONE: if it
+ * is neither RM_CACHE_UNMAPPED nor @to already); whether it was set.
+ */
+bool rm_pdb_set_cache(struct rm_pdb *pdb, u8 from, u8 to)
+{
+	bool set;
+
+	spin_lock(&pdb->lock);
+	if (from == RM_CACHE_NONE)
+		set = pdb->cache != RM_CACHE_UNMAPPED && pdb->cache != to;
+	else
+		set = pdb->cache == from;
+	if (set)
+		pdb->cache = to;
+	spin_unlock(&pdb->lock);
+	return set;
+}
+
+/*
+ * Zap pdb's PTE from outside any invalidation of its target (see
+ * rm_tdb_set_range()): through the mirror VMA found under the
+ * introspector's mmap_lock, as any zap_vma_ptes() caller does, not
+ * through pdb->vma under zap_sem.  A PTE installed before the caller
+ * changed the cache goes; one installed after follows the new cache.
+ * The caller holds a reference on @pdb and no lock of ours.
+ */
+void rm_pdb_zap(struct rm_pdb *pdb)
+{
+	struct mm_struct *mm = pdb->idb->rmn.mn.mm;
+	struct vm_area_struct *vma;
+
+	/* An exiting introspector's PTEs go with its mm. */
+	if (!mmget_not_zero(mm))
+		return;
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, pdb->map_hva);
+	if (vma && ((rm_is_page_mirror(vma) && vma->vm_private_data == pdb) ||
+		    (rm_is_window(vma) && vma->vm_private_data == pdb->win)))
+		rm_zap_mirror(vma, pdb->map_hva, PAGE_SIZE);
+	mmap_read_unlock(mm);
+	mmput_async(mm);
+}
+
+/*
  * Resolve the target page with the introspector's mmap_lock NOT held, and
  * cache it unless an invalidation ran meanwhile.  A failure is cached too,
  * so that the retried fault can raise SIGBUS.

@@ -252,40 +252,84 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 }
 
 /*
- * End every KVM alias (MM_REMOTE_ZEROHOLE page_db) of a target page in
- * [start, end): the memslot that held them was deleted or moved, so what
- * is at those addresses now is no longer the memory that was granted.
+ * The KVM aliases (MM_REMOTE_ZEROHOLE page_dbs) of target pages in
+ * [start, end) whose cache is @from, or all of them if @from is
+ * RM_CACHE_NONE: their cache becomes @to and their PTEs are zapped.
+ *
+ * For changes KVM reports outside any invalidation of the target (a
+ * memslot deleted or moved, dirty logging turned on or off).  So the zap
+ * starts the introspector's invalidation rather than nesting in the
+ * target's, and must not hold zap_sem, which that invalidation's
+ * rm_idb_forget_range() takes: the page_dbs are taken with references
+ * under pdbs_sem, then zapped without it (rm_pdb_zap()).
+ */
+static void rm_tdb_set_range(struct rm_tdb *tdb, unsigned long start,
+			     unsigned long end, u8 from, u8 to)
+{
+	struct rm_pdb *pdb, *one, **pdbs;
+	unsigned int n = 0, i = 0;
+
+	/* Nothing is allocated under pdbs_sem: reclaim takes it. */
+	down_read(&tdb->pdbs_sem);
+	for (pdb = rm_tdb_first(tdb, start); pdb && pdb->req_hva < end;
+	     pdb = rm_tdb_next(pdb))
+		n++;
+	up_read(&tdb->pdbs_sem);
+	if (!n)
+		return;
+	pdbs = kvmalloc_array(n, sizeof(*pdbs), GFP_KERNEL);
+	if (!pdbs) {
+		/* One at a time: each round changes one cache for good. */
+		pdbs = &one;
+		n = 1;
+	}
+again:
+	down_read(&tdb->pdbs_sem);
+	for (pdb = rm_tdb_first(tdb, start);
+	     pdb && pdb->req_hva < end && i < n; pdb = rm_tdb_next(pdb)) {
+		if (!pdb->zerohole || !rm_pdb_set_cache(pdb, from, to))
+			continue;
+		/* A page_db at 0 references is leaving: nothing to zap. */
+		if (kref_get_unless_zero(&pdb->ref))
+			pdbs[i++] = pdb;
+	}
+	up_read(&tdb->pdbs_sem);
+
+	if (pdbs == &one && i) {
+		rm_pdb_zap(one);
+		rm_pdb_put(one);
+		i = 0;
+		goto again;
+	}
+	while (i--) {
+		rm_pdb_zap(pdbs[i]);
+		rm_pdb_put(pdbs[i]);
+	}
+	if (pdbs != &one)
+		kvfree(pdbs);
+}
+
+/*
+ * The memslot over [start, end) of the target mm was deleted or moved:
+ * what is at those addresses now is no longer the memory that was granted,
+ * so its KVM aliases end for good.
  */
 void rm_tdb_end_range(struct rm_tdb *tdb, unsigned long start,
 		      unsigned long end)
 {
-	struct rm_pdb *pdb;
-
-	down_read(&tdb->pdbs_sem);
-	for (pdb = rm_tdb_first(tdb, start); pdb && pdb->req_hva < end;
-	     pdb = rm_tdb_next(pdb))
-		if (pdb->zerohole)
-			rm_pdb_invalidate(pdb, true);
-	up_read(&tdb->pdbs_sem);
+	rm_tdb_set_range(tdb, start, end, RM_CACHE_NONE, RM_CACHE_GONE);
 }
 
 /*
- * Drop the cached page of every KVM alias of a target page in [start, end)
- * whose cache is @cache, and zap it: the next access resolves again.  For
- * dirty logging turned on (RM_CACHE_RW: no write access any more) or off
- * (RM_CACHE_RO), see rm_tvm_log_work().
+ * Drop the cached page of the KVM aliases in [start, end) that cache
+ * @cache: the next access resolves again.  For dirty logging turned on
+ * (RM_CACHE_RW: no write access any more) or off (RM_CACHE_RO), see
+ * rm_tvm_log_work().
  */
 void rm_tdb_drop_range(struct rm_tdb *tdb, unsigned long start,
 		       unsigned long end, u8 cache)
 {
-	struct rm_pdb *pdb;
-
-	down_read(&tdb->pdbs_sem);
-	for (pdb = rm_tdb_first(tdb, start); pdb && pdb->req_hva < end;
-	     pdb = rm_tdb_next(pdb))
-		if (pdb->zerohole && READ_ONCE(pdb->cache) == cache)
-			rm_pdb_invalidate(pdb, false);
-	up_read(&tdb->pdbs_sem);
+	rm_tdb_set_range(tdb, start, end, cache, RM_CACHE_NONE);
 }
 
 static const struct mmu_interval_notifier_ops rm_tdb_notifier_ops = {
