@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -43,6 +44,15 @@
 #define HR_READ(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define HR_SET(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define HR_INC(x)	__atomic_fetch_add(&(x), 1, __ATOMIC_RELAXED)
+
+/* CLOCK_MONOTONIC, in seconds. */
+static inline double hr_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static inline int hr_read_file(const char *path, char *buf, size_t len)
 {

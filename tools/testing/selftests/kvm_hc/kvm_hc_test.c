@@ -35,30 +35,13 @@
 #define MAP_GPA		0x4000U
 #define REQ_GPA		0x8000U
 
-static int read_debugfs(const char *name, char *buf, size_t len)
-{
-	char path[128];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/remote_mapping/%s",
-		 name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	return 0;
-}
+#define RM_DEBUGFS	"/sys/kernel/debug/remote_mapping/"
 
 static long map_count(void)
 {
-	char buf[32];
+	long n;
 
-	return read_debugfs("map_count", buf, sizeof(buf)) ? -1 : atol(buf);
+	return read_file_long(RM_DEBUGFS "map_count", &n) ? -1 : n;
 }
 
 static int __grant(int rm, int vm_fd, int intro_fd, unsigned int flags,
@@ -131,7 +114,8 @@ FIXTURE_SETUP(hc)
 
 	if (access("/dev/kvm", R_OK | W_OK))
 		SKIP(return, "no /dev/kvm");
-	if (read_debugfs("kvm_hook", hook, sizeof(hook)) || hook[0] != 'Y')
+	if (read_file(RM_DEBUGFS "kvm_hook", hook, sizeof(hook)) < 0 ||
+	    hook[0] != 'Y')
 		SKIP(return, "remote_mapping has no KVM hook (patched kvm.ko not loaded)");
 	self->rm = open("/dev/remote_mapping", O_RDWR);
 	ASSERT_LE(0, self->rm)
@@ -1055,18 +1039,12 @@ TEST_F(hc, moved_memslot_ends_alias)
  */
 static long kvm_refcnt(void)
 {
-	FILE *f = fopen("/sys/module/kvm_amd/refcnt", "r");
-	long n = -1;
+	long n;
 
-	if (!f)
-		f = fopen("/sys/module/kvm_intel/refcnt", "r");
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
+	if (!read_file_long("/sys/module/kvm_amd/refcnt", &n) ||
+	    !read_file_long("/sys/module/kvm_intel/refcnt", &n))
+		return n;
+	return -1;
 }
 
 /* Up to a second for a work item of the module to drop what it held. */

@@ -19,14 +19,6 @@
 #define RUN_SECONDS	45
 #define WANT_UNLOADS	8
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * The remote_mapping.ko vm-run loaded ($VM_REPO/$VM_MODULES), else the
  * one built in this checkout; 0 or -1.
@@ -124,8 +116,8 @@ TEST_F_TIMEOUT(race, rmmod_during_map_hypercalls, RUN_SECONDS + 60)
 	ASSERT_EQ(0, hr_loop_start(&loop, &intro, 60000));
 	hr_loop_set_token(&loop, &tok);
 
-	end = now_s() + RUN_SECONDS;
-	while (unloads < WANT_UNLOADS && now_s() < end) {
+	end = hr_now_s() + RUN_SECONDS;
+	while (unloads < WANT_UNLOADS && hr_now_s() < end) {
 		/* Race with maps that the module serves. */
 		if (HR_READ(loop.ok) == maps_ok) {
 			usleep(1000);

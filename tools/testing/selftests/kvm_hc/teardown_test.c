@@ -23,14 +23,6 @@
 #define RUN_SECONDS	40
 #define MAX_ROUNDS	400
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The whole of @s: set_ftrace_filter takes one function a write(). */
 static int write_str(const char *path, const char *s)
 {
@@ -215,8 +207,8 @@ TEST_F_TIMEOUT(race, target_teardown_during_maps, RUN_SECONDS + 60)
 	ASSERT_EQ(0, hr_locker_start(&locker));
 	ASSERT_EQ(0, hr_loop_start(&loop, &intro, 0));
 
-	end = now_s() + RUN_SECONDS;
-	while (rounds < MAX_ROUNDS && now_s() < end) {
+	end = hr_now_s() + RUN_SECONDS;
+	while (rounds < MAX_ROUNDS && hr_now_s() < end) {
 		pid = target_start(&to_child, &tok);
 		ASSERT_LT(0, pid);
 		hr_loop_set_token(&loop, &tok);
