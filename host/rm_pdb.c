@@ -246,9 +246,11 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 	/*
 	 * A KVM alias of a dirty-logged memslot gets no write access: its
 	 * stores would not be in the target's log (rm_tvm_dirty_logged()).
-	 * Not under pdb->lock: it takes tdb->lock and the VM's SRCU.
+	 * Not under pdb->lock: it takes tdb->lock and the VM's SRCU.  Only
+	 * asked when write access is at stake, off the path of reads.
 	 */
 	logged = !ret && pdb->zerohole &&
+		 (write || (hmm_pfn & HMM_PFN_WRITE)) &&
 		 rm_tvm_dirty_logged(pdb->tdb, pdb->req_hva);
 
 	/* Pairs with rm_pdb_invalidate(): stale if it ran since read_begin. */
