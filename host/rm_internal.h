@@ -151,7 +151,7 @@ struct rm_win {
 	 * address >> PAGE_SHIFT) until the window's file is released.
 	 */
 	bool pool;		/* also: made by a hypercall, not the VMM */
-	bool orig_locked;	/* pool: the RAM was VM_LOCKED */
+	u32 orig_flags;		/* pool: RM_RAM_FLAGS of the RAM it replaced */
 	/* The task whose vm_mmap() is making the pool, only during it. */
 	struct task_struct *pool_mapper;
 	/* The task whose vm_mmap() is removing the pool, only during it. */
@@ -195,12 +195,12 @@ struct rm_pdb {
 	u8 orig_prot;		/* PROT_* of map_hva before the map */
 	u8 readonly:1;
 	u8 zerohole:1;		/* MM_REMOTE_ZEROHOLE */
-	u8 orig_locked:1;	/* map_hva was VM_LOCKED */
 	u8 reserved:1;		/* has its idb entry (creator's reference) */
 	u8 watched:1;		/* in tdb->pdbs */
 	u8 populate:1;		/* MM_REMOTE_POPULATE */
 	u8 guest:1;		/* MM_REMOTE_GUEST: a hypercall may unmap it */
 	int vmas;		/* page mirror VMAs, under their mmap_lock */
+	u32 orig_flags;		/* RM_RAM_FLAGS of map_hva before the map */
 	unsigned long pfn;	/* under lock */
 	struct page *orphan;	/* private page after target exit, under lock */
 	/*
@@ -288,6 +288,8 @@ void rm_idb_detach(struct rm_pdb *pdb);
 void rm_idb_erase(struct rm_pdb *pdb);
 
 /* rm_map.c */
+u32 rm_ram_flags(const struct vm_area_struct *vma);
+int rm_ram_refill(unsigned long addr, unsigned long len, int prot, u32 flags);
 int rm_target_vma_check(struct vm_area_struct *vma, bool write);
 bool rm_target_faults_safely(struct vm_area_struct *vma);
 unsigned long rm_unmap_guard(struct rm_pending *p, unsigned long addr);

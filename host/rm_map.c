@@ -73,7 +73,7 @@ static int rm_check_map_vma(struct mm_struct *mm, struct rm_pdb *pdb,
 			pdb->orig_prot |= PROT_READ;
 		if (vma->vm_flags & VM_EXEC)
 			pdb->orig_prot |= PROT_EXEC;
-		pdb->orig_locked = !!(vma->vm_flags & VM_LOCKED);
+		pdb->orig_flags = rm_ram_flags(vma);
 	}
 	return err;
 }
@@ -136,22 +136,74 @@ static int rm_check_req_vma(struct mm_struct *req_mm, struct rm_pdb *pdb,
 }
 
 /*
+ * What a VMM's private anonymous memory carries beyond its protection and
+ * a map or a pool replaces, to be given back when it goes: mlock, and the
+ * advice QEMU gives guest RAM (MADV_DONTFORK, MADV_HUGEPAGE, MADV_MERGEABLE,
+ * MADV_DONTDUMP with dump-guest-core=off).
+ */
+#define RM_RAM_FLAGS	(VM_LOCKED | VM_LOCKONFAULT | VM_NORESERVE | \
+			 VM_DONTCOPY | VM_WIPEONFORK | VM_DONTDUMP | \
+			 VM_HUGEPAGE | VM_NOHUGEPAGE | VM_MERGEABLE)
+/* Of those, what mmap() can set itself. */
+#define RM_RAM_MMAP_FLAGS	(VM_LOCKED | VM_NORESERVE)
+
+u32 rm_ram_flags(const struct vm_area_struct *vma)
+{
+	BUILD_BUG_ON(RM_RAM_FLAGS > U32_MAX);
+	return vma->vm_flags & RM_RAM_FLAGS;
+}
+
+/*
+ * Give current->mm private anonymous memory in the hole [@addr, @addr +
+ * @len), with @prot and the RM_RAM_FLAGS @flags of the memory that was
+ * there.  MAP_FIXED_NOREPLACE checks for the hole under the mmap_lock:
+ * whatever another thread mapped there meanwhile stays (-EEXIST).
+ *
+ * mmap() takes only mlock and MAP_NORESERVE; the advice flags are then set
+ * as madvise() sets them, on the VMA just made, if it is still there
+ * without them.  It stays a VMA of its own: joining it to neighbours of
+ * the same flags takes vma_merge(), which is not exported.  KSM and
+ * khugepaged know the mm already: the replaced VMA had the advice.
+ */
+int rm_ram_refill(unsigned long addr, unsigned long len, int prot, u32 flags)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long ret;
+
+	ret = vm_mmap(NULL, addr, len, prot,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
+		      (flags & VM_LOCKED ? MAP_LOCKED : 0) |
+		      (flags & VM_NORESERVE ? MAP_NORESERVE : 0), 0);
+	if (IS_ERR_VALUE(ret))
+		return (int)ret;
+	if (!(flags & ~RM_RAM_MMAP_FLAGS))
+		return 0;
+
+	mmap_write_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma && vma->vm_start == addr && vma->vm_end == addr + len &&
+	    vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED) &&
+	    !(vma->vm_flags & RM_RAM_FLAGS & ~RM_RAM_MMAP_FLAGS))
+		vma->vm_flags |= flags;
+	mmap_write_unlock(mm);
+	return 0;
+}
+
+/*
  * Give the caller anonymous memory back at map_hva if it is a hole: after a
  * failed MAP_FIXED vm_mmap(), which may have unmapped it already, and after
- * an unmap's removal of the mirror.  MAP_FIXED_NOREPLACE checks for the
- * hole under the mmap_lock: whatever another thread mapped there meanwhile
- * stays.
+ * an unmap's removal of the mirror.
  */
 static void rm_refill(struct rm_pdb *pdb, const char *after)
 {
-	unsigned long addr;
+	int err;
 
-	addr = vm_mmap(NULL, pdb->map_hva, PAGE_SIZE, pdb->orig_prot,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
-		       (pdb->orig_locked ? MAP_LOCKED : 0), 0);
-	if (IS_ERR_VALUE(addr) && addr != -EEXIST)
-		pr_warn_ratelimited("remote_mapping: could not refill a page of pid %d after %s: %ld\n",
-				    task_pid_nr(current), after, (long)addr);
+	err = rm_ram_refill(pdb->map_hva, PAGE_SIZE, pdb->orig_prot,
+			    pdb->orig_flags);
+	if (err && err != -EEXIST)
+		pr_warn_ratelimited("remote_mapping: could not refill a page of pid %d after %s: %d\n",
+				    task_pid_nr(current), after, err);
 }
 
 /*

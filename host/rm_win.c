@@ -36,10 +36,11 @@ static int rm_win_release(struct inode *inode, struct file *file)
 
 /*
  * Why [@start, @start + @len) of @mm cannot become a pool: 0 if it is in one
- * private anonymous read-write VMA (*@locked: VM_LOCKED), else the errno.
+ * private anonymous read-write VMA (*@flags: its RM_RAM_FLAGS), else the
+ * errno.
  */
 static int rm_win_ram_check(struct mm_struct *mm, unsigned long start,
-			    unsigned long len, bool *locked)
+			    unsigned long len, u32 *flags)
 {
 	struct vm_area_struct *vma = vma_lookup(mm, start);
 
@@ -52,16 +53,16 @@ static int rm_win_ram_check(struct mm_struct *mm, unsigned long start,
 	    (vma->vm_flags & (VM_SHARED | VM_GROWSDOWN | VM_GROWSUP)) ||
 	    (vma->vm_flags & (VM_READ | VM_WRITE)) != (VM_READ | VM_WRITE))
 		return -EINVAL;
-	*locked = vma->vm_flags & VM_LOCKED;
+	*flags = rm_ram_flags(vma);
 	return 0;
 }
 
 /*
  * Whether [@start, @start + @len) of @mm is all pool memory: 0, or -ENOENT.
- * *@locked: one of its pools was made over VM_LOCKED RAM.
+ * *@flags: the RM_RAM_FLAGS of the RAM its pools were made over.
  */
 static int rm_win_pool_check(struct mm_struct *mm, unsigned long start,
-			     unsigned long len, bool *locked)
+			     unsigned long len, u32 *flags)
 {
 	struct vm_area_struct *vma;
 	struct rm_win *win;
@@ -76,7 +77,7 @@ static int rm_win_pool_check(struct mm_struct *mm, unsigned long start,
 		/* A window its VMM made is not the guest's to destroy. */
 		if (!win->pool)
 			return -EPERM;
-		*locked |= win->orig_locked;
+		*flags |= win->orig_flags;
 	}
 	return 0;
 }
@@ -93,17 +94,17 @@ static unsigned long rm_win_get_area(struct file *file, unsigned long addr,
 				     unsigned long flags)
 {
 	struct rm_win *win = file->private_data;
-	bool locked = false;
+	u32 ram_flags = 0;
 	int err;
 
 	if (!(flags & MAP_FIXED))
 		return -EINVAL;
 	if ((flags & MAP_SHARED) && READ_ONCE(win->pool_mapper) == current)
 		err = rm_win_ram_check(current->mm, addr, len,
-				       &win->orig_locked);
+				       &win->orig_flags);
 	else if (!(flags & MAP_SHARED) &&
 		 READ_ONCE(win->pool_unmapper) == current)
-		err = rm_win_pool_check(current->mm, addr, len, &locked);
+		err = rm_win_pool_check(current->mm, addr, len, &ram_flags);
 	else
 		err = -EINVAL;
 	return err ? err : addr;
@@ -400,12 +401,13 @@ int rm_win_mmap(struct vm_area_struct *vma)
  * the hole under the mmap_lock: what another thread mapped meanwhile stays
  * (then the gap is looked up again, a few times at most).
  */
-static void rm_win_refill(unsigned long start, unsigned long len, bool locked)
+static void rm_win_refill(unsigned long start, unsigned long len, u32 flags)
 {
-	unsigned long addr = start, end = start + len, gap_end, ret;
+	unsigned long addr = start, end = start + len, gap_end;
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
 	int retries = 8;
+	int err;
 
 	while (addr < end) {
 		mmap_read_lock(mm);
@@ -417,16 +419,14 @@ static void rm_win_refill(unsigned long start, unsigned long len, bool locked)
 		}
 		gap_end = vma ? min(vma->vm_start, end) : end;
 		mmap_read_unlock(mm);
-		ret = vm_mmap(NULL, addr, gap_end - addr, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS |
-			      MAP_FIXED_NOREPLACE | (locked ? MAP_LOCKED : 0),
-			      0);
-		if (ret == -EEXIST && retries--)
+		err = rm_ram_refill(addr, gap_end - addr,
+				    PROT_READ | PROT_WRITE, flags);
+		if (err == -EEXIST && retries--)
 			continue;
-		if (IS_ERR_VALUE(ret) && ret != -EEXIST)
-			pr_warn_ratelimited("remote_mapping: could not refill %lu pages of pid %d after a pool change: %ld\n",
+		if (err && err != -EEXIST)
+			pr_warn_ratelimited("remote_mapping: could not refill %lu pages of pid %d after a pool change: %d\n",
 					    (gap_end - addr) >> PAGE_SHIFT,
-					    task_pid_nr(current), (long)ret);
+					    task_pid_nr(current), err);
 		addr = gap_end;
 	}
 }
@@ -450,12 +450,12 @@ int rm_win_pool_create(unsigned long start, unsigned long len)
 	struct rm_idb *idb;
 	struct rm_win *win;
 	unsigned long addr;
-	bool locked = false;
+	u32 flags = 0;
 	int err;
 
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
-	err = rm_win_ram_check(mm, start, len, &locked);
+	err = rm_win_ram_check(mm, start, len, &flags);
 	mmap_read_unlock(mm);
 	if (err)
 		return err;
@@ -467,7 +467,7 @@ int rm_win_pool_create(unsigned long start, unsigned long len)
 	if (IS_ERR(win))
 		return PTR_ERR(win);
 	win->pool = true;
-	win->orig_locked = locked;
+	win->orig_flags = flags;
 
 	/* rm_win_get_area() checks the range again, rm_win_file_mmap() maps. */
 	WRITE_ONCE(win->pool_mapper, current);
@@ -478,7 +478,7 @@ int rm_win_pool_create(unsigned long start, unsigned long len)
 	fput(win->file);
 	if (!IS_ERR_VALUE(addr))
 		return 0;
-	rm_win_refill(start, len, locked);
+	rm_win_refill(start, len, flags);
 	return (int)addr;
 }
 
@@ -525,12 +525,12 @@ int rm_win_pool_destroy(unsigned long start, unsigned long len)
 	struct rm_win *win = NULL;
 	struct file *file;
 	unsigned long addr;
-	bool locked = false;
+	u32 flags = 0;
 	int err;
 
 	if (mmap_read_lock_killable(mm))
 		return -EINTR;
-	err = rm_win_pool_check(mm, start, len, &locked);
+	err = rm_win_pool_check(mm, start, len, &flags);
 	if (!err) {
 		win = vma_lookup(mm, start)->vm_private_data;
 		if (rm_win_vmm_mapped(win->idb, start, start + len))
@@ -560,10 +560,10 @@ int rm_win_pool_destroy(unsigned long start, unsigned long len)
 	fput(file);
 	if (addr == -ECANCELED) {
 		/* Removed: the pool is gone whether or not the refill works. */
-		rm_win_refill(start, len, locked);
+		rm_win_refill(start, len, flags);
 		return 0;
 	}
 	/* A failure after the unmap leaves a hole too. */
-	rm_win_refill(start, len, locked);
+	rm_win_refill(start, len, flags);
 	return (int)addr;
 }

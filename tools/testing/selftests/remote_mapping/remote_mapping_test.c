@@ -1108,6 +1108,75 @@ TEST_F(remote_mapping, enomem_max_map_count)
 	rm_expect_counters_back(_metadata, self);
 }
 
+/*
+ * Guest RAM of a VMM carries advice (QEMU: MADV_DONTFORK, MADV_HUGEPAGE,
+ * MADV_MERGEABLE; MADV_DONTDUMP with dump-guest-core=off).  A map replaces
+ * a page of it; the unmap gives the page back with that advice, and cycles
+ * over the same pages do not add VMAs each time.
+ */
+#define RAM_PAGES	64
+#define RAM_CYCLES	10000
+
+/* Map and unmap cycles @from to @to over the pages of @ram. */
+static void ram_cycles(struct __test_metadata *_metadata, RM_FIXTURE *self,
+		       uintptr_t req, char *ram, int from, int to)
+{
+	char *page;
+	int i;
+
+	for (i = from; i < to; i++) {
+		page = ram + (i % RAM_PAGES) * page_size;
+		rm_map(_metadata, self->fd, req, page, self->t.pidfd, 0);
+		if (i % 1000 == 0)
+			check_pattern(_metadata, page, page_size, SEED_A);
+		rm_unmap(_metadata, self->fd, page);
+	}
+}
+
+TEST_F_TIMEOUT(remote_mapping, unmap_keeps_vmm_ram_advice, 120)
+{
+	uintptr_t req = target_page(_metadata, self, SEED_A);
+	char want[16] = "dc hg dd", bad_flags[256] = "";
+	size_t len = RAM_PAGES * page_size;
+	int lines, lines_pass1, vmas;
+	uintptr_t bad = 0;
+	char *ram;
+
+	ram = anon_map(RAM_PAGES, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	ASSERT_NE(NULL, ram);
+	ASSERT_EQ(0, madvise(ram, len, MADV_DONTFORK));
+	ASSERT_EQ(0, madvise(ram, len, MADV_HUGEPAGE));
+	ASSERT_EQ(0, madvise(ram, len, MADV_DONTDUMP));
+	/* EINVAL without CONFIG_KSM */
+	if (!madvise(ram, len, MADV_MERGEABLE))
+		strcat(want, " mg");
+	memset(ram, 0x5a, len);
+	ASSERT_EQ(0, smaps_check_flags(0, (uintptr_t)ram, (uintptr_t)ram + len,
+				       want, &vmas, &bad, bad_flags,
+				       sizeof(bad_flags)));
+	ASSERT_EQ(1, vmas);
+	lines = rm_maps_lines(_metadata);
+
+	ram_cycles(_metadata, self, req, ram, 0, RAM_PAGES);
+	lines_pass1 = rm_maps_lines(_metadata);
+	ram_cycles(_metadata, self, req, ram, RAM_PAGES, RAM_CYCLES);
+	ASSERT_EQ(0, smaps_check_flags(0, (uintptr_t)ram, (uintptr_t)ram + len,
+				       want, &vmas, &bad, bad_flags,
+				       sizeof(bad_flags))) {
+		TH_LOG("page %ld of the RAM lost its advice (want %s): %s",
+		       (long)(bad - (uintptr_t)ram) / page_size, want,
+		       bad_flags);
+	}
+	/* Each page a VMA of its own (no vma_merge()), but no more. */
+	ASSERT_GE(RAM_PAGES, vmas);
+	ASSERT_EQ(lines_pass1, rm_maps_lines(_metadata));
+	ASSERT_GE(lines + RAM_PAGES - 1, lines_pass1);
+	ASSERT_TRUE(is_zero(ram, page_size));
+	t_check(_metadata, &self->t, req, page_size, SEED_A);
+	rm_expect_counters_back(_metadata, self);
+	ASSERT_EQ(0, munmap(ram, len));
+}
+
 struct child_args {
 	RM_FIXTURE *self;
 	uintptr_t req;

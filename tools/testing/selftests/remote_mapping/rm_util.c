@@ -407,6 +407,67 @@ static int maps_walk(pid_t pid, int (*fn)(const char *line, void *arg),
 	return ret;
 }
 
+/* Whether the VmFlags line @flags has each two-letter flag of @want. */
+static bool vmflags_have(const char *flags, const char *want)
+{
+	char tok[4];
+
+	while (sscanf(want, " %2s", tok) == 1) {
+		if (!strstr(flags, tok))
+			return false;
+		want = strstr(want, tok) + strlen(tok);
+	}
+	return true;
+}
+
+/*
+ * The VMAs of /proc/PID/smaps overlapping [start, end): *@vmas gets their
+ * number.  Returns 0 if each has every flag of @want ("dc hg": VmFlags'
+ * two-letter names), 1 if one does not (*@bad: its start; @bad_flags, of
+ * @size bytes: its VmFlags), or -errno.
+ */
+int smaps_check_flags(pid_t pid, uintptr_t start, uintptr_t end,
+		      const char *want, int *vmas, uintptr_t *bad,
+		      char *bad_flags, size_t size)
+{
+	unsigned long vstart = 0, vend = 0;
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	int ret = 0;
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/smaps");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	*vmas = 0;
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long s, e;
+
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
+			vstart = s;
+			vend = e;
+			if (s < end && e > start)
+				(*vmas)++;
+			continue;
+		}
+		if (strncmp(line, "VmFlags:", 8) || vstart >= end ||
+		    vend <= start || ret)
+			continue;
+		if (!vmflags_have(line + 8, want)) {
+			*bad = vstart;
+			snprintf(bad_flags, size, "%s", line + 8);
+			ret = 1;
+		}
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
 struct maps_query {
 	uintptr_t addr;
 	const char *perms;
