@@ -65,9 +65,12 @@
  * /dev/kvmmem (guest): open() binds the file to the calling process; an
  * ioctl from another process fails with EINVAL.
  * KVM_INTRO_MEM_MAP: maps the target page @gpa (with @token) at @gva, a
- *	page-aligned address in a private anonymous mapping of the caller.
- *	The local page is pinned.  If the mapping at @gva is not writable the
- *	map is read-only (KVMMEM_MAP_READONLY).  EALREADY if @gva is mapped.
+ *	page-aligned address of the caller: in an mmap() of the file (a pool
+ *	page), or in private anonymous memory, whose page is then replaced by
+ *	a page of the driver (a slot of a host pool; it stays there, reading
+ *	zeros after the unmap, until munmap()).  If the mapping at @gva is not
+ *	writable the map is read-only (KVMMEM_MAP_READONLY).  EALREADY if
+ *	@gva is mapped.
  * KVM_INTRO_MEM_UNMAP: the argument is the gva itself (not a pointer);
  *	ENOENT if it is not mapped.  The page reads zeros afterwards.
  * KVM_INTRO_MEM_MAP_BATCH: maps @count pages with one token like as many

@@ -154,6 +154,39 @@ W=$(mktemp -d /tmp/kvmmem-e2e.XXXXXX)
 trap 'diag "interrupted"; finish' INT TERM
 
 count_file() { cat "$DEBUGFS/$1" 2>/dev/null || echo -1; }
+
+# ram_range PID: start and end of the largest private anonymous read-write
+# mapping of PID: the guest RAM of a QEMU with -m and no memory backend.
+ram_range() {
+	local range perms off dev ino name s e best=0 r=
+	while read -r range perms off dev ino name; do
+		[ "$perms" = rw-p ] && [ -z "$name" ] || continue
+		s=$((16#${range%-*}))
+		e=$((16#${range#*-}))
+		if [ $((e - s)) -gt "$best" ]; then
+			best=$((e - s))
+			r="$s $e"
+		fi
+	done <"/proc/$1/maps"
+	echo "$r"
+}
+
+# ram_vmas PID START END: "RANGE VMFLAGS..." for each VMA of PID that
+# overlaps [START, END).
+ram_vmas() {
+	local a rest s e range in=0
+	while read -r a rest; do
+		if [[ $a =~ ^([0-9a-f]+)-([0-9a-f]+)$ ]]; then
+			s=$((16#${BASH_REMATCH[1]}))
+			e=$((16#${BASH_REMATCH[2]}))
+			range=$a
+			in=0
+			[ "$s" -lt "$3" ] && [ "$e" -gt "$2" ] && in=1
+		elif [ "$a" = VmFlags: ] && [ "$in" -eq 1 ]; then
+			echo "$range $rest"
+		fi
+	done <"/proc/$1/smaps"
+}
 base_map=$(count_file map_count)
 base_pdb=$(count_file pdb_count)
 
@@ -258,6 +291,16 @@ if ! has_line "$W/intro.console" 'KVMMEM: WAIT-PARAMS'; then
 	finish
 fi
 ok "L2 introspector: booted"
+
+# The introspector QEMU's guest RAM before any map (it has no token yet):
+# its VMAs and advice.
+read -r ram_lo ram_hi <<<"$(ram_range "$intro_pid")"
+ram_before=$(ram_vmas "$intro_pid" "${ram_lo:-0}" "${ram_hi:-0}")
+ram_advice=
+for f in hg dc mg dd; do
+	[[ " $(head -n 1 <<<"$ram_before") " == *" $f "* ]] && ram_advice+=" $f"
+done
+diag "introspector RAM: $(grep -c . <<<"$ram_before") VMA(s), advice:${ram_advice:- none}"
 check "L2 introspector: kvmmem.ko loaded" has_line "$W/intro.console" 'KVMMEM: INSMOD ok'
 
 {
@@ -292,6 +335,31 @@ intro_at_destroy() {
 		has_line "$W/intro.console" 'KVMMEM: TESTS-END' || ! alive "$intro_pid"
 }
 wait_for $((200 * SLOW)) intro_at_destroy
+
+# After the map tests (review item 7): the VMM's RAM is split once per host
+# pool, not per map, and each piece of it that is RAM kept its advice.
+pools=$(console "$W/intro.console" | sed -n 's/^KVMMEM: POOLS \([0-9]*\)$/\1/p')
+if [ -n "$pools" ] && [ -n "${ram_lo:-}" ] && alive "$intro_pid"; then
+	ram_after=$(ram_vmas "$intro_pid" "$ram_lo" "$ram_hi")
+	n0=$(grep -c . <<<"$ram_before")
+	n1=$(grep -c . <<<"$ram_after")
+	diag "introspector RAM: $n0 -> $n1 VMAs, $pools host pools made by kvmmem"
+	[ "$n0" -gt 0 ] && [ "$n1" -gt 0 ] && [ $((n1 - n0)) -le $((2 * pools)) ]
+	result "L1: 10,000 map cycles split the VMM's RAM only per pool ($n0 -> $n1 VMAs, $pools pools)" $?
+	lost=
+	while read -r range flags; do
+		# the pools themselves: PFNMAP windows
+		[[ " $flags " == *" pf "* ]] && continue
+		for f in $ram_advice; do
+			[[ " $flags " == *" $f "* ]] || lost+=" $range:$f"
+		done
+	done <<<"$ram_after"
+	[ -z "$lost" ]
+	result "L1: the VMM's RAM kept its advice ($ram_advice )${lost:+ # lost:$lost}" $?
+else
+	skip "L1: map cycles and the VMM's RAM" "no KVMMEM: POOLS line (test skipped) or RAM not found"
+fi
+
 if has_line "$W/intro.console" 'KVMMEM: WAIT-DESTROY'; then
 	if [ "$DESTROY" = vm ]; then
 		kill -USR1 "$tiny_pid"

@@ -88,7 +88,7 @@ for node in remote_mapping kvmmem; do
 		rc=1
 	fi
 done
-for f in host/rm_dev.c guest/kvmmem.c; do
+for f in host/rm_dev.c guest/kvmmem_dev.c; do
 	if [ -f "$f" ] && ! grep -q -E '\.mode[[:space:]]*=[[:space:]]*0600' "$f"; then
 		echo "# $f: the miscdevice does not ask for mode 0600"
 		rc=1

@@ -1,28 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/kvmmem: map pages of another VM into a process of this
- * (introspector) VM with the KVM_HC_MEM_MAP/KVM_HC_MEM_UNMAP hypercalls.
+ * kvmmem_dev.c - /dev/kvmmem: map pages of another VM into a process of
+ * this (introspector) VM with the KVM_HC_MEM_* hypercalls.
  *
- * KVM_INTRO_MEM_MAP pins the caller's page at @gva and asks the host to back
- * its guest-physical page with the target VM's page at @gpa; the caller's
- * page tables are left alone, so @gva then reaches the target's page.
- * KVM_INTRO_MEM_UNMAP (and close()) ask the host to make the local page
- * ordinary RAM again and unpin it.  A page whose unmap the host refused
- * stays pinned for good: giving it back to the page allocator while it may
- * still alias the target's memory would leak data both ways.
+ * KVM_INTRO_MEM_MAP asks the host to back a guest page of the driver's own
+ * with the target VM's page at @gpa, and makes @gva reach it: a page of a
+ * pool if @gva is in an mmap() of the file, else a slot put at @gva in
+ * place of the caller's private anonymous page (kvmmem_slot.c).  Both are
+ * pages of host pools, so no map changes a VMA of the VMM.
+ * KVM_INTRO_MEM_UNMAP (and close()) ask the host to make the page ordinary
+ * pool RAM again.  A page whose unmap the host refused is never handed out
+ * again: it may still alias the target's memory.
  *
- * mmap() of the file gives the caller pages of a pool instead: guest pages
- * of the driver's own, which the first map into them turns into a host
- * pool (KVM_HC_MEM_POOL), so that maps and unmaps there change no VMA of
- * the VMM and cost a fraction.  They go back to the page allocator when
- * the file is released (after its last mmap() is gone too), once the host
- * has made them ordinary RAM again (KVM_HC_MEM_UNPOOL).
+ * mmap() of the file gives the caller pages of a pool of its own: guest
+ * pages of the driver, which the first map into them turns into a host
+ * pool (KVM_HC_MEM_POOL).  They go back to the page allocator when the
+ * file is released (after its last mmap() is gone too), once the host has
+ * made them ordinary RAM again (KVM_HC_MEM_UNPOOL).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/io.h>
 #include <linux/kvm_para.h>
@@ -37,7 +38,7 @@
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
-#include <linux/kvmmem.h>
+#include "kvmmem_internal.h"
 
 /* KVM_HC_MEM_UNMAP attempts while the host answers EAGAIN. */
 #define KVMMEM_UNMAP_TRIES	100
@@ -45,17 +46,10 @@
 /* One page mapped through a file. */
 struct kvmmem_map {
 	unsigned long gva;	/* key, as given to KVM_INTRO_MEM_MAP */
-	phys_addr_t gpa;	/* local gpa of @page, backed by the target */
-	struct page *page;	/* pinned while mapped; NULL in a pool */
-};
-
-/* State of an open /dev/kvmmem. */
-struct kvmmem_file {
-	struct mm_struct *mm;	/* of the opener, mmgrab()ed */
-	struct mutex lock;	/* serialises map and unmap */
-	struct xarray maps;	/* gva >> PAGE_SHIFT -> struct kvmmem_map */
-	spinlock_t pools_lock;	/* protects pools: ->mmap holds mmap_lock */
-	struct list_head pools;	/* struct kvmmem_pool */
+	phys_addr_t gpa;	/* local gpa, backed by the target */
+	struct kvmmem_slot *slot;	/* reference; NULL in a pool */
+	bool place;		/* @slot to be put at @gva once mapped */
+	bool readonly;
 };
 
 /* The pages of one mmap() of the file, physically contiguous. */
@@ -75,10 +69,11 @@ static const struct vm_operations_struct kvmmem_pool_vm_ops;
 
 static atomic_t kvmmem_nr_maps = ATOMIC_INIT(0);
 static atomic_t kvmmem_nr_leaked = ATOMIC_INIT(0);
+atomic_t kvmmem_nr_pools = ATOMIC_INIT(0);
 static struct dentry *kvmmem_debugfs;
 
 /* Turn a KVM hypercall result into 0 or -errno. */
-static int kvmmem_hc_result(long ret)
+int kvmmem_hc_result(long ret)
 {
 	if (!ret)
 		return 0;
@@ -108,60 +103,59 @@ static int kvmmem_hc_unmap(struct kvmmem_map *map)
 	return ret;
 }
 
-/* Give back the page of a map the host no longer backs, and free it. */
+/* KVM_HC_MEM_UNPOOL, retried while the host answers EAGAIN or EINTR. */
+int kvmmem_hc_unpool(phys_addr_t gpa, unsigned long npages)
+{
+	int tries = KVMMEM_UNMAP_TRIES;
+	int ret;
+
+	do {
+		ret = kvmmem_hc_result(kvm_hypercall2(KVM_HC_MEM_UNPOOL, gpa,
+						      npages));
+		if (ret != -EAGAIN && ret != -EINTR)
+			break;
+		usleep_range(1000, 2000);
+	} while (--tries);
+	return ret;
+}
+
+/* Free a map the host no longer backs (or never did). */
 static void kvmmem_free_map(struct kvmmem_map *map)
 {
-	if (map->page)
-		unpin_user_page(map->page);
-	atomic_dec(&kvmmem_nr_maps);
+	if (map->slot)
+		kvmmem_slot_put(map->slot);
 	kfree(map);
 }
 
 /*
- * Pin the page at @gva of the current process, which must lie in a private
- * anonymous mapping.  FOLL_WRITE (with FOLL_FORCE for mappings without
- * VM_WRITE) makes it an exclusive anonymous page, never the shared zero
- * page.  The VMA is checked and the page pinned under one mmap_lock hold,
- * so the page is the one of the VMA that was checked.
+ * End a map the host made, for good.  If the host refuses the unmap, the
+ * page may still alias the target: it is never handed out again.
  */
-static int kvmmem_pin(unsigned long gva, struct page **page, bool *readonly)
+static void kvmmem_end_map(struct kvmmem_map *map)
 {
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	long pinned;
-	int ret;
+	int ret = kvmmem_hc_unmap(map);
 
-	ret = mmap_read_lock_killable(mm);
-	if (ret)
-		return ret;
-
-	vma = find_vma(mm, gva);
-	if (!vma || vma->vm_start > gva || !vma_is_anonymous(vma) ||
-	    (vma->vm_flags & VM_SHARED)) {
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-	*readonly = !(vma->vm_flags & VM_WRITE);
-
-	pinned = pin_user_pages(gva, 1, FOLL_WRITE | FOLL_FORCE | FOLL_LONGTERM,
-				page, NULL);
-	if (pinned != 1)
-		ret = pinned < 0 ? pinned : -EFAULT;
-out_unlock:
-	mmap_read_unlock(mm);
-	return ret;
+	atomic_dec(&kvmmem_nr_maps);
+	if (!ret)
+		return;
+	pr_warn_ratelimited("unmap of gpa %pa failed (%d), page leaked\n",
+			    &map->gpa, ret);
+	atomic_inc(&kvmmem_nr_leaked);
+	/* Its reference is never put. */
+	map->slot = NULL;
 }
 
 /*
- * If @gva is in an mmap() of @kf: the gpa of its pool page, and the pool;
- * 1 if @gva is not in any, else 0 or -errno.
+ * Where the page at @gva of the caller is: in an mmap() of @kf (*@pool and
+ * map->gpa set, 0), a slot of @kf put there before (map->slot and map->gpa
+ * set, 0), or private anonymous memory (1); else -errno.
  */
-static int kvmmem_pool_page(struct kvmmem_file *kf, unsigned long gva,
-			    struct kvmmem_pool **pool, phys_addr_t *gpa,
-			    bool *readonly)
+static int kvmmem_local_page(struct kvmmem_file *kf, unsigned long gva,
+			     struct kvmmem_map *map, struct kvmmem_pool **pool)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
+	struct kvmmem_slot *slot;
 	unsigned long index;
 	int ret = 0;
 
@@ -169,19 +163,28 @@ static int kvmmem_pool_page(struct kvmmem_file *kf, unsigned long gva,
 	if (ret)
 		return ret;
 	vma = vma_lookup(mm, gva);
-	if (!vma || vma->vm_ops != &kvmmem_pool_vm_ops) {
-		ret = 1;
-		goto out_unlock;
-	}
-	*pool = vma->vm_private_data;
-	/* Split or moved VMAs keep their page offset in vm_pgoff. */
-	index = vma->vm_pgoff + ((gva - vma->vm_start) >> PAGE_SHIFT);
-	if ((*pool)->kf != kf || index >= (*pool)->npages) {
+	if (!vma) {
 		ret = -EINVAL;
 		goto out_unlock;
 	}
-	*gpa = (*pool)->gpa + index * PAGE_SIZE;
-	*readonly = !(vma->vm_flags & VM_WRITE);
+	map->readonly = !(vma->vm_flags & VM_WRITE);
+	slot = kvmmem_slot_of(kf, vma);
+	if (IS_ERR(slot)) {
+		ret = PTR_ERR(slot);
+	} else if (slot) {
+		map->slot = slot;
+		map->gpa = kvmmem_slot_gpa(slot);
+	} else if (vma->vm_ops == &kvmmem_pool_vm_ops) {
+		*pool = vma->vm_private_data;
+		/* Split or moved VMAs keep their page offset in vm_pgoff. */
+		index = vma->vm_pgoff + ((gva - vma->vm_start) >> PAGE_SHIFT);
+		if ((*pool)->kf != kf || index >= (*pool)->npages)
+			ret = -EINVAL;
+		else
+			map->gpa = (*pool)->gpa + index * PAGE_SIZE;
+	} else {
+		ret = kvmmem_vma_replaceable(kf, vma) ? 1 : -EINVAL;
+	}
 out_unlock:
 	mmap_read_unlock(mm);
 	return ret;
@@ -189,37 +192,54 @@ out_unlock:
 
 /*
  * The local page to map at @gva into @map: a page of a pool (made a host
- * pool now, with @token, if it is not one yet), else the caller's own
- * page, pinned.  Called with kf->lock held.
+ * pool now, with @token, if it is not one yet), the slot at @gva, or a new
+ * slot to put at @gva once the host mapped it (map->place).  Called with
+ * kf->lock held.
  */
 static int kvmmem_get_page(struct kvmmem_file *kf, unsigned long gva,
 			   const struct kvmi_map_mem_token *token,
-			   struct kvmmem_map *map, bool *readonly)
+			   struct kvmmem_map *map)
 {
-	struct kvmmem_pool *pool;
+	struct kvmmem_pool *pool = NULL;
+	struct kvmmem_slot *slot;
 	int ret;
 
 	lockdep_assert_held(&kf->lock);
-	ret = kvmmem_pool_page(kf, gva, &pool, &map->gpa, readonly);
+	ret = kvmmem_local_page(kf, gva, map, &pool);
 	if (ret < 0)
 		return ret;
 	if (ret) {
-		ret = kvmmem_pin(gva, &map->page, readonly);
-		if (ret)
-			return ret;
-		map->gpa = page_to_phys(map->page);
+		slot = kvmmem_slot_alloc(token);
+		if (IS_ERR(slot))
+			return PTR_ERR(slot);
+		map->slot = slot;
+		map->gpa = kvmmem_slot_gpa(slot);
+		map->place = true;
 		return 0;
 	}
-	if (!pool->pooled) {
+	if (pool && !pool->pooled) {
 		ret = kvmmem_hc_result(kvm_hypercall4(KVM_HC_MEM_POOL,
 						      __pa(token), pool->gpa,
 						      pool->npages, 0));
 		if (ret)
 			return ret;
 		pool->pooled = true;
+		atomic_inc(&kvmmem_nr_pools);
 	}
-	map->page = NULL;
 	return 0;
+}
+
+/* After the host mapped @map: put its new slot, if any, at its gva. */
+static int kvmmem_place(struct kvmmem_file *kf, struct kvmmem_map *map)
+{
+	int ret;
+
+	if (!map->place)
+		return 0;
+	ret = kvmmem_slot_place(kf, map->slot, map->gva, map->readonly);
+	if (!ret)
+		map->place = false;
+	return ret;
 }
 
 static long kvmmem_ioctl_map(struct kvmmem_file *kf, void __user *argp)
@@ -228,7 +248,6 @@ static long kvmmem_ioctl_map(struct kvmmem_file *kf, void __user *argp)
 	struct kvmi_mem_map req;
 	struct kvmmem_map *map;
 	unsigned long index;
-	bool readonly;
 	int ret;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
@@ -264,26 +283,32 @@ static long kvmmem_ioctl_map(struct kvmmem_file *kf, void __user *argp)
 		goto err_unlock;
 	}
 
-	ret = kvmmem_get_page(kf, req.gva, token, map, &readonly);
+	map->gva = req.gva;
+	ret = kvmmem_get_page(kf, req.gva, token, map);
 	if (ret)
 		goto err_erase_map;
-	map->gva = req.gva;
 
 	ret = kvmmem_hc_result(kvm_hypercall4(KVM_HC_MEM_MAP, __pa(token),
 					      req.gpa, map->gpa,
-					      readonly ? KVMMEM_MAP_READONLY : 0));
+					      map->readonly ?
+					      KVMMEM_MAP_READONLY : 0));
 	if (ret)
-		goto err_unpin_page;
-
+		goto err_put_page;
 	atomic_inc(&kvmmem_nr_maps);
+	ret = kvmmem_place(kf, map);
+	if (ret)
+		goto err_unmap;
+
 	mutex_unlock(&kf->lock);
 	kfree_sensitive(token);
 	memzero_explicit(&req, sizeof(req));
 	return 0;
 
-err_unpin_page:
-	if (map->page)
-		unpin_user_page(map->page);
+err_unmap:
+	kvmmem_end_map(map);
+err_put_page:
+	if (map->slot)
+		kvmmem_slot_put(map->slot);
 err_erase_map:
 	xa_erase(&kf->maps, index);
 err_unlock:
@@ -348,11 +373,10 @@ static int kvmmem_batch_alloc(struct kvmmem_batch *b, unsigned int n)
 	return -ENOMEM;
 }
 
-/* Reserve and pin page i; 0 or -errno (nothing held on error). */
-static int kvmmem_batch_pin(struct kvmmem_file *kf, struct kvmmem_batch *b,
+/* Reserve page i and its local page; 0 or -errno (nothing held on error). */
+static int kvmmem_batch_get(struct kvmmem_file *kf, struct kvmmem_batch *b,
 			    unsigned int i,
-			    const struct kvmi_map_mem_token *token,
-			    bool *readonly)
+			    const struct kvmi_map_mem_token *token)
 {
 	struct kvmmem_map *map;
 	int ret;
@@ -368,13 +392,13 @@ static int kvmmem_batch_pin(struct kvmmem_file *kf, struct kvmmem_batch *b,
 		kfree(map);
 		return ret == -EBUSY ? -EALREADY : ret;
 	}
-	ret = kvmmem_get_page(kf, b->gvas[i], token, map, readonly);
+	map->gva = b->gvas[i];
+	ret = kvmmem_get_page(kf, b->gvas[i], token, map);
 	if (ret) {
 		xa_erase(&kf->maps, b->gvas[i] >> PAGE_SHIFT);
 		kfree(map);
 		return ret;
 	}
-	map->gva = b->gvas[i];
 	b->maps[i] = map;
 	return 0;
 }
@@ -386,7 +410,6 @@ static long kvmmem_ioctl_map_batch(struct kvmmem_file *kf, void __user *argp)
 	struct kvmmem_batch b = { };
 	unsigned int i, n, nrw = 0, nro;
 	long mapped = 0, ret;
-	bool readonly;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
@@ -411,10 +434,10 @@ static long kvmmem_ioctl_map_batch(struct kvmmem_file *kf, void __user *argp)
 	mutex_lock(&kf->lock);
 	nro = n;
 	for (i = 0; i < n; i++) {
-		b.errs[i] = kvmmem_batch_pin(kf, &b, i, token, &readonly);
+		b.errs[i] = kvmmem_batch_get(kf, &b, i, token);
 		if (b.errs[i])
 			continue;
-		b.slot[i] = readonly ? --nro : nrw++;
+		b.slot[i] = b.maps[i]->readonly ? --nro : nrw++;
 		b.e[b.slot[i]].req_gpa = b.gpas[i];
 		b.e[b.slot[i]].map_gpa = b.maps[i]->gpa;
 		b.e[b.slot[i]].err = -EIO;
@@ -428,13 +451,15 @@ static long kvmmem_ioctl_map_batch(struct kvmmem_file *kf, void __user *argp)
 		b.errs[i] = kvmmem_hc_result(b.e[b.slot[i]].err);
 		if (!b.errs[i]) {
 			atomic_inc(&kvmmem_nr_maps);
-			mapped++;
-			continue;
+			b.errs[i] = kvmmem_place(kf, b.maps[i]);
+			if (!b.errs[i]) {
+				mapped++;
+				continue;
+			}
+			kvmmem_end_map(b.maps[i]);
 		}
 		xa_erase(&kf->maps, b.gvas[i] >> PAGE_SHIFT);
-		if (b.maps[i]->page)
-			unpin_user_page(b.maps[i]->page);
-		kfree(b.maps[i]);
+		kvmmem_free_map(b.maps[i]);
 	}
 	mutex_unlock(&kf->lock);
 
@@ -471,6 +496,7 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *kf, unsigned long gva)
 	if (ret)
 		goto out_unlock;
 	xa_erase(&kf->maps, index);
+	atomic_dec(&kvmmem_nr_maps);
 	kvmmem_free_map(map);
 out_unlock:
 	mutex_unlock(&kf->lock);
@@ -567,18 +593,10 @@ err_free_pool:
  */
 static void kvmmem_free_pool(struct kvmmem_pool *pool)
 {
-	int tries = KVMMEM_UNMAP_TRIES;
 	int ret = 0;
 
-	while (pool->pooled) {
-		ret = kvmmem_hc_result(kvm_hypercall2(KVM_HC_MEM_UNPOOL,
-						      pool->gpa, pool->npages));
-		if (ret != -EAGAIN && ret != -EINTR)
-			break;
-		if (!--tries)
-			break;
-		usleep_range(1000, 2000);
-	}
+	if (pool->pooled)
+		ret = kvmmem_hc_unpool(pool->gpa, pool->npages);
 	if (ret) {
 		pr_warn_ratelimited("unpool of %lu pages at %pa failed (%d), pages leaked\n",
 				    pool->npages, &pool->gpa, ret);
@@ -601,6 +619,7 @@ static int kvmmem_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mmgrab(current->mm);
 	kf->mm = current->mm;
+	kref_init(&kf->ref);
 	mutex_init(&kf->lock);
 	xa_init(&kf->maps);
 	spin_lock_init(&kf->pools_lock);
@@ -609,34 +628,43 @@ static int kvmmem_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static void kvmmem_file_free(struct kref *ref)
+{
+	struct kvmmem_file *kf = container_of(ref, struct kvmmem_file, ref);
+
+	mutex_destroy(&kf->lock);
+	mmdrop(kf->mm);
+	kfree(kf);
+}
+
+void kvmmem_file_put(struct kvmmem_file *kf)
+{
+	kref_put(&kf->ref, kvmmem_file_free);
+}
+
+/*
+ * Every map ends here, also those in slots, whose VMAs hold only the slot
+ * file: they stay and read zeros.
+ */
 static int kvmmem_release(struct inode *inode, struct file *file)
 {
 	struct kvmmem_file *kf = file->private_data;
 	struct kvmmem_pool *pool, *next;
 	struct kvmmem_map *map;
 	unsigned long index;
-	int ret;
 
 	xa_for_each(&kf->maps, index, map) {
-		ret = kvmmem_hc_unmap(map);
-		if (!ret) {
-			kvmmem_free_map(map);
-			continue;
-		}
-		/* May still alias the target: keep the page pinned forever. */
-		pr_warn_ratelimited("unmap of gpa %pa failed (%d), page leaked\n",
-				    &map->gpa, ret);
-		atomic_inc(&kvmmem_nr_leaked);
-		atomic_dec(&kvmmem_nr_maps);
-		kfree(map);
+		kvmmem_end_map(map);
+		kvmmem_free_map(map);
 	}
 	xa_destroy(&kf->maps);
 	/* The mmap()s hold the file: no guest PTE maps a pool page now. */
 	list_for_each_entry_safe(pool, next, &kf->pools, node)
 		kvmmem_free_pool(pool);
-	mutex_destroy(&kf->lock);
-	mmdrop(kf->mm);
-	kfree(kf);
+	/* Its VMAs may hold it still; the last reference puts kf's. */
+	if (kf->slot_file)
+		fput(kf->slot_file);
+	kvmmem_file_put(kf);
 	return 0;
 }
 
@@ -669,6 +697,9 @@ static int __init kvmmem_init(void)
 				&kvmmem_nr_maps);
 	debugfs_create_atomic_t("leaked", 0400, kvmmem_debugfs,
 				&kvmmem_nr_leaked);
+	debugfs_create_atomic_t("pools", 0400, kvmmem_debugfs,
+				&kvmmem_nr_pools);
+	kvmmem_slots_debugfs(kvmmem_debugfs);
 
 	ret = misc_register(&kvmmem_dev);
 	if (ret)
@@ -684,6 +715,7 @@ module_init(kvmmem_init);
 static void __exit kvmmem_exit(void)
 {
 	misc_deregister(&kvmmem_dev);
+	kvmmem_slots_exit();
 	debugfs_remove(kvmmem_debugfs);
 }
 module_exit(kvmmem_exit);
