@@ -47,6 +47,10 @@ case "${1:-}" in
 	echo "VM_RUN_KERNEL=$OUT/bzImage"
 	echo "VM_RUN_MODROOT=$MODROOT"
 	echo "VM_RUN_MODULES=${MODS#"$ROOT"/}/host/remote_mapping.ko"
+	# 4-level paging: on 6.1 an interrupt during identify_cpu(), which
+	# clears boot_cpu_data's LA57 bit for a moment, makes KASAN take the
+	# 5-level direct map for wild memory (Documentation/debug-kernel.rst).
+	echo "VM_RUN_APPEND=no5lvl${VM_RUN_APPEND:+ $VM_RUN_APPEND}"
 	exit 0 ;;
 --kernel-only) do_mods=0 ;;
 --modules-only) do_kernel=0 ;;
