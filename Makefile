@@ -21,8 +21,22 @@ SRC_TAR ?= /usr/src/linux-source-6.1.tar.xz
 SRC_TOP := linux-source-6.1
 
 # Evaluated once, on first use (so "make clean" works before setup).
+ifeq ($(KERNEL),)
 KVER ?= $(eval KVER := $(shell $(SRCDIR)/scripts/setup.sh --print-kver))$(KVER)
 KDIR ?= /usr/src/linux-headers-$(KVER)
+else
+# KERNEL=6.12 or KERNEL=7 ("make KERNEL=7 modules"): another Debian kernel
+# line (Documentation/kernels.rst), KVER and KDIR from scripts/setup.sh
+# --kernel (for 7.x KDIR is a tree in build/kernels/, not in /usr/src).
+# They replace KVER/KDIR from the environment, which may well belong to the
+# default line; given on the command line they still win.
+ifneq ($(origin KVER),command line)
+KVER = $(eval KVER := $(shell $(SRCDIR)/scripts/setup.sh --kernel $(KERNEL) --print-kver))$(KVER)
+endif
+ifneq ($(origin KDIR),command line)
+KDIR = $(eval KDIR := $(shell $(SRCDIR)/scripts/setup.sh --kernel $(KERNEL) --print-kdir))$(KDIR)
+endif
+endif
 export KVER KDIR
 
 # Targets that run scripts/setup.sh first must not pass on a KVER/KDIR
