@@ -73,8 +73,12 @@ all: modules kvm libs tools selftests nested
 kver:
 	@echo $(KVER)
 
+# modules.order of a build for another kernel line: 6.13+ kbuild refuses to
+# build with one there (it takes it for an in-tree build); kbuild rebuilds
+# each object whose command line changed.
 modules:
 	@test -n "$(KVER)" || { echo "no kernel found: run scripts/setup.sh" >&2; exit 1; }
+	rm -f $(SRCDIR)/modules.order
 	$(MAKE) $(KBUILD_ARGS) modules
 
 # Clean folder by folder: kbuild's "M=$(SRCDIR) clean" would delete every

@@ -18,7 +18,6 @@
  * file is released (after its last mmap() is gone too), once the host has
  * made them ordinary RAM again (KVM_HC_MEM_UNPOOL).
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
@@ -63,7 +62,7 @@ struct kvmmem_pool {
 };
 
 /* Largest mmap(): one physically contiguous allocation. */
-#define KVMMEM_MMAP_MAX		(PAGE_SIZE << (MAX_ORDER - 1))
+#define KVMMEM_MMAP_MAX		(PAGE_SIZE << MAX_PAGE_ORDER)
 
 static const struct vm_operations_struct kvmmem_pool_vm_ops;
 
@@ -558,14 +557,14 @@ static int kvmmem_mmap(struct file *file, struct vm_area_struct *vma)
 	pool->npages = len >> PAGE_SHIFT;
 	pool->kf = kf;
 
-	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND;
-	vma->vm_flags &= ~VM_MAYEXEC;
+	vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND);
+	vm_flags_clear(vma, VM_MAYEXEC);
 	/*
 	 * Its maps are read-only aliases, which a store would stop the VM
 	 * at: mprotect() may not make it writable later.
 	 */
 	if (!(vma->vm_flags & VM_WRITE))
-		vma->vm_flags &= ~VM_MAYWRITE;
+		vm_flags_clear(vma, VM_MAYWRITE);
 	ret = remap_pfn_range(vma, vma->vm_start, PHYS_PFN(pool->gpa), len,
 			      vma->vm_page_prot);
 	if (ret)

@@ -18,7 +18,6 @@
  * After an unmap its VMA stays, reading zeros like any unmapped pool page,
  * and the next map at that gva uses it again.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/anon_inodes.h>
 #include <linux/atomic.h>
@@ -266,11 +265,11 @@ static int kvmmem_slot_mmap(struct file *file, struct vm_area_struct *vma)
 	if (READ_ONCE(kf->placer) != current || !slot)
 		return -EINVAL;
 
-	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND;
-	vma->vm_flags &= ~VM_MAYEXEC;
+	vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND);
+	vm_flags_clear(vma, VM_MAYEXEC);
 	/* A read-only alias stops the VM at a store: keep it read-only. */
 	if (!(vma->vm_flags & VM_WRITE))
-		vma->vm_flags &= ~VM_MAYWRITE;
+		vm_flags_clear(vma, VM_MAYWRITE);
 	ret = remap_pfn_range(vma, vma->vm_start,
 			      PHYS_PFN(kvmmem_slot_gpa(slot)), PAGE_SIZE,
 			      vma->vm_page_prot);

@@ -19,26 +19,18 @@
 #include "rm_internal.h"
 #include "rm_kvm.h"
 
-/*
- * pidfd_pid() is not exported.  A pidfd is the anon inode file named
- * "[pidfd]" whose private_data is its struct pid; only pidfd_create() makes
- * such a file.
- */
 static struct pid *rm_pidfd_get_pid(int fd)
 {
 	struct fd f = fdget(fd);
 	struct pid *pid;
 
-	if (!f.file)
+	if (!fd_file(f))
 		return ERR_PTR(-EBADF);
-	if (file_inode(f.file)->i_sb->s_magic != ANON_INODE_FS_MAGIC ||
-	    strcmp(f.file->f_path.dentry->d_name.name, "[pidfd]")) {
-		fdput(f);
-		return ERR_PTR(-EBADF);
-	}
-	pid = get_pid(f.file->private_data);
+	pid = compat_pidfd_pid(fd_file(f));
+	if (pid)
+		get_pid(pid);
 	fdput(f);
-	return pid;
+	return pid ?: ERR_PTR(-EBADF);
 }
 
 /* Return the target's mm with an mm_users reference, or an ERR_PTR. */
@@ -243,7 +235,6 @@ static const struct file_operations rm_dev_fops = {
 	.unlocked_ioctl	= rm_dev_ioctl,
 	.mmap		= rm_dev_mmap,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
 };
 
 static struct miscdevice rm_miscdev = {

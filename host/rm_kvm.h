@@ -8,9 +8,8 @@
 
 #include <linux/types.h>
 
-struct file;
-struct kvm;
-struct kvm_page_track_notifier_node;
+#include "../compat/compat_kvm.h"
+
 struct remote_mapping_token_grant;
 
 /* kvm.ko's functions, resolved with symbol_get() so we load without it. */
@@ -18,8 +17,7 @@ struct rm_kvm_syms {
 	bool (*file_is_kvm)(struct file *file);
 	void (*get_kvm)(struct kvm *kvm);
 	void (*put_kvm)(struct kvm *kvm);
-	void (*track_register)(struct kvm *kvm,
-			       struct kvm_page_track_notifier_node *n);
+	compat_track_register_t *track_register;
 	void (*track_unregister)(struct kvm *kvm,
 				 struct kvm_page_track_notifier_node *n);
 };

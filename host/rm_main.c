@@ -121,7 +121,7 @@ static int __init rm_init(void)
 	err = rm_pdb_cache_init();
 	if (err)
 		return err;
-	rm_wq = alloc_workqueue("remote_mapping", 0, 0);
+	rm_wq = alloc_workqueue("remote_mapping", WQ_UNBOUND, 0);
 	if (!rm_wq) {
 		err = -ENOMEM;
 		goto err_destroy_cache;

@@ -185,7 +185,7 @@ int rm_ram_refill(unsigned long addr, unsigned long len, int prot, u32 flags)
 	if (vma && vma->vm_start == addr && vma->vm_end == addr + len &&
 	    vma_is_anonymous(vma) && !(vma->vm_flags & VM_SHARED) &&
 	    !(vma->vm_flags & RM_RAM_FLAGS & ~RM_RAM_MMAP_FLAGS))
-		vma->vm_flags |= flags;
+		vm_flags_set(vma, flags);
 	mmap_write_unlock(mm);
 	return 0;
 }

@@ -317,7 +317,7 @@ static void rm_set_pte(struct rm_install *ins, pte_t *ptep, unsigned long addr,
 
 	pte = pte_mkyoung(pte);
 	if (writable)
-		pte = pte_mkdirty(pte_mkwrite(pte));
+		pte = pte_mkdirty(pte_mkwrite_novma(pte));
 	else
 		pte = pte_wrprotect(pte);
 	set_pte_at(ins->vma->vm_mm, addr, ptep, pte);
@@ -336,7 +336,7 @@ static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
 	struct rm_pdb *pdb = ins->pdb;
 	int ret = 0;
 
-	if (!pte_none(*ptep))
+	if (!pte_none(ptep_get(ptep)))
 		return 0;
 
 	spin_lock(&pdb->lock);
@@ -404,21 +404,19 @@ void rm_pdb_unmapped(struct rm_pdb *pdb)
 	spin_unlock(&pdb->lock);
 }
 
-static int rm_pte_present_cb(pte_t *ptep, unsigned long addr, void *data)
+/*
+ * Whether @addr of @vma (a mirror or a window: VM_PFNMAP) has a PTE; the
+ * caller holds the mmap_lock.
+ */
+bool rm_pte_present(struct vm_area_struct *vma, unsigned long addr)
 {
-	*(bool *)data = !pte_none(*ptep);
-	return 0;
-}
+	struct follow_pfnmap_args args = { .vma = vma, .address = addr };
 
-/* Whether @addr of @mm has a PTE; the caller holds the mmap_lock. */
-bool rm_pte_present(struct mm_struct *mm, unsigned long addr)
-{
-	bool present = false;
-
-	mmap_assert_locked(mm);
-	apply_to_existing_page_range(mm, addr, PAGE_SIZE, rm_pte_present_cb,
-				     &present);
-	return present;
+	mmap_assert_locked(vma->vm_mm);
+	if (follow_pfnmap_start(&args))
+		return false;
+	follow_pfnmap_end(&args);
+	return true;
 }
 
 /*
@@ -435,7 +433,7 @@ void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma)
 	 * no zap then, so no invalidation of this mm and, for a VM, no TLB
 	 * flush of its KVM.
 	 */
-	if (rm_pte_present(vma->vm_mm, pdb->map_hva))
+	if (rm_pte_present(vma, pdb->map_hva))
 		rm_zap_mirror(vma, pdb->map_hva, PAGE_SIZE);
 	spin_lock(&pdb->lock);
 	pdb->vma = NULL;

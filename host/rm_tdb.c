@@ -155,7 +155,7 @@ void rm_zap_mirror(struct vm_area_struct *vma, unsigned long start,
 	spin_unlock(&b->lock);
 	/* Only this task looks for z, after this in program order. */
 	atomic_inc(&rm_zaps_active);
-	zap_vma_ptes(vma, start, size);
+	zap_special_vma_range(vma, start, size);
 	atomic_dec(&rm_zaps_active);
 	spin_lock(&b->lock);
 	hlist_del(&z.node);
@@ -544,11 +544,11 @@ int rm_mirror_attach(struct rm_tdb *tdb, struct vm_area_struct *vma)
 		return -EPERM;
 
 	/* Nothing below may fail: mmap_region() calls no ->close() on error. */
-	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
-			 VM_DONTCOPY;
-	vma->vm_flags &= ~VM_MAYEXEC;
+	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
+			  VM_DONTCOPY);
+	vm_flags_clear(vma, VM_MAYEXEC);
 	if (found->readonly)
-		vma->vm_flags &= ~VM_MAYWRITE;
+		vm_flags_clear(vma, VM_MAYWRITE);
 	vma->vm_ops = &rm_mirror_vm_ops;
 	vma->vm_private_data = found;
 	kref_get(&found->ref);

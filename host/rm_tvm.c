@@ -3,6 +3,7 @@
  * Target VM watch: the memslots of a VM whose pages were aliased through
  * KVM hypercalls, so that an alias ends with the memslot it was made in.
  */
+#include <linux/kthread.h>
 #include <linux/kvm_host.h>
 #include <linux/mutex.h>
 #include <linux/sched/mm.h>
@@ -120,18 +121,58 @@ static void rm_tvm_log_work(struct work_struct *work)
 static DEFINE_MUTEX(rm_tvm_mutex);
 
 /*
- * A memslot of the VM is being deleted or moved.  KVM calls this after it
- * made the slot invalid and waited for kvm->srcu readers, among them every
- * map of a gpa in the slot (rm_target_hva()): each of their aliases is in
- * tdb->pdbs by now and ends here.  Process context, kvm->slots_lock held.
+ * The memslot at @gfn of the VM is being deleted or moved.  KVM calls this
+ * after it replaced the slot by an invalid copy and waited for kvm->srcu
+ * readers, among them every map of a gpa in the slot (rm_target_hva()):
+ * each of their aliases is in tdb->pdbs by now and ends here.  Process
+ * context, kvm->slots_lock held, which makes the memslots stable.
  */
-static void rm_tvm_flush_slot(struct kvm *kvm, struct kvm_memory_slot *slot,
-			      struct kvm_page_track_notifier_node *node)
+static void rm_tvm_remove_region(gfn_t gfn, unsigned long nr_pages,
+				 struct kvm_page_track_notifier_node *node)
 {
 	struct rm_tvm *tvm = container_of(node, struct rm_tvm, node);
+	struct kvm_memory_slot *slot;
 
+	lockdep_assert_held(&tvm->kvm->slots_lock);
+	slot = __gfn_to_memslot(kvm_memslots(tvm->kvm), gfn);
+	if (WARN_ON_ONCE(!slot || slot->base_gfn != gfn))
+		return;
 	rm_tdb_end_range(tvm->tdb, slot->userspace_addr,
-			 slot->userspace_addr + (slot->npages << PAGE_SHIFT));
+			 slot->userspace_addr + (nr_pages << PAGE_SHIFT));
+}
+
+COMPAT_TRACK_REMOVE_REGION(rm_tvm_remove_region)
+
+struct rm_tvm_reg {
+	struct work_struct work;
+	struct rm_tvm *tvm;
+	int ret;
+};
+
+/*
+ * KVM registers a page-track node only from the VM's own mm (6.6): a
+ * worker, a kthread, borrows it.  The caller holds an mm_users reference.
+ */
+static void rm_tvm_register_work(struct work_struct *work)
+{
+	struct rm_tvm_reg *reg = container_of(work, struct rm_tvm_reg, work);
+	struct kvm *kvm = reg->tvm->kvm;
+
+	kthread_use_mm(kvm->mm);
+	reg->ret = compat_track_register(rm_kvm.track_register, kvm,
+					 &reg->tvm->node);
+	kthread_unuse_mm(kvm->mm);
+}
+
+static int rm_tvm_register(struct rm_tvm *tvm)
+{
+	struct rm_tvm_reg reg = { .tvm = tvm };
+
+	INIT_WORK_ONSTACK(&reg.work, rm_tvm_register_work);
+	queue_work(rm_wq, &reg.work);
+	flush_work(&reg.work);
+	destroy_work_on_stack(&reg.work);
+	return reg.ret;
 }
 
 static bool rm_tvm_find(struct rm_tdb *tdb, struct kvm *kvm)
@@ -153,13 +194,14 @@ static bool rm_tvm_find(struct rm_tdb *tdb, struct kvm *kvm)
 static int rm_tvm_attach(struct rm_tdb *tdb, struct kvm *kvm)
 {
 	struct rm_tvm *tvm;
+	int err = 0;
 
 	if (rm_tvm_find(tdb, kvm))
 		return 0;
 	tvm = kzalloc(sizeof(*tvm), GFP_KERNEL_ACCOUNT);
 	if (!tvm)
 		return -ENOMEM;
-	tvm->node.track_flush_slot = rm_tvm_flush_slot;
+	compat_track_set_remove_region(&tvm->node, rm_tvm_remove_region);
 	tvm->kvm = kvm;
 	tvm->tdb = tdb;
 	INIT_DELAYED_WORK(&tvm->log_work, rm_tvm_log_work);
@@ -169,15 +211,19 @@ static int rm_tvm_attach(struct rm_tdb *tdb, struct kvm *kvm)
 		kfree(tvm);
 		goto out_unlock;
 	}
+	err = rm_tvm_register(tvm);
+	if (err) {
+		kfree(tvm);
+		goto out_unlock;
+	}
 	rm_kvm.get_kvm(kvm);
-	rm_kvm.track_register(kvm, &tvm->node);
 	spin_lock(&tdb->lock);
 	list_add(&tvm->link, &tdb->tvms);
 	spin_unlock(&tdb->lock);
 	queue_delayed_work(rm_wq, &tvm->log_work, RM_TVM_LOG_POLL);
 out_unlock:
 	mutex_unlock(&rm_tvm_mutex);
-	return 0;
+	return err;
 }
 
 /*
@@ -190,17 +236,18 @@ struct rm_tdb *rm_tvm_watch(struct kvm *kvm)
 	struct rm_tdb *tdb;
 	int err;
 
+	/* Held until the node is registered, from this mm (rm_tvm_register()). */
 	if (!mmget_not_zero(kvm->mm))
 		return ERR_PTR(-ESRCH);
 	tdb = rm_tdb_get(kvm->mm, 1);
-	mmput_async(kvm->mm);
-	if (IS_ERR(tdb))
-		return tdb;
-	err = rm_tvm_attach(tdb, kvm);
-	if (err) {
-		rm_tdb_put(tdb);
-		return ERR_PTR(err);
+	if (!IS_ERR(tdb)) {
+		err = rm_tvm_attach(tdb, kvm);
+		if (err) {
+			rm_tdb_put(tdb);
+			tdb = ERR_PTR(err);
+		}
 	}
+	mmput_async(kvm->mm);
 	return tdb;
 }
 

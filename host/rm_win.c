@@ -118,9 +118,9 @@ static void rm_win_setup(struct vm_area_struct *vma, struct rm_win *win)
 	if (xa_reserve(&win->idb->pdbs, win->anchor, GFP_KERNEL_ACCOUNT))
 		pr_debug("remote_mapping: no anchor for a window\n");
 
-	vma->vm_flags |= VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
-			 VM_DONTCOPY;
-	vma->vm_flags &= ~VM_MAYEXEC;
+	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
+			  VM_DONTCOPY);
+	vm_flags_clear(vma, VM_MAYEXEC);
 	vma->vm_ops = &rm_win_vm_ops;
 	vma->vm_private_data = win;
 }
@@ -207,14 +207,14 @@ static int rm_win_install_hole(pte_t *ptep, unsigned long addr, void *data)
 	pte_t pte;
 	int ret = 0;
 
-	if (!pte_none(*ptep))
+	if (!pte_none(ptep_get(ptep)))
 		return 0;
 	pte = pte_mkspecial(pfn_pte(page_to_pfn(h->page),
 				    h->vma->vm_page_prot));
 	if (h->page == ZERO_PAGE(addr))
 		pte = pte_wrprotect(pte);
 	else
-		pte = pte_mkdirty(pte_mkwrite(pte));
+		pte = pte_mkdirty(pte_mkwrite_novma(pte));
 	xa_lock(&idb->pdbs);
 	if (xa_load(&idb->pdbs, addr >> PAGE_SHIFT))
 		ret = -EAGAIN;
@@ -291,7 +291,7 @@ void rm_win_clear_hole(struct rm_win *win, struct vm_area_struct *vma,
 	struct page *page;
 
 	/* Most holes were never touched: no zap, no KVM TLB flush. */
-	if (rm_pte_present(vma->vm_mm, addr))
+	if (rm_pte_present(vma, addr))
 		rm_zap_mirror(vma, addr, PAGE_SIZE);
 	page = xa_load(&win->holes, addr >> PAGE_SHIFT);
 	if (page)

@@ -222,7 +222,6 @@ static const struct file_operations rm_kapi_fops = {
 	.open		= rm_kapi_open,
 	.release	= rm_kapi_release,
 	.unlocked_ioctl	= rm_kapi_ioctl,
-	.llseek		= no_llseek,
 };
 
 static struct miscdevice rm_kapi_dev = {
