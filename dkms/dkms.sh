@@ -59,10 +59,15 @@ stage_one() {
 		mkdir -p "$dest/$d"
 		cp "$ROOT/$d/Kbuild" "$dest/$d/"
 		for f in "$ROOT/$d"/*.[ch]; do
-			case "$f" in *.mod.c) continue ;; esac
+			case "$f" in *.mod.c|*/compat-gen.h) continue ;; esac
 			cp "$f" "$dest/$d/"
 		done
 	done
+	# The compat room: each Kbuild includes it and probes the kernel.
+	mkdir -p "$dest/compat/probes"
+	cp "$ROOT"/compat/Kbuild.include "$ROOT"/compat/probe.sh \
+		"$ROOT"/compat/*.h "$dest/compat/"
+	cp "$ROOT"/compat/probes/*.c "$dest/compat/probes/"
 	for f in $(pkg_headers "$pkg"); do
 		cp "$ROOT/$f" "$dest/include/uapi/linux/"
 	done
