@@ -19,19 +19,102 @@
 struct rm_kvm_syms rm_kvm;
 bool rm_kvm_hooked;
 
-/* Resolved together: all or nothing. */
+/* The hook of the patched kvm.ko (kvm/<line>/0001), resolved together. */
 static struct {
 	int (*register_hc)(unsigned long nr,
 			   const struct kvm_hypercall_ops *ops);
 	void (*unregister_hc)(unsigned long nr,
 			      const struct kvm_hypercall_ops *ops);
-	struct kvm_memory_slot *(*gfn_to_memslot)(struct kvm *kvm, gfn_t gfn);
-	unsigned long (*vcpu_gfn_to_hva)(struct kvm_vcpu *vcpu, gfn_t gfn);
-	int (*vcpu_read_guest)(struct kvm_vcpu *vcpu, gpa_t gpa, void *data,
-			       unsigned long len);
-	int (*vcpu_write_guest)(struct kvm_vcpu *vcpu, gpa_t gpa,
-				const void *data, unsigned long len);
 } rm_kvm_fn;
+
+/*
+ * Guest memory is found and accessed here the way KVM's inline helpers do,
+ * not through gfn_to_memslot(), kvm_vcpu_gfn_to_hva() or
+ * kvm_vcpu_read/write_guest(): 7.x exports those to kvm-amd and kvm-intel
+ * only, and calling them would rest on symbol_get() not checking symbol
+ * namespaces.  Callers hold the memslots' kvm->srcu.
+ */
+
+/* The user RAM memslot of @gfn in @slots, or NULL. */
+static struct kvm_memory_slot *rm_ram_slot(struct kvm_memslots *slots,
+					   gfn_t gfn)
+{
+	struct kvm_memory_slot *slot = __gfn_to_memslot(slots, gfn);
+
+	if (!slot || slot->id >= KVM_USER_MEM_SLOTS ||
+	    (slot->flags & (KVM_MEM_READONLY | KVM_MEMSLOT_INVALID)))
+		return NULL;
+	return slot;
+}
+
+/*
+ * The hva of @gpa in the calling VM's memory (ROM included, as
+ * kvm_vcpu_gfn_to_hva() has it), or KVM_HVA_ERR_BAD.
+ */
+static unsigned long rm_vcpu_hva(struct kvm_vcpu *vcpu, gpa_t gpa)
+{
+	struct kvm_memory_slot *slot;
+
+	slot = __gfn_to_memslot(kvm_vcpu_memslots(vcpu), gpa_to_gfn(gpa));
+	if (!slot || slot->id >= KVM_USER_MEM_SLOTS ||
+	    (slot->flags & KVM_MEMSLOT_INVALID))
+		return KVM_HVA_ERR_BAD;
+	return __gfn_to_hva_memslot(slot, gpa_to_gfn(gpa)) + offset_in_page(gpa);
+}
+
+/*
+ * Copy [gpa, gpa + len) of the calling VM's RAM to @data, or @data to it,
+ * through the VMM's mapping of it: the vCPU thread runs in the VM's mm
+ * (rm_hc_call()).  A store into a dirty-logged memslot would miss the log
+ * (marking it is KVM-internal too): -EBUSY, as for a writable alias of a
+ * dirty-logged target page.
+ */
+static int rm_vcpu_copy(struct kvm_vcpu *vcpu, gpa_t gpa, void *data,
+			unsigned long len, bool store)
+{
+	struct kvm_memslots *slots = kvm_vcpu_memslots(vcpu);
+	struct kvm_memory_slot *slot;
+	void __user *p;
+	unsigned long n;
+
+	while (len) {
+		n = min_t(unsigned long, len, PAGE_SIZE - offset_in_page(gpa));
+		slot = rm_ram_slot(slots, gpa_to_gfn(gpa));
+		if (!slot)
+			return -EFAULT;
+		if (store && (slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
+			return -EBUSY;
+		p = (void __user *)__gfn_to_hva_memslot(slot, gpa_to_gfn(gpa)) +
+		    offset_in_page(gpa);
+		if (store ? copy_to_user(p, data, n) : copy_from_user(data, p, n))
+			return -EFAULT;
+		gpa += n;
+		data += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * KVM's VM files: file_is_kvm() is KVM-internal on 7.x, so tell them by
+ * what kvm_dev_ioctl_create_vm() makes: an anonymous inode file named
+ * "kvm-vm" whose file operations belong to KVM (kvm_init() gives them the
+ * vendor module as owner).
+ */
+bool rm_file_is_kvm_vm(struct file *file)
+{
+	static const char * const owners[] = { "kvm_amd", "kvm_intel", "kvm" };
+	const struct file_operations *fops = file->f_op;
+	unsigned int i;
+
+	if (!fops || !fops->owner ||
+	    strcmp(file->f_path.dentry->d_name.name, "kvm-vm"))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(owners); i++)
+		if (!strcmp(module_name(fops->owner), owners[i]))
+			return true;
+	return false;
+}
 
 /* A last reference on a target VM, put by rm_kvm_put_work. */
 struct rm_kvm_put {
@@ -88,9 +171,8 @@ static int rm_target_hva(struct kvm *kvm, gpa_t gpa, bool write,
 
 	RCU_LOCKDEP_WARN(!srcu_read_lock_held(&kvm->srcu),
 			 "remote_mapping: target memslots without kvm->srcu");
-	slot = rm_kvm_fn.gfn_to_memslot(kvm, gpa_to_gfn(gpa));
-	if (!slot || slot->id >= KVM_USER_MEM_SLOTS ||
-	    (slot->flags & (KVM_MEM_READONLY | KVM_MEMSLOT_INVALID)))
+	slot = rm_ram_slot(kvm_memslots(kvm), gpa_to_gfn(gpa));
+	if (!slot)
 		return -EFAULT;
 	/* Stores through the alias would miss the log: rm_tvm_dirty_logged(). */
 	if (write && (slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
@@ -108,7 +190,7 @@ static struct kvm *rm_hc_target(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 
 	if (offset_in_page(token_gpa) + sizeof(token) > PAGE_SIZE)
 		return ERR_PTR(-EINVAL);
-	if (rm_kvm_fn.vcpu_read_guest(vcpu, token_gpa, &token, sizeof(token)))
+	if (rm_vcpu_copy(vcpu, token_gpa, &token, sizeof(token), false))
 		return ERR_PTR(-EFAULT);
 	target = rm_token_lookup(token.token, vcpu->kvm, write);
 	memzero_explicit(&token, sizeof(token));
@@ -128,7 +210,7 @@ static int rm_hc_translate(struct kvm_vcpu *vcpu, struct kvm *target,
 	if (err)
 		return err;
 	/* KVM holds vcpu->kvm->srcu while it handles the exit. */
-	*map_hva = rm_kvm_fn.vcpu_gfn_to_hva(vcpu, gpa_to_gfn(map_gpa));
+	*map_hva = rm_vcpu_hva(vcpu, map_gpa);
 	if (kvm_is_error_hva(*map_hva))
 		return -EFAULT;
 	return 0;
@@ -223,12 +305,13 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	ret = rm_hc_batch_alloc(&b, count);
 	if (ret)
 		goto out_put;
-	ret = -EFAULT;
 	/* Fail before mapping anything if the results cannot be returned. */
-	if (rm_kvm_fn.vcpu_read_guest(vcpu, array_gpa, b.entries,
-				      count * sizeof(*b.entries)) ||
-	    rm_kvm_fn.vcpu_write_guest(vcpu, array_gpa, b.entries,
-				       count * sizeof(*b.entries)))
+	ret = rm_vcpu_copy(vcpu, array_gpa, b.entries,
+			   count * sizeof(*b.entries), false);
+	if (!ret)
+		ret = rm_vcpu_copy(vcpu, array_gpa, b.entries,
+				   count * sizeof(*b.entries), true);
+	if (ret)
 		goto out_free;
 
 	tdb = rm_tvm_watch(target);
@@ -257,8 +340,8 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	}
 	srcu_read_unlock(&target->srcu, idx);
 	rm_tdb_put(tdb);
-	if (rm_kvm_fn.vcpu_write_guest(vcpu, array_gpa, b.entries,
-				       count * sizeof(*b.entries)))
+	if (rm_vcpu_copy(vcpu, array_gpa, b.entries,
+			 count * sizeof(*b.entries), true))
 		ret = -EFAULT;
 out_free:
 	rm_hc_batch_free(&b);
@@ -305,7 +388,7 @@ static long rm_hc_unmap(struct kvm_vcpu *vcpu, gpa_t map_gpa)
 
 	if (!PAGE_ALIGNED(map_gpa))
 		return -EINVAL;
-	map_hva = rm_kvm_fn.vcpu_gfn_to_hva(vcpu, gpa_to_gfn(map_gpa));
+	map_hva = rm_vcpu_hva(vcpu, map_gpa);
 	if (kvm_is_error_hva(map_hva))
 		return -EFAULT;
 	err = rm_hc_unmap_allowed(map_hva);
@@ -327,10 +410,8 @@ static int rm_hc_pool_range(struct kvm_vcpu *vcpu, gpa_t gpa,
 	if (!PAGE_ALIGNED(gpa) || !npages || npages > KVMMEM_POOL_MAX)
 		return -EINVAL;
 	/* KVM holds vcpu->kvm->srcu while it handles the exit. */
-	slot = rm_kvm_fn.gfn_to_memslot(vcpu->kvm, gfn);
-	if (!slot || slot->id >= KVM_USER_MEM_SLOTS ||
-	    (slot->flags & (KVM_MEM_READONLY | KVM_MEMSLOT_INVALID)) ||
-	    gfn + npages > slot->base_gfn + slot->npages)
+	slot = rm_ram_slot(kvm_vcpu_memslots(vcpu), gfn);
+	if (!slot || gfn + npages > slot->base_gfn + slot->npages)
 		return -EFAULT;
 	*hva = __gfn_to_hva_memslot(slot, gfn);
 	return 0;
@@ -425,16 +506,6 @@ static void rm_kvm_put_syms(void)
 		symbol_put(kvm_register_hypercall);
 	if (rm_kvm_fn.unregister_hc)
 		symbol_put(kvm_unregister_hypercall);
-	if (rm_kvm_fn.gfn_to_memslot)
-		symbol_put(gfn_to_memslot);
-	if (rm_kvm_fn.vcpu_gfn_to_hva)
-		symbol_put(kvm_vcpu_gfn_to_hva);
-	if (rm_kvm_fn.vcpu_read_guest)
-		symbol_put(kvm_vcpu_read_guest);
-	if (rm_kvm_fn.vcpu_write_guest)
-		symbol_put(kvm_vcpu_write_guest);
-	if (rm_kvm.file_is_kvm)
-		symbol_put(file_is_kvm);
 	if (rm_kvm.get_kvm)
 		symbol_put(kvm_get_kvm);
 	if (rm_kvm.put_kvm)
@@ -458,11 +529,6 @@ int rm_kvm_init(void)
 
 	rm_kvm_fn.register_hc = symbol_get(kvm_register_hypercall);
 	rm_kvm_fn.unregister_hc = symbol_get(kvm_unregister_hypercall);
-	rm_kvm_fn.gfn_to_memslot = symbol_get(gfn_to_memslot);
-	rm_kvm_fn.vcpu_gfn_to_hva = symbol_get(kvm_vcpu_gfn_to_hva);
-	rm_kvm_fn.vcpu_read_guest = symbol_get(kvm_vcpu_read_guest);
-	rm_kvm_fn.vcpu_write_guest = symbol_get(kvm_vcpu_write_guest);
-	rm_kvm.file_is_kvm = symbol_get(file_is_kvm);
 	rm_kvm.get_kvm = symbol_get(kvm_get_kvm);
 	rm_kvm.put_kvm = symbol_get(kvm_put_kvm);
 	/* Without a word of memslot changes, an alias could outlive its RAM. */
@@ -470,9 +536,7 @@ int rm_kvm_init(void)
 	rm_kvm.track_unregister =
 		symbol_get(kvm_page_track_unregister_notifier);
 	if (!rm_kvm_fn.register_hc || !rm_kvm_fn.unregister_hc ||
-	    !rm_kvm_fn.gfn_to_memslot || !rm_kvm_fn.vcpu_gfn_to_hva ||
-	    !rm_kvm_fn.vcpu_read_guest || !rm_kvm_fn.vcpu_write_guest ||
-	    !rm_kvm.file_is_kvm || !rm_kvm.get_kvm || !rm_kvm.put_kvm ||
+	    !rm_kvm.get_kvm || !rm_kvm.put_kvm ||
 	    !rm_kvm.track_register || !rm_kvm.track_unregister) {
 		pr_info("remote_mapping: no patched kvm.ko loaded: KVM hypercalls disabled, process-to-process use only\n");
 		rm_kvm_put_syms();

@@ -10,11 +10,11 @@
 
 #include "../compat/compat_kvm.h"
 
+struct file;
 struct remote_mapping_token_grant;
 
 /* kvm.ko's functions, resolved with symbol_get() so we load without it. */
 struct rm_kvm_syms {
-	bool (*file_is_kvm)(struct file *file);
 	void (*get_kvm)(struct kvm *kvm);
 	void (*put_kvm)(struct kvm *kvm);
 	compat_track_register_t *track_register;
@@ -25,6 +25,7 @@ struct rm_kvm_syms {
 extern struct rm_kvm_syms rm_kvm;
 extern bool rm_kvm_hooked;
 
+bool rm_file_is_kvm_vm(struct file *file);
 int rm_kvm_init(void);
 void rm_kvm_exit(void);
 

@@ -144,7 +144,7 @@ static struct file *rm_kvm_fget(int fd)
 {
 	struct file *file = fget(fd);
 
-	if (file && !rm_kvm.file_is_kvm(file)) {
+	if (file && !rm_file_is_kvm_vm(file)) {
 		fput(file);
 		file = NULL;
 	}

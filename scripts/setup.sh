@@ -22,10 +22,13 @@
 #                         tree prepared from linux-source-7.N and gcc-12), or
 #                         an exact release (7.3.4+deb13-amd64)
 #        --print-kdir     print the module build folder only (no install)
+#        --print-src      print the kernel source (a tarball or a folder) that
+#                         scripts/build-kvm.sh patches (no install)
 #        --refresh        6.12/7: look for a newer release in the archive
 # With --kernel, setup, --env and --print-* work on that line, and setup and
-# --env print KVER, KDIR (module build folder), VMLINUZ and MODDIR (the
-# folder of its modules, lib/modules/<release> below a root vm-run can use).
+# --env print KVER, KDIR (module build folder), VMLINUZ, MODDIR (the
+# folder of its modules, lib/modules/<release> below a root vm-run can use)
+# and SRC (its linux-source: the tarball in /usr/src, or 7.x's folder).
 set -euo pipefail
 
 PACKAGES=(
@@ -206,11 +209,11 @@ want_rel() {
 # "NAME=value", or with $1 = env "export NAME=value" (quoted for eval).
 print_vars() {
 	if [ "$1" = env ]; then
-		printf 'export KVER=%q\nexport KDIR=%q\nexport VMLINUZ=%q\nexport MODDIR=%q\n' \
-			"$K_KVER" "$K_KDIR" "$K_VMLINUZ" "$K_MODDIR"
+		printf 'export KVER=%q\nexport KDIR=%q\nexport VMLINUZ=%q\nexport MODDIR=%q\nexport SRC=%q\n' \
+			"$K_KVER" "$K_KDIR" "$K_VMLINUZ" "$K_MODDIR" "$K_SRC"
 	else
-		printf 'KVER=%s\nKDIR=%s\nVMLINUZ=%s\nMODDIR=%s\n' \
-			"$K_KVER" "$K_KDIR" "$K_VMLINUZ" "$K_MODDIR"
+		printf 'KVER=%s\nKDIR=%s\nVMLINUZ=%s\nMODDIR=%s\nSRC=%s\n' \
+			"$K_KVER" "$K_KDIR" "$K_VMLINUZ" "$K_MODDIR" "$K_SRC"
 	fi
 }
 
@@ -275,20 +278,35 @@ k612_find_candidate() {
 	return 0
 }
 
+# linux-source-6.12 in the version of image $1 (scripts/build-kvm.sh
+# patches its KVM); both suites have it.
+k612_install_source() {
+	local iv
+	iv=$(pkg_version "linux-image-$1")
+	[ "$(pkg_version linux-source-6.12)" = "$iv" ] && return 0
+	note "installing linux-source-6.12 $iv (the source of $1)"
+	apt_install_new "linux-source-6.12=$iv"
+}
+
 k612_install() {
 	local have rel
 	install_bookworm "${K612_PACKAGES[@]}"
 	have=$(k612_find_installed)
-	[ -n "$have" ] && [ "$refresh" -eq 0 ] && return 0
+	if [ -n "$have" ] && [ "$refresh" -eq 0 ]; then
+		k612_install_source "$have"
+		return 0
+	fi
 	bpo_add
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
 	rel=$(k612_find_candidate)
 	[ -n "$rel" ] || die "no linux-image/linux-headers-6.12.*-amd64 ${WANT_REL:+($WANT_REL) }in the apt sources ($BPO_SUITE)"
 	if [ -n "$have" ] && [ "$(printf '%s\n' "$have" "$rel" | sort -V | tail -n 1)" = "$have" ]; then
+		k612_install_source "$have"
 		return 0
 	fi
 	note "installing Debian's $rel (the newest 6.12 in the apt sources, $BPO_SUITE included)"
 	apt_install_new "linux-image-$rel" "linux-headers-$rel"
+	k612_install_source "$rel"
 }
 
 # Check image and headers of the 6.12 line; set K_*.
@@ -308,6 +326,12 @@ k612_verify() {
 	K_KDIR=/usr/src/linux-headers-$kver
 	K_VMLINUZ=/boot/vmlinuz-$kver
 	K_MODDIR=/lib/modules/$kver
+	K_SRC=
+	# Only the KVM patch needs the source: without it, say so there.
+	if [ "$(pkg_version linux-source-6.12)" = "$iv" ] &&
+	   [ -r /usr/src/linux-source-6.12.tar.xz ]; then
+		K_SRC=/usr/src/linux-source-6.12.tar.xz
+	fi
 }
 
 # --- 7.x: downloaded and unpacked into build/kernels/<release>/ --------------
@@ -680,6 +704,7 @@ k7_verify() {
 	k7_check_config
 	K_KVER=$rel
 	K_KDIR=$dir/build
+	K_SRC=$dir/src/linux-source-$(k7_series "$rel")
 	K_MODDIR=$dir/root/lib/modules/$rel
 	K_VMLINUZ=$K_MODDIR/vmlinuz
 	if [ ! -f "$dir/root.key" ] || [ ! -f "$K_MODDIR/modules.dep" ]; then
@@ -722,6 +747,7 @@ while [ "$#" -gt 0 ]; do
 	--debug) debug=1 ;;
 	--print-kver) action=kver ;;
 	--print-kdir) action=kdir ;;
+	--print-src) action=src ;;
 	--env) action='env' ;;
 	-h|--help) action=help ;;
 	*) die "unknown option $1 (see --help)" ;;
@@ -733,7 +759,7 @@ done
 
 case "$line/$action" in
 */help)
-	sed -n '3,28p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '3,31p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 6.1/*)
@@ -747,6 +773,7 @@ case "$line/$action" in
 	K_KDIR=/usr/src/linux-headers-$kver
 	K_VMLINUZ=/boot/vmlinuz-$kver
 	K_MODDIR=/lib/modules/$kver
+	K_SRC=/usr/src/linux-source-6.1.tar.xz
 	;;
 6.12/*)
 	if [ "$action" = setup ]; then
@@ -768,6 +795,10 @@ esac
 case "$action" in
 kver) echo "$K_KVER" ;;
 kdir) echo "$K_KDIR" ;;
+src)
+	[ -n "$K_SRC" ] || die "no linux-source of $K_KVER installed (run scripts/setup.sh --kernel $line)"
+	echo "$K_SRC"
+	;;
 env)
 	if [ "$explicit" -eq 1 ]; then
 		print_vars env
