@@ -47,17 +47,13 @@ static struct kvm_memory_slot *rm_ram_slot(struct kvm_memslots *slots,
 	return slot;
 }
 
-/*
- * The hva of @gpa in the calling VM's memory (ROM included, as
- * kvm_vcpu_gfn_to_hva() has it), or KVM_HVA_ERR_BAD.
- */
+/* The hva of @gpa in the calling VM's RAM, or KVM_HVA_ERR_BAD. */
 static unsigned long rm_vcpu_hva(struct kvm_vcpu *vcpu, gpa_t gpa)
 {
 	struct kvm_memory_slot *slot;
 
-	slot = __gfn_to_memslot(kvm_vcpu_memslots(vcpu), gpa_to_gfn(gpa));
-	if (!slot || slot->id >= KVM_USER_MEM_SLOTS ||
-	    (slot->flags & KVM_MEMSLOT_INVALID))
+	slot = rm_ram_slot(kvm_vcpu_memslots(vcpu), gpa_to_gfn(gpa));
+	if (!slot)
 		return KVM_HVA_ERR_BAD;
 	return __gfn_to_hva_memslot(slot, gpa_to_gfn(gpa)) + offset_in_page(gpa);
 }
@@ -79,8 +75,11 @@ static int rm_vcpu_copy(struct kvm_vcpu *vcpu, gpa_t gpa, void *data,
 
 	while (len) {
 		n = min_t(unsigned long, len, PAGE_SIZE - offset_in_page(gpa));
-		slot = rm_ram_slot(slots, gpa_to_gfn(gpa));
-		if (!slot)
+		/* Loads may come from ROM, as kvm_vcpu_read_guest()'s do. */
+		slot = __gfn_to_memslot(slots, gpa_to_gfn(gpa));
+		if (!slot || slot->id >= KVM_USER_MEM_SLOTS ||
+		    (slot->flags & KVM_MEMSLOT_INVALID) ||
+		    (store && (slot->flags & KVM_MEM_READONLY)))
 			return -EFAULT;
 		if (store && (slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
 			return -EBUSY;
@@ -98,8 +97,8 @@ static int rm_vcpu_copy(struct kvm_vcpu *vcpu, gpa_t gpa, void *data,
 /*
  * KVM's VM files: file_is_kvm() is KVM-internal on 7.x, so tell them by
  * what kvm_dev_ioctl_create_vm() makes: an anonymous inode file named
- * "kvm-vm" whose file operations belong to KVM (kvm_init() gives them the
- * vendor module as owner).
+ * "kvm-vm" whose file operations belong to KVM (kvm_init() of 6.12 and
+ * later gives them the vendor module as owner).
  */
 bool rm_file_is_kvm_vm(struct file *file)
 {
@@ -107,9 +106,11 @@ bool rm_file_is_kvm_vm(struct file *file)
 	const struct file_operations *fops = file->f_op;
 	unsigned int i;
 
-	if (!fops || !fops->owner ||
-	    strcmp(file->f_path.dentry->d_name.name, "kvm-vm"))
+	if (!fops || strcmp(file->f_path.dentry->d_name.name, "kvm-vm"))
 		return false;
+	/* 6.1 leaves kvm_vm_fops without an owner. */
+	if (!fops->owner)
+		return fops->unlocked_ioctl && fops->release;
 	for (i = 0; i < ARRAY_SIZE(owners); i++)
 		if (!strcmp(module_name(fops->owner), owners[i]))
 			return true;
