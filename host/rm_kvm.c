@@ -35,14 +35,15 @@ static struct {
  * namespaces.  Callers hold the memslots' kvm->srcu.
  */
 
-/* The user RAM memslot of @gfn in @slots, or NULL. */
-static struct kvm_memory_slot *rm_ram_slot(struct kvm_memslots *slots,
-					   gfn_t gfn)
+/* The user memslot of @gfn in @slots (ROM only if @rom), or NULL. */
+static struct kvm_memory_slot *rm_user_slot(struct kvm_memslots *slots,
+					    gfn_t gfn, bool rom)
 {
 	struct kvm_memory_slot *slot = __gfn_to_memslot(slots, gfn);
 
 	if (!slot || slot->id >= KVM_USER_MEM_SLOTS ||
-	    (slot->flags & (KVM_MEM_READONLY | KVM_MEMSLOT_INVALID)))
+	    (slot->flags & KVM_MEMSLOT_INVALID) ||
+	    (!rom && (slot->flags & KVM_MEM_READONLY)))
 		return NULL;
 	return slot;
 }
@@ -52,7 +53,7 @@ static unsigned long rm_vcpu_hva(struct kvm_vcpu *vcpu, gpa_t gpa)
 {
 	struct kvm_memory_slot *slot;
 
-	slot = rm_ram_slot(kvm_vcpu_memslots(vcpu), gpa_to_gfn(gpa));
+	slot = rm_user_slot(kvm_vcpu_memslots(vcpu), gpa_to_gfn(gpa), false);
 	if (!slot)
 		return KVM_HVA_ERR_BAD;
 	return __gfn_to_hva_memslot(slot, gpa_to_gfn(gpa)) + offset_in_page(gpa);
@@ -76,10 +77,8 @@ static int rm_vcpu_copy(struct kvm_vcpu *vcpu, gpa_t gpa, void *data,
 	while (len) {
 		n = min_t(unsigned long, len, PAGE_SIZE - offset_in_page(gpa));
 		/* Loads may come from ROM, as kvm_vcpu_read_guest()'s do. */
-		slot = __gfn_to_memslot(slots, gpa_to_gfn(gpa));
-		if (!slot || slot->id >= KVM_USER_MEM_SLOTS ||
-		    (slot->flags & KVM_MEMSLOT_INVALID) ||
-		    (store && (slot->flags & KVM_MEM_READONLY)))
+		slot = rm_user_slot(slots, gpa_to_gfn(gpa), !store);
+		if (!slot)
 			return -EFAULT;
 		if (store && (slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
 			return -EBUSY;
@@ -172,7 +171,7 @@ static int rm_target_hva(struct kvm *kvm, gpa_t gpa, bool write,
 
 	RCU_LOCKDEP_WARN(!srcu_read_lock_held(&kvm->srcu),
 			 "remote_mapping: target memslots without kvm->srcu");
-	slot = rm_ram_slot(kvm_memslots(kvm), gpa_to_gfn(gpa));
+	slot = rm_user_slot(kvm_memslots(kvm), gpa_to_gfn(gpa), false);
 	if (!slot)
 		return -EFAULT;
 	/* Stores through the alias would miss the log: rm_tvm_dirty_logged(). */
@@ -411,7 +410,7 @@ static int rm_hc_pool_range(struct kvm_vcpu *vcpu, gpa_t gpa,
 	if (!PAGE_ALIGNED(gpa) || !npages || npages > KVMMEM_POOL_MAX)
 		return -EINVAL;
 	/* KVM holds vcpu->kvm->srcu while it handles the exit. */
-	slot = rm_ram_slot(kvm_vcpu_memslots(vcpu), gfn);
+	slot = rm_user_slot(kvm_vcpu_memslots(vcpu), gfn, false);
 	if (!slot || gfn + npages > slot->base_gfn + slot->npages)
 		return -EFAULT;
 	*hva = __gfn_to_hva_memslot(slot, gfn);
