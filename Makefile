@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Top-level build: modules (see Kbuild), patched kvm, tools, selftests, lint, and the VM test run.
 #
-#   make            modules (W=1) against KDIR, patched kvm.ko (kvm/*.patch), lib/,
+#   make            modules (W=1) against KDIR, patched kvm.ko (kvm/<line>/*.patch), lib/,
 #                   tools/*, every tools/testing/selftests/*, the nested L2 initramfs
 #   make lint       checkpatch --strict and sparse (C=2)
 #   make check      setup, build, lint, kselftests in the VM; "N passed, M failed"
@@ -53,7 +53,7 @@ SELFTEST_DIRS := $(patsubst %/Makefile,%,$(wildcard $(SRCDIR)/tools/testing/self
 TOOL_DIRS     := $(patsubst %/Makefile,%,$(wildcard $(SRCDIR)/tools/*/Makefile))
 LIB_DIRS      := $(patsubst %/Makefile,%,$(wildcard $(SRCDIR)/lib/Makefile))
 DEMO_DIR      := $(SRCDIR)/tools/demo
-KVM_PATCHES   := $(wildcard $(SRCDIR)/kvm/*.patch)
+KVM_PATCHES   := $(wildcard $(SRCDIR)/kvm/*/*.patch)
 NESTED_MKINITRAMFS := $(wildcard $(SRCDIR)/scripts/nested/mkinitramfs-l2.sh)
 
 KSFT_FILES := kselftest_harness.h kselftest.h

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build (cached) the KASAN/lockdep/kmemleak debug kernel with kvm/*.patch in-tree, and the project's modules for it.
+# Build (cached) the KASAN/lockdep/kmemleak debug kernel with kvm/6.1/*.patch in-tree, and the project's modules for it.
 #
 # Usage: scripts/build-debug-kernel.sh [--kernel-only] [--modules-only]
 #        scripts/build-debug-kernel.sh --print-env   VM_RUN_* settings for vm-run
@@ -8,7 +8,7 @@
 #        scripts/build-debug-kernel.sh --print-dir   the output folder
 #
 # Kernel: linux-source-6.1 (SRC_TAR) extracted once to build/debug-kernel/src,
-# kvm/*.patch and scripts/debug-kernel.patches/*.patch applied there (patch
+# kvm/6.1/*.patch and scripts/debug-kernel.patches/*.patch applied there (patch
 # -p1; reverted and re-applied when they change), configured as "make defconfig kvm_guest.config" plus
 # scripts/debug-kernel.config (every value of the fragment is verified), built
 # out of the source folder in build/debug-kernel/obj (bzImage, modules) and
@@ -66,7 +66,7 @@ done
 
 mkdir -p "$OUT"
 # Debug-kernel-only patches (a backport, a lockdep annotation) come last.
-PATCHES=("$ROOT"/kvm/*.patch "$ROOT"/scripts/debug-kernel.patches/*.patch)
+PATCHES=("$ROOT"/kvm/6.1/*.patch "$ROOT"/scripts/debug-kernel.patches/*.patch)
 
 tar_id=$(stat -L -c '%n %s %Y' "$SRC_TAR")
 patch_hash=$(cat /dev/null "${PATCHES[@]}" | sha256sum | cut -c1-16)

@@ -101,6 +101,12 @@ static int refused_store(struct tiny_vm *vm, __u32 gpa)
 	return ret;
 }
 
+/*
+ * The 6.1 harness runs the test body even when the fixture setup used
+ * SKIP(); take a failed ASSERT's path, which skips body and teardown.
+ */
+#define HC_SETUP_SKIP(msg) SKIP(longjmp(_metadata->env, 1), msg)
+
 FIXTURE(hc) {
 	int rm;
 	struct tiny_vm intro;
@@ -113,10 +119,10 @@ FIXTURE_SETUP(hc)
 	char hook[8] = "";
 
 	if (access("/dev/kvm", R_OK | W_OK))
-		SKIP(return, "no /dev/kvm");
+		HC_SETUP_SKIP("no /dev/kvm");
 	if (read_file(RM_DEBUGFS "kvm_hook", hook, sizeof(hook)) < 0 ||
 	    hook[0] != 'Y')
-		SKIP(return, "remote_mapping has no KVM hook (patched kvm.ko not loaded)");
+		HC_SETUP_SKIP("remote_mapping has no KVM hook (patched kvm.ko not loaded)");
 	self->rm = open("/dev/remote_mapping", O_RDWR);
 	ASSERT_LE(0, self->rm)
 		TH_LOG("open /dev/remote_mapping: %s", strerror(errno));

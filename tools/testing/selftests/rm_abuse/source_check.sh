@@ -37,7 +37,7 @@ module_lines() {
 		case "$f" in *.mod.c) continue ;; esac
 		grep -n -H '' "$f"
 	done
-	for f in kvm/*.patch; do
+	for f in kvm/*/*.patch; do
 		[ -f "$f" ] || continue
 		grep -n -H '^+' "$f" | grep -v -E '^[^:]+:[0-9]+:\+\+\+ '
 	done
