@@ -314,9 +314,12 @@ void rm_zap_mirror(struct vm_area_struct *vma, unsigned long start,
 
 /* rm_tvm.c */
 struct kvm;
+struct kvm_memory_slot;
 struct rm_tdb *rm_tvm_watch(struct kvm *kvm);
 void rm_tvm_detach_all(struct rm_tdb *tdb);
 bool rm_tvm_dirty_logged(struct rm_tdb *tdb, unsigned long hva);
+int rm_tvm_note_slot(struct rm_tdb *tdb, struct kvm *kvm,
+		     const struct kvm_memory_slot *slot);
 
 /* rm_pdb.c */
 int rm_pdb_cache_init(void);

@@ -158,16 +158,18 @@ static void rm_kvm_put_target(struct kvm *kvm)
 }
 
 /*
- * A target gpa in a user RAM memslot: its hva in the target's mm.  Called
- * with kvm->srcu held across the map that uses it, so that a deletion or
- * move of the memslot waits for the map and then ends what it made
- * (rm_tvm_flush_slot()): an alias never outlives the memslot it was made
- * in, whatever the VMM puts at that hva later.
+ * A target gpa in a user RAM memslot: its hva in the target's mm, and the
+ * memslot noted in the watch of @tdb.  Called with kvm->srcu held across
+ * the map that uses it, so that a deletion of the memslot waits for the
+ * map and then ends what it made (rm_tvm_remove_region()): an alias never
+ * outlives the memslot it was made in, whatever the VMM puts at that hva
+ * later.
  */
-static int rm_target_hva(struct kvm *kvm, gpa_t gpa, bool write,
-			 unsigned long *hva)
+static int rm_target_hva(struct rm_tdb *tdb, struct kvm *kvm, gpa_t gpa,
+			 bool write, unsigned long *hva)
 {
 	struct kvm_memory_slot *slot;
+	int err;
 
 	RCU_LOCKDEP_WARN(!srcu_read_lock_held(&kvm->srcu),
 			 "remote_mapping: target memslots without kvm->srcu");
@@ -177,6 +179,9 @@ static int rm_target_hva(struct kvm *kvm, gpa_t gpa, bool write,
 	/* Stores through the alias would miss the log: rm_tvm_dirty_logged(). */
 	if (write && (slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
 		return -EBUSY;
+	err = rm_tvm_note_slot(tdb, kvm, slot);
+	if (err)
+		return err;
 	*hva = __gfn_to_hva_memslot(slot, gpa_to_gfn(gpa));
 	return 0;
 }
@@ -198,15 +203,16 @@ static struct kvm *rm_hc_target(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 }
 
 /* Both gpas of one page to map, as hvas; 0 or -errno. */
-static int rm_hc_translate(struct kvm_vcpu *vcpu, struct kvm *target,
-			   gpa_t req_gpa, gpa_t map_gpa, bool write,
-			   unsigned long *req_hva, unsigned long *map_hva)
+static int rm_hc_translate(struct kvm_vcpu *vcpu, struct rm_tdb *tdb,
+			   struct kvm *target, gpa_t req_gpa, gpa_t map_gpa,
+			   bool write, unsigned long *req_hva,
+			   unsigned long *map_hva)
 {
 	int err;
 
 	if (!PAGE_ALIGNED(req_gpa) || !PAGE_ALIGNED(map_gpa))
 		return -EINVAL;
-	err = rm_target_hva(target, req_gpa, write, req_hva);
+	err = rm_target_hva(tdb, target, req_gpa, write, req_hva);
 	if (err)
 		return err;
 	/* KVM holds vcpu->kvm->srcu while it handles the exit. */
@@ -240,7 +246,7 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 		goto out_put;
 	}
 	idx = srcu_read_lock(&target->srcu);
-	err = rm_hc_translate(vcpu, target, req_gpa, map_gpa, !readonly,
+	err = rm_hc_translate(vcpu, tdb, target, req_gpa, map_gpa, !readonly,
 			      &req_hva, &map_hva);
 	if (!err)
 		err = mm_remote_map_flags(target->mm, req_hva, map_hva,
@@ -321,7 +327,7 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	}
 	idx = srcu_read_lock(&target->srcu);
 	for (i = 0; i < count; i++) {
-		b.entries[i].err = rm_hc_translate(vcpu, target,
+		b.entries[i].err = rm_hc_translate(vcpu, tdb, target,
 						   b.entries[i].req_gpa,
 						   b.entries[i].map_gpa,
 						   !readonly, &b.req_hvas[n],

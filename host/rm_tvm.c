@@ -23,9 +23,30 @@ struct rm_tvm {
 	struct list_head link;		/* in tdb->tvms */
 	struct kvm *kvm;
 	struct rm_tdb *tdb;
+	/*
+	 * struct rm_tvm_slot: each memslot that aliases were made in, as it
+	 * was.  Added by maps and taken out by rm_tvm_end_gone(), both under
+	 * tdb->lock.
+	 */
+	struct list_head slots;
 	/* Takes write access from aliases of dirty-logged memslots. */
 	struct delayed_work log_work;
 	u64 log_gen;		/* memslots generation log_work last saw */
+};
+
+/*
+ * A memslot as a map saw it.  Its aliases end when the VM no longer has a
+ * valid memslot of that id at that gfn and hva: on 6.6+ KVM tells
+ * page-track nodes of a deleted memslot only once it is gone, so the
+ * range must be known beforehand.  (6.6+ refuses to move a memslot of a
+ * VM with a page-track node; 6.1 tells of a move as of a deletion.)
+ */
+struct rm_tvm_slot {
+	struct list_head link;		/* in tvm->slots */
+	gfn_t base_gfn;
+	unsigned long npages;
+	unsigned long hva;
+	short id;
 };
 
 /*
@@ -88,7 +109,9 @@ bool rm_tvm_dirty_logged(struct rm_tdb *tdb, unsigned long hva)
  * logged memslot, whose next write resolves again and is refused.  After
  * any memslot change, let those of the others resolve again too: an alias
  * made read-only while its memslot was logged would otherwise stay so
- * (KVM exits to the VMM on a store to a read-only PTE, never faults it).
+ * (6.1's KVM exits to the VMM on a store to a read-only PTE, never faults
+ * it), and one whose store was refused then would fail once more (6.12
+ * faults it: RM_CACHE_ERR).
  */
 static void rm_tvm_log_work(struct work_struct *work)
 {
@@ -110,8 +133,11 @@ static void rm_tvm_log_work(struct work_struct *work)
 		end = start + (slot->npages << PAGE_SHIFT);
 		if (slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
 			rm_tdb_drop_range(tvm->tdb, start, end, RM_CACHE_RW);
-		else if (changed)
+		else if (changed) {
 			rm_tdb_drop_range(tvm->tdb, start, end, RM_CACHE_RO);
+			/* And the stores refused while it was logged. */
+			rm_tdb_drop_range(tvm->tdb, start, end, RM_CACHE_ERR);
+		}
 	}
 	srcu_read_unlock(&tvm->kvm->srcu, idx);
 	queue_delayed_work(rm_wq, &tvm->log_work, RM_TVM_LOG_POLL);
@@ -120,25 +146,95 @@ static void rm_tvm_log_work(struct work_struct *work)
 /* Serialises the registration of a VM's node against another one's. */
 static DEFINE_MUTEX(rm_tvm_mutex);
 
+static bool rm_tvm_slot_same(const struct rm_tvm_slot *ts,
+			     const struct kvm_memory_slot *slot)
+{
+	return slot && slot->base_gfn == ts->base_gfn &&
+	       slot->npages == ts->npages && slot->userspace_addr == ts->hva &&
+	       !(slot->flags & KVM_MEMSLOT_INVALID);
+}
+
 /*
- * The memslot at @gfn of the VM is being deleted or moved.  KVM calls this
- * after it replaced the slot by an invalid copy and waited for kvm->srcu
- * readers, among them every map of a gpa in the slot (rm_target_hva()):
- * each of their aliases is in tdb->pdbs by now and ends here.  Process
- * context, kvm->slots_lock held, which makes the memslots stable.
+ * Record that a map of @tdb's @kvm is about to alias a page of @slot.
+ * Called under kvm->srcu, held until the alias is in tdb->pdbs: a deletion
+ * waits for that before it calls rm_tvm_remove_region().
+ */
+int rm_tvm_note_slot(struct rm_tdb *tdb, struct kvm *kvm,
+		     const struct kvm_memory_slot *slot)
+{
+	struct rm_tvm_slot *ts, *new = NULL;
+	struct rm_tvm *tvm;
+	int err = 0;
+
+again:
+	spin_lock(&tdb->lock);
+	list_for_each_entry(tvm, &tdb->tvms, link)
+		if (tvm->kvm == kvm)
+			goto found;
+	/* Detached: the target exited, and the map will fail on its mm. */
+	err = -ESRCH;
+	goto out_unlock;
+found:
+	list_for_each_entry(ts, &tvm->slots, link)
+		if (ts->id == slot->id && rm_tvm_slot_same(ts, slot))
+			goto out_unlock;
+	if (!new) {
+		spin_unlock(&tdb->lock);
+		new = kmalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+		if (!new)
+			return -ENOMEM;
+		goto again;
+	}
+	new->base_gfn = slot->base_gfn;
+	new->npages = slot->npages;
+	new->hva = slot->userspace_addr;
+	new->id = slot->id;
+	list_add(&new->link, &tvm->slots);
+	new = NULL;
+out_unlock:
+	spin_unlock(&tdb->lock);
+	kfree(new);
+	return err;
+}
+
+/*
+ * End the aliases made in memslots of @tvm's VM that are no longer where
+ * they were: deleted, moved or being so (invalid).  @slots is the VM's
+ * current memslots, stable under kvm->slots_lock.
+ */
+static void rm_tvm_end_gone(struct rm_tvm *tvm, struct kvm_memslots *slots)
+{
+	struct rm_tvm_slot *ts, *tmp;
+	LIST_HEAD(gone);
+
+	spin_lock(&tvm->tdb->lock);
+	list_for_each_entry_safe(ts, tmp, &tvm->slots, link)
+		if (!rm_tvm_slot_same(ts, id_to_memslot(slots, ts->id)))
+			list_move(&ts->link, &gone);
+	spin_unlock(&tvm->tdb->lock);
+
+	list_for_each_entry_safe(ts, tmp, &gone, link) {
+		rm_tdb_end_range(tvm->tdb, ts->hva,
+				 ts->hva + (ts->npages << PAGE_SHIFT));
+		kfree(ts);
+	}
+}
+
+/*
+ * A memslot of the VM is being deleted (6.1: or moved) or, on 6.6+, was
+ * deleted.  KVM calls this after it replaced the slot by an invalid copy
+ * and waited for kvm->srcu readers, among them every map of a gpa in the
+ * slot (rm_target_hva()): each of their aliases is in tdb->pdbs by now,
+ * its slot in tvm->slots, and ends here.  Process context,
+ * kvm->slots_lock held, which makes the memslots stable.
  */
 static void rm_tvm_remove_region(gfn_t gfn, unsigned long nr_pages,
 				 struct kvm_page_track_notifier_node *node)
 {
 	struct rm_tvm *tvm = container_of(node, struct rm_tvm, node);
-	struct kvm_memory_slot *slot;
 
 	lockdep_assert_held(&tvm->kvm->slots_lock);
-	slot = __gfn_to_memslot(kvm_memslots(tvm->kvm), gfn);
-	if (WARN_ON_ONCE(!slot || slot->base_gfn != gfn))
-		return;
-	rm_tdb_end_range(tvm->tdb, slot->userspace_addr,
-			 slot->userspace_addr + (nr_pages << PAGE_SHIFT));
+	rm_tvm_end_gone(tvm, kvm_memslots(tvm->kvm));
 }
 
 COMPAT_TRACK_REMOVE_REGION(rm_tvm_remove_region)
@@ -202,6 +298,7 @@ static int rm_tvm_attach(struct rm_tdb *tdb, struct kvm *kvm)
 	if (!tvm)
 		return -ENOMEM;
 	compat_track_set_remove_region(&tvm->node, rm_tvm_remove_region);
+	INIT_LIST_HEAD(&tvm->slots);
 	tvm->kvm = kvm;
 	tvm->tdb = tdb;
 	INIT_DELAYED_WORK(&tvm->log_work, rm_tvm_log_work);
@@ -260,6 +357,7 @@ struct rm_tdb *rm_tvm_watch(struct kvm *kvm)
  */
 void rm_tvm_detach_all(struct rm_tdb *tdb)
 {
+	struct rm_tvm_slot *ts, *ts_tmp;
 	struct rm_tvm *tvm, *tmp;
 	LIST_HEAD(tvms);
 
@@ -273,6 +371,8 @@ void rm_tvm_detach_all(struct rm_tdb *tdb)
 		cancel_delayed_work_sync(&tvm->log_work);
 		rm_kvm.track_unregister(tvm->kvm, &tvm->node);
 		rm_kvm.put_kvm(tvm->kvm);
+		list_for_each_entry_safe(ts, ts_tmp, &tvm->slots, link)
+			kfree(ts);
 		kfree(tvm);
 	}
 }

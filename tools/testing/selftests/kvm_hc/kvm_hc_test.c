@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1020,16 +1020,43 @@ TEST_F(hc, unplugged_memslot_reused_memory_never_reached)
 	munmap(r, UNPLUG_SIZE);
 }
 
-/* A memslot moved to another gpa: what was granted at the old gpa ends. */
+/* Whether the running kernel is @major.@minor or later. */
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma, mi;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+/*
+ * A memslot moved to another gpa: what was granted at the old gpa ends.
+ * 6.6+ refuses to move a memslot of a VM that a page-track node watches
+ * (KVMGT's rule), which the module's watch is: there the move fails and
+ * the alias stays valid.
+ */
 TEST_F(hc, moved_memslot_ends_alias)
 {
 	__u32 *r = unplug_ram(_metadata, &self->target, 3);
+	int err;
 
 	ASSERT_NE(NULL, r);
 	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, UNPLUG_GPA, MAP_GPA, 0));
 	EXPECT_EQ(0x600d0001, tvm_guest_read32(&self->intro, MAP_GPA));
-	ASSERT_EQ(0, __tvm_add_slot(&self->target, 3, 2 * UNPLUG_GPA, r,
-				    UNPLUG_SIZE, 0));
+	err = __tvm_add_slot(&self->target, 3, 2 * UNPLUG_GPA, r, UNPLUG_SIZE,
+			     0);
+	if (kernel_at_least(6, 6)) {
+		EXPECT_EQ(-EINVAL, err);
+		EXPECT_EQ(0x600d0001, tvm_guest_read32(&self->intro, MAP_GPA));
+		EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+		ASSERT_EQ(0, __tvm_add_slot(&self->target, 3, UNPLUG_GPA, r, 0,
+					    0));
+		munmap(r, UNPLUG_SIZE);
+		return;
+	}
+	ASSERT_EQ(0, err);
 	r[0] = VMM_SECRET;
 	r[1] = VMM_SECRET + 1;
 	check_alias_ended(_metadata, &self->intro, r);
