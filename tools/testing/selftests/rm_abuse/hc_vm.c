@@ -281,7 +281,20 @@ static int hv_run(struct tiny_vm *vm, enum hv_mode mode,
 		  const unsigned char *code, const unsigned char *end,
 		  struct kvm_regs *regs)
 {
-	int err;
+	int err, i;
+
+	/*
+	 * A refused store left the vCPU in an MMIO exit (7.x emulates VEX
+	 * stores, in 16-byte fragments): complete it without running the
+	 * guest, as a VMM does before it sets registers.
+	 */
+	for (i = 0; i < 16 && vm->run->exit_reason == KVM_EXIT_MMIO; i++) {
+		vm->run->immediate_exit = 1;
+		err = ioctl(vm->vcpu_fd, KVM_RUN, 0) ? -errno : 0;
+		vm->run->immediate_exit = 0;
+		if (err && err != -EINTR)
+			return err;
+	}
 
 	memcpy(vm->ram + HV_CODE_GPA, code, end - code);
 	err = hv_set_mode(vm, mode);
