@@ -8,7 +8,7 @@
 # (tools/testing/selftests/kvmmem/); these must be built first
 # (scripts/nested/build.sh does all of it).  Output in DIR (default
 # build/nested): l2-initramfs.cpio, l2-initramfs.key (rebuilt only when an
-# input changes) and banner.env (scripts/nested/banner-gpa.py of the kernel).
+# input changes), l2-initramfs.kver and .vmlinuz (the L2 kernel) and banner.env (scripts/nested/banner-gpa.py of the kernel).
 # --print-path prints the initramfs path.  KVER as for scripts/vm-run.
 set -euo pipefail
 
@@ -28,6 +28,12 @@ while [ "$#" -gt 0 ]; do
 done
 
 KVER=${KVER:-$("$ROOT/scripts/setup.sh" --print-kver)}
+# The L2 kernel is L1's: /boot, or setup.sh's tree of a line such as 7.x.
+VMLINUZ=/boot/vmlinuz-$KVER
+if [ ! -r "$VMLINUZ" ]; then
+	VMLINUZ=$("$ROOT/scripts/setup.sh" --kernel "$KVER" --env | sed -n 's/^export VMLINUZ=//p')
+	[ -r "$VMLINUZ" ] || die "no vmlinuz of $KVER (scripts/setup.sh --kernel $KVER)"
+fi
 BUSYBOX=/bin/busybox
 INIT=$ROOT/scripts/nested/l2-init
 KO=$ROOT/guest/kvmmem.ko
@@ -69,9 +75,10 @@ if [ ! -f "$OUT" ] || [ "$(cat "$OUTDIR/l2-initramfs.key" 2>/dev/null)" != "$key
 	echo "mkinitramfs-l2: built $OUT" >&2
 fi
 
+echo "$VMLINUZ" >"$OUTDIR/l2-initramfs.vmlinuz"
 banner=$OUTDIR/banner-$KVER.env
-if [ ! -s "$banner" ] || [ "/boot/vmlinuz-$KVER" -nt "$banner" ]; then
-	"$ROOT/scripts/nested/banner-gpa.py" "/boot/vmlinuz-$KVER" "$KVER" >"$banner.tmp"
+if [ ! -s "$banner" ] || [ "$VMLINUZ" -nt "$banner" ]; then
+	"$ROOT/scripts/nested/banner-gpa.py" "$VMLINUZ" "$KVER" >"$banner.tmp"
 	mv "$banner.tmp" "$banner"
 fi
 ln -sfn "banner-$KVER.env" "$OUTDIR/banner.env"

@@ -95,7 +95,7 @@ command -v cpio >/dev/null || fail "no cpio"
 [ "$(cat "$DEBUGFS/kvm_hook" 2>/dev/null)" = Y ] ||
 	fail "$DEBUGFS/kvm_hook is not Y: remote_mapping.ko or the patched kvm.ko (scripts/build-kvm.sh) is not loaded"
 KVER=$(cat "$NESTED/l2-initramfs.kver")
-KERNEL=/boot/vmlinuz-$KVER
+KERNEL=$(cat "$NESTED/l2-initramfs.vmlinuz" 2>/dev/null || echo "/boot/vmlinuz-$KVER")
 [ -r "$KERNEL" ] || fail "cannot read $KERNEL"
 HZ=$(sed -n 's/^CONFIG_HZ=//p' "/boot/config-$KVER" 2>/dev/null)
 HZ=${HZ:-250}

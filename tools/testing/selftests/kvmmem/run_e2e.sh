@@ -129,7 +129,7 @@ for f in "$INITRD" "$NESTED/banner.env" "$TINY" "$GRANT"; do
 	fi
 done
 KVER=$(cat "$NESTED/l2-initramfs.kver")
-KERNEL=/boot/vmlinuz-$KVER
+KERNEL=$(cat "$NESTED/l2-initramfs.vmlinuz" 2>/dev/null || echo "/boot/vmlinuz-$KVER")
 if [ ! -r "$KERNEL" ] || ! command -v qemu-system-x86_64 >/dev/null; then
 	not_ok "L2 kernel $KERNEL and qemu-system-x86_64 present"
 	finish
