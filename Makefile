@@ -5,6 +5,8 @@
 #                   tools/*, every tools/testing/selftests/*, the nested L2 initramfs
 #   make lint       checkpatch --strict and sparse (C=2)
 #   make check      setup, build, lint, kselftests in the VM; "N passed, M failed"
+#                   (KERNEL=6.12|7 or KVER=<release>: on that kernel line)
+#   make check-kernels  make check on 6.1, 6.12 and 7.x: one table, one sum (CI)
 #   make check-debug  make check on the KASAN/lockdep/kmemleak kernel (no lint)
 #   make debug-kernel build that kernel and the modules for it (cached)
 #   make demo       setup, build, tools/demo/run-kvm-demo.sh in the VM: an
@@ -65,7 +67,7 @@ KBUILD_ARGS = -C $(KDIR) M=$(SRCDIR) W=1
 # Extra flags for the tool and selftest sub-makes (make check passes -B).
 SUBMAKE_FLAGS ?=
 
-.PHONY: all modules modules-clean kvm inputs libs tools selftests nested lint check demo \
+.PHONY: all modules modules-clean kvm inputs libs tools selftests nested lint check check-kernels demo \
 	demo-host clean kver help
 
 all: modules kvm libs tools selftests nested
@@ -127,8 +129,14 @@ nested: modules tools selftests
 lint: inputs modules
 	$(SRCDIR)/scripts/lint.sh
 
+# make check KERNEL=6.12 (or KVER=<release>): the same on another line.
+CHECK_LINE = $(or $(KERNEL),$(if $(filter command line,$(origin KVER)),$(KVER)))
 check:
-	$(FRESH_ENV) $(SRCDIR)/scripts/check.sh
+	$(FRESH_ENV) $(SRCDIR)/scripts/check.sh $(if $(CHECK_LINE),--kernel $(CHECK_LINE))
+
+# make check on 6.1, 6.12 and 7.x in turn: one table, one summed line.
+check-kernels:
+	$(FRESH_ENV) $(SRCDIR)/scripts/check-kernels.sh
 
 # Debug kernel (Documentation/debug-kernel.rst): built once in build/debug-kernel/.
 .PHONY: check-debug debug-kernel

@@ -11,7 +11,12 @@
 # the line before the last.  Exit status 0 only when nothing failed.
 # Environment: CHECK_VM_TIMEOUT (default 900 s), CHECK_SUITE_TIMEOUT (per
 # selftest program, default 300 s), and vm-run's (VM_RUN_*).
-# Logs: build/check/.
+# Logs: build/check/ (build/check-LINE/ with --kernel LINE), and there
+# summary.tsv: one row per test or suite (name, passed, failed, skipped).
+#
+# --kernel LINE (make check KERNEL=LINE, or KVER=<release>): the same on
+# another Debian kernel line, 6.1, 6.12 or 7 (Documentation/kernels.rst):
+# its setup, build, lints, suites in a VM booting it, nested L2 VMs on it.
 #
 # --debug (make check-debug, Documentation/debug-kernel.rst): the same build,
 # then the KASAN/lockdep/kmemleak kernel and the modules for it
@@ -26,15 +31,25 @@
 set -uo pipefail
 
 debug=0
-case "${1:-}" in
---debug) debug=1 ;;
-'') ;;
-*) echo "check.sh: unknown argument $1" >&2; exit 2 ;;
-esac
+line=
+while [ "$#" -gt 0 ]; do
+	case "$1" in
+	--debug) debug=1 ;;
+	--kernel) [ "$#" -ge 2 ] || { echo "check.sh: --kernel needs a line" >&2; exit 2; }
+		line=$2; shift ;;
+	--kernel=*) line=${1#*=} ;;
+	*) echo "check.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+if [ "$debug" -eq 1 ] && [ -n "$line" ]; then
+	echo "check.sh: --debug builds the 6.1 debug kernel only" >&2
+	exit 2
+fi
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
-LOGDIR=$ROOT/build/check
+LOGDIR=$ROOT/build/check${line:+-$line}
 VM_TIMEOUT=${CHECK_VM_TIMEOUT:-900}
 SUITE_TIMEOUT=${CHECK_SUITE_TIMEOUT:-300}
 if [ "$debug" -eq 1 ]; then
@@ -49,10 +64,22 @@ passed=0 failed=0 skipped=0
 results=()
 t0=$(date +%s)
 
+# One row per test or suite for make check-kernels' table (tab-separated:
+# name, passed, failed, skipped).
+summary_row() {
+	printf '%s\t%s\t%s\t%s\n' "$@" >>"$SUMMARY"
+}
+
 # record NAME PASS|FAIL [detail]
 record() {
 	local line="$1: $2${3:+ ($3)}"
-	if [ "$2" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+	if [ "$2" = PASS ]; then
+		passed=$((passed + 1))
+		summary_row "$1" 1 0 0
+	else
+		failed=$((failed + 1))
+		summary_row "$1" 0 1 0
+	fi
 	results+=("$line")
 	echo "check: $line"
 }
@@ -71,18 +98,31 @@ finish() {
 }
 
 mkdir -p "$LOGDIR"
+SUMMARY=$LOGDIR/summary.tsv
+: >"$SUMMARY"
 
 # --- setup -------------------------------------------------------------------
 echo "check: ===== setup ====="
 setup_args=()
 [ "$debug" -eq 1 ] && setup_args=(--debug)
+[ -n "$line" ] && setup_args=(--kernel "$line")
 if ! setup_out=$("$ROOT/scripts/setup.sh" "${setup_args[@]}"); then
-	record setup FAIL "scripts/setup.sh failed"
+	record setup FAIL "scripts/setup.sh ${setup_args[*]} failed"
 	finish
 fi
 echo "$setup_out"
-KVER=$("$ROOT/scripts/setup.sh" --print-kver)
+# make, vm-run and bench.sh take the line from KERNEL, KVER and KDIR.
+vm_args=()
+if [ -n "$line" ]; then
+	KVER=$("$ROOT/scripts/setup.sh" --kernel "$line" --print-kver)
+	KDIR=$("$ROOT/scripts/setup.sh" --kernel "$line" --print-kdir)
+	export KERNEL=$line KDIR
+	vm_args=(--kernel "$line")
+else
+	KVER=$("$ROOT/scripts/setup.sh" --print-kver)
+fi
 export KVER
+echo "check: kernel $KVER"
 
 # --- build (from clean, so that every warning shows) -------------------------
 echo "check: ===== build ====="
@@ -117,6 +157,7 @@ if [ "$debug" -eq 0 ]; then
 		echo "$out"
 		if grep -q SKIP <<<"$out"; then
 			skipped=$((skipped + 1))
+			summary_row "dkms build" 0 0 1
 		else
 			record "dkms build" PASS
 		fi
@@ -254,6 +295,9 @@ vm_result() {
 		skipped=$((skipped + s))
 		results+=("$name kselftests: $p passed, $f failed, $s skipped")
 		echo "check: $name kselftests: $p passed, $f failed, $s skipped"
+		# run-suite's summary: "#   SUITE  pass=N fail=N skip=N rc=N Ts"
+		sed -n -E 's/^#   ([^ ]+) +pass=([0-9]+) fail=([0-9]+) skip=([0-9]+).*/\1\t\2\t\3\t\4/p' "$log" |
+			sed -E "s/^final-checks\t/$name: final checks\t/" >>"$SUMMARY"
 	fi
 	if [ "$rc" -ne 2 ]; then
 		if grep -q '^vm-run: the kernel log shows a problem' "$log"; then
@@ -283,7 +327,7 @@ if [ "$debug" -eq 1 ]; then
 		bash "${LOGDIR#"$ROOT"/}/vm-debug.sh" "$SUITE_TIMEOUT" "$STRESS_TIMEOUT" \
 		"${NESTED_PROGS[@]/#/--exclude=}" 2>&1 | tee "$vm_log"
 else
-	"$ROOT/scripts/vm-run" --timeout "$VM_TIMEOUT" -- \
+	"$ROOT/scripts/vm-run" "${vm_args[@]}" --timeout "$VM_TIMEOUT" -- \
 		scripts/run-suite.sh --timeout "$SUITE_TIMEOUT" \
 		"${NESTED_PROGS[@]/#/--exclude=}" 2>&1 | tee "$vm_log"
 fi
@@ -292,7 +336,7 @@ vm_result "vm" "$vm_log" "${PIPESTATUS[0]}"
 # two MTTCG vCPUs, Debian's kernel running nested SVM guests now and then
 # overflows a kernel stack, hangs, or loses an L2 guest, with the stock
 # kvm.ko too (Documentation/testing.rst, "Nested VMs").
-"$ROOT/scripts/vm-run" --smp 1 --timeout "$VM_TIMEOUT" -- \
+"$ROOT/scripts/vm-run" "${vm_args[@]}" --smp 1 --timeout "$VM_TIMEOUT" -- \
 	scripts/run-suite.sh --timeout "$SUITE_TIMEOUT" \
 	"${NESTED_PROGS[@]}" 2>&1 | tee "$LOGDIR/vm-nested.log"
 vm_result "vm nested" "$LOGDIR/vm-nested.log" "${PIPESTATUS[0]}"
@@ -302,6 +346,7 @@ if [ "$debug" -eq 1 ]; then
 	st=$(grep -E '^check-debug: stress ' "$vm_log" | tail -n 1)
 	if [ "$st" = "check-debug: stress absent" ]; then
 		skipped=$((skipped + 1))
+		summary_row "long stress" 0 0 1
 		results+=("long stress: SKIP (no program in tools/testing/selftests/rm_stress)")
 	elif [[ "$st" =~ rc=0\ ok=([0-9]+)\ not_ok=0 ]]; then
 		record "long stress" PASS "${st#check-debug: stress }"
