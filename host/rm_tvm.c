@@ -131,9 +131,9 @@ static void rm_tvm_log_work(struct work_struct *work)
 	kvm_for_each_memslot(slot, bkt, slots) {
 		start = slot->userspace_addr;
 		end = start + (slot->npages << PAGE_SHIFT);
-		if (slot->flags & KVM_MEM_LOG_DIRTY_PAGES)
+		if (slot->flags & KVM_MEM_LOG_DIRTY_PAGES) {
 			rm_tdb_drop_range(tvm->tdb, start, end, RM_CACHE_RW);
-		else if (changed) {
+		} else if (changed) {
 			rm_tdb_drop_range(tvm->tdb, start, end, RM_CACHE_RO);
 			/* And the stores refused while it was logged. */
 			rm_tdb_drop_range(tvm->tdb, start, end, RM_CACHE_ERR);

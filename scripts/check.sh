@@ -145,7 +145,7 @@ fi
 # --- lint --------------------------------------------------------------------
 if [ "$debug" -eq 0 ]; then
 	echo "check: ===== lint ====="
-	for l in checkpatch sparse; do
+	for l in checkpatch sparse exports; do
 		if "$ROOT/scripts/lint.sh" "$l"; then
 			record "lint $l" PASS
 		else

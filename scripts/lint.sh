@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Lint the project: checkpatch --strict on every .c/.h, sparse (C=2) on the modules.
+# Lint the project: checkpatch --strict on every .c/.h, sparse (C=2) on the modules, symbol_get() exports.
 #
-# Usage: scripts/lint.sh [checkpatch] [sparse]     (default: both)
+# Usage: scripts/lint.sh [checkpatch] [sparse] [exports]     (default: all)
 # Needs the extracted build inputs (make inputs) and built modules (make modules).
 # Prints "lint: NAME: PASS" or "lint: NAME: FAIL" per lint; exits non-zero if
 # any failed.  Logs go to build/lint/.
@@ -60,13 +60,48 @@ lint_sparse() {
 	echo "lint: sparse: PASS ($(grep -c -E '^ *CHECK ' "$log" || true) files)"
 }
 
+# symbol_get() looks a symbol up without checking its namespace: every
+# symbol the modules take so must be a plain export of the line's kernel or
+# of its patched kvm (build/kvm/$KVER), or one kvm exports to this module
+# by name (EXPORT_SYMBOL_FOR_MODULES: namespace "module:remote_mapping").
+lint_exports() {
+	local log=$LOGDIR/exports.log kver kdir name row ns bad=() n=0
+	kver=${KVER:-$("$ROOT/scripts/setup.sh" --print-kver)}
+	kdir=${KDIR:-/usr/src/linux-headers-$kver}
+	local symvers=("$kdir/Module.symvers" "$ROOT/build/kvm/$kver/Module.symvers")
+	[ -f "${symvers[0]}" ] || { echo "lint: exports: no ${symvers[0]}" >&2; return 1; }
+	: >"$log"
+	for name in $(grep -h -o -E 'symbol_get\([a-z_0-9]+\)' host/*.c guest/*.c |
+		      sed -E 's/symbol_get\((.*)\)/\1/' | sort -u); do
+		n=$((n + 1))
+		row=$(cat "${symvers[@]}" 2>/dev/null | awk -F'\t' -v s="$name" '$2 == s { print; exit }')
+		if [ -z "$row" ]; then
+			# Only the patched kvm has the hook: absent when not built.
+			echo "$name: not exported by $kver or build/kvm/$kver" >>"$log"
+			[ -f "${symvers[1]}" ] || continue
+			bad+=("$name")
+			continue
+		fi
+		ns=$(cut -f5 <<<"$row")
+		echo "$name: $(cut -f3,4 <<<"$row") namespace '${ns}'" >>"$log"
+		[ -z "$ns" ] || [ "$ns" = module:remote_mapping ] || bad+=("$name ($ns)")
+	done
+	if [ "${#bad[@]}" -ne 0 ]; then
+		cat "$log"
+		echo "lint: exports: FAIL (${bad[*]})"
+		return 1
+	fi
+	echo "lint: exports: PASS ($n symbols taken with symbol_get(), $kver)"
+}
+
 lints=("$@")
-[ "${#lints[@]}" -eq 0 ] && lints=(checkpatch sparse)
+[ "${#lints[@]}" -eq 0 ] && lints=(checkpatch sparse exports)
 status=0
 for l in "${lints[@]}"; do
 	case "$l" in
 	checkpatch) lint_checkpatch || status=1 ;;
 	sparse) lint_sparse || status=1 ;;
+	exports) lint_exports || status=1 ;;
 	*) echo "lint.sh: unknown lint $l" >&2; exit 2 ;;
 	esac
 done
