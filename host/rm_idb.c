@@ -24,10 +24,10 @@ static void rm_idb_free_notifier(struct mmu_notifier *mn)
 {
 	struct rm_idb *idb = container_of(mn, struct rm_idb, rmn.mn);
 
-	/* Every page_db holds a reference: none can be left. */
+	/* Every pdb holds a reference: none can be left. */
 	WARN_ON(!xa_empty(&idb->pdbs));
 	xa_destroy(&idb->pdbs);
-	rm_notifier_unhash(&idb->rmn);
+	rm_mn_unhash(&idb->rmn);
 	kfree_rcu(idb, rmn.rcu);
 	atomic_dec(&rm_idb_count);
 }
@@ -73,12 +73,12 @@ static const struct mmu_notifier_ops rm_idb_ops = {
 };
 
 /*
- * Return the idb of @mm with @refs references, one per page_db to come.
+ * Return the idb of @mm with @refs references, one per pdb to come.
  * Takes mm's mmap_lock for write at most once, however many references.
  */
 struct rm_idb *rm_idb_get(struct mm_struct *mm, unsigned int refs)
 {
-	struct rm_mn *r = rm_notifier_get(&rm_idb_ops, mm, refs);
+	struct rm_mn *r = rm_mn_get(&rm_idb_ops, mm, refs);
 
 	if (IS_ERR(r))
 		return ERR_CAST(r);
@@ -94,13 +94,13 @@ struct rm_idb *rm_idb_get_locked(struct mm_struct *mm)
 	if (IS_ERR(mn))
 		return ERR_CAST(mn);
 	idb = container_of(mn, struct rm_idb, rmn.mn);
-	rm_notifier_hold(&idb->rmn, 1);
+	rm_mn_hold(&idb->rmn, 1);
 	return idb;
 }
 
 void rm_idb_put(struct rm_idb *idb)
 {
-	rm_notifier_put(&idb->rmn);
+	rm_mn_put(&idb->rmn);
 }
 
 /* A window's anchor (struct rm_win) reads as a free slot. */
@@ -171,6 +171,7 @@ void rm_idb_reserve(struct rm_idb *idb, struct rm_pdb **pdbs, int *errs,
 /* Called from ->mmap() with the introspector's mmap_lock held for write. */
 void rm_idb_set_live(struct rm_pdb *pdb)
 {
+	mmap_assert_write_locked(pdb->idb->rmn.mn.mm);
 	xa_lock(&pdb->idb->pdbs);
 	pdb->state = RM_PDB_LIVE;
 	atomic_inc(&rm_map_count);

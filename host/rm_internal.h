@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Objects shared by the files of remote_mapping.ko.
+ * Objects shared by the files of remote_mapping.ko.  (The design's
+ * intro_db, target_db and page_db are called idb, tdb and pdb here, in
+ * comments and in Documentation/ alike.)
  *
- * intro_db (struct rm_idb): one per introspector mm, found and refcounted
- *	through mmu_notifier_get()/mmu_notifier_put(); holds the page_dbs by
+ * idb (struct rm_idb): one per introspector mm, found and refcounted
+ *	through mmu_notifier_get()/mmu_notifier_put(); holds the pdbs by
  *	map_hva.
- * target_db (struct rm_tdb): one per target mm, likewise; owns the pseudo
+ * tdb (struct rm_tdb): one per target mm, likewise; owns the pseudo
  *	file that page mirrors of that target map (file offset == target
  *	address), one mmu_interval_notifier over the whole target mm, and
- *	the tree of its page_dbs by req_hva that routes its invalidations.
- * page_db (struct rm_pdb): one per mapping.  Holds a user reference on its
+ *	the tree of its pdbs by req_hva that routes its invalidations.
+ * pdb (struct rm_pdb): one per mapping.  Holds a user reference on its
  *	idb and tdb, is in the tdb's tree while it watches the target page,
  *	and remembers the VMA its PTE went into, through which a target
  *	invalidation zaps it.
@@ -19,15 +21,57 @@
  *
  * Mirror VMAs are of two kinds: a page mirror (rm_mirror_vm_ops) is one
  * page that replaced anonymous memory at map_hva, maps tdb->file and has
- * its page_db as vm_private_data; a window (rm_win_vm_ops) maps its
- * window's file, has the window as vm_private_data, and finds the page_db
+ * its pdb as vm_private_data; a window (rm_win_vm_ops) maps its
+ * window's file, has the window as vm_private_data, and finds the pdb
  * of an address in idb->pdbs.
  *
  * Target invalidations zap mirror PTEs through the VMA recorded in the
- * page_db, never through the pseudo files' i_mmap trees:
+ * pdb, never through the pseudo files' i_mmap trees:
  * mm_take_all_locks(), run by any new notifier registration on an mm that
  * maps such a file, takes that i_mmap_rwsem and then the mm's anon_vma
  * locks, while reclaim holds an anon_vma lock across the invalidation.
+ *
+ * Lock ordering (outermost first; never two mms' mmap_locks at once: a
+ * fault drops the introspector's and retries before it takes the
+ * target's, rm_pdb_fault()):
+ *
+ * fault:
+ *   introspector mmap_lock
+ *     mirror page table lock		(apply_to_page_range())
+ *       rm_pdb::lock
+ *
+ * target invalidation (rm_tdb_invalidate()):
+ *   the caller's target locks (mmap_lock, anon_vma, i_mmap_rwsem, page)
+ *     rm_tdb::pdbs_sem (read)
+ *       rm_idb::zap_sem (read)
+ *         rm_pdb::lock			(dropped before the zap)
+ *         mirror page table lock	(rm_zap_mirror())
+ *           the introspector's notifiers (KVM's mmu_lock); none of ours
+ *
+ * map and unmap:
+ *   introspector mmap_lock		(vm_mmap())
+ *     rm_tdb::lock, rm_idb::pdbs xa_lock	(->mmap, ->close)
+ *     pseudo inode i_mmap_rwsem	(VMA link and unlink)
+ *     rm_idb::zap_sem (write)		(end of an unmap's invalidation)
+ *       rm_idb::pdbs xa_lock, rm_pdb::lock
+ *   rm_tdb::pdbs_sem (write)		(rm_tdb_watch(), last put); nothing inside
+ *
+ * window map, unmap and pool holes:
+ *   introspector mmap_lock (read)
+ *     window page table lock
+ *       rm_pdb::lock, or rm_idb::pdbs xa_lock
+ *     rm_idb::pdbs xa_lock, rm_win::lock
+ *
+ * KVM target VM (rm_tvm.c):
+ *   kvm->slots_lock			(memslot deletion)
+ *     rm_tdb::lock			(the watch's noted memslots)
+ *     rm_tdb::pdbs_sem ...		(as an invalidation, rm_tdb_end_range())
+ *   rm_tvm_mutex
+ *     rm_tdb::lock
+ *
+ * rm_mn_lock (_bh, also from SRCU callbacks) and rm_pdb::lock are leaves.
+ * Why, and the races they close: Documentation/overview.rst, "Lock order
+ * and why".
  */
 #ifndef _RM_INTERNAL_H
 #define _RM_INTERNAL_H
@@ -44,13 +88,13 @@
 #include <linux/xarray.h>
 
 /*
- * An mmu_notifier of ours (intro_db, target_db) with the module's own count
- * of references on it: see rm_notifier_get().
+ * An mmu_notifier of ours (idb, tdb) with the module's own count
+ * of references on it: see rm_mn_get().
  */
 struct rm_mn {
 	struct mmu_notifier mn;
 	atomic_t refs;
-	/* In rm_main.c's table by mm while refs may be > 0; RCU. */
+	/* In rm_mn.c's table by mm while refs may be > 0; RCU. */
 	struct hlist_node node;
 	struct rcu_head rcu;
 };
@@ -81,15 +125,15 @@ struct rm_tdb {
 	struct mmu_interval_notifier notifier;
 	/*
 	 * Protects pdbs.  Held for read by an invalidation across its zaps,
-	 * for write to add or remove a page_db: a page_db leaves the tree
+	 * for write to add or remove a pdb: a pdb leaves the tree
 	 * before it is freed.  Nothing is allocated under it (reclaim takes
 	 * it for read).
 	 */
 	struct rw_semaphore pdbs_sem;
 	struct rb_root pdbs;		/* struct rm_pdb by req_hva, duplicates */
 	/*
-	 * Sequence of the last invalidation that found no page_db in its
-	 * range, carried into notifier by a new page_db (rm_tdb_watch()).
+	 * Sequence of the last invalidation that found no pdb in its
+	 * range, carried into notifier by a new pdb (rm_tdb_watch()).
 	 * Stored with pdbs_sem held for read: invalidations running at once
 	 * share one sequence, so racing stores store the same value.
 	 */
@@ -167,7 +211,7 @@ struct rm_win {
 	spinlock_t lock;	/* protects tdb */
 	/*
 	 * The target last mapped into the window, with a reference, so that
-	 * the target_db (and its notifier registration, which takes all of
+	 * the tdb (and its notifier registration, which takes all of
 	 * the target's mm locks) survives the unmap of its last page.
 	 */
 	struct rm_tdb *tdb;
@@ -216,7 +260,7 @@ struct rm_pdb {
 };
 
 /*
- * A page_db whose vm_mmap() of tdb->file is under way: a map's, to reach
+ * A pdb whose vm_mmap() of tdb->file is under way: a map's, to reach
  * rm_mirror_attach(), or an unmap's removal of its mirror (rm_unmap_guard()).
  */
 struct rm_pending {
@@ -253,12 +297,13 @@ static inline bool rm_is_mirror(struct vm_area_struct *vma)
 	return rm_is_page_mirror(vma) || rm_is_window(vma);
 }
 
-/* rm_main.c */
-struct rm_mn *rm_notifier_get(const struct mmu_notifier_ops *ops,
-			      struct mm_struct *mm, unsigned int refs);
-void rm_notifier_hold(struct rm_mn *r, unsigned int n);
-void rm_notifier_put(struct rm_mn *r);
-void rm_notifier_unhash(struct rm_mn *r);
+/* rm_mn.c */
+struct rm_mn *rm_mn_get(const struct mmu_notifier_ops *ops,
+			struct mm_struct *mm, unsigned int refs);
+void rm_mn_hold(struct rm_mn *r, unsigned int n);
+void rm_mn_put(struct rm_mn *r);
+void rm_mn_unhash(struct rm_mn *r);
+void rm_mn_exit(void);
 
 /* rm_fs.c */
 struct file *rm_file_create(const struct file_operations *fops, void *priv);
@@ -295,7 +340,6 @@ bool rm_target_faults_safely(struct vm_area_struct *vma);
 unsigned long rm_unmap_guard(struct rm_pending *p, unsigned long addr);
 
 /* rm_tdb.c */
-void rm_tdb_exit(void);
 struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs);
 void rm_tdb_put(struct rm_tdb *tdb);
 void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pending *p,
@@ -331,7 +375,7 @@ void rm_pdb_invalidate(struct rm_pdb *pdb, bool end);
 bool rm_pdb_set_cache(struct rm_pdb *pdb, u8 from, u8 to);
 void rm_pdb_zap(struct rm_pdb *pdb);
 void rm_pdb_resolve(struct rm_pdb *pdb, bool write);
-int rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma);
+void rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma);
 void rm_pdb_unmapped(struct rm_pdb *pdb);
 bool rm_pte_present(struct vm_area_struct *vma, unsigned long addr);
 void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma);

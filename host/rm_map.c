@@ -56,7 +56,7 @@ static int rm_check_map_vma(struct mm_struct *mm, struct rm_pdb *pdb,
 		if (!pdb->readonly && !(vma->vm_flags & VM_WRITE)) {
 			err = -EACCES;
 		} else {
-			/* The page_db holds the window's file from now on. */
+			/* The pdb holds the window's file from now on. */
 			pdb->win = vma->vm_private_data;
 			get_file(pdb->win->file);
 		}
@@ -207,7 +207,7 @@ static void rm_refill(struct rm_pdb *pdb, const char *after)
 }
 
 /*
- * The page_dbs of a batch, one per page whose addresses are valid; a
+ * The pdbs of a batch, one per page whose addresses are valid; a
  * failure only marks that page.  Return the number of pages left.
  */
 static unsigned int rm_batch_create(struct rm_pdb **pdbs, int *errs,
@@ -506,17 +506,18 @@ EXPORT_SYMBOL_GPL(mm_remote_map);
 
 /*
  * A window page goes back to being a hole: no VMA changes.  Called with
- * the mmap_lock held for read, which it drops.  Marking the page_db
+ * the mmap_lock held for read, which it drops.  Marking the pdb
  * unmapped before the zap (under the PTL) keeps a racing fault from
  * installing it again.
  */
-static int rm_unmap_window_page(struct vm_area_struct *vma,
-				unsigned long map_hva)
+static int rm_unmap_window_page_unlock(struct vm_area_struct *vma,
+				       unsigned long map_hva)
 {
 	struct rm_win *win = vma->vm_private_data;
 	struct rm_pdb *pdb;
 	int err;
 
+	mmap_assert_locked(vma->vm_mm);
 	pdb = rm_idb_take_live(win->idb, map_hva, win, &err);
 	if (pdb)
 		rm_pdb_unmap(pdb, vma);
@@ -601,7 +602,7 @@ int mm_remote_unmap(unsigned long map_hva)
 		return -EINTR;
 	vma = find_vma(mm, map_hva);
 	if (vma && vma->vm_start <= map_hva && rm_is_window(vma))
-		return rm_unmap_window_page(vma, map_hva);
+		return rm_unmap_window_page_unlock(vma, map_hva);
 	if (vma && vma->vm_start <= map_hva && rm_is_page_mirror(vma)) {
 		pdb = vma->vm_private_data;
 		kref_get(&pdb->ref);

@@ -29,7 +29,7 @@ void rm_pdb_cache_exit(void)
 }
 
 /*
- * @n page_dbs at once, all or nothing: a batch takes the slab's slow path,
+ * @n pdbs at once, all or nothing: a batch takes the slab's slow path,
  * and its interrupt disabling (costly under emulation), once rather than
  * per page.  The caller fills in the addresses.
  */
@@ -88,7 +88,7 @@ void rm_pdb_put(struct rm_pdb *pdb)
 /*
  * The target's page at req_hva is about to change: drop the cached pfn,
  * then zap the mirror PTE through the VMA it was installed in; the next
- * access refaults to what the target has then.  With @end, the page_db
+ * access refaults to what the target has then.  With @end, the pdb
  * never follows the target again (RM_CACHE_GONE): its memory was unmapped
  * or its memslot went, and whatever comes at req_hva later is not what
  * was granted.  Called with tdb->pdbs_sem held for read, by
@@ -102,6 +102,7 @@ void rm_pdb_invalidate(struct rm_pdb *pdb, bool end)
 	struct rm_idb *idb = pdb->idb;
 	struct vm_area_struct *vma;
 
+	lockdep_assert_held_read(&pdb->tdb->pdbs_sem);
 	/*
 	 * zap_sem keeps the VMA and its page tables until the zap is done.
 	 * Taken before reading pdb->vma: a VMA is forgotten under it for write
@@ -326,6 +327,15 @@ static void rm_set_pte(struct rm_install *ins, pte_t *ptep, unsigned long addr,
 }
 
 /*
+ * rm_install_pte()'s answers besides 0 and -errno, through
+ * apply_to_page_range(), which returns what the callback returned.
+ */
+enum {
+	RM_INSTALL_RESOLVE = 1,	/* nothing usable cached: resolve, retry */
+	RM_INSTALL_ORPHAN,	/* the target is gone: allocate pdb->orphan */
+};
+
+/*
  * apply_to_page_range() callback: runs under the mirror's page table lock
  * with pdb->lock taken inside it, so the cache check and the PTE store
  * are atomic against rm_pdb_invalidate(), whose zap needs the same PTL.
@@ -351,10 +361,10 @@ static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
 			rm_set_pte(ins, ptep, addr,
 				   page_to_pfn(ZERO_PAGE(addr)), false);
 		else
-			ret = -ENOSPC;	/* allocate an orphan page */
+			ret = RM_INSTALL_ORPHAN;
 	} else if (pdb->cache == RM_CACHE_NONE ||
 		   (ins->write && pdb->cache == RM_CACHE_RO)) {
-		ret = -EAGAIN;
+		ret = RM_INSTALL_RESOLVE;
 	} else if (pdb->cache == RM_CACHE_ERR) {
 		if (!ins->keep_err)
 			pdb->cache = RM_CACHE_NONE;
@@ -422,7 +432,7 @@ bool rm_pte_present(struct vm_area_struct *vma, unsigned long addr)
 /*
  * Unmap the window page of @pdb in @vma, with the mmap_lock held.  Its VMA
  * is forgotten only after the zap, so that a target invalidation meanwhile
- * still zaps; the page_db may outlive @vma (a fault in flight holds it).
+ * still zaps; the pdb may outlive @vma (a fault in flight holds it).
  */
 void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma)
 {
@@ -442,10 +452,10 @@ void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma)
 
 /*
  * Install what pdb->cache holds at pdb->map_hva of @vma, the way a read
- * fault would; -EAGAIN if nothing valid is cached.  The caller
- * holds vma's mmap_lock and a reference on @pdb.
+ * fault would, if it holds anything valid (else the first access faults).
+ * The caller holds vma's mmap_lock and a reference on @pdb.
  */
-int rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma)
+void rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma)
 {
 	struct rm_install ins = {
 		.pdb	= pdb,
@@ -453,8 +463,8 @@ int rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma)
 	};
 
 	mmap_assert_locked(vma->vm_mm);
-	return apply_to_page_range(vma->vm_mm, pdb->map_hva, PAGE_SIZE,
-				   rm_install_pte, &ins);
+	apply_to_page_range(vma->vm_mm, pdb->map_hva, PAGE_SIZE,
+			    rm_install_pte, &ins);
 }
 
 /* Fault at a page of @pdb; the caller holds a reference on @pdb. */
@@ -478,7 +488,7 @@ vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb)
 
 	err = apply_to_page_range(vma->vm_mm, vmf->address & PAGE_MASK,
 				  PAGE_SIZE, rm_install_pte, &ins);
-	if (err == -ENOSPC) {
+	if (err == RM_INSTALL_ORPHAN) {
 		if (rm_pdb_alloc_orphan(pdb))
 			return VM_FAULT_OOM;
 		err = apply_to_page_range(vma->vm_mm, vmf->address & PAGE_MASK,
@@ -487,7 +497,7 @@ vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb)
 	switch (err) {
 	case 0:
 		return VM_FAULT_NOPAGE;
-	case -EAGAIN:
+	case RM_INSTALL_RESOLVE:
 		break;
 	case -ENOMEM:
 		return VM_FAULT_OOM;
@@ -555,7 +565,7 @@ static void rm_mirror_close(struct vm_area_struct *vma)
  * invalidation zaps through the VMA a PTE was installed in.  mremap() asks
  * the file's ->get_unmapped_area() for the new area first, and both kinds
  * of pseudo file refuse it there, so this is not reached.  Should it be:
- * the PTEs were moved to @vma, outside the VMA their page_dbs
+ * the PTEs were moved to @vma, outside the VMA their pdbs
  * name, and are moved back after this fails.  Zap them so that none comes
  * back without its VMA recorded; the next access refaults.
  */

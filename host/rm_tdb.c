@@ -15,7 +15,7 @@
 #include "rm_internal.h"
 
 /*
- * The pending page_db that the vm_mmap() of current, now mapping @len bytes
+ * The pending pdb that the vm_mmap() of current, now mapping @len bytes
  * of the pseudo file at @addr of its mm from offset @pgoff, is for (to map
  * it, or to @unmap it); or NULL.  Called with tdb->lock held.
  */
@@ -72,7 +72,7 @@ static const struct file_operations rm_mirror_fops = {
 	.get_unmapped_area	= rm_mirror_get_area,
 };
 
-/* The first page_db at or after @start, or NULL. */
+/* The first pdb at or after @start, or NULL. */
 static struct rm_pdb *rm_tdb_first(struct rm_tdb *tdb, unsigned long start)
 {
 	struct rb_node *node = tdb->pdbs.rb_node;
@@ -101,11 +101,11 @@ static struct rm_pdb *rm_tdb_next(struct rm_pdb *pdb)
 /*
  * Zaps of our own mirrors in progress, by task.  Such a zap invalidates the
  * mirror's mm, which may be a target too (self maps, two processes
- * mapping each other): its target_db must not walk its page_dbs then, as
+ * mapping each other): its tdb must not walk its pdbs then, as
  * the zapping task may hold a pdbs_sem for read already (a writer queued
  * between the two reads would deadlock them) and the walk could zap in
  * turn, without end.  A mirror is never resolved from (-ELOOP), so none
- * of the page_dbs watching its addresses has anything to zap: the
+ * of the pdbs watching its addresses has anything to zap: the
  * invalidation that replaced their page by the mirror zapped them, and
  * hmm_range_fault() is never called on the mirror since.
  *
@@ -203,13 +203,37 @@ void rm_zap_init(void)
  * The sequence is set only when a watched page is in the range, unlike
  * what mmu_interval_set_seq() asks of a notifier over one range.  That is
  * safe because a resolution compares it (mmu_interval_read_retry()) only
- * for its own page, under its page_db's lock, which the walk below takes
- * after setting it: an invalidation that did not set it found no page_db
- * of that page, so the page_db was not watching yet and carries the
+ * for its own page, under its pdb's lock, which the walk below takes
+ * after setting it: an invalidation that did not set it found no pdb
+ * of that page, so the pdb was not watching yet and carries the
  * sequence of such an invalidation in (miss_seq, rm_tdb_watch()).  And the
  * value set is always cur_seq, the one mmu_interval_read_begin() waits on,
  * so the core's own bookkeeping (odd while invalidating, then the next
  * even value) is what every reader sees.
+ *
+ *   resolution (rm_pdb_resolve())        invalidation (here)
+ *
+ *   seq = mmu_interval_read_begin()
+ *   hmm_range_fault(): the old page       range_start
+ *                                         pdbs_sem (read): the pdb is there
+ *                                         mmu_interval_set_seq(cur_seq)
+ *                                         pdb->lock: cache NONE, read vma
+ *                                         zap the mirror PTE
+ *   pdb->lock
+ *   mmu_interval_read_retry(seq): true
+ *   store nothing; the fault retries      (the target's PTE changes)
+ *   pdb->lock dropped                     range_end
+ *
+ * A pdb added while an invalidation runs that did not find it:
+ *
+ *   map (rm_tdb_watch())                 invalidation (here)
+ *
+ *                                         pdbs_sem (read): no pdb
+ *                                         miss_seq = cur_seq
+ *   pdbs_sem (write): add the pdb
+ *   mmu_interval_set_seq(miss_seq)
+ *   mmu_interval_read_begin() waits ...   (the target's PTE changes)
+ *   ... for the end: then resolves        range_end
  */
 static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 			      const struct mmu_notifier_range *range,
@@ -252,7 +276,7 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 }
 
 /*
- * The KVM aliases (MM_REMOTE_ZEROHOLE page_dbs) of target pages in
+ * The KVM aliases (MM_REMOTE_ZEROHOLE pdbs) of target pages in
  * [start, end) whose cache is @from, or all of them if @from is
  * RM_CACHE_NONE: their cache becomes @to and their PTEs are zapped.
  *
@@ -260,7 +284,7 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
  * memslot deleted or moved, dirty logging turned on or off).  So the zap
  * starts the introspector's invalidation rather than nesting in the
  * target's, and must not hold zap_sem, which that invalidation's
- * rm_idb_forget_range() takes: the page_dbs are taken with references
+ * rm_idb_forget_range() takes: the pdbs are taken with references
  * under pdbs_sem, then zapped without it (rm_pdb_zap()).
  */
 static void rm_tdb_set_range(struct rm_tdb *tdb, unsigned long start,
@@ -289,7 +313,7 @@ again:
 	     pdb && pdb->req_hva < end && i < n; pdb = rm_tdb_next(pdb)) {
 		if (!pdb->zerohole || !rm_pdb_set_cache(pdb, from, to))
 			continue;
-		/* A page_db at 0 references is leaving: nothing to zap. */
+		/* A pdb at 0 references is leaving: nothing to zap. */
 		if (kref_get_unless_zero(&pdb->ref))
 			pdbs[i++] = pdb;
 	}
@@ -372,7 +396,7 @@ void rm_tdb_watch(struct rm_tdb *tdb, struct rm_pdb **pdbs, const int *errs,
 	up_write(&tdb->pdbs_sem);
 }
 
-/* Stop watching: the page_db is about to be freed. */
+/* Stop watching: the pdb is about to be freed. */
 void rm_tdb_unwatch(struct rm_pdb *pdb)
 {
 	struct rm_tdb *tdb = pdb->tdb;
@@ -411,6 +435,7 @@ static struct mmu_notifier *rm_tdb_alloc_notifier(struct mm_struct *mm)
 	struct file *file;
 	int err;
 
+	mmap_assert_write_locked(mm);
 	tdb = kzalloc(sizeof(*tdb), GFP_KERNEL);
 	if (!tdb)
 		return ERR_PTR(-ENOMEM);
@@ -454,7 +479,7 @@ static void rm_tdb_free_notifier(struct mmu_notifier *mn)
 {
 	struct rm_tdb *tdb = container_of(mn, struct rm_tdb, rmn.mn);
 
-	rm_notifier_unhash(&tdb->rmn);
+	rm_mn_unhash(&tdb->rmn);
 	queue_work(rm_wq, &tdb->free_work);
 }
 
@@ -462,7 +487,7 @@ static void rm_tdb_free_notifier(struct mmu_notifier *mn)
  * The target is exiting.  From now on mirrors read the zero page (or their
  * orphan page).  What they showed of the target is zapped already: the
  * release of the target's interval notifiers, which runs before this,
- * invalidated all of the mm and so every page_db, and a refault since then
+ * invalidated all of the mm and so every pdb, and a refault since then
  * found no mm user left (rm_pdb_resolve()) and did not map the target's
  * page again.
  */
@@ -487,7 +512,7 @@ static const struct mmu_notifier_ops rm_tdb_ops = {
  */
 struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs)
 {
-	struct rm_mn *r = rm_notifier_get(&rm_tdb_ops, mm, refs);
+	struct rm_mn *r = rm_mn_get(&rm_tdb_ops, mm, refs);
 
 	if (IS_ERR(r))
 		return ERR_CAST(r);
@@ -496,7 +521,7 @@ struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs)
 
 void rm_tdb_put(struct rm_tdb *tdb)
 {
-	rm_notifier_put(&tdb->rmn);
+	rm_mn_put(&tdb->rmn);
 }
 
 void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pending *p,
@@ -520,7 +545,7 @@ void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pending *p)
 
 /*
  * ->mmap() of the pseudo file: only the vm_mmap() issued by mm_remote_map()
- * for a pending page_db may succeed; anything else reaching the file (e.g.
+ * for a pending pdb may succeed; anything else reaching the file (e.g.
  * through /proc/PID/map_files) is refused.  So is mm_remote_unmap()'s
  * removal, which has unmapped the mirror by now and wants the hole.
  */
@@ -558,11 +583,4 @@ int rm_mirror_attach(struct rm_tdb *tdb, struct vm_area_struct *vma)
 		rm_pdb_populate(found, vma);
 	rm_idb_set_live(found);
 	return 0;
-}
-
-void rm_tdb_exit(void)
-{
-	/* Free works are queued from SRCU callbacks; wait for both. */
-	mmu_notifier_synchronize();
-	flush_workqueue(rm_wq);
 }

@@ -14,7 +14,7 @@
 
 #include "rm_internal.h"
 
-/* Last reference to the window's file: no VMA and no page_db uses it. */
+/* Last reference to the window's file: no VMA and no pdb uses it. */
 static int rm_win_release(struct inode *inode, struct file *file)
 {
 	struct rm_win *win = file->private_data;
@@ -195,10 +195,14 @@ struct rm_hole {
 	struct page *page;	/* the zero page, or the hole's own page */
 };
 
+/* rm_win_install_hole()'s answer when the page is not a hole just now. */
+#define RM_HOLE_BUSY	1
+
 /*
  * apply_to_page_range() callback: install a pool hole's page, under the
- * PTL, unless the page is being mapped, mapped or being unmapped: a map
- * reserves its idb entry before it zaps the hole (rm_win_clear_hole()).
+ * PTL, unless the page is being mapped, mapped or being unmapped
+ * (RM_HOLE_BUSY): a map reserves its idb entry before it zaps the hole
+ * (rm_win_clear_hole()).
  */
 static int rm_win_install_hole(pte_t *ptep, unsigned long addr, void *data)
 {
@@ -217,7 +221,7 @@ static int rm_win_install_hole(pte_t *ptep, unsigned long addr, void *data)
 		pte = pte_mkdirty(pte_mkwrite_novma(pte));
 	xa_lock(&idb->pdbs);
 	if (xa_load(&idb->pdbs, addr >> PAGE_SHIFT))
-		ret = -EAGAIN;
+		ret = RM_HOLE_BUSY;
 	else
 		set_pte_at(h->vma->vm_mm, addr, ptep, pte_mkyoung(pte));
 	xa_unlock(&idb->pdbs);
@@ -267,7 +271,7 @@ static vm_fault_t rm_win_hole_fault(struct vm_fault *vmf, struct rm_win *win)
 				  rm_win_install_hole, &h);
 	if (err == -ENOMEM)
 		return VM_FAULT_OOM;
-	if (err != -EAGAIN)
+	if (err != RM_HOLE_BUSY)
 		return VM_FAULT_NOPAGE;
 
 	/* A map or unmap of this page is in progress: come back after it. */
@@ -328,13 +332,14 @@ static void rm_win_close(struct vm_area_struct *vma)
 {
 	struct rm_win *win = vma->vm_private_data;
 
+	mmap_assert_locked(vma->vm_mm);
 	rm_idb_detach_range(win->idb, win, vma->vm_start, vma->vm_end);
 }
 
 /*
  * A split (munmap() or mprotect() of a part) is making @vma, the new part,
  * with the mmap_lock held for write: the VMA being split still covers it.
- * The page_dbs there name the VMA being split, which will not cover them;
+ * The pdbs there name the VMA being split, which will not cover them;
  * zap their PTEs through it and forget it, and they refault into @vma.  If
  * the split fails, @vma is closed empty and they refault into the old one.
  *
