@@ -14,6 +14,8 @@
 #include <linux/kvmmem.h>
 
 struct kvmmem_slot;
+struct vm_area_struct;
+struct dentry;
 
 /*
  * State of an open /dev/kvmmem.
@@ -39,14 +41,42 @@ struct kvmmem_file {
 	struct task_struct *placer;
 };
 
+/* debugfs counters (kvmmem_main.c) */
+extern atomic_t kvmmem_nr_maps;		/* pages the host maps for us */
+extern atomic_t kvmmem_nr_leaked;	/* pages the host would not give back */
+extern atomic_t kvmmem_nr_pools;	/* host pools: mmap()s and slot chunks */
+
+/* The device and its files (kvmmem_dev.c). */
 void kvmmem_file_put(struct kvmmem_file *kf);
+int kvmmem_dev_init(void);
+void kvmmem_dev_exit(void);
 
-/* Host pools made, by mmap() of the file or for slots. */
-extern atomic_t kvmmem_nr_pools;
-
-/* Hypercall results and the retried ones (kvmmem_dev.c). */
+/* The hypercalls (kvmmem_hc.c). */
 int kvmmem_hc_result(long ret);
+int kvmmem_hc_map(const struct kvmi_map_mem_token *token, u64 gpa,
+		  phys_addr_t map_gpa, bool readonly);
+int kvmmem_hc_map_batch(const struct kvmi_map_mem_token *token,
+			struct kvmmem_map_entry *e, unsigned int n,
+			bool readonly);
+int kvmmem_hc_pool(const struct kvmi_map_mem_token *token, phys_addr_t gpa,
+		   unsigned long npages);
+int kvmmem_hc_unmap(phys_addr_t gpa);
 int kvmmem_hc_unpool(phys_addr_t gpa, unsigned long npages);
+
+/* Maps (kvmmem_map.c). */
+long kvmmem_map_ioctl(struct kvmmem_file *kf, unsigned int cmd,
+		      unsigned long arg);
+void kvmmem_maps_end_all(struct kvmmem_file *kf);
+
+/* Pools: mmap() of the file (kvmmem_pool.c). */
+struct kvmmem_pool;
+int kvmmem_pool_mmap(struct kvmmem_file *kf, struct vm_area_struct *vma);
+int kvmmem_pool_page(struct kvmmem_file *kf, struct vm_area_struct *vma,
+		     unsigned long gva, struct kvmmem_pool **pool,
+		     phys_addr_t *gpa);
+int kvmmem_pool_make(struct kvmmem_pool *pool,
+		     const struct kvmi_map_mem_token *token);
+void kvmmem_pools_free(struct kvmmem_file *kf);
 
 /* Slots: driver pages put in place of a private anonymous page. */
 struct kvmmem_slot *kvmmem_slot_alloc(const struct kvmi_map_mem_token *token);

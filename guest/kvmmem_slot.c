@@ -26,7 +26,6 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/io.h>
-#include <linux/kvm_para.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched.h>
@@ -87,8 +86,7 @@ kvmmem_chunk_create(const struct kvmi_map_mem_token *token)
 		goto err_free_pages;
 
 	/* The host drops the pages' contents: they read zeros from now on. */
-	ret = kvmmem_hc_result(kvm_hypercall4(KVM_HC_MEM_POOL, __pa(token),
-					      chunk->gpa, chunk->npages, 0));
+	ret = kvmmem_hc_pool(token, chunk->gpa, chunk->npages);
 	if (ret)
 		goto err_free_busy;
 	atomic_add(chunk->npages, &kvmmem_nr_chunk_pages);

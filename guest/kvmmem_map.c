@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kvmmem_map.c - KVM_INTRO_MEM_MAP, _MAP_BATCH and _UNMAP of /dev/kvmmem.
+ *
+ * A map asks the host to back a guest page of the driver's own with the
+ * target VM's page at @gpa, and makes @gva reach it: a page of a pool if
+ * @gva is in an mmap() of the file (kvmmem_pool.c), else a slot put at
+ * @gva in place of the caller's private anonymous page (kvmmem_slot.c).
+ * Both are pages of host pools, so no map changes a VMA of the VMM.  An
+ * unmap (and close()) asks the host to make the page ordinary pool RAM
+ * again.  A page whose unmap the host refused is never handed out again:
+ * it may still alias the target's memory.
+ */
+#include <linux/atomic.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "kvmmem_internal.h"
+
+/* One page mapped through a file. */
+struct kvmmem_map {
+	unsigned long gva;	/* key, as given to KVM_INTRO_MEM_MAP */
+	phys_addr_t gpa;	/* local gpa, backed by the target */
+	struct kvmmem_slot *slot;	/* reference; NULL in a pool */
+	bool place;		/* @slot to be put at @gva once mapped */
+	bool readonly;
+};
+
+/* Free a map the host no longer backs (or never did). */
+static void kvmmem_free_map(struct kvmmem_map *map)
+{
+	if (map->slot)
+		kvmmem_slot_put(map->slot);
+	kfree(map);
+}
+
+/*
+ * End a map the host made, for good.  If the host refuses the unmap, the
+ * page may still alias the target: it is never handed out again.
+ */
+static void kvmmem_end_map(struct kvmmem_map *map)
+{
+	int ret = kvmmem_hc_unmap(map->gpa);
+
+	atomic_dec(&kvmmem_nr_maps);
+	if (!ret)
+		return;
+	pr_warn_ratelimited("unmap of gpa %pa failed (%d), page leaked\n",
+			    &map->gpa, ret);
+	atomic_inc(&kvmmem_nr_leaked);
+	/* Its reference is never put. */
+	map->slot = NULL;
+}
+
+/*
+ * Where the page at @gva of the caller is: in an mmap() of @kf (*@pool and
+ * map->gpa set, 0), a slot of @kf put there before (map->slot and map->gpa
+ * set, 0), or private anonymous memory (1); else -errno.
+ */
+static int kvmmem_local_page(struct kvmmem_file *kf, unsigned long gva,
+			     struct kvmmem_map *map, struct kvmmem_pool **pool)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct kvmmem_slot *slot;
+	int ret = 0;
+
+	ret = mmap_read_lock_killable(mm);
+	if (ret)
+		return ret;
+	vma = vma_lookup(mm, gva);
+	if (!vma) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	map->readonly = !(vma->vm_flags & VM_WRITE);
+	slot = kvmmem_slot_of(kf, vma);
+	if (IS_ERR(slot)) {
+		ret = PTR_ERR(slot);
+	} else if (slot) {
+		map->slot = slot;
+		map->gpa = kvmmem_slot_gpa(slot);
+	} else {
+		ret = kvmmem_pool_page(kf, vma, gva, pool, &map->gpa);
+		if (ret > 0 && !kvmmem_vma_replaceable(kf, vma))
+			ret = -EINVAL;
+	}
+out_unlock:
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/*
+ * The local page to map at @gva into @map: a page of a pool (made a host
+ * pool now, with @token, if it is not one yet), the slot at @gva, or a new
+ * slot to put at @gva once the host mapped it (map->place).  Called with
+ * kf->lock held.
+ */
+static int kvmmem_get_page(struct kvmmem_file *kf, unsigned long gva,
+			   const struct kvmi_map_mem_token *token,
+			   struct kvmmem_map *map)
+{
+	struct kvmmem_pool *pool = NULL;
+	struct kvmmem_slot *slot;
+	int ret;
+
+	lockdep_assert_held(&kf->lock);
+	ret = kvmmem_local_page(kf, gva, map, &pool);
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		slot = kvmmem_slot_alloc(token);
+		if (IS_ERR(slot))
+			return PTR_ERR(slot);
+		map->slot = slot;
+		map->gpa = kvmmem_slot_gpa(slot);
+		map->place = true;
+		return 0;
+	}
+	return pool ? kvmmem_pool_make(pool, token) : 0;
+}
+
+/* After the host mapped @map: put its new slot, if any, at its gva. */
+static int kvmmem_place(struct kvmmem_file *kf, struct kvmmem_map *map)
+{
+	int ret;
+
+	if (!map->place)
+		return 0;
+	ret = kvmmem_slot_place(kf, map->slot, map->gva, map->readonly);
+	if (!ret)
+		map->place = false;
+	return ret;
+}
+
+static long kvmmem_ioctl_map(struct kvmmem_file *kf, void __user *argp)
+{
+	struct kvmi_map_mem_token *token;
+	struct kvmi_mem_map req;
+	struct kvmmem_map *map;
+	unsigned long index;
+	int ret;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (!PAGE_ALIGNED(req.gva) || !PAGE_ALIGNED(req.gpa) ||
+	    req.gva != (unsigned long)req.gva) {
+		ret = -EINVAL;
+		goto out_wipe;
+	}
+	index = req.gva >> PAGE_SHIFT;
+
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map) {
+		ret = -ENOMEM;
+		goto out_wipe;
+	}
+	/* Hypercall argument: 32 bytes, naturally aligned, in one page. */
+	token = kmemdup(&req.token, sizeof(*token), GFP_KERNEL);
+	if (!token) {
+		ret = -ENOMEM;
+		goto err_free_map;
+	}
+	if (WARN_ON_ONCE(offset_in_page(token) + sizeof(*token) > PAGE_SIZE)) {
+		ret = -EIO;
+		goto err_free_token;
+	}
+
+	mutex_lock(&kf->lock);
+	ret = xa_insert(&kf->maps, index, map, GFP_KERNEL);
+	if (ret) {
+		if (ret == -EBUSY)
+			ret = -EALREADY;
+		goto err_unlock;
+	}
+
+	map->gva = req.gva;
+	ret = kvmmem_get_page(kf, req.gva, token, map);
+	if (ret)
+		goto err_erase_map;
+
+	ret = kvmmem_hc_map(token, req.gpa, map->gpa, map->readonly);
+	if (ret)
+		goto err_put_page;
+	atomic_inc(&kvmmem_nr_maps);
+	ret = kvmmem_place(kf, map);
+	if (ret)
+		goto err_unmap;
+
+	mutex_unlock(&kf->lock);
+	kfree_sensitive(token);
+	memzero_explicit(&req, sizeof(req));
+	return 0;
+
+err_unmap:
+	kvmmem_end_map(map);
+err_put_page:
+	if (map->slot)
+		kvmmem_slot_put(map->slot);
+err_erase_map:
+	xa_erase(&kf->maps, index);
+err_unlock:
+	mutex_unlock(&kf->lock);
+err_free_token:
+	kfree_sensitive(token);
+err_free_map:
+	kfree(map);
+out_wipe:
+	memzero_explicit(&req, sizeof(req));
+	return ret;
+}
+
+/* One group of a batch: pages of the same writability, one hypercall. */
+static void kvmmem_batch_hc(const struct kvmi_map_mem_token *token,
+			    struct kvmmem_map_entry *e, unsigned int n,
+			    bool readonly)
+{
+	unsigned int i;
+	int ret;
+
+	if (!n)
+		return;
+	ret = kvmmem_hc_map_batch(token, e, n, readonly);
+	if (ret)
+		for (i = 0; i < n; i++)
+			e[i].err = ret;
+}
+
+struct kvmmem_batch {
+	u64 *gpas;
+	u64 *gvas;
+	s32 *errs;
+	struct kvmmem_map **maps;
+	unsigned int *slot;		/* entry of page i in @e */
+	struct kvmmem_map_entry *e;	/* hypercall argument: contiguous */
+};
+
+static void kvmmem_batch_free(struct kvmmem_batch *b)
+{
+	kfree(b->e);
+	kvfree(b->slot);
+	kvfree(b->maps);
+	kvfree(b->errs);
+	kvfree(b->gvas);
+	kvfree(b->gpas);
+}
+
+static int kvmmem_batch_alloc(struct kvmmem_batch *b, unsigned int n)
+{
+	b->gpas = kvmalloc_array(n, sizeof(*b->gpas), GFP_KERNEL);
+	b->gvas = kvmalloc_array(n, sizeof(*b->gvas), GFP_KERNEL);
+	b->errs = kvmalloc_array(n, sizeof(*b->errs), GFP_KERNEL);
+	b->maps = kvcalloc(n, sizeof(*b->maps), GFP_KERNEL);
+	b->slot = kvmalloc_array(n, sizeof(*b->slot), GFP_KERNEL);
+	/* kmalloc: the host reads it by guest-physical address. */
+	b->e = kmalloc_array(n, sizeof(*b->e), GFP_KERNEL | __GFP_NOWARN);
+	if (b->gpas && b->gvas && b->errs && b->maps && b->slot && b->e)
+		return 0;
+	kvmmem_batch_free(b);
+	return -ENOMEM;
+}
+
+/* Reserve page i and its local page; 0 or -errno (nothing held on error). */
+static int kvmmem_batch_get(struct kvmmem_file *kf, struct kvmmem_batch *b,
+			    unsigned int i,
+			    const struct kvmi_map_mem_token *token)
+{
+	struct kvmmem_map *map;
+	int ret;
+
+	if (!PAGE_ALIGNED(b->gvas[i]) || !PAGE_ALIGNED(b->gpas[i]) ||
+	    b->gvas[i] != (unsigned long)b->gvas[i])
+		return -EINVAL;
+	map = kzalloc(sizeof(*map), GFP_KERNEL);
+	if (!map)
+		return -ENOMEM;
+	ret = xa_insert(&kf->maps, b->gvas[i] >> PAGE_SHIFT, map, GFP_KERNEL);
+	if (ret) {
+		kfree(map);
+		return ret == -EBUSY ? -EALREADY : ret;
+	}
+	map->gva = b->gvas[i];
+	ret = kvmmem_get_page(kf, b->gvas[i], token, map);
+	if (ret) {
+		xa_erase(&kf->maps, b->gvas[i] >> PAGE_SHIFT);
+		kfree(map);
+		return ret;
+	}
+	b->maps[i] = map;
+	return 0;
+}
+
+static long kvmmem_ioctl_map_batch(struct kvmmem_file *kf, void __user *argp)
+{
+	struct kvmi_mem_map_batch req;
+	struct kvmi_map_mem_token *token;
+	struct kvmmem_batch b = { };
+	unsigned int i, n, nrw = 0, nro;
+	long mapped = 0, ret;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	ret = -EINVAL;
+	if (!req.count || req.count > KVMMEM_BATCH_MAX ||
+	    req.reserved[0] || req.reserved[1])
+		goto out_wipe;
+	n = req.count;
+	ret = -ENOMEM;
+	token = kmemdup(&req.token, sizeof(*token), GFP_KERNEL);
+	if (!token)
+		goto out_wipe;
+	if (kvmmem_batch_alloc(&b, n))
+		goto out_free_token;
+	ret = -EFAULT;
+	if (copy_from_user(b.gpas, u64_to_user_ptr(req.gpas), n * 8) ||
+	    copy_from_user(b.gvas, u64_to_user_ptr(req.gvas), n * 8) ||
+	    clear_user(u64_to_user_ptr(req.errs), n * sizeof(*b.errs)))
+		goto out_free_batch;
+
+	/* Read-write pages fill @e from the front, read-only from the back. */
+	mutex_lock(&kf->lock);
+	nro = n;
+	for (i = 0; i < n; i++) {
+		b.errs[i] = kvmmem_batch_get(kf, &b, i, token);
+		if (b.errs[i])
+			continue;
+		b.slot[i] = b.maps[i]->readonly ? --nro : nrw++;
+		b.e[b.slot[i]].req_gpa = b.gpas[i];
+		b.e[b.slot[i]].map_gpa = b.maps[i]->gpa;
+		b.e[b.slot[i]].err = -EIO;
+	}
+	kvmmem_batch_hc(token, b.e, nrw, false);
+	kvmmem_batch_hc(token, b.e + nro, n - nro, true);
+
+	for (i = 0; i < n; i++) {
+		if (!b.maps[i])
+			continue;
+		b.errs[i] = kvmmem_hc_result(b.e[b.slot[i]].err);
+		if (!b.errs[i]) {
+			atomic_inc(&kvmmem_nr_maps);
+			b.errs[i] = kvmmem_place(kf, b.maps[i]);
+			if (!b.errs[i]) {
+				mapped++;
+				continue;
+			}
+			kvmmem_end_map(b.maps[i]);
+		}
+		xa_erase(&kf->maps, b.gvas[i] >> PAGE_SHIFT);
+		kvmmem_free_map(b.maps[i]);
+	}
+	mutex_unlock(&kf->lock);
+
+	ret = mapped;
+	/* The pages stay mapped: the caller sees them with KVM_INTRO_MEM_UNMAP. */
+	if (copy_to_user(u64_to_user_ptr(req.errs), b.errs, n * sizeof(*b.errs)))
+		ret = -EFAULT;
+out_free_batch:
+	kvmmem_batch_free(&b);
+out_free_token:
+	kfree_sensitive(token);
+out_wipe:
+	memzero_explicit(&req, sizeof(req));
+	return ret;
+}
+
+static long kvmmem_ioctl_unmap(struct kvmmem_file *kf, unsigned long gva)
+{
+	unsigned long index = gva >> PAGE_SHIFT;
+	struct kvmmem_map *map;
+	int ret;
+
+	if (!PAGE_ALIGNED(gva))
+		return -EINVAL;
+
+	mutex_lock(&kf->lock);
+	map = xa_load(&kf->maps, index);
+	if (!map) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	/* On failure the map stays: unmap can be retried, close() tries too. */
+	ret = kvmmem_hc_unmap(map->gpa);
+	if (ret)
+		goto out_unlock;
+	xa_erase(&kf->maps, index);
+	atomic_dec(&kvmmem_nr_maps);
+	kvmmem_free_map(map);
+out_unlock:
+	mutex_unlock(&kf->lock);
+	return ret;
+}
+
+/*
+ * At the file's release: every map ends, also those in slots, whose VMAs
+ * hold only the slot file: they stay and read zeros.
+ */
+void kvmmem_maps_end_all(struct kvmmem_file *kf)
+{
+	struct kvmmem_map *map;
+	unsigned long index;
+
+	xa_for_each(&kf->maps, index, map) {
+		kvmmem_end_map(map);
+		kvmmem_free_map(map);
+	}
+	xa_destroy(&kf->maps);
+}
+
+/* The ioctls of a map; -ENOTTY for others. */
+long kvmmem_map_ioctl(struct kvmmem_file *kf, unsigned int cmd,
+		      unsigned long arg)
+{
+	switch (cmd) {
+	case KVM_INTRO_MEM_MAP:
+		return kvmmem_ioctl_map(kf, (void __user *)arg);
+	case KVM_INTRO_MEM_UNMAP:
+		return kvmmem_ioctl_unmap(kf, arg);
+	case KVM_INTRO_MEM_MAP_BATCH:
+		return kvmmem_ioctl_map_batch(kf, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
