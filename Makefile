@@ -129,10 +129,11 @@ nested: modules tools selftests
 lint: inputs modules
 	$(SRCDIR)/scripts/lint.sh
 
-# make check KERNEL=6.12 (or KVER=<release>): the same on another line.
-CHECK_LINE = $(or $(KERNEL),$(if $(filter command line,$(origin KVER)),$(KVER)))
+# make check (or demo) KERNEL=6.12 or KVER=<release>: on another line.
+LINE = $(or $(KERNEL),$(if $(filter command line,$(origin KVER)),$(KVER)))
+LINE_ARGS = $(if $(LINE),--kernel $(LINE))
 check:
-	$(FRESH_ENV) $(SRCDIR)/scripts/check.sh $(if $(CHECK_LINE),--kernel $(CHECK_LINE))
+	$(FRESH_ENV) $(SRCDIR)/scripts/check.sh $(LINE_ARGS)
 
 # make check on 6.1, 6.12 and 7.x in turn: one table, one summed line.
 check-kernels:
@@ -149,10 +150,10 @@ debug-kernel:
 # The KVM demo needs the patched kvm.ko and the nested L2 initramfs: "all"
 # builds both (kvm, nested).  vm-run's timeout bounds the whole run.
 demo:
-	$(FRESH_ENV) $(SRCDIR)/scripts/setup.sh
+	$(FRESH_ENV) $(SRCDIR)/scripts/setup.sh $(LINE_ARGS)
 	$(FRESH_ENV) $(MAKE) -C $(SRCDIR) all
 	@if [ -x $(DEMO_DIR)/run-kvm-demo.sh ]; then \
-		$(FRESH_ENV) $(SRCDIR)/scripts/vm-run --smp 1 --timeout 600 -- tools/demo/run-kvm-demo.sh; \
+		$(FRESH_ENV) $(SRCDIR)/scripts/vm-run $(LINE_ARGS) --smp 1 --timeout 600 -- tools/demo/run-kvm-demo.sh; \
 	else \
 		echo "no tools/demo/run-kvm-demo.sh" >&2; exit 1; \
 	fi

@@ -3,7 +3,7 @@
  * Helpers of the race tests of kvm_hc: an introspector vCPU thread that
  * maps and unmaps a target page in a loop with whatever token is current,
  * and a thread that keeps this process's mmap_lock busy, so that the
- * first map of each round waits for it (rm_notifier_get() takes it for
+ * first map of each round waits for it (rm_mn_get() takes it for
  * write) while holding what the hypercall took: a module reference, a
  * reference on the target VM and on its mm.
  */

@@ -44,29 +44,6 @@ static long map_count(void)
 	return read_file_long(RM_DEBUGFS "map_count", &n) ? -1 : n;
 }
 
-static int __grant(int rm, int vm_fd, int intro_fd, unsigned int flags,
-		   unsigned int ttl_ms, struct remote_mapping_token *tok)
-{
-	struct remote_mapping_token_grant g = {
-		.vm_fd = vm_fd,
-		.intro_vm_fd = intro_fd,
-		.flags = flags,
-		.ttl_ms = ttl_ms,
-	};
-
-	if (ioctl(rm, REMOTE_MAPPING_TOKEN_GRANT, &g))
-		return -errno;
-	*tok = g.token;
-	return 0;
-}
-
-static int __revoke(int rm, const struct remote_mapping_token *tok)
-{
-	struct remote_mapping_token_revoke r = { .token = *tok };
-
-	return ioctl(rm, REMOTE_MAPPING_TOKEN_REVOKE, &r) ? -errno : 0;
-}
-
 /* Put @tok where the guest passes it from (a0). */
 static __s32 hc_map(struct tiny_vm *vm,
 		    const struct remote_mapping_token *tok, __u32 req_gpa,
@@ -128,7 +105,7 @@ FIXTURE_SETUP(hc)
 		TH_LOG("open /dev/remote_mapping: %s", strerror(errno));
 	tvm_create(&self->intro);
 	tvm_create(&self->target);
-	ASSERT_EQ(0, __grant(self->rm, self->target.vm_fd, -1, 0, 0,
+	ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0,
 			     &self->tok));
 }
 
@@ -183,18 +160,18 @@ TEST_F(hc, bad_tokens)
 
 	EXPECT_EQ(-EPERM, hc_map(&self->intro, &bogus, REQ_GPA, MAP_GPA, 0));
 
-	ASSERT_EQ(0, __grant(self->rm, self->target.vm_fd, -1, 0, 0, &tok));
-	ASSERT_EQ(0, __revoke(self->rm, &tok));
+	ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0, &tok));
+	ASSERT_EQ(0, __rm_revoke(self->rm, &tok));
 	EXPECT_EQ(-EPERM, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
-	EXPECT_EQ(-ENOENT, __revoke(self->rm, &tok));
+	EXPECT_EQ(-ENOENT, __rm_revoke(self->rm, &tok));
 
-	ASSERT_EQ(0, __grant(self->rm, self->target.vm_fd, -1, 0, 1, &tok));
+	ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 1, &tok));
 	usleep(20 * 1000);
 	EXPECT_EQ(-EPERM, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
 
 	/* Bound to another introspector VM. */
 	tvm_create(&other);
-	ASSERT_EQ(0, __grant(self->rm, self->target.vm_fd, other.vm_fd,
+	ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, other.vm_fd,
 			     REMOTE_MAPPING_TOKEN_BIND, 0, &tok));
 	EXPECT_EQ(-EPERM, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
 	EXPECT_EQ(0, hc_map(&other, &tok, REQ_GPA, MAP_GPA, 0));
@@ -210,7 +187,7 @@ TEST_F(hc, readonly_token)
 	struct remote_mapping_token tok;
 	__u32 *t = target_page(&self->target, REQ_GPA);
 
-	ASSERT_EQ(0, __grant(self->rm, self->target.vm_fd, -1,
+	ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1,
 			     REMOTE_MAPPING_TOKEN_READONLY, 0, &tok));
 	EXPECT_EQ(-EACCES, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
 	t[0] = 0xfeedf00d;
@@ -354,10 +331,10 @@ TEST_F(hc, token_ioctls)
 	int i, devnull = open("/dev/null", O_RDONLY);
 	int granted = 1; /* the fixture's */
 
-	EXPECT_EQ(-EBADF, __grant(self->rm, devnull, -1, 0, 0, &tok));
-	EXPECT_EQ(-EBADF, __grant(self->rm, self->target.vm_fd, devnull,
+	EXPECT_EQ(-EBADF, __rm_grant(self->rm, devnull, -1, 0, 0, &tok));
+	EXPECT_EQ(-EBADF, __rm_grant(self->rm, self->target.vm_fd, devnull,
 				  REMOTE_MAPPING_TOKEN_BIND, 0, &tok));
-	EXPECT_EQ(-EINVAL, __grant(self->rm, self->target.vm_fd, -1, 4, 0,
+	EXPECT_EQ(-EINVAL, __rm_grant(self->rm, self->target.vm_fd, -1, 4, 0,
 				   &tok));
 	g.reserved[1] = 1;
 	EXPECT_EQ(-1, ioctl(self->rm, REMOTE_MAPPING_TOKEN_GRANT, &g));
@@ -366,14 +343,14 @@ TEST_F(hc, token_ioctls)
 
 	/* A bound on outstanding tokens per target VM. */
 	for (i = 0; granted < REMOTE_MAPPING_MAX_TOKENS; i++, granted++)
-		ASSERT_EQ(0, __grant(self->rm, self->target.vm_fd, -1, 0, 0,
+		ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0,
 				     &toks[i]));
-	EXPECT_EQ(-ENOSPC, __grant(self->rm, self->target.vm_fd, -1, 0, 0,
+	EXPECT_EQ(-ENOSPC, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0,
 				   &tok));
 	/* Two grants never give the same token. */
 	EXPECT_NE(0, memcmp(&toks[0], &toks[1], sizeof(toks[0])));
-	ASSERT_EQ(0, __revoke(self->rm, &toks[0]));
-	EXPECT_EQ(0, __grant(self->rm, self->target.vm_fd, -1, 0, 0, &tok));
+	ASSERT_EQ(0, __rm_revoke(self->rm, &toks[0]));
+	EXPECT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0, &tok));
 }
 
 TEST_F(hc, map_batch)
@@ -881,7 +858,7 @@ TEST_F(hc, target_exit_reads_zero)
 		close(to_child[1]);
 		tvm_create(&t);
 		*(__u32 *)(t.ram + REQ_GPA) = 0xcafe0001;
-		if (__grant(rm, t.vm_fd, -1, 0, 0, &tok))
+		if (__rm_grant(rm, t.vm_fd, -1, 0, 0, &tok))
 			_exit(1);
 		if (write(to_parent[1], &tok, sizeof(tok)) != sizeof(tok))
 			_exit(1);
@@ -1124,10 +1101,10 @@ TEST_F(hc, memslot_watch_lets_vm_go)
 	if (base < 0)
 		SKIP(return, "no refcnt of kvm_amd or kvm_intel");
 	tvm_create(&t2);
-	ASSERT_EQ(0, __grant(self->rm, t2.vm_fd, -1, 0, 0, &tok));
+	ASSERT_EQ(0, __rm_grant(self->rm, t2.vm_fd, -1, 0, 0, &tok));
 	ASSERT_EQ(0, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
 	tvm_destroy(&t2);	/* the token's file reference goes too */
-	ASSERT_EQ(0, __revoke(self->rm, &tok));
+	ASSERT_EQ(0, __rm_revoke(self->rm, &tok));
 	EXPECT_EQ(base + 1, kvm_refcnt_settled(base + 1));
 	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
 	EXPECT_EQ(base, kvm_refcnt_settled(base));
@@ -1140,7 +1117,7 @@ TEST_F(hc, memslot_watch_lets_vm_go)
 		int rm = open("/dev/remote_mapping", O_RDWR);
 
 		tvm_create(&t2);
-		if (__grant(rm, t2.vm_fd, -1, 0, 0, &tok) ||
+		if (__rm_grant(rm, t2.vm_fd, -1, 0, 0, &tok) ||
 		    write(to_parent[1], &tok, sizeof(tok)) != sizeof(tok) ||
 		    read(to_child[0], &c, 1) != 1)
 			_exit(1);
@@ -1312,7 +1289,7 @@ TEST_F(hc, target_memcg_full_fails_then_follows)
 			_exit(1);
 		tvm_create(&tv);
 		/* The page the introspector will store to: never touched. */
-		if (__grant(rm, tv.vm_fd, -1, 0, 0, &tok) ||
+		if (__rm_grant(rm, tv.vm_fd, -1, 0, 0, &tok) ||
 		    write(to_parent[1], &tok, sizeof(tok)) != sizeof(tok) ||
 		    read(to_child[0], &c, 1) != 1)
 			_exit(1);

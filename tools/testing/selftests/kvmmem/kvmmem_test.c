@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tests of /dev/kvmmem in an introspector VM (L2) mapping
- * pages of tiny_vm, the target VM next to it in L1.
+ * pages of target_vm, the target VM next to it in L1.
  *
  * Parameters, from the environment (the L2 /init sets them):
  *   KVMMEM_HOOK	1: the host serves the hypercalls; 0: it does not
  *			(maps must fail with ENOSYS, tests needing a map
  *			SKIP); unset: SKIP where a map gives ENOSYS
  *   KVMMEM_TOKEN_RW, _RO, _BOUND_OTHER, _BOUND_SELF, _EXPIRED, _REVOKED
- *			tokens for tiny_vm as 64 hex digits (a test whose
+ *			tokens for target_vm as 64 hex digits (a test whose
  *			token is missing SKIPs)
  *   KVMMEM_COUNTER_GPA, KVMMEM_MAILBOX_GPA, KVMMEM_CODE_GPA,
- *   KVMMEM_OUTSIDE_GPA	tiny_vm's layout (defaults 0x1000, 0x2000,
+ *   KVMMEM_OUTSIDE_GPA	target_vm's layout (defaults 0x1000, 0x2000,
  *			0x3000, 0x40000000)
- *   KVMMEM_THP_GPA	tiny_vm's slot backed by a transparent huge page
+ *   KVMMEM_THP_GPA	target_vm's slot backed by a transparent huge page
  *			(unset: that test SKIPs)
  *   KVMMEM_DESTROY	1: run the last test, which prints
  *			"KVMMEM: WAIT-DESTROY" and waits (bounded) for the
@@ -46,7 +46,7 @@
 #define WAIT_MS		20000	/* for the target to react */
 #define DESTROY_WAIT_MS	150000	/* for the target to be destroyed */
 
-/* tiny_vm's guest code starts with "xor %esi,%esi". */
+/* target_vm's guest code starts with "xor %esi,%esi". */
 static const unsigned char code_start[] = { 0x66, 0x31, 0xf6 };
 
 enum token_kind {
@@ -490,7 +490,7 @@ TEST_F_TIMEOUT(kvmmem, mailbox, 60)
 	ASSERT_EQ(0, unmap_page(self->fd, p));
 }
 
-/* The right target page is mapped: tiny_vm's code page. */
+/* The right target page is mapped: target_vm's code page. */
 TEST_F(kvmmem, code_page)
 {
 	unsigned char *p = self->win + 2 * PAGE_SZ;

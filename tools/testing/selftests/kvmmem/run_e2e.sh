@@ -6,7 +6,7 @@
 #   scripts/vm-run -- tools/testing/selftests/kvmmem/run_e2e.sh
 # In L1, with KVM and remote_mapping.ko (serving the hypercalls through the
 # patched kvm.ko) loaded:
-#   tiny_vm        a KVM VM with a counter and a mailbox (tiny_vm.c); grants
+#   target_vm        a KVM VM with a counter and a mailbox (target_vm.c); grants
 #                  its own tokens
 #   L2 target      the Debian kernel booted with nokaslr; its linux_banner
 #                  is mapped by the introspector
@@ -14,14 +14,14 @@
 #                  second serial port, runs kvmmem_test (TAP, re-emitted here
 #                  as "l2: ..."), reads the target's linux_banner
 # The last kvmmem_test test waits for "KVMMEM: WAIT-DESTROY", upon which
-# tiny_vm's VM is destroyed; it must then read zeros and keep running.
+# target_vm's VM is destroyed; it must then read zeros and keep running.
 # Without /dev/kvm everything SKIPs; without the hypercall hook
 # (/sys/kernel/debug/remote_mapping/kvm_hook not Y) the tests that need a
 # map SKIP and the rest (L2 boot, kvmmem.ko, local checks, ENOSYS) runs.
 # Exit status 0 unless a test failed.
 #
 # Environment:
-#   KVMMEM_E2E_DESTROY  exit (default): tiny_vm exits; vm: tiny_vm closes
+#   KVMMEM_E2E_DESTROY  exit (default): target_vm exits; vm: target_vm closes
 #                       its VM fds and munmaps the RAM but lives on (the
 #                       tokens still hold the VM file, so only the RAM goes)
 #   KVMMEM_E2E_TIMEOUT  overall bound in seconds (default: 20 s less
@@ -33,7 +33,7 @@
 #   KVMMEM_E2E_L2_CPU   -cpu of the L2 VMs (default host,xsave=off: under
 #                       TCG the L1 vCPU's XSAVE CPUID sizes are inconsistent
 #                       and the L2 kernel WARNs "XSAVE consistency problem")
-# Logs (consoles, tiny_vm, params) are copied to $VM_OUT/kvmmem-e2e/ when
+# Logs (consoles, target_vm, params) are copied to $VM_OUT/kvmmem-e2e/ when
 # VM_OUT (set by vm-run) is writable, else kept in the work folder.
 # shellcheck disable=SC2317 # functions run through wait_for/check
 set -uo pipefail
@@ -43,7 +43,7 @@ HERE=$ROOT/tools/testing/selftests/kvmmem
 NESTED=$ROOT/build/nested
 INITRD=$NESTED/l2-initramfs.cpio
 L2_INITRD=$INITRD
-TINY=$HERE/tiny_vm
+TINY=$HERE/target_vm
 GRANT=$ROOT/tools/kvmmem/rm-grant
 DEBUGFS=/sys/kernel/debug/remote_mapping
 DESTROY=${KVMMEM_E2E_DESTROY:-exit}
@@ -190,7 +190,7 @@ ram_vmas() {
 base_map=$(count_file map_count)
 base_pdb=$(count_file pdb_count)
 
-# --- tiny_vm ----------------------------------------------------------------------
+# --- target_vm ----------------------------------------------------------------------
 
 tiny_args=("$W/tiny.info")
 [ "$hook" -eq 1 ] || tiny_args=(--no-tokens "$W/tiny.info")
@@ -215,21 +215,21 @@ wait_for $((90 * SLOW)) tiny_ready
 if grep -q '^READY=1' "$W/tiny.info" 2>/dev/null; then
 	# shellcheck source=/dev/null
 	. "$W/tiny.info"
-	check "tiny_vm: guest counter and mailbox run (seen from L1)" [ "$SELFTEST" = ok ]
-	diag "tiny_vm: THP slot at $THP_GPA is a huge page: $THP_OK"
+	check "target_vm: guest counter and mailbox run (seen from L1)" [ "$SELFTEST" = ok ]
+	diag "target_vm: THP slot at $THP_GPA is a huge page: $THP_OK"
 	if [ "$hook" -eq 1 ]; then
-		check "tiny_vm: tokens granted (rw, ro, bound, expired, revoked)${GRANT_ERROR:+ # $GRANT_ERROR}" \
+		check "target_vm: tokens granted (rw, ro, bound, expired, revoked)${GRANT_ERROR:+ # $GRANT_ERROR}" \
 			[ -z "$GRANT_ERROR" ]
 	else
-		skip "tiny_vm: tokens granted" "$hook_why"
+		skip "target_vm: tokens granted" "$hook_why"
 	fi
 else
-	not_ok "tiny_vm: started"
+	not_ok "target_vm: started"
 	diag "$(tail -n 5 "$W/tiny.log")"
 	TINY_PID=
 fi
 
-# rm-grant on its own: grant for tiny_vm, revoke, revoke again (ENOENT).
+# rm-grant on its own: grant for target_vm, revoke, revoke again (ENOENT).
 if [ "$hook" -eq 1 ] && [ -n "${TINY_PID:-}" ]; then
 	t=$("$GRANT" "$tiny_pid" --ttl 60000 2>>"$W/grant.log")
 	rc1=$?
@@ -329,7 +329,7 @@ timeout 10 sh -c 'cat "$1" >"$2"' sh "$W/params.log" "$W/ctl.in"
 check "L2 introspector: parameters received" \
 	wait_for $((30 * SLOW)) has_line "$W/intro.console" 'KVMMEM: PARAMS ok'
 
-# Destroy tiny_vm's VM when the last test asks for it.
+# Destroy target_vm's VM when the last test asks for it.
 intro_at_destroy() {
 	has_line "$W/intro.console" 'KVMMEM: WAIT-DESTROY' ||
 		has_line "$W/intro.console" 'KVMMEM: TESTS-END' || ! alive "$intro_pid"
@@ -366,7 +366,7 @@ if has_line "$W/intro.console" 'KVMMEM: WAIT-DESTROY'; then
 	else
 		kill -USR2 "$tiny_pid"
 	fi
-	diag "destroyed tiny_vm's VM ($DESTROY) at $((SECONDS - start)) s"
+	diag "destroyed target_vm's VM ($DESTROY) at $((SECONDS - start)) s"
 fi
 
 intro_done() { has_line "$W/intro.console" 'KVMMEM: DONE' || ! alive "$intro_pid"; }

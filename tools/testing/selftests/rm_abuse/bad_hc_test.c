@@ -65,7 +65,7 @@ FIXTURE_SETUP(hc)
 				    SLOT_SIZE, KVM_MEM_READONLY));
 	ASSERT_EQ(0, __tvm_add_slot(&self->target, 1, RAM2_GPA, self->tram2,
 				    SLOT_SIZE, 0));
-	ASSERT_EQ(0, hv_grant(self->rm, self->target.vm_fd, -1, 0, 0,
+	ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0,
 			      &self->tok));
 	memcpy(self->intro.ram + HV_TOKEN_GPA, &self->tok, sizeof(self->tok));
 }
@@ -308,7 +308,7 @@ TEST_F(hc, batch_bad_calls)
 	/* The last entry of RAM2 is readable, the next one is in the hole. */
 	*e2 = e[0];
 	memcpy(self->intro.ram + 0x1f00, &bogus, sizeof(bogus));
-	ASSERT_EQ(0, hv_grant(self->rm, self->target.vm_fd, -1,
+	ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1,
 			      REMOTE_MAPPING_TOKEN_READONLY, 0, &ro));
 	memcpy(self->intro.ram + 0x1e00, &ro, sizeof(ro));
 	memcpy(self->intro.ram + 0x1fe8, &self->tok, sizeof(self->tok));
@@ -472,7 +472,7 @@ TEST_F(hc, token_grant_bad_fds)
 	ASSERT_LE(0, closed);
 	close(closed);
 	for (i = 0; i < ARRAY_SIZE(c); i++) {
-		ret = hv_grant(self->rm, c[i].vm, c[i].intro, c[i].flags, 0,
+		ret = __rm_grant(self->rm, c[i].vm, c[i].intro, c[i].flags, 0,
 			       NULL);
 		EXPECT_EQ(-c[i].err, ret) TH_LOG("%s", c[i].name);
 	}
@@ -505,9 +505,9 @@ TEST_F(hc, token_grant_efault_no_leak)
 	}
 	/* The fixture holds one token: room for all the others. */
 	for (i = 1; i < REMOTE_MAPPING_MAX_TOKENS; i++)
-		ASSERT_EQ(0, hv_grant(self->rm, self->target.vm_fd, -1, 0, 0,
+		ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0,
 				      NULL)) TH_LOG("grant %d", i);
-	EXPECT_EQ(-ENOSPC, hv_grant(self->rm, self->target.vm_fd, -1, 0, 0,
+	EXPECT_EQ(-ENOSPC, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0,
 				    NULL));
 	hc_expect_clean(_metadata, self);
 }
@@ -524,11 +524,11 @@ TEST_F(hc, token_revoke_bad)
 		EXPECT_EQ(EINVAL, errno);
 		r.reserved[i] = 0;
 	}
-	EXPECT_EQ(-ENOENT, hv_revoke(self->rm, &zero));
+	EXPECT_EQ(-ENOENT, __rm_revoke(self->rm, &zero));
 	/* One bit off in each word. */
 	for (i = 0; i < 4; i++) {
 		flipped.token[i] ^= 1ULL << (i * 17);
-		EXPECT_EQ(-ENOENT, hv_revoke(self->rm, &flipped));
+		EXPECT_EQ(-ENOENT, __rm_revoke(self->rm, &flipped));
 		memcpy(self->intro.ram + 0x1f00, &flipped, sizeof(flipped));
 		EXPECT_EQ(-EPERM, MAP(0x1f00, R, M, 0));
 		flipped.token[i] ^= 1ULL << (i * 17);
@@ -536,7 +536,7 @@ TEST_F(hc, token_revoke_bad)
 	/* The fixture's token was none of these and still works. */
 	EXPECT_EQ(0, MAP(T, R, M, 0));
 	EXPECT_EQ(0, UNMAP(M));
-	EXPECT_EQ(0, hv_revoke(self->rm, &self->tok));
+	EXPECT_EQ(0, __rm_revoke(self->rm, &self->tok));
 	EXPECT_EQ(-EPERM, MAP(T, R, M, 0));
 	EXPECT_EQ(-EPERM, BATCH(T, HV_ARRAY_GPA, 1, 0));
 	hc_expect_clean(_metadata, self);
@@ -547,11 +547,11 @@ TEST_F(hc, token_ttl_max)
 {
 	struct remote_mapping_token tok;
 
-	ASSERT_EQ(0, hv_grant(self->rm, self->target.vm_fd, -1, 0, ~0U, &tok));
+	ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1, 0, ~0U, &tok));
 	memcpy(self->intro.ram + 0x1f00, &tok, sizeof(tok));
 	EXPECT_EQ(0, MAP(0x1f00, R, M, 0));
 	EXPECT_EQ(0, UNMAP(M));
-	EXPECT_EQ(0, hv_revoke(self->rm, &tok));
+	EXPECT_EQ(0, __rm_revoke(self->rm, &tok));
 	hc_expect_clean(_metadata, self);
 }
 
@@ -613,7 +613,7 @@ TEST_F(hc, token_vm_of_exited_process)
 		if (rm < 0 || __tvm_create(&t))
 			_exit(1);
 		t.ram[R] = 0x42;
-		if (hv_grant(rm, t.vm_fd, -1, 0, 0, &tok) ||
+		if (__rm_grant(rm, t.vm_fd, -1, 0, 0, &tok) ||
 		    send_fd(sv[1], t.vm_fd, &tok, sizeof(tok)))
 			_exit(2);
 		_exit(0);
@@ -623,18 +623,18 @@ TEST_F(hc, token_vm_of_exited_process)
 	ASSERT_EQ(pid, waitpid(pid, &ret, 0));
 	ASSERT_EQ(0, ret);
 
-	EXPECT_EQ(-ESRCH, hv_grant(self->rm, vm_fd, -1, 0, 0, NULL));
-	EXPECT_EQ(-ESRCH, hv_grant(self->rm, self->target.vm_fd, vm_fd,
+	EXPECT_EQ(-ESRCH, __rm_grant(self->rm, vm_fd, -1, 0, 0, NULL));
+	EXPECT_EQ(-ESRCH, __rm_grant(self->rm, self->target.vm_fd, vm_fd,
 				   REMOTE_MAPPING_TOKEN_BIND, 0, NULL));
 	memcpy(self->intro.ram + 0x1f00, &tok, sizeof(tok));
 	EXPECT_EQ(-EPERM, MAP(0x1f00, R, M, 0));
 	/* Revoked by the exit: gone once collected. */
 	for (ret = 0; ret < 200; ret++) {
-		if (hv_revoke(self->rm, &tok) == -ENOENT)
+		if (__rm_revoke(self->rm, &tok) == -ENOENT)
 			break;
 		usleep(10000);
 	}
-	EXPECT_EQ(-ENOENT, hv_revoke(self->rm, &tok));
+	EXPECT_EQ(-ENOENT, __rm_revoke(self->rm, &tok));
 	close(vm_fd);
 	close(sv[0]);
 	close(sv[1]);

@@ -1243,7 +1243,7 @@ TEST_F_TIMEOUT(stress, lifecycle, LONG_SECS + 600)
 	__u64 seed = opt_seed, s = opt_seed, start, last_kill;
 	__u64 secs = opt_secs, deadline;
 	struct mem_use mem0, mem1;
-	long tdb0, idb0, objs;
+	long tdb0, idb0, objs, sheaf;
 	int taint0, i, status;
 	bool hung = false;
 
@@ -1367,8 +1367,24 @@ TEST_F_TIMEOUT(stress, lifecycle, LONG_SECS + 600)
 	EXPECT_EQ(tdb0, wait_counter("tdb_count", tdb0));
 	EXPECT_EQ(idb0, wait_counter("idb_count", idb0));
 	objs = pdb_slab_objects();
+	for (i = 0; objs > 0 && i < 20; i++) {
+		usleep(50 * 1000);
+		objs = pdb_slab_objects();
+	}
 	if (objs < 0)
 		TH_LOG("no rm_pdb slab cache found: slab not checked");
+	/*
+	 * 7.x keeps freed objects in per-CPU sheaves and per-node barns,
+	 * which the count may include even after a shrink: there the check
+	 * of record is the cache's destruction at rmmod (run-suite's final
+	 * checks: a leftover object is a kernel log error).
+	 */
+	if (objs > 0 && read_file_long("/sys/kernel/slab/rm_pdb/sheaf_capacity",
+				       &sheaf) == 0 && sheaf > 0) {
+		TH_LOG("%ld rm_pdb objects counted in a slab with sheaves: left to rmmod's check",
+		       objs);
+		objs = 0;
+	}
 	EXPECT_GE(0L, objs) TH_LOG("rm_pdb slab objects left");
 	mem_use(&mem1);
 	fprintf(stderr, "# lifecycle: kB before/after: MemFree %ld/%ld (+-%d),\n",

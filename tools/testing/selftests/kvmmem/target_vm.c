@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tiny_vm.c - minimal KVM target VM for the kvmmem end-to-end tests (runs
+ * target_vm.c - minimal KVM target VM for the kvmmem end-to-end tests (runs
  * in L1): a real-mode counter/mailbox loop, and map tokens for its own VM.
  *
- * Usage: tiny_vm [--no-tokens] INFO_FILE
+ * Usage: target_vm [--no-tokens] INFO_FILE
  *
  * 2 MiB of RAM at gpa 0 (private anonymous memory, small pages), one vCPU
  * in 16-bit real mode running guest_code below: it increments the dword at COUNTER_GPA
@@ -84,7 +84,7 @@ static const unsigned char guest_code[] = {
 	0xeb, 0xe7,				/* 0x1a jmp 0x03 */
 };
 
-struct tiny_vm {
+struct target_vm {
 	int kvm_fd;
 	int vm_fd;
 	int other_vm_fd;	/* idle VM, for TOKEN_BOUND_OTHER */
@@ -104,7 +104,7 @@ static void die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "tiny_vm: ");
+	fprintf(stderr, "target_vm: ");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -138,7 +138,7 @@ static void kick_handler(int sig)
 static void *vcpu_loop(void *arg)
 {
 	struct sched_param sp = { .sched_priority = 0 };
-	struct tiny_vm *vm = arg;
+	struct target_vm *vm = arg;
 	sigset_t set;
 
 	sched_setscheduler(0, SCHED_IDLE, &sp);
@@ -185,7 +185,7 @@ static unsigned char *thp_alloc(void)
 }
 
 /* 1 if the THP slot is one huge page (AnonHugePages in smaps). */
-static int thp_backed(struct tiny_vm *vm)
+static int thp_backed(struct target_vm *vm)
 {
 	unsigned long start = 0, end, kb;
 	char line[256];
@@ -209,7 +209,7 @@ static int thp_backed(struct tiny_vm *vm)
 	return 0;
 }
 
-static void vm_create(struct tiny_vm *vm)
+static void vm_create(struct target_vm *vm)
 {
 	struct kvm_userspace_memory_region region = {
 		.slot = 0,
@@ -277,7 +277,7 @@ static void vm_create(struct tiny_vm *vm)
 		die("KVM_SET_REGS: %s", strerror(errno));
 }
 
-static void vm_start(struct tiny_vm *vm)
+static void vm_start(struct target_vm *vm)
 {
 	struct sigaction sa = { .sa_handler = kick_handler };
 
@@ -287,7 +287,7 @@ static void vm_start(struct tiny_vm *vm)
 }
 
 /* Stop the vCPU, close every KVM fd, unmap the RAM. */
-static void vm_destroy(struct tiny_vm *vm)
+static void vm_destroy(struct target_vm *vm)
 {
 	if (vm->dead)
 		return;
@@ -306,7 +306,7 @@ static void vm_destroy(struct tiny_vm *vm)
 }
 
 /* Wait until the guest counter moves; then check the mailbox round trip. */
-static const char *vm_selftest(struct tiny_vm *vm)
+static const char *vm_selftest(struct target_vm *vm)
 {
 	long long deadline = now_ms() + START_WAIT_MS;
 	unsigned int c0 = load32(vm->ram + COUNTER_GPA);
@@ -355,7 +355,7 @@ static const char *grant(int dev, int vm_fd, int bind_fd, unsigned int flags,
 	return NULL;
 }
 
-static void write_info(struct tiny_vm *vm, int tokens, const char *selftest)
+static void write_info(struct target_vm *vm, int tokens, const char *selftest)
 {
 	char rw[80] = "", ro[80] = "", other[80] = "", expired[80] = "";
 	char revoked[80] = "", tmp[4096];
@@ -421,7 +421,7 @@ static void append_info(const char *line)
 
 int main(int argc, char **argv)
 {
-	struct tiny_vm vm = { .kvm_fd = -1 };
+	struct target_vm vm = { .kvm_fd = -1 };
 	const char *selftest;
 	int tokens = 1, sig;
 	sigset_t set;
@@ -432,7 +432,7 @@ int main(int argc, char **argv)
 	} else if (argc == 2) {
 		info_path = argv[1];
 	} else {
-		fprintf(stderr, "usage: tiny_vm [--no-tokens] INFO_FILE\n");
+		fprintf(stderr, "usage: target_vm [--no-tokens] INFO_FILE\n");
 		return 1;
 	}
 
@@ -451,7 +451,7 @@ int main(int argc, char **argv)
 	vm_start(&vm);
 	selftest = vm_selftest(&vm);
 	write_info(&vm, tokens, selftest);
-	fprintf(stderr, "tiny_vm: pid %d running, selftest %s\n",
+	fprintf(stderr, "target_vm: pid %d running, selftest %s\n",
 		(int)getpid(), selftest);
 	alarm(LIFETIME_S);
 
@@ -462,12 +462,12 @@ int main(int argc, char **argv)
 		case SIGUSR1:
 			vm_destroy(&vm);
 			append_info("DESTROYED=1");
-			fprintf(stderr, "tiny_vm: VM destroyed\n");
+			fprintf(stderr, "target_vm: VM destroyed\n");
 			break;
 		case SIGUSR2:
 			_exit(0);
 		case SIGALRM:
-			fprintf(stderr, "tiny_vm: lifetime over\n");
+			fprintf(stderr, "target_vm: lifetime over\n");
 			return 1;
 		default:
 			vm_destroy(&vm);

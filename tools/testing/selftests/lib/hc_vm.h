@@ -104,9 +104,6 @@ int hv_guess_tokens(struct tiny_vm *vm, __u64 seed, __u64 n, __u64 good_at,
 		    __u64 req_gpa, __u64 map_gpa, struct hv_guess *res);
 
 /* Token ioctls: 0 or -errno. */
-int hv_grant(int rm, int vm_fd, int intro_fd, unsigned int flags,
-	     unsigned int ttl_ms, struct remote_mapping_token *tok);
-int hv_revoke(int rm, const struct remote_mapping_token *tok);
 
 /* The module serves the KVM hypercalls (debugfs kvm_hook reads Y). */
 bool hv_hook_present(void);

@@ -401,30 +401,6 @@ int hv_guess_tokens(struct tiny_vm *vm, __u64 seed, __u64 n, __u64 good_at,
 	return 0;
 }
 
-int hv_grant(int rm, int vm_fd, int intro_fd, unsigned int flags,
-	     unsigned int ttl_ms, struct remote_mapping_token *tok)
-{
-	struct remote_mapping_token_grant g = {
-		.vm_fd = vm_fd,
-		.intro_vm_fd = intro_fd,
-		.flags = flags,
-		.ttl_ms = ttl_ms,
-	};
-
-	if (ioctl(rm, REMOTE_MAPPING_TOKEN_GRANT, &g))
-		return -errno;
-	if (tok)
-		*tok = g.token;
-	return 0;
-}
-
-int hv_revoke(int rm, const struct remote_mapping_token *tok)
-{
-	struct remote_mapping_token_revoke r = { .token = *tok };
-
-	return ioctl(rm, REMOTE_MAPPING_TOKEN_REVOKE, &r) ? -errno : 0;
-}
-
 bool hv_hook_present(void)
 {
 	char buf[8] = "";

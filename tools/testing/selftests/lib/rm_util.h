@@ -132,6 +132,11 @@ int target_wait_zombie(struct rm_target *t);
 int target_reap(struct rm_target *t, int *status);
 void target_stop(struct rm_target *t);
 
+/* KVM tokens (REMOTE_MAPPING_TOKEN_GRANT/_REVOKE); 0 or -errno. */
+int __rm_grant(int rm, int vm_fd, int intro_fd, unsigned int flags,
+	       unsigned int ttl_ms, struct remote_mapping_token *tok);
+int __rm_revoke(int rm, const struct remote_mapping_token *tok);
+
 /* Where TARGET_SCATTER puts value number i. */
 static inline uintptr_t scatter_addr(uintptr_t base, size_t npages, size_t i)
 {

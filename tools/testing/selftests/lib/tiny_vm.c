@@ -17,6 +17,16 @@ static void tvm_die(const char *what)
 	exit(1);
 }
 
+/* ioctl() that cannot fail in a working test: on failure, name it and die. */
+#define tvm_ioctl(fd, cmd, arg) __tvm_ioctl(fd, cmd, #cmd, arg)
+
+static void __tvm_ioctl(int fd, unsigned long cmd, const char *name,
+			void *arg)
+{
+	if (ioctl(fd, cmd, arg))
+		tvm_die(name);
+}
+
 int __tvm_add_slot(struct tiny_vm *vm, int slot, __u64 gpa, void *hva,
 		   __u64 size, __u32 flags)
 {
@@ -95,24 +105,20 @@ static int __tvm_run_code(struct tiny_vm *vm, const __u8 *code, size_t len,
 	struct kvm_sregs sregs;
 
 	memcpy(vm->ram + TVM_CODE_GPA, code, len);
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
-		tvm_die("KVM_GET_SREGS");
+	tvm_ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs);
 	sregs.cs.base = 0;
 	sregs.cs.selector = 0;
 	sregs.ds.base = 0;
 	sregs.ds.selector = 0;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs))
-		tvm_die("KVM_SET_SREGS");
+	tvm_ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs);
 	regs->rip = TVM_CODE_GPA;
 	regs->rflags = 2;
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, regs))
-		tvm_die("KVM_SET_REGS");
+	tvm_ioctl(vm->vcpu_fd, KVM_SET_REGS, regs);
 	if (ioctl(vm->vcpu_fd, KVM_RUN, 0))
 		return -errno;
 	if (vm->run->exit_reason != KVM_EXIT_HLT)
 		return vm->run->exit_reason;
-	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, regs))
-		tvm_die("KVM_GET_REGS");
+	tvm_ioctl(vm->vcpu_fd, KVM_GET_REGS, regs);
 	return 0;
 }
 

@@ -919,3 +919,29 @@ void target_stop(struct rm_target *t)
 	t->cmd_fd = -1;
 	t->rsp_fd = -1;
 }
+
+/* REMOTE_MAPPING_TOKEN_GRANT of a token for @vm_fd (@tok may be NULL). */
+int __rm_grant(int rm, int vm_fd, int intro_fd, unsigned int flags,
+	       unsigned int ttl_ms, struct remote_mapping_token *tok)
+{
+	struct remote_mapping_token_grant g = {
+		.vm_fd = vm_fd,
+		.intro_vm_fd = intro_fd,
+		.flags = flags,
+		.ttl_ms = ttl_ms,
+	};
+
+	if (ioctl(rm, REMOTE_MAPPING_TOKEN_GRANT, &g))
+		return -errno;
+	if (tok)
+		*tok = g.token;
+	return 0;
+}
+
+/* REMOTE_MAPPING_TOKEN_REVOKE. */
+int __rm_revoke(int rm, const struct remote_mapping_token *tok)
+{
+	struct remote_mapping_token_revoke r = { .token = *tok };
+
+	return ioctl(rm, REMOTE_MAPPING_TOKEN_REVOKE, &r) ? -errno : 0;
+}
