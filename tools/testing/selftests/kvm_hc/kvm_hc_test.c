@@ -106,7 +106,7 @@ FIXTURE_SETUP(hc)
 	tvm_create(&self->intro);
 	tvm_create(&self->target);
 	ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0,
-			     &self->tok));
+				&self->tok));
 }
 
 FIXTURE_TEARDOWN(hc)
@@ -172,7 +172,7 @@ TEST_F(hc, bad_tokens)
 	/* Bound to another introspector VM. */
 	tvm_create(&other);
 	ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, other.vm_fd,
-			     REMOTE_MAPPING_TOKEN_BIND, 0, &tok));
+				REMOTE_MAPPING_TOKEN_BIND, 0, &tok));
 	EXPECT_EQ(-EPERM, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
 	EXPECT_EQ(0, hc_map(&other, &tok, REQ_GPA, MAP_GPA, 0));
 	EXPECT_EQ(0, hc_unmap(&other, MAP_GPA));
@@ -188,7 +188,7 @@ TEST_F(hc, readonly_token)
 	__u32 *t = target_page(&self->target, REQ_GPA);
 
 	ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1,
-			     REMOTE_MAPPING_TOKEN_READONLY, 0, &tok));
+				REMOTE_MAPPING_TOKEN_READONLY, 0, &tok));
 	EXPECT_EQ(-EACCES, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
 	t[0] = 0xfeedf00d;
 	ASSERT_EQ(0, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA,
@@ -333,9 +333,9 @@ TEST_F(hc, token_ioctls)
 
 	EXPECT_EQ(-EBADF, __rm_grant(self->rm, devnull, -1, 0, 0, &tok));
 	EXPECT_EQ(-EBADF, __rm_grant(self->rm, self->target.vm_fd, devnull,
-				  REMOTE_MAPPING_TOKEN_BIND, 0, &tok));
+				     REMOTE_MAPPING_TOKEN_BIND, 0, &tok));
 	EXPECT_EQ(-EINVAL, __rm_grant(self->rm, self->target.vm_fd, -1, 4, 0,
-				   &tok));
+				      &tok));
 	g.reserved[1] = 1;
 	EXPECT_EQ(-1, ioctl(self->rm, REMOTE_MAPPING_TOKEN_GRANT, &g));
 	EXPECT_EQ(EINVAL, errno);
@@ -344,9 +344,9 @@ TEST_F(hc, token_ioctls)
 	/* A bound on outstanding tokens per target VM. */
 	for (i = 0; granted < REMOTE_MAPPING_MAX_TOKENS; i++, granted++)
 		ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0,
-				     &toks[i]));
+					&toks[i]));
 	EXPECT_EQ(-ENOSPC, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0,
-				   &tok));
+				      &tok));
 	/* Two grants never give the same token. */
 	EXPECT_NE(0, memcmp(&toks[0], &toks[1], sizeof(toks[0])));
 	ASSERT_EQ(0, __rm_revoke(self->rm, &toks[0]));

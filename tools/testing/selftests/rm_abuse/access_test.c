@@ -191,7 +191,7 @@ FIXTURE_SETUP(hc)
 	ASSERT_EQ(0, ret) TH_LOG("target VM: %s", strerror(-ret));
 	self->up = true;
 	ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0,
-			      &self->tok));
+				&self->tok));
 	memcpy(self->intro.ram + HV_TOKEN_GPA, &self->tok, sizeof(self->tok));
 }
 
@@ -285,7 +285,7 @@ TEST_F_TIMEOUT(hc, random_tokens_refused, 7200)
 
 	for (i = 1; i < REMOTE_MAPPING_MAX_TOKENS; i++)
 		ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0,
-				      NULL));
+					NULL));
 	memcpy(self->intro.ram + HV_GOOD_GPA, &self->tok, sizeof(self->tok));
 	fprintf(stderr, "# random_tokens_refused: seed %llu (--seed to replay)\n",
 		seed);

@@ -66,7 +66,7 @@ FIXTURE_SETUP(hc)
 	ASSERT_EQ(0, __tvm_add_slot(&self->target, 1, RAM2_GPA, self->tram2,
 				    SLOT_SIZE, 0));
 	ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0,
-			      &self->tok));
+				&self->tok));
 	memcpy(self->intro.ram + HV_TOKEN_GPA, &self->tok, sizeof(self->tok));
 }
 
@@ -309,7 +309,7 @@ TEST_F(hc, batch_bad_calls)
 	*e2 = e[0];
 	memcpy(self->intro.ram + 0x1f00, &bogus, sizeof(bogus));
 	ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1,
-			      REMOTE_MAPPING_TOKEN_READONLY, 0, &ro));
+				REMOTE_MAPPING_TOKEN_READONLY, 0, &ro));
 	memcpy(self->intro.ram + 0x1e00, &ro, sizeof(ro));
 	memcpy(self->intro.ram + 0x1fe8, &self->tok, sizeof(self->tok));
 
@@ -473,7 +473,7 @@ TEST_F(hc, token_grant_bad_fds)
 	close(closed);
 	for (i = 0; i < ARRAY_SIZE(c); i++) {
 		ret = __rm_grant(self->rm, c[i].vm, c[i].intro, c[i].flags, 0,
-			       NULL);
+				 NULL);
 		EXPECT_EQ(-c[i].err, ret) TH_LOG("%s", c[i].name);
 	}
 	g.reserved[0] = 1;
@@ -506,9 +506,9 @@ TEST_F(hc, token_grant_efault_no_leak)
 	/* The fixture holds one token: room for all the others. */
 	for (i = 1; i < REMOTE_MAPPING_MAX_TOKENS; i++)
 		ASSERT_EQ(0, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0,
-				      NULL)) TH_LOG("grant %d", i);
+					NULL)) TH_LOG("grant %d", i);
 	EXPECT_EQ(-ENOSPC, __rm_grant(self->rm, self->target.vm_fd, -1, 0, 0,
-				    NULL));
+				      NULL));
 	hc_expect_clean(_metadata, self);
 }
 
@@ -625,7 +625,7 @@ TEST_F(hc, token_vm_of_exited_process)
 
 	EXPECT_EQ(-ESRCH, __rm_grant(self->rm, vm_fd, -1, 0, 0, NULL));
 	EXPECT_EQ(-ESRCH, __rm_grant(self->rm, self->target.vm_fd, vm_fd,
-				   REMOTE_MAPPING_TOKEN_BIND, 0, NULL));
+				     REMOTE_MAPPING_TOKEN_BIND, 0, NULL));
 	memcpy(self->intro.ram + 0x1f00, &tok, sizeof(tok));
 	EXPECT_EQ(-EPERM, MAP(0x1f00, R, M, 0));
 	/* Revoked by the exit: gone once collected. */
