@@ -1070,16 +1070,21 @@ static long kvm_refcnt_settled(long want)
 	return n;
 }
 
-/* Once the VMs of an earlier test, released by work items, are gone. */
+/*
+ * Once the VMs of an earlier test, released by work items, are gone: the
+ * count unchanged for 0.5 s (within 5 s).  One quiet 50 ms was not enough
+ * when a deferred release came later (6.12, once).
+ */
 static long kvm_refcnt_stable(void)
 {
-	long n = kvm_refcnt(), last = -1;
-	int i;
+	long n = kvm_refcnt(), last = n;
+	int i, same = 0;
 
-	for (i = 0; i < 20 && n != last; i++) {
+	for (i = 0; i < 100 && same < 10; i++) {
 		usleep(50 * 1000);
-		last = n;
 		n = kvm_refcnt();
+		same = n == last ? same + 1 : 0;
+		last = n;
 	}
 	return n;
 }
