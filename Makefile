@@ -3,7 +3,7 @@
 #
 #   make            modules (W=1) against KDIR, patched kvm.ko (kvm/<line>/*.patch), lib/,
 #                   tools/*, every tools/testing/selftests/*, the nested L2 initramfs
-#   make lint       checkpatch --strict and sparse (C=2)
+#   make lint       checkpatch --strict, sparse (C=2), exports, call graph
 #   make check      setup, build, lint, kselftests in the VM; "N passed, M failed"
 #                   (KERNEL=6.12|7 or KVER=<release>: on that kernel line)
 #   make check-kernels  make check on 6.1, 6.12 and 7.x: one table, one sum (CI)

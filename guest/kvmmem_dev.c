@@ -9,10 +9,6 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
-#include <linux/sched/mm.h>
-#include <linux/slab.h>
-#include <linux/xarray.h>
 
 #include "kvmmem_internal.h"
 
@@ -22,33 +18,11 @@ static int kvmmem_open(struct inode *inode, struct file *file)
 
 	if (!current->mm)
 		return -EINVAL;
-
-	kf = kzalloc(sizeof(*kf), GFP_KERNEL);
+	kf = kvmmem_file_create(current->mm);
 	if (!kf)
 		return -ENOMEM;
-	mmgrab(current->mm);
-	kf->mm = current->mm;
-	kref_init(&kf->ref);
-	mutex_init(&kf->lock);
-	xa_init(&kf->maps);
-	spin_lock_init(&kf->pools_lock);
-	INIT_LIST_HEAD(&kf->pools);
 	file->private_data = kf;
 	return 0;
-}
-
-static void kvmmem_file_free(struct kref *ref)
-{
-	struct kvmmem_file *kf = container_of(ref, struct kvmmem_file, ref);
-
-	mutex_destroy(&kf->lock);
-	mmdrop(kf->mm);
-	kfree(kf);
-}
-
-void kvmmem_file_put(struct kvmmem_file *kf)
-{
-	kref_put(&kf->ref, kvmmem_file_free);
 }
 
 /* Every map ends here; then the pools go (the mmap()s held the file). */

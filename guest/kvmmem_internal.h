@@ -45,9 +45,14 @@ struct kvmmem_file {
 extern atomic_t kvmmem_nr_maps;		/* pages the host maps for us */
 extern atomic_t kvmmem_nr_leaked;	/* pages the host would not give back */
 extern atomic_t kvmmem_nr_pools;	/* host pools: mmap()s and slot chunks */
+extern atomic_t kvmmem_nr_slots;	/* slots handed out */
+extern atomic_t kvmmem_nr_chunk_pages;	/* pages of slot chunks */
 
-/* The device and its files (kvmmem_dev.c). */
+/* An open file's state (kvmmem_file.c). */
+struct kvmmem_file *kvmmem_file_create(struct mm_struct *mm);
 void kvmmem_file_put(struct kvmmem_file *kf);
+
+/* The device (kvmmem_dev.c). */
 int kvmmem_dev_init(void);
 void kvmmem_dev_exit(void);
 
@@ -87,7 +92,6 @@ struct kvmmem_slot *kvmmem_slot_of(struct kvmmem_file *kf,
 bool kvmmem_vma_replaceable(struct kvmmem_file *kf, struct vm_area_struct *vma);
 int kvmmem_slot_place(struct kvmmem_file *kf, struct kvmmem_slot *slot,
 		      unsigned long gva, bool readonly);
-void kvmmem_slots_debugfs(struct dentry *dir);
 void kvmmem_slots_exit(void);
 
 #endif /* _KVMMEM_INTERNAL_H */

@@ -12,6 +12,8 @@
 atomic_t kvmmem_nr_maps = ATOMIC_INIT(0);
 atomic_t kvmmem_nr_leaked = ATOMIC_INIT(0);
 atomic_t kvmmem_nr_pools = ATOMIC_INIT(0);
+atomic_t kvmmem_nr_slots = ATOMIC_INIT(0);
+atomic_t kvmmem_nr_chunk_pages = ATOMIC_INIT(0);
 
 static struct dentry *kvmmem_debugfs;
 
@@ -24,7 +26,10 @@ static void kvmmem_debugfs_init(void)
 				&kvmmem_nr_leaked);
 	debugfs_create_atomic_t("pools", 0400, kvmmem_debugfs,
 				&kvmmem_nr_pools);
-	kvmmem_slots_debugfs(kvmmem_debugfs);
+	debugfs_create_atomic_t("slots", 0400, kvmmem_debugfs,
+				&kvmmem_nr_slots);
+	debugfs_create_atomic_t("chunk_pages", 0400, kvmmem_debugfs,
+				&kvmmem_nr_chunk_pages);
 }
 
 static int __init kvmmem_init(void)

@@ -22,7 +22,6 @@
 #include <linux/anon_inodes.h>
 #include <linux/atomic.h>
 #include <linux/bitmap.h>
-#include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/io.h>
@@ -56,9 +55,6 @@ struct kvmmem_slot {
 /* Protects kvmmem_chunks and each chunk's used and busy. */
 static DEFINE_MUTEX(kvmmem_chunks_lock);
 static LIST_HEAD(kvmmem_chunks);
-
-static atomic_t kvmmem_nr_slots = ATOMIC_INIT(0);
-static atomic_t kvmmem_nr_chunk_pages = ATOMIC_INIT(0);
 
 /* A new chunk, made a host pool with @token. */
 static struct kvmmem_chunk *
@@ -334,13 +330,6 @@ int kvmmem_slot_place(struct kvmmem_file *kf, struct kvmmem_slot *slot,
 	WRITE_ONCE(kf->placer, NULL);
 	kf->placing = NULL;
 	return IS_ERR_VALUE(addr) ? (int)addr : 0;
-}
-
-void kvmmem_slots_debugfs(struct dentry *dir)
-{
-	debugfs_create_atomic_t("slots", 0400, dir, &kvmmem_nr_slots);
-	debugfs_create_atomic_t("chunk_pages", 0400, dir,
-				&kvmmem_nr_chunk_pages);
 }
 
 /*

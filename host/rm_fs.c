@@ -99,6 +99,12 @@ err_put_module:
 	return ERR_PTR(err);
 }
 
+/* Whether @file is one of ours: a mirror's, which maps only through us. */
+bool rm_file_is_ours(const struct file *file)
+{
+	return file_inode(file)->i_sb->s_type == &rm_fs_type;
+}
+
 void rm_file_unpin(void)
 {
 	simple_release_fs(&rm_mnt, &rm_mnt_count);

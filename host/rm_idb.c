@@ -212,21 +212,21 @@ static void __rm_idb_erase(struct rm_pdb *pdb)
 	WARN_ON(old != pdb);
 }
 
-/* Drop the entry of pdb and the reference it holds. */
+/* Drop the entry of pdb; its reference is the caller's to put. */
 void rm_idb_erase(struct rm_pdb *pdb)
 {
 	xa_lock(&pdb->idb->pdbs);
 	__rm_idb_erase(pdb);
 	xa_unlock(&pdb->idb->pdbs);
-	rm_pdb_put(pdb);
 }
 
 /*
  * The last mirror VMA of pdb is gone (munmap, exit, or the unmap path's
- * own vm_mmap()).  A LIVE mapping ends here; an UNMAPPING one is finished
- * by mm_remote_unmap(), which sees DETACHED.
+ * own vm_mmap()).  A LIVE mapping ends here: true, and the entry's
+ * reference is the caller's to put.  An UNMAPPING one is finished by
+ * mm_remote_unmap(), which sees DETACHED.
  */
-void rm_idb_detach(struct rm_pdb *pdb)
+bool rm_idb_detach(struct rm_pdb *pdb)
 {
 	struct rm_idb *idb = pdb->idb;
 	bool erased = false;
@@ -239,8 +239,7 @@ void rm_idb_detach(struct rm_pdb *pdb)
 		pdb->state = RM_PDB_DETACHED;
 	}
 	xa_unlock(&idb->pdbs);
-	if (erased)
-		rm_pdb_put(pdb);
+	return erased;
 }
 
 /* The live mapping of window @win at @addr with a reference, or NULL. */
@@ -285,31 +284,27 @@ struct rm_pdb *rm_idb_take_live(struct rm_idb *idb, unsigned long addr,
 }
 
 /*
- * [@start, @end) of window @win is going away (munmap, exit): end its live
- * mappings.  Pages still being mapped are left to their mapper, which finds
- * the window gone.  Called from ->close() with the mmap_lock held.
+ * End the first live mapping of window @win in [*@index, @last] (page
+ * indices): erase its entry and return the entry's reference, with
+ * *@index past it; NULL once there is none.  Pages still being mapped are
+ * left to their mapper, which finds the window gone.
  */
-void rm_idb_detach_range(struct rm_idb *idb, struct rm_win *win,
-			 unsigned long start, unsigned long end)
+struct rm_pdb *rm_idb_take_next_live(struct rm_idb *idb, struct rm_win *win,
+				     unsigned long *index, unsigned long last)
 {
-	unsigned long index;
 	struct rm_pdb *pdb;
 
-	if (start >= end)
-		return;
 	xa_lock(&idb->pdbs);
-	xa_for_each_range(&idb->pdbs, index, pdb, start >> PAGE_SHIFT,
-			  (end >> PAGE_SHIFT) - 1) {
-		if (pdb->win != win || pdb->state != RM_PDB_LIVE)
-			continue;
-		__rm_idb_erase(pdb);
-		/* The put may sleep; xa_for_each() restarts from index. */
-		xa_unlock(&idb->pdbs);
-		rm_pdb_unmapped(pdb);
-		rm_pdb_put(pdb);
-		xa_lock(&idb->pdbs);
+	xa_for_each_range(&idb->pdbs, *index, pdb, *index, last) {
+		if (pdb->win == win && pdb->state == RM_PDB_LIVE) {
+			__rm_idb_erase(pdb);
+			break;
+		}
 	}
 	xa_unlock(&idb->pdbs);
+	if (pdb)
+		++*index;
+	return pdb;
 }
 
 /*

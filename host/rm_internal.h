@@ -25,6 +25,18 @@
  * window's file, has the window as vm_private_data, and finds the pdb
  * of an address in idb->pdbs.
  *
+ * Files, lowest first; each calls only files listed before it
+ * (scripts/callgraph.py, make lint):
+ *   rm_main.c		the workqueue and debugfs counters all use; it
+ *			calls the others' init/exit only
+ *   rm_mn.c, rm_fs.c, rm_zap.c, rm_vma.c, rm_kvm_sym.c	(leaves)
+ *   rm_idb.c		the idb, an index: never calls into its pdbs
+ *   rm_tvm.c		a tdb's VMs: memslot changes go up through the
+ *			rm_set_range_t that the tdb hands down
+ *   rm_pdb.c		a mapping: resolve, fault, invalidate one page
+ *   rm_tdb.c		the target: routes invalidations to its pdbs
+ *   rm_win.c, rm_map.c, rm_token.c, rm_kvm.c, rm_dev.c	(entry points)
+ *
  * Target invalidations zap mirror PTEs through the VMA recorded in the
  * pdb, never through the pseudo files' i_mmap trees:
  * mm_take_all_locks(), run by any new notifier registration on an mm that
@@ -65,7 +77,7 @@
  * KVM target VM (rm_tvm.c):
  *   kvm->slots_lock			(memslot deletion)
  *     rm_tdb::lock			(the watch's noted memslots)
- *     rm_tdb::pdbs_sem ...		(as an invalidation, rm_tdb_end_range())
+ *     rm_tdb::pdbs_sem ...		(as an invalidation, rm_tdb_set_range())
  *   rm_tvm_mutex
  *     rm_tdb::lock
  *
@@ -261,7 +273,7 @@ struct rm_pdb {
 
 /*
  * A pdb whose vm_mmap() of tdb->file is under way: a map's, to reach
- * rm_mirror_attach(), or an unmap's removal of its mirror (rm_unmap_guard()).
+ * rm_mirror_attach(), or an unmap's removal of its mirror (rm_tdb.c).
  */
 struct rm_pending {
 	struct list_head node;		/* in tdb->pending, under tdb->lock */
@@ -292,11 +304,6 @@ static inline bool rm_is_window(struct vm_area_struct *vma)
 	return vma->vm_ops == &rm_win_vm_ops;
 }
 
-static inline bool rm_is_mirror(struct vm_area_struct *vma)
-{
-	return rm_is_page_mirror(vma) || rm_is_window(vma);
-}
-
 /* rm_mn.c */
 struct rm_mn *rm_mn_get(const struct mmu_notifier_ops *ops,
 			struct mm_struct *mm, unsigned int refs);
@@ -307,8 +314,27 @@ void rm_mn_exit(void);
 
 /* rm_fs.c */
 struct file *rm_file_create(const struct file_operations *fops, void *priv);
+bool rm_file_is_ours(const struct file *file);
 void rm_file_unpin(void);
 void rm_fs_exit(void);
+
+/* Either kind of mirror: a VMA that maps a file of ours. */
+static inline bool rm_is_mirror(struct vm_area_struct *vma)
+{
+	return vma->vm_file && rm_file_is_ours(vma->vm_file);
+}
+
+/* rm_zap.c */
+void rm_zap_init(void);
+void rm_zap_mirror(struct vm_area_struct *vma, unsigned long start,
+		   unsigned long size);
+bool rm_zap_nested(const struct mmu_notifier_range *range);
+
+/* rm_vma.c */
+int rm_target_vma_check(struct vm_area_struct *vma, bool write);
+bool rm_target_faults_safely(struct vm_area_struct *vma);
+u32 rm_ram_flags(const struct vm_area_struct *vma);
+int rm_ram_refill(unsigned long addr, unsigned long len, int prot, u32 flags);
 
 /* rm_idb.c */
 struct rm_idb *rm_idb_get(struct mm_struct *mm, unsigned int refs);
@@ -320,8 +346,8 @@ struct rm_pdb *rm_idb_get_live(struct rm_idb *idb, unsigned long addr,
 			       struct rm_win *win);
 struct rm_pdb *rm_idb_take_live(struct rm_idb *idb, unsigned long addr,
 				struct rm_win *win, int *err);
-void rm_idb_detach_range(struct rm_idb *idb, struct rm_win *win,
-			 unsigned long start, unsigned long end);
+struct rm_pdb *rm_idb_take_next_live(struct rm_idb *idb, struct rm_win *win,
+				     unsigned long *index, unsigned long last);
 void rm_idb_forget_range(struct rm_idb *idb, unsigned long start,
 			 unsigned long end);
 
@@ -329,37 +355,20 @@ void rm_idb_set_live(struct rm_pdb *pdb);
 void rm_idb_set_live_bulk(struct rm_idb *idb, struct rm_pdb **pdbs,
 			  const int *errs, const unsigned long *which,
 			  unsigned int n);
-void rm_idb_detach(struct rm_pdb *pdb);
+bool rm_idb_detach(struct rm_pdb *pdb);
 void rm_idb_erase(struct rm_pdb *pdb);
-
-/* rm_map.c */
-u32 rm_ram_flags(const struct vm_area_struct *vma);
-int rm_ram_refill(unsigned long addr, unsigned long len, int prot, u32 flags);
-int rm_target_vma_check(struct vm_area_struct *vma, bool write);
-bool rm_target_faults_safely(struct vm_area_struct *vma);
-unsigned long rm_unmap_guard(struct rm_pending *p, unsigned long addr);
-
-/* rm_tdb.c */
-struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs);
-void rm_tdb_put(struct rm_tdb *tdb);
-void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pending *p,
-			struct rm_pdb *pdb, bool unmap);
-void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pending *p);
-void rm_tdb_watch(struct rm_tdb *tdb, struct rm_pdb **pdbs, const int *errs,
-		  unsigned int n);
-void rm_tdb_unwatch(struct rm_pdb *pdb);
-void rm_tdb_end_range(struct rm_tdb *tdb, unsigned long start,
-		      unsigned long end);
-void rm_tdb_drop_range(struct rm_tdb *tdb, unsigned long start,
-		       unsigned long end, u8 cache);
-void rm_zap_init(void);
-void rm_zap_mirror(struct vm_area_struct *vma, unsigned long start,
-		   unsigned long size);
 
 /* rm_tvm.c */
 struct kvm;
 struct kvm_memory_slot;
-struct rm_tdb *rm_tvm_watch(struct kvm *kvm);
+/*
+ * What a memslot change does to a tdb's KVM aliases of [start, end):
+ * rm_tdb_set_range(), handed to the tvms below the tdb that owns them.
+ */
+typedef void rm_set_range_t(struct rm_tdb *tdb, unsigned long start,
+			    unsigned long end, u8 from, u8 to);
+int rm_tvm_attach(struct rm_tdb *tdb, struct kvm *kvm,
+		  rm_set_range_t *set_range);
 void rm_tvm_detach_all(struct rm_tdb *tdb);
 bool rm_tvm_dirty_logged(struct rm_tdb *tdb, unsigned long hva);
 int rm_tvm_note_slot(struct rm_tdb *tdb, struct kvm *kvm,
@@ -382,7 +391,21 @@ void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma);
 vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb);
 vm_fault_t rm_mirror_pfn_mkwrite(struct vm_fault *vmf);
 int rm_mirror_mremap(struct vm_area_struct *vma);
-int rm_mirror_attach(struct rm_tdb *tdb, struct vm_area_struct *vma);
+
+/* rm_tdb.c */
+struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs);
+struct rm_tdb *rm_tdb_get_vm(struct kvm *kvm);
+void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pending *p,
+			struct rm_pdb *pdb, bool unmap);
+void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pending *p);
+void rm_tdb_watch(struct rm_tdb *tdb, struct rm_pdb **pdbs, const int *errs,
+		  unsigned int n);
+
+/* Also put by pdbs and windows, which rm_tdb.c is above. */
+static inline void rm_tdb_put(struct rm_tdb *tdb)
+{
+	rm_mn_put(&tdb->rmn);
+}
 
 /* rm_win.c */
 int rm_win_mmap(struct vm_area_struct *vma);

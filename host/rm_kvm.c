@@ -16,9 +16,6 @@
 #include "rm_kvm.h"
 #include "rm_kvm_hook.h"
 
-struct rm_kvm_syms rm_kvm;
-bool rm_kvm_hooked;
-
 /* The hook of the patched kvm.ko (kvm/<line>/0001), resolved together. */
 static struct {
 	int (*register_hc)(unsigned long nr,
@@ -91,29 +88,6 @@ static int rm_vcpu_copy(struct kvm_vcpu *vcpu, gpa_t gpa, void *data,
 		len -= n;
 	}
 	return 0;
-}
-
-/*
- * KVM's VM files: file_is_kvm() is KVM-internal on 7.x, so tell them by
- * what kvm_dev_ioctl_create_vm() makes: an anonymous inode file named
- * "kvm-vm" whose file operations belong to KVM (kvm_init() of 6.12 and
- * later gives them the vendor module as owner).
- */
-bool rm_file_is_kvm_vm(struct file *file)
-{
-	static const char * const owners[] = { "kvm_amd", "kvm_intel", "kvm" };
-	const struct file_operations *fops = file->f_op;
-	unsigned int i;
-
-	if (!fops || strcmp(file->f_path.dentry->d_name.name, "kvm-vm"))
-		return false;
-	/* 6.1 leaves kvm_vm_fops without an owner. */
-	if (!fops->owner)
-		return fops->unlocked_ioctl && fops->release;
-	for (i = 0; i < ARRAY_SIZE(owners); i++)
-		if (!strcmp(module_name(fops->owner), owners[i]))
-			return true;
-	return false;
 }
 
 /* A last reference on a target VM, put by rm_kvm_put_work. */
@@ -240,7 +214,7 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 	if (IS_ERR(target))
 		return PTR_ERR(target);
 	/* Watching the memslots before their lock: it may sleep long. */
-	tdb = rm_tvm_watch(target);
+	tdb = rm_tdb_get_vm(target);
 	if (IS_ERR(tdb)) {
 		err = PTR_ERR(tdb);
 		goto out_put;
@@ -320,7 +294,7 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	if (ret)
 		goto out_free;
 
-	tdb = rm_tvm_watch(target);
+	tdb = rm_tdb_get_vm(target);
 	if (IS_ERR(tdb)) {
 		ret = PTR_ERR(tdb);
 		goto out_free;
@@ -506,22 +480,13 @@ static const unsigned long rm_hc_nrs[] = {
 	KVM_HC_MEM_POOL, KVM_HC_MEM_UNPOOL,
 };
 
-static void rm_kvm_put_syms(void)
+static void rm_kvm_put_hook(void)
 {
 	if (rm_kvm_fn.register_hc)
 		symbol_put(kvm_register_hypercall);
 	if (rm_kvm_fn.unregister_hc)
 		symbol_put(kvm_unregister_hypercall);
-	if (rm_kvm.get_kvm)
-		symbol_put(kvm_get_kvm);
-	if (rm_kvm.put_kvm)
-		symbol_put(kvm_put_kvm);
-	if (rm_kvm.track_register)
-		symbol_put(kvm_page_track_register_notifier);
-	if (rm_kvm.track_unregister)
-		symbol_put(kvm_page_track_unregister_notifier);
 	memset(&rm_kvm_fn, 0, sizeof(rm_kvm_fn));
-	memset(&rm_kvm, 0, sizeof(rm_kvm));
 }
 
 /*
@@ -535,17 +500,10 @@ int rm_kvm_init(void)
 
 	rm_kvm_fn.register_hc = symbol_get(kvm_register_hypercall);
 	rm_kvm_fn.unregister_hc = symbol_get(kvm_unregister_hypercall);
-	rm_kvm.get_kvm = symbol_get(kvm_get_kvm);
-	rm_kvm.put_kvm = symbol_get(kvm_put_kvm);
-	/* Without a word of memslot changes, an alias could outlive its RAM. */
-	rm_kvm.track_register = symbol_get(kvm_page_track_register_notifier);
-	rm_kvm.track_unregister =
-		symbol_get(kvm_page_track_unregister_notifier);
 	if (!rm_kvm_fn.register_hc || !rm_kvm_fn.unregister_hc ||
-	    !rm_kvm.get_kvm || !rm_kvm.put_kvm ||
-	    !rm_kvm.track_register || !rm_kvm.track_unregister) {
+	    !rm_kvm_syms_get()) {
 		pr_info("remote_mapping: no patched kvm.ko loaded: KVM hypercalls disabled, process-to-process use only\n");
-		rm_kvm_put_syms();
+		rm_kvm_put_hook();
 		return 0;
 	}
 
@@ -563,7 +521,8 @@ err_unregister:
 	while (i--)
 		rm_kvm_fn.unregister_hc(rm_hc_nrs[i], &rm_hc_ops);
 	pr_warn("remote_mapping: cannot register KVM hypercalls: %d\n", err);
-	rm_kvm_put_syms();
+	rm_kvm_syms_put();
+	rm_kvm_put_hook();
 	return 0;
 }
 
@@ -579,5 +538,6 @@ void rm_kvm_exit(void)
 	rm_kvm_hooked = false;
 	rm_token_exit();
 	flush_work(&rm_kvm_put_work);
-	rm_kvm_put_syms();
+	rm_kvm_syms_put();
+	rm_kvm_put_hook();
 }

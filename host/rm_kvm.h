@@ -23,9 +23,15 @@ struct rm_kvm_syms {
 };
 
 extern struct rm_kvm_syms rm_kvm;
+/* Whether hypercalls are served: set by rm_kvm.c. */
 extern bool rm_kvm_hooked;
 
+/* rm_kvm_sym.c */
+bool rm_kvm_syms_get(void);
+void rm_kvm_syms_put(void);
 bool rm_file_is_kvm_vm(struct file *file);
+
+/* rm_kvm.c */
 int rm_kvm_init(void);
 void rm_kvm_exit(void);
 

@@ -57,8 +57,21 @@ int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
 }
 
 /*
+ * Leave the tdb's tree, which rm_tdb_watch() added @pdb to: once no
+ * invalidation walks it (they hold pdbs_sem for read across the walk).
+ */
+static void rm_pdb_unwatch(struct rm_pdb *pdb)
+{
+	struct rm_tdb *tdb = pdb->tdb;
+
+	down_write(&tdb->pdbs_sem);
+	rb_erase(&pdb->tnode, &tdb->pdbs);
+	up_write(&tdb->pdbs_sem);
+}
+
+/*
  * Last reference: no mirror VMA and no idb entry is left.  May sleep
- * (rm_tdb_unwatch() waits for a running invalidation), so every put
+ * (rm_pdb_unwatch() waits for a running invalidation), so every put
  * happens in process context, never from a notifier callback.
  */
 static void rm_pdb_release(struct kref *ref)
@@ -66,7 +79,7 @@ static void rm_pdb_release(struct kref *ref)
 	struct rm_pdb *pdb = container_of(ref, struct rm_pdb, ref);
 
 	if (pdb->watched)
-		rm_tdb_unwatch(pdb);
+		rm_pdb_unwatch(pdb);
 	if (pdb->tdb)
 		rm_tdb_put(pdb->tdb);
 	if (pdb->idb)
@@ -159,8 +172,10 @@ void rm_pdb_zap(struct rm_pdb *pdb)
 		return;
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, pdb->map_hva);
-	if (vma && ((rm_is_page_mirror(vma) && vma->vm_private_data == pdb) ||
-		    (rm_is_window(vma) && vma->vm_private_data == pdb->win)))
+	/* Its page mirror maps tdb->file, its window the window's file. */
+	if (vma && vma->vm_file ==
+		   (pdb->win ? pdb->win->file : pdb->tdb->file) &&
+	    vma->vm_private_data == (pdb->win ? (void *)pdb->win : pdb))
 		rm_zap_mirror(vma, pdb->map_hva, PAGE_SIZE);
 	mmap_read_unlock(mm);
 	mmput_async(mm);
@@ -555,8 +570,9 @@ static void rm_mirror_close(struct vm_area_struct *vma)
 {
 	struct rm_pdb *pdb = vma->vm_private_data;
 
-	if (!--pdb->vmas)
-		rm_idb_detach(pdb);
+	/* The last one's close ends a live mapping: its entry goes. */
+	if (!--pdb->vmas && rm_idb_detach(pdb))
+		rm_pdb_put(pdb);
 	rm_pdb_put(pdb);
 }
 

@@ -5,11 +5,11 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/hash.h>
-#include <linux/log2.h>
+#include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/module.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "rm_internal.h"
@@ -37,6 +37,25 @@ static struct rm_pending *rm_tdb_find_pending(struct rm_tdb *tdb,
 }
 
 /*
+ * ->get_unmapped_area() of the removal vm_mmap() of rm_unmap_mirror(), with
+ * current's mmap_lock held for write: the page mirror of p->pdb may go only
+ * if it is still at @addr.  do_mmap() unmaps it right after this, in the
+ * same hold of the lock, so nothing else can be there by then.
+ */
+static unsigned long rm_unmap_guard(struct rm_pending *p, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	mmap_assert_write_locked(current->mm);
+	vma = find_vma(current->mm, addr);
+	if (!vma || vma->vm_start != addr || !rm_is_page_mirror(vma) ||
+	    vma->vm_private_data != p->pdb)
+		return -ENOENT;
+	p->removing = true;
+	return addr;
+}
+
+/*
  * ->get_unmapped_area() of the pseudo file: only mm_remote_map()'s own
  * MAP_FIXED vm_mmap() gets an area, and mm_remote_unmap()'s MAP_PRIVATE one
  * if its guard agrees.  This is what refuses to move a page mirror with
@@ -59,6 +78,48 @@ static unsigned long rm_mirror_get_area(struct file *file, unsigned long addr,
 		return -EINVAL;
 	/* p is current's, on its stack until its vm_mmap() returns. */
 	return unmap ? rm_unmap_guard(p, addr) : addr;
+}
+
+/*
+ * ->mmap() of the pseudo file: only the vm_mmap() issued by mm_remote_map()
+ * for a pending pdb may succeed; anything else reaching the file (e.g.
+ * through /proc/PID/map_files) is refused.  So is mm_remote_unmap()'s
+ * removal, which has unmapped the mirror by now and wants the hole.
+ */
+static int rm_mirror_attach(struct rm_tdb *tdb, struct vm_area_struct *vma)
+{
+	struct rm_pdb *found = NULL;
+	struct rm_pending *p;
+
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -ECANCELED;
+	spin_lock(&tdb->lock);
+	p = rm_tdb_find_pending(tdb, vma->vm_start,
+				vma->vm_end - vma->vm_start, vma->vm_pgoff,
+				false);
+	if (p) {
+		list_del_init(&p->node);
+		found = p->pdb;
+	}
+	spin_unlock(&tdb->lock);
+	if (!found)
+		return -EPERM;
+
+	/* Nothing below may fail: mmap_region() calls no ->close() on error. */
+	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
+			  VM_DONTCOPY);
+	vm_flags_clear(vma, VM_MAYEXEC);
+	if (found->readonly)
+		vm_flags_clear(vma, VM_MAYWRITE);
+	vma->vm_ops = &rm_mirror_vm_ops;
+	vma->vm_private_data = found;
+	kref_get(&found->ref);
+	found->vmas = 1;
+	/* Like remap_pfn_range() from ->mmap(); rm_map_pages() resolved it. */
+	if (found->populate)
+		rm_pdb_populate(found, vma);
+	rm_idb_set_live(found);
+	return 0;
 }
 
 static int rm_mirror_mmap(struct file *file, struct vm_area_struct *vma)
@@ -96,102 +157,6 @@ static struct rm_pdb *rm_tdb_next(struct rm_pdb *pdb)
 	struct rb_node *node = rb_next(&pdb->tnode);
 
 	return node ? rb_entry(node, struct rm_pdb, tnode) : NULL;
-}
-
-/*
- * Zaps of our own mirrors in progress, by task.  Such a zap invalidates the
- * mirror's mm, which may be a target too (self maps, two processes
- * mapping each other): its tdb must not walk its pdbs then, as
- * the zapping task may hold a pdbs_sem for read already (a writer queued
- * between the two reads would deadlock them) and the walk could zap in
- * turn, without end.  A mirror is never resolved from (-ELOOP), so none
- * of the pdbs watching its addresses has anything to zap: the
- * invalidation that replaced their page by the mirror zapped them, and
- * hmm_range_fault() is never called on the mirror since.
- *
- * Found by task rather than by mmu_notifier_range.vma, which 6.3 removed:
- * the same task calls the callback from inside zap_vma_ptes().
- */
-struct rm_zap {
-	struct hlist_node node;		/* in its bucket, under its lock */
-	struct task_struct *task;
-	struct mm_struct *mm;
-	unsigned long start;
-	unsigned long end;
-};
-
-#define RM_ZAP_BUCKETS	64
-
-static struct rm_zap_bucket {
-	spinlock_t lock;		/* protects zaps */
-	struct hlist_head zaps;		/* struct rm_zap */
-} rm_zap_buckets[RM_ZAP_BUCKETS];
-
-/* Zaps in progress: lets an invalidation skip the lookup when there is none. */
-static atomic_t rm_zaps_active = ATOMIC_INIT(0);
-
-static struct rm_zap_bucket *rm_zap_bucket(struct task_struct *task)
-{
-	return &rm_zap_buckets[hash_ptr(task, ilog2(RM_ZAP_BUCKETS))];
-}
-
-/*
- * zap_vma_ptes() of a mirror page or range of @vma: every zap of a mirror
- * by the module goes through here.
- */
-void rm_zap_mirror(struct vm_area_struct *vma, unsigned long start,
-		   unsigned long size)
-{
-	struct rm_zap_bucket *b = rm_zap_bucket(current);
-	struct rm_zap z = {
-		.task	= current,
-		.mm	= vma->vm_mm,
-		.start	= start,
-		.end	= start + size,
-	};
-
-	spin_lock(&b->lock);
-	hlist_add_head(&z.node, &b->zaps);
-	spin_unlock(&b->lock);
-	/* Only this task looks for z, after this in program order. */
-	atomic_inc(&rm_zaps_active);
-	zap_special_vma_range(vma, start, size);
-	atomic_dec(&rm_zaps_active);
-	spin_lock(&b->lock);
-	hlist_del(&z.node);
-	spin_unlock(&b->lock);
-}
-
-/* Whether @range is being invalidated by current's rm_zap_mirror(). */
-static bool rm_zap_nested(const struct mmu_notifier_range *range)
-{
-	struct rm_zap_bucket *b;
-	bool nested = false;
-	struct rm_zap *z;
-
-	if (!atomic_read(&rm_zaps_active))
-		return false;
-	b = rm_zap_bucket(current);
-	spin_lock(&b->lock);
-	hlist_for_each_entry(z, &b->zaps, node) {
-		if (z->task == current && z->mm == range->mm &&
-		    z->start <= range->start && range->end <= z->end) {
-			nested = true;
-			break;
-		}
-	}
-	spin_unlock(&b->lock);
-	return nested;
-}
-
-void rm_zap_init(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < RM_ZAP_BUCKETS; i++) {
-		spin_lock_init(&rm_zap_buckets[i].lock);
-		INIT_HLIST_HEAD(&rm_zap_buckets[i].zaps);
-	}
 }
 
 /*
@@ -280,8 +245,11 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
  * [start, end) whose cache is @from, or all of them if @from is
  * RM_CACHE_NONE: their cache becomes @to and their PTEs are zapped.
  *
- * For changes KVM reports outside any invalidation of the target (a
- * memslot deleted or moved, dirty logging turned on or off).  So the zap
+ * For changes KVM reports outside any invalidation of the target, which
+ * the tdb's tvms pass on (rm_tvm.c): a memslot deleted or moved (its
+ * aliases end: RM_CACHE_GONE), dirty logging turned on (RM_CACHE_RW drops
+ * to NONE: no write access any more) or off (RM_CACHE_RO and RM_CACHE_ERR
+ * drop: write access again).  So the zap
  * starts the introspector's invalidation rather than nesting in the
  * target's, and must not hold zap_sem, which that invalidation's
  * rm_idb_forget_range() takes: the pdbs are taken with references
@@ -333,29 +301,6 @@ again:
 		kvfree(pdbs);
 }
 
-/*
- * The memslot over [start, end) of the target mm was deleted or moved:
- * what is at those addresses now is no longer the memory that was granted,
- * so its KVM aliases end for good.
- */
-void rm_tdb_end_range(struct rm_tdb *tdb, unsigned long start,
-		      unsigned long end)
-{
-	rm_tdb_set_range(tdb, start, end, RM_CACHE_NONE, RM_CACHE_GONE);
-}
-
-/*
- * Drop the cached page of the KVM aliases in [start, end) that cache
- * @cache: the next access resolves again.  For dirty logging turned on
- * (RM_CACHE_RW: no write access any more) or off (RM_CACHE_RO), see
- * rm_tvm_log_work().
- */
-void rm_tdb_drop_range(struct rm_tdb *tdb, unsigned long start,
-		       unsigned long end, u8 cache)
-{
-	rm_tdb_set_range(tdb, start, end, cache, RM_CACHE_NONE);
-}
-
 static const struct mmu_interval_notifier_ops rm_tdb_notifier_ops = {
 	.invalidate = rm_tdb_invalidate,
 };
@@ -393,16 +338,6 @@ void rm_tdb_watch(struct rm_tdb *tdb, struct rm_pdb **pdbs, const int *errs,
 	miss_seq = tdb->miss_seq;
 	if ((long)(miss_seq - READ_ONCE(tdb->notifier.invalidate_seq)) > 0)
 		mmu_interval_set_seq(&tdb->notifier, miss_seq);
-	up_write(&tdb->pdbs_sem);
-}
-
-/* Stop watching: the pdb is about to be freed. */
-void rm_tdb_unwatch(struct rm_pdb *pdb)
-{
-	struct rm_tdb *tdb = pdb->tdb;
-
-	down_write(&tdb->pdbs_sem);
-	rb_erase(&pdb->tnode, &tdb->pdbs);
 	up_write(&tdb->pdbs_sem);
 }
 
@@ -519,9 +454,29 @@ struct rm_tdb *rm_tdb_get(struct mm_struct *mm, unsigned int refs)
 	return container_of(r, struct rm_tdb, rmn);
 }
 
-void rm_tdb_put(struct rm_tdb *tdb)
+/*
+ * The tdb of @kvm's process, with a reference, watching @kvm's memslots
+ * (rm_tvm_attach()): taken before a map of its pages (under kvm->srcu or
+ * not) and put after.  The caller holds a reference on @kvm.
+ */
+struct rm_tdb *rm_tdb_get_vm(struct kvm *kvm)
 {
-	rm_mn_put(&tdb->rmn);
+	struct rm_tdb *tdb;
+	int err;
+
+	/* Held until the node is registered, from this mm (rm_tvm_attach()). */
+	if (!mmget_not_zero(kvm->mm))
+		return ERR_PTR(-ESRCH);
+	tdb = rm_tdb_get(kvm->mm, 1);
+	if (!IS_ERR(tdb)) {
+		err = rm_tvm_attach(tdb, kvm, rm_tdb_set_range);
+		if (err) {
+			rm_tdb_put(tdb);
+			tdb = ERR_PTR(err);
+		}
+	}
+	mmput_async(kvm->mm);
+	return tdb;
 }
 
 void rm_tdb_add_pending(struct rm_tdb *tdb, struct rm_pending *p,
@@ -541,46 +496,4 @@ void rm_tdb_del_pending(struct rm_tdb *tdb, struct rm_pending *p)
 	spin_lock(&tdb->lock);
 	list_del_init(&p->node);
 	spin_unlock(&tdb->lock);
-}
-
-/*
- * ->mmap() of the pseudo file: only the vm_mmap() issued by mm_remote_map()
- * for a pending pdb may succeed; anything else reaching the file (e.g.
- * through /proc/PID/map_files) is refused.  So is mm_remote_unmap()'s
- * removal, which has unmapped the mirror by now and wants the hole.
- */
-int rm_mirror_attach(struct rm_tdb *tdb, struct vm_area_struct *vma)
-{
-	struct rm_pdb *found = NULL;
-	struct rm_pending *p;
-
-	if (!(vma->vm_flags & VM_MAYSHARE))
-		return -ECANCELED;
-	spin_lock(&tdb->lock);
-	p = rm_tdb_find_pending(tdb, vma->vm_start,
-				vma->vm_end - vma->vm_start, vma->vm_pgoff,
-				false);
-	if (p) {
-		list_del_init(&p->node);
-		found = p->pdb;
-	}
-	spin_unlock(&tdb->lock);
-	if (!found)
-		return -EPERM;
-
-	/* Nothing below may fail: mmap_region() calls no ->close() on error. */
-	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
-			  VM_DONTCOPY);
-	vm_flags_clear(vma, VM_MAYEXEC);
-	if (found->readonly)
-		vm_flags_clear(vma, VM_MAYWRITE);
-	vma->vm_ops = &rm_mirror_vm_ops;
-	vma->vm_private_data = found;
-	kref_get(&found->ref);
-	found->vmas = 1;
-	/* Like remap_pfn_range() from ->mmap(); rm_map_pages() resolved it. */
-	if (found->populate)
-		rm_pdb_populate(found, vma);
-	rm_idb_set_live(found);
-	return 0;
 }

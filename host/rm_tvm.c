@@ -6,7 +6,6 @@
 #include <linux/kthread.h>
 #include <linux/kvm_host.h>
 #include <linux/mutex.h>
-#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -23,6 +22,8 @@ struct rm_tvm {
 	struct list_head link;		/* in tdb->tvms */
 	struct kvm *kvm;
 	struct rm_tdb *tdb;
+	/* What a memslot change does to tdb's aliases: rm_tdb_set_range(). */
+	rm_set_range_t *set_range;
 	/*
 	 * struct rm_tvm_slot: each memslot that aliases were made in, as it
 	 * was.  Added by maps and taken out by rm_tvm_end_gone(), both under
@@ -104,6 +105,16 @@ bool rm_tvm_dirty_logged(struct rm_tdb *tdb, unsigned long hva)
 }
 
 /*
+ * Drop the cached page of @tvm's aliases in [@start, @end) that cache
+ * @cache: the next access resolves again.
+ */
+static void rm_tvm_drop_range(struct rm_tvm *tvm, unsigned long start,
+			      unsigned long end, u8 cache)
+{
+	tvm->set_range(tvm->tdb, start, end, cache, RM_CACHE_NONE);
+}
+
+/*
  * KVM tells nobody when dirty logging is turned on or off (a flags-only
  * memslot change): look.  Take write access from the aliases of every
  * logged memslot, whose next write resolves again and is refused.  After
@@ -132,11 +143,11 @@ static void rm_tvm_log_work(struct work_struct *work)
 		start = slot->userspace_addr;
 		end = start + (slot->npages << PAGE_SHIFT);
 		if (slot->flags & KVM_MEM_LOG_DIRTY_PAGES) {
-			rm_tdb_drop_range(tvm->tdb, start, end, RM_CACHE_RW);
+			rm_tvm_drop_range(tvm, start, end, RM_CACHE_RW);
 		} else if (changed) {
-			rm_tdb_drop_range(tvm->tdb, start, end, RM_CACHE_RO);
+			rm_tvm_drop_range(tvm, start, end, RM_CACHE_RO);
 			/* And the stores refused while it was logged. */
-			rm_tdb_drop_range(tvm->tdb, start, end, RM_CACHE_ERR);
+			rm_tvm_drop_range(tvm, start, end, RM_CACHE_ERR);
 		}
 	}
 	srcu_read_unlock(&tvm->kvm->srcu, idx);
@@ -214,8 +225,10 @@ static void rm_tvm_end_gone(struct rm_tvm *tvm, struct kvm_memslots *slots)
 	spin_unlock(&tvm->tdb->lock);
 
 	list_for_each_entry_safe(ts, tmp, &gone, link) {
-		rm_tdb_end_range(tvm->tdb, ts->hva,
-				 ts->hva + (ts->npages << PAGE_SHIFT));
+		/* What is there now is not the memory that was granted. */
+		tvm->set_range(tvm->tdb, ts->hva,
+			       ts->hva + (ts->npages << PAGE_SHIFT),
+			       RM_CACHE_NONE, RM_CACHE_GONE);
 		kfree(ts);
 	}
 }
@@ -287,7 +300,13 @@ static bool rm_tvm_find(struct rm_tdb *tdb, struct kvm *kvm)
 	return found;
 }
 
-static int rm_tvm_attach(struct rm_tdb *tdb, struct kvm *kvm)
+/*
+ * Watch @kvm's memslots for @tdb, if not yet: their changes reach tdb's
+ * aliases through @set_range.  The caller holds an mm_users reference on
+ * kvm->mm, and a reference on @kvm.
+ */
+int rm_tvm_attach(struct rm_tdb *tdb, struct kvm *kvm,
+		  rm_set_range_t *set_range)
 {
 	struct rm_tvm *tvm;
 	int err = 0;
@@ -301,6 +320,7 @@ static int rm_tvm_attach(struct rm_tdb *tdb, struct kvm *kvm)
 	INIT_LIST_HEAD(&tvm->slots);
 	tvm->kvm = kvm;
 	tvm->tdb = tdb;
+	tvm->set_range = set_range;
 	INIT_DELAYED_WORK(&tvm->log_work, rm_tvm_log_work);
 
 	mutex_lock(&rm_tvm_mutex);
@@ -321,31 +341,6 @@ static int rm_tvm_attach(struct rm_tdb *tdb, struct kvm *kvm)
 out_unlock:
 	mutex_unlock(&rm_tvm_mutex);
 	return err;
-}
-
-/*
- * The tdb of @kvm's process, with a reference, watching @kvm's memslots:
- * taken before a map of its pages (under kvm->srcu or not) and put after.
- * The caller holds a reference on @kvm.
- */
-struct rm_tdb *rm_tvm_watch(struct kvm *kvm)
-{
-	struct rm_tdb *tdb;
-	int err;
-
-	/* Held until the node is registered, from this mm (rm_tvm_register()). */
-	if (!mmget_not_zero(kvm->mm))
-		return ERR_PTR(-ESRCH);
-	tdb = rm_tdb_get(kvm->mm, 1);
-	if (!IS_ERR(tdb)) {
-		err = rm_tvm_attach(tdb, kvm);
-		if (err) {
-			rm_tdb_put(tdb);
-			tdb = ERR_PTR(err);
-		}
-	}
-	mmput_async(kvm->mm);
-	return tdb;
 }
 
 /*

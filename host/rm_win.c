@@ -327,13 +327,22 @@ static vm_fault_t rm_win_fault(struct vm_fault *vmf)
 	return ret;
 }
 
-/* Close of (a part of) a window, with the mmap_lock held. */
+/*
+ * Close of (a part of) a window, with the mmap_lock held (munmap, exit):
+ * end the live mappings of the part.
+ */
 static void rm_win_close(struct vm_area_struct *vma)
 {
 	struct rm_win *win = vma->vm_private_data;
+	unsigned long index = vma->vm_start >> PAGE_SHIFT;
+	unsigned long last = (vma->vm_end >> PAGE_SHIFT) - 1;
+	struct rm_pdb *pdb;
 
 	mmap_assert_locked(vma->vm_mm);
-	rm_idb_detach_range(win->idb, win, vma->vm_start, vma->vm_end);
+	while ((pdb = rm_idb_take_next_live(win->idb, win, &index, last))) {
+		rm_pdb_unmapped(pdb);
+		rm_pdb_put(pdb);
+	}
 }
 
 /*

@@ -3,8 +3,8 @@
 # make check: setup, warning-free build, lints, kselftests in the VM; ends with "N passed, M failed".
 #
 # Counted as tests: the build (W=1, no warning), each lint (checkpatch,
-# sparse), every TAP result of the two VM runs (scripts/run-suite.sh with its
-# final counter/rmmod checks: all programs but NESTED_PROGS, then those in a
+# sparse, exports, callgraph), every TAP result of the two VM runs
+# (scripts/run-suite.sh with its final counter/rmmod checks: all programs but NESTED_PROGS, then those in a
 # one-vCPU VM), and "kernel log clean" for each (no WARN/BUG/Oops/... in the
 # guest's kernel log).  A VM run that times out or crashes before
 # run-suite's tally counts as one more failure.  Skipped tests are reported on
@@ -145,7 +145,7 @@ fi
 # --- lint --------------------------------------------------------------------
 if [ "$debug" -eq 0 ]; then
 	echo "check: ===== lint ====="
-	for l in checkpatch sparse exports; do
+	for l in checkpatch sparse exports callgraph; do
 		if "$ROOT/scripts/lint.sh" "$l"; then
 			record "lint $l" PASS
 		else

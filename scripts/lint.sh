@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Lint the project: checkpatch --strict on every .c/.h, sparse (C=2) on the modules, symbol_get() exports.
+# Lint the project: checkpatch --strict on every .c/.h, sparse (C=2) on the modules, symbol_get() exports,
+# and the modules' call graphs (no circle between files but init/exit).
 #
-# Usage: scripts/lint.sh [checkpatch] [sparse] [exports]     (default: all)
+# Usage: scripts/lint.sh [checkpatch] [sparse] [exports] [callgraph]     (default: all)
 # Needs the extracted build inputs (make inputs) and built modules (make modules).
 # Prints "lint: NAME: PASS" or "lint: NAME: FAIL" per lint; exits non-zero if
 # any failed.  Logs go to build/lint/.
@@ -94,14 +95,30 @@ lint_exports() {
 	echo "lint: exports: PASS ($n symbols taken with symbol_get(), $kver)"
 }
 
+# Each module's files call downwards only: a circle of calls between files,
+# other than the main file's init/exit and the counters it defines, fails.
+lint_callgraph() {
+	local log=$LOGDIR/callgraph.log rc=0
+	: >"$log"
+	python3 "$ROOT/scripts/callgraph.py" host --main rm_main.o >>"$log" 2>&1 || rc=1
+	python3 "$ROOT/scripts/callgraph.py" guest --main kvmmem_main.o >>"$log" 2>&1 || rc=1
+	if [ "$rc" -ne 0 ]; then
+		cat "$log"
+		echo "lint: callgraph: FAIL"
+		return 1
+	fi
+	echo "lint: callgraph: PASS (host/, guest/: $(grep -c -- ' -> ' "$log") file edges, no circle)"
+}
+
 lints=("$@")
-[ "${#lints[@]}" -eq 0 ] && lints=(checkpatch sparse exports)
+[ "${#lints[@]}" -eq 0 ] && lints=(checkpatch sparse exports callgraph)
 status=0
 for l in "${lints[@]}"; do
 	case "$l" in
 	checkpatch) lint_checkpatch || status=1 ;;
 	sparse) lint_sparse || status=1 ;;
 	exports) lint_exports || status=1 ;;
+	callgraph) lint_callgraph || status=1 ;;
 	*) echo "lint.sh: unknown lint $l" >&2; exit 2 ;;
 	esac
 done
