@@ -182,7 +182,7 @@ build_modules() {
 	local d
 	if [ ! -f "$OUT/release" ] || [ ! -f "$OBJ/Module.symvers" ]; then die "kernel not built"; fi
 	mkdir -p "$MODS"
-	for d in host guest include; do
+	for d in host guest include compat; do
 		[ -d "$ROOT/$d" ] || continue
 		rsync -a --delete --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
 			--exclude='*.mod.c' --exclude='.*.cmd' --exclude='Module.symvers' \
