@@ -247,6 +247,7 @@ struct rm_pdb {
 	 */
 	spinlock_t lock;
 	u8 cache;		/* enum rm_pdb_cache, under lock */
+	bool tail;		/* last resolution refused a tail, under lock */
 	u8 state;		/* enum rm_pdb_state, under idb->pdbs xa_lock */
 	u8 orig_prot;		/* PROT_* of map_hva before the map */
 	u8 readonly:1;
@@ -255,6 +256,7 @@ struct rm_pdb {
 	u8 watched:1;		/* in tdb->pdbs */
 	u8 populate:1;		/* MM_REMOTE_POPULATE */
 	u8 guest:1;		/* MM_REMOTE_GUEST: a hypercall may unmap it */
+	u8 no_tail:1;		/* MM_REMOTE_NO_TAIL */
 	int vmas;		/* page mirror VMAs, under their mmap_lock */
 	u32 orig_flags;		/* RM_RAM_FLAGS of map_hva before the map */
 	unsigned long pfn;	/* under lock */
