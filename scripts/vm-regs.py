@@ -65,7 +65,9 @@ def main():
     try:
         for line in open(rundir + '/modules'):
             f = line.split()
-            mods.append((int(f[-1], 16), int(f[1]), f[0]))
+            base = [x for x in f if x.startswith('0x')]
+            if base:
+                mods.append((int(base[0], 16), int(f[1]), f[0]))
     except (OSError, ValueError, IndexError):
         pass
     addrs = [a + shift for a, _ in syms]
@@ -75,9 +77,11 @@ def main():
         for base, size, name in mods:
             if base <= r < base + size:
                 where = f'[{name}]+{r - base:#x}'
-        if where == '?' and addrs and r >= addrs[0]:
+        if where == '?' and addrs and addrs[0] <= r < addrs[-1] + 0x200000:
             i = bisect.bisect_right(addrs, r) - 1
             where = f'{syms[i][1]}+{r - addrs[i]:#x}'
+        elif where == '?':
+            where = '(not this kernel: a nested guest, or user space)'
         print(f'vm-regs: CPU {cpu} RIP {rip} {where}')
 
 
