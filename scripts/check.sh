@@ -279,7 +279,7 @@ fi
 # --- kselftests in the VM ----------------------------------------------------
 
 # The programs that run KVM guests inside the test VM (nested SVM).
-NESTED_PROGS=(kvm_hc/kvm_hc_test kvm_hc/rmmod_test kvm_hc/teardown_test
+NESTED_PROGS=(kvm_hc/kvm_hc_test kvm_hc/rmmod_test kvm_hc/teardown_test kvm_hc/hook_test.sh
 	rm_abuse/bad_hc_test rm_abuse/access_test
 	kvmmem/run_e2e.sh)
 

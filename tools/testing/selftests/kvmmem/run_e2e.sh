@@ -213,6 +213,9 @@ pids+=("$tiny_pid")
 
 # --- the two L2 VMs (booting concurrently) ------------------------------------------
 
+tiny_ready() { grep -q '^READY=1' "$W/tiny.info" 2>/dev/null || ! alive "$tiny_pid"; }
+# target_vm's THP slot is made with THP on: it shows the refusal.
+[ "$no_tail" -eq 0 ] || wait_for $((90 * SLOW)) tiny_ready
 if [ "$no_tail" -eq 1 ] && [ -n "$thp_was" ] && [ "$thp_was" != never ] &&
 	echo never 2>/dev/null >"$thp_sysfs"; then
 	thp_set=1
@@ -228,7 +231,6 @@ intro_pid=${pids[-1]}
 cat "$W/ctl.out" >"$W/ctl-out.log" &
 pids+=("$!")
 
-tiny_ready() { grep -q '^READY=1' "$W/tiny.info" 2>/dev/null || ! alive "$tiny_pid"; }
 wait_for $((90 * SLOW)) tiny_ready
 if grep -q '^READY=1' "$W/tiny.info" 2>/dev/null; then
 	# shellcheck source=/dev/null
