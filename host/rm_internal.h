@@ -29,13 +29,15 @@
  * (scripts/callgraph.py, make lint):
  *   rm_main.c		the workqueue and debugfs counters all use; it
  *			calls the others' init/exit only
- *   rm_mn.c, rm_fs.c, rm_zap.c, rm_vma.c, rm_kvm_sym.c	(leaves)
+ *   rm_mn.c, rm_fs.c, rm_zap.c, rm_vma.c, rm_btf.c, rm_kvm_sym.c (leaves)
  *   rm_idb.c		the idb, an index: never calls into its pdbs
  *   rm_tvm.c		a tdb's VMs: memslot changes go up through the
  *			rm_set_range_t that the tdb hands down
  *   rm_pdb.c		a mapping: resolve, fault, invalidate one page
  *   rm_tdb.c		the target: routes invalidations to its pdbs
- *   rm_win.c, rm_map.c, rm_token.c, rm_kvm.c, rm_dev.c	(entry points)
+ *   rm_win.c, rm_map.c	windows; mm_remote_map()/unmap()
+ *   rm_kvm_hook.c	how KVM hands hypercalls to rm_kvm.c: patch or ftrace
+ *   rm_token.c, rm_kvm.c, rm_dev.c	(entry points)
  *
  * Target invalidations zap mirror PTEs through the VMA recorded in the
  * pdb, never through the pseudo files' i_mmap trees:
