@@ -132,6 +132,10 @@ lint: inputs modules
 # make check (or demo) KERNEL=6.12 or KVER=<release>: on another line.
 LINE = $(or $(KERNEL),$(if $(filter command line,$(origin KVER)),$(KVER)))
 LINE_ARGS = $(if $(LINE),--kernel $(LINE))
+# make demo runs on Debian's own kvm.ko (kvm_hook=ftrace); DEMO_KVM=patched
+# uses the rebuilt one of scripts/build-kvm.sh instead.
+DEMO_KVM ?= stock
+DEMO_KVM_ENV = $(if $(filter stock,$(DEMO_KVM)),VM_RUN_KVM_DIR=)
 check:
 	$(FRESH_ENV) $(SRCDIR)/scripts/check.sh $(LINE_ARGS)
 
@@ -153,7 +157,7 @@ demo:
 	$(FRESH_ENV) $(SRCDIR)/scripts/setup.sh $(LINE_ARGS)
 	$(FRESH_ENV) $(MAKE) -C $(SRCDIR) all
 	@if [ -x $(DEMO_DIR)/run-kvm-demo.sh ]; then \
-		$(FRESH_ENV) $(SRCDIR)/scripts/vm-run $(LINE_ARGS) --smp 1 --timeout 600 -- tools/demo/run-kvm-demo.sh; \
+		$(FRESH_ENV) $(DEMO_KVM_ENV) $(SRCDIR)/scripts/vm-run $(LINE_ARGS) --smp 1 --timeout 600 -- tools/demo/run-kvm-demo.sh; \
 	else \
 		echo "no tools/demo/run-kvm-demo.sh" >&2; exit 1; \
 	fi

@@ -31,8 +31,17 @@ struct mm_struct;
  * KVM_HC_MEM_UNPOOL end only such mappings, never one its VMM made.
  */
 #define MM_REMOTE_GUEST		BIT(3)
+/*
+ * Refuse (-EOPNOTSUPP) a target page that is a tail page of a compound
+ * page (a THP or a huge page), at the map and at every later resolution:
+ * for a stock kvm.ko before 6.13, which takes a reference on each
+ * VM_PFNMAP page it maps and cannot on such a page, so that the VM's
+ * KVM_RUN would fail with EFAULT.  Implies resolving at the map.
+ */
+#define MM_REMOTE_NO_TAIL	BIT(4)
 #define MM_REMOTE_FLAGS		(MM_REMOTE_READONLY | MM_REMOTE_ZEROHOLE | \
-				 MM_REMOTE_POPULATE | MM_REMOTE_GUEST)
+				 MM_REMOTE_POPULATE | MM_REMOTE_GUEST | \
+				 MM_REMOTE_NO_TAIL)
 
 int mm_remote_map(struct mm_struct *req_mm, unsigned long req_hva,
 		  unsigned long map_hva);

@@ -29,13 +29,15 @@
  * (scripts/callgraph.py, make lint):
  *   rm_main.c		the workqueue and debugfs counters all use; it
  *			calls the others' init/exit only
- *   rm_mn.c, rm_fs.c, rm_zap.c, rm_vma.c, rm_kvm_sym.c	(leaves)
+ *   rm_mn.c, rm_fs.c, rm_zap.c, rm_vma.c, rm_btf.c, rm_kvm_sym.c (leaves)
  *   rm_idb.c		the idb, an index: never calls into its pdbs
  *   rm_tvm.c		a tdb's VMs: memslot changes go up through the
  *			rm_set_range_t that the tdb hands down
  *   rm_pdb.c		a mapping: resolve, fault, invalidate one page
  *   rm_tdb.c		the target: routes invalidations to its pdbs
- *   rm_win.c, rm_map.c, rm_token.c, rm_kvm.c, rm_dev.c	(entry points)
+ *   rm_win.c, rm_map.c	windows; mm_remote_map()/unmap()
+ *   rm_kvm_hook.c	how KVM hands hypercalls to rm_kvm.c: patch or ftrace
+ *   rm_token.c, rm_kvm.c, rm_dev.c	(entry points)
  *
  * Target invalidations zap mirror PTEs through the VMA recorded in the
  * pdb, never through the pseudo files' i_mmap trees:
@@ -247,6 +249,7 @@ struct rm_pdb {
 	 */
 	spinlock_t lock;
 	u8 cache;		/* enum rm_pdb_cache, under lock */
+	bool tail;		/* last resolution refused a tail, under lock */
 	u8 state;		/* enum rm_pdb_state, under idb->pdbs xa_lock */
 	u8 orig_prot;		/* PROT_* of map_hva before the map */
 	u8 readonly:1;
@@ -255,6 +258,7 @@ struct rm_pdb {
 	u8 watched:1;		/* in tdb->pdbs */
 	u8 populate:1;		/* MM_REMOTE_POPULATE */
 	u8 guest:1;		/* MM_REMOTE_GUEST: a hypercall may unmap it */
+	u8 no_tail:1;		/* MM_REMOTE_NO_TAIL */
 	int vmas;		/* page mirror VMAs, under their mmap_lock */
 	u32 orig_flags;		/* RM_RAM_FLAGS of map_hva before the map */
 	unsigned long pfn;	/* under lock */

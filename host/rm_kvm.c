@@ -14,15 +14,23 @@
 #include "mm_remote.h"
 #include "rm_internal.h"
 #include "rm_kvm.h"
-#include "rm_kvm_hook.h"
 
-/* The hook of the patched kvm.ko (kvm/<line>/0001), resolved together. */
-static struct {
-	int (*register_hc)(unsigned long nr,
-			   const struct kvm_hypercall_ops *ops);
-	void (*unregister_hc)(unsigned long nr,
-			      const struct kvm_hypercall_ops *ops);
-} rm_kvm_fn;
+/*
+ * What a hypercall's mapping is: a KVM alias (MM_REMOTE_ZEROHOLE) that
+ * the guest may unmap.  On a stock kvm.ko that takes references on the
+ * VM_PFNMAP pages it maps (before 6.13), tail pages of THPs and huge pages
+ * are refused: KVM could not map them (rm_kvm_hook_no_tail).
+ */
+static unsigned int rm_hc_map_flags(bool readonly)
+{
+	unsigned int flags = MM_REMOTE_ZEROHOLE | MM_REMOTE_GUEST;
+
+	if (readonly)
+		flags |= MM_REMOTE_READONLY;
+	if (rm_kvm_hook_no_tail)
+		flags |= MM_REMOTE_NO_TAIL;
+	return flags;
+}
 
 /*
  * Guest memory is found and accessed here the way KVM's inline helpers do,
@@ -224,8 +232,7 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 			      &req_hva, &map_hva);
 	if (!err)
 		err = mm_remote_map_flags(target->mm, req_hva, map_hva,
-					  MM_REMOTE_ZEROHOLE | MM_REMOTE_GUEST |
-					  (readonly ? MM_REMOTE_READONLY : 0));
+					  rm_hc_map_flags(readonly));
 	srcu_read_unlock(&target->srcu, idx);
 	rm_tdb_put(tdb);
 out_put:
@@ -313,8 +320,7 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	if (n) {
 		ret = mm_remote_map_batch(target->mm, b.req_hvas, b.map_hvas,
 					  b.errs, n,
-					  MM_REMOTE_ZEROHOLE | MM_REMOTE_GUEST |
-					  (readonly ? MM_REMOTE_READONLY : 0));
+					  rm_hc_map_flags(readonly));
 		for (i = 0; i < n; i++)
 			b.entries[b.index[i]].err = ret < 0 ? ret : b.errs[i];
 	}
@@ -461,7 +467,7 @@ static unsigned long rm_hc_call(struct kvm_vcpu *vcpu, unsigned long nr,
 	/*
 	 * A call makes files, notifiers and VMAs with our ops, which must not
 	 * outlive the module: while rm_exit() runs, answer as once it is
-	 * gone.  The put below is safe: kvm_unregister_hypercall() waits for
+	 * gone.  The put below is safe: rm_kvm_hook_disarm() waits for
 	 * this call to return to kvm.ko.
 	 */
 	if (!try_module_get(THIS_MODULE))
@@ -471,73 +477,36 @@ static unsigned long rm_hc_call(struct kvm_vcpu *vcpu, unsigned long nr,
 	return ret;
 }
 
-static const struct kvm_hypercall_ops rm_hc_ops = {
-	.call = rm_hc_call,
-};
-
 static const unsigned long rm_hc_nrs[] = {
 	KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP, KVM_HC_MEM_MAP_BATCH,
 	KVM_HC_MEM_POOL, KVM_HC_MEM_UNPOOL,
 };
 
-static void rm_kvm_put_hook(void)
-{
-	if (rm_kvm_fn.register_hc)
-		symbol_put(kvm_register_hypercall);
-	if (rm_kvm_fn.unregister_hc)
-		symbol_put(kvm_unregister_hypercall);
-	memset(&rm_kvm_fn, 0, sizeof(rm_kvm_fn));
-}
-
 /*
- * The KVM path needs the patched kvm.ko loaded before us; without it the
- * module still serves /dev/remote_mapping between processes.
+ * Serve the hypercalls through whichever hook works on this kvm.ko
+ * (rm_kvm_hook.c); without kvm.ko, or without a hook, the module still
+ * serves /dev/remote_mapping between processes.
  */
 int rm_kvm_init(void)
 {
-	unsigned int i;
-	int err;
-
-	rm_kvm_fn.register_hc = symbol_get(kvm_register_hypercall);
-	rm_kvm_fn.unregister_hc = symbol_get(kvm_unregister_hypercall);
-	if (!rm_kvm_fn.register_hc || !rm_kvm_fn.unregister_hc ||
-	    !rm_kvm_syms_get()) {
-		pr_info("remote_mapping: no patched kvm.ko loaded: KVM hypercalls disabled, process-to-process use only\n");
-		rm_kvm_put_hook();
+	if (!rm_kvm_syms_get()) {
+		pr_info("remote_mapping: no kvm.ko loaded: KVM hypercalls disabled, process-to-process use only\n");
 		return 0;
 	}
-
-	for (i = 0; i < ARRAY_SIZE(rm_hc_nrs); i++) {
-		err = rm_kvm_fn.register_hc(rm_hc_nrs[i], &rm_hc_ops);
-		if (err)
-			goto err_unregister;
+	if (rm_kvm_hook_arm(rm_hc_call, rm_hc_nrs, ARRAY_SIZE(rm_hc_nrs))) {
+		pr_info("remote_mapping: KVM hypercalls disabled, process-to-process use only\n");
+		rm_kvm_syms_put();
 	}
-	rm_kvm_hooked = true;
-	pr_info("remote_mapping: serving KVM hypercalls %lu to %lu\n",
-		rm_hc_nrs[0], rm_hc_nrs[ARRAY_SIZE(rm_hc_nrs) - 1]);
-	return 0;
-
-err_unregister:
-	while (i--)
-		rm_kvm_fn.unregister_hc(rm_hc_nrs[i], &rm_hc_ops);
-	pr_warn("remote_mapping: cannot register KVM hypercalls: %d\n", err);
-	rm_kvm_syms_put();
-	rm_kvm_put_hook();
 	return 0;
 }
 
 void rm_kvm_exit(void)
 {
-	unsigned int i;
-
-	if (!rm_kvm_hooked)
+	if (rm_kvm_hook_mode == RM_KVM_HOOK_NONE)
 		return;
 	/* Waits for hypercalls in flight. */
-	for (i = ARRAY_SIZE(rm_hc_nrs); i--; )
-		rm_kvm_fn.unregister_hc(rm_hc_nrs[i], &rm_hc_ops);
-	rm_kvm_hooked = false;
+	rm_kvm_hook_disarm();
 	rm_token_exit();
 	flush_work(&rm_kvm_put_work);
 	rm_kvm_syms_put();
-	rm_kvm_put_hook();
 }

@@ -23,13 +23,33 @@ struct rm_kvm_syms {
 };
 
 extern struct rm_kvm_syms rm_kvm;
-/* Whether hypercalls are served: set by rm_kvm.c. */
-extern bool rm_kvm_hooked;
 
 /* rm_kvm_sym.c */
 bool rm_kvm_syms_get(void);
 void rm_kvm_syms_put(void);
 bool rm_file_is_kvm_vm(struct file *file);
+
+/* rm_kvm_hook.c */
+enum rm_kvm_hook {
+	RM_KVM_HOOK_NONE,	/* no KVM, or no way in: hypercalls disabled */
+	RM_KVM_HOOK_PATCH,	/* kvm_register_hypercall() of kvm/<line>/0001 */
+	RM_KVM_HOOK_FTRACE,	/* redirect of the stock kvm_emulate_hypercall() */
+};
+
+extern enum rm_kvm_hook rm_kvm_hook_mode;
+/* The hook's kvm.ko cannot map tail pages of huge pages (MM_REMOTE_NO_TAIL). */
+extern bool rm_kvm_hook_no_tail;
+
+struct dentry;
+struct kvm_vcpu;
+/* Serves hypercall @nr of @vcpu; its answer goes to the guest's RAX. */
+typedef unsigned long rm_hc_fn(struct kvm_vcpu *vcpu, unsigned long nr,
+			       unsigned long a0, unsigned long a1,
+			       unsigned long a2, unsigned long a3);
+int rm_kvm_hook_arm(rm_hc_fn *serve, const unsigned long *nrs,
+		    unsigned int n);
+void rm_kvm_hook_disarm(void);
+void rm_kvm_hook_debugfs(struct dentry *dir);
 
 /* rm_kvm.c */
 int rm_kvm_init(void);

@@ -11,7 +11,6 @@
 #include "rm_kvm.h"
 
 struct rm_kvm_syms rm_kvm;
-bool rm_kvm_hooked;
 
 void rm_kvm_syms_put(void)
 {

@@ -26,7 +26,7 @@ static void rm_debugfs_init(void)
 	debugfs_create_atomic_t("pdb_count", 0400, rm_debugfs, &rm_pdb_count);
 	debugfs_create_atomic_t("tdb_count", 0400, rm_debugfs, &rm_tdb_count);
 	debugfs_create_atomic_t("idb_count", 0400, rm_debugfs, &rm_idb_count);
-	debugfs_create_bool("kvm_hook", 0400, rm_debugfs, &rm_kvm_hooked);
+	rm_kvm_hook_debugfs(rm_debugfs);
 }
 
 static int __init rm_init(void)

@@ -261,8 +261,12 @@ static unsigned int rm_map_pages(struct mm_struct *req_mm,
 		if (errs[i])
 			continue;
 		/* Resolved now, installed with the mapping, under our lock. */
-		if (flags & MM_REMOTE_POPULATE)
+		if (flags & (MM_REMOTE_POPULATE | MM_REMOTE_NO_TAIL))
 			rm_pdb_resolve(pdbs[i], false);
+		if (pdbs[i]->tail) {
+			errs[i] = -EOPNOTSUPP;
+			continue;
+		}
 		if (test_bit(i, windows)) {
 			windowed++;
 			continue;

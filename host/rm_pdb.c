@@ -49,6 +49,7 @@ int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
 		pdb->zerohole = !!(flags & MM_REMOTE_ZEROHOLE);
 		pdb->populate = !!(flags & MM_REMOTE_POPULATE);
 		pdb->guest = !!(flags & MM_REMOTE_GUEST);
+		pdb->no_tail = !!(flags & MM_REMOTE_NO_TAIL);
 		kref_init(&pdb->ref);
 		spin_lock_init(&pdb->lock);
 	}
@@ -202,7 +203,7 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 				  (write ? HMM_PFN_REQ_WRITE : 0),
 	};
 	struct vm_area_struct *vma;
-	bool nowrite = false, logged, hole;
+	bool nowrite = false, logged, hole, tail = false;
 	int ret;
 
 	/*
@@ -259,6 +260,12 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 	} while (ret == -EBUSY && !fatal_signal_pending(current) &&
 		 time_before(jiffies, timeout));
 
+	/* See MM_REMOTE_NO_TAIL. */
+	if (!ret && pdb->no_tail && PageTail(hmm_pfn_to_page(hmm_pfn))) {
+		ret = -EOPNOTSUPP;
+		tail = true;
+	}
+
 	/*
 	 * A KVM alias of a dirty-logged memslot gets no write access: its
 	 * stores would not be in the target's log (rm_tvm_dirty_logged()).
@@ -271,6 +278,7 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 
 	/* Pairs with rm_pdb_invalidate(): stale if it ran since read_begin. */
 	spin_lock(&pdb->lock);
+	pdb->tail = tail;
 	if (pdb->cache == RM_CACHE_UNMAPPED || pdb->cache == RM_CACHE_GONE ||
 	    ret == -EBUSY || ret == -EINTR ||
 	    mmu_interval_read_retry(notifier, range.notifier_seq)) {

@@ -185,7 +185,7 @@ long rm_token_grant(struct remote_mapping_token_grant __user *uarg)
 		return -EINVAL;
 	if (!(arg.flags & REMOTE_MAPPING_TOKEN_BIND) && arg.intro_vm_fd != -1)
 		return -EINVAL;
-	if (!rm_kvm_hooked)
+	if (rm_kvm_hook_mode == RM_KVM_HOOK_NONE)
 		return -ENODEV;
 
 	/* Expired tokens count against the bound until collected. */

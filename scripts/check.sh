@@ -279,13 +279,14 @@ fi
 # --- kselftests in the VM ----------------------------------------------------
 
 # The programs that run KVM guests inside the test VM (nested SVM).
-NESTED_PROGS=(kvm_hc/kvm_hc_test kvm_hc/rmmod_test kvm_hc/teardown_test
+NESTED_PROGS=(kvm_hc/kvm_hc_test kvm_hc/rmmod_test kvm_hc/teardown_test kvm_hc/hook_test.sh
 	rm_abuse/bad_hc_test rm_abuse/access_test
 	kvmmem/run_e2e.sh)
 
-# vm_result NAME LOG VM_RUN_STATUS: count one VM run's tally and its checks
+# vm_result NAME LOG VM_RUN_STATUS [PREFIX]: count one VM run's tally and
+# its checks; PREFIX goes before its suites' names in the summary.
 vm_result() {
-	local name=$1 log=$2 rc=$3 total p f s
+	local name=$1 log=$2 rc=$3 prefix=${4:-} total p f s
 
 	total=$(grep -E '^run-suite: TOTAL pass=[0-9]+ fail=[0-9]+ skip=[0-9]+$' "$log" | tail -n 1)
 	if [ -n "$total" ]; then
@@ -297,7 +298,8 @@ vm_result() {
 		echo "check: $name kselftests: $p passed, $f failed, $s skipped"
 		# run-suite's summary: "#   SUITE  pass=N fail=N skip=N rc=N Ts"
 		sed -n -E 's/^#   ([^ ]+) +pass=([0-9]+) fail=([0-9]+) skip=([0-9]+).*/\1\t\2\t\3\t\4/p' "$log" |
-			sed -E "s/^final-checks\t/$name: final checks\t/" >>"$SUMMARY"
+			sed -E -e "s/^final-checks\t/$name: final checks\t/" \
+				-e "s|^|$prefix|" >>"$SUMMARY"
 	fi
 	if [ "$rc" -ne 2 ]; then
 		if grep -q '^vm-run: the kernel log shows a problem' "$log"; then
@@ -340,6 +342,17 @@ vm_result "vm" "$vm_log" "${PIPESTATUS[0]}"
 	scripts/run-suite.sh --timeout "$SUITE_TIMEOUT" \
 	"${NESTED_PROGS[@]}" 2>&1 | tee "$LOGDIR/vm-nested.log"
 vm_result "vm nested" "$LOGDIR/vm-nested.log" "${PIPESTATUS[0]}"
+# The same on the distribution's own kvm.ko, served through the ftrace
+# hook (Documentation/kvm-hook.rst), where the run above used the patched
+# build of scripts/build-kvm.sh.
+if [ "$debug" -eq 0 ]; then
+	VM_RUN_KVM_DIR='' "$ROOT/scripts/vm-run" "${vm_args[@]}" --smp 1 \
+		--timeout "$VM_TIMEOUT" -- \
+		scripts/run-suite.sh --timeout "$SUITE_TIMEOUT" \
+		"${NESTED_PROGS[@]}" 2>&1 | tee "$LOGDIR/vm-nested-stock.log"
+	vm_result "vm nested stock kvm" "$LOGDIR/vm-nested-stock.log" \
+		"${PIPESTATUS[0]}" "stock kvm: "
+fi
 
 if [ "$debug" -eq 1 ]; then
 	# The long stress: one test.

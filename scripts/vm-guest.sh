@@ -82,6 +82,9 @@ if [ -n "$VM_MODULES" ]; then
 	load_kvm || rc=1
 	[ "$rc" -ne 0 ] || load_modules || rc=1
 fi
+# Where the kernel and the modules are, for scripts/vm-regs.py on a stall.
+grep -m 1 ' _text$' /proc/kallsyms >"$rundir/text" 2>/dev/null || true
+cat /proc/modules >"$rundir/modules" 2>/dev/null || true
 cut -d' ' -f1 /proc/uptime >"$rundir/ready"
 
 if [ "$VM_MODE" = shell ]; then

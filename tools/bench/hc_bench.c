@@ -420,7 +420,7 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 	struct code codes[NCODES];
 	int32_t pool;
 	char why[160] = "";
-	char buf[4] = "";
+	char buf[8] = "";
 	int32_t got;
 	int err, fd, hook, r, k;
 
@@ -431,7 +431,9 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 	hook = 0;
 	fd = open("/sys/kernel/debug/remote_mapping/kvm_hook", O_RDONLY);
 	if (fd >= 0) {
-		if (read(fd, buf, 1) == 1 && buf[0] == 'Y')
+		if (read(fd, buf, 6) == 6 && !strncmp(buf, "ftrace", 6))
+			hook = 1;
+		else if (!strncmp(buf, "patch", 5))
 			hook = 1;
 		close(fd);
 	}

@@ -86,7 +86,51 @@ if [ -n "$profile" ]; then
 	exit 0
 fi
 
+# The map hypercall through each way into KVM (Documentation/kvm-hook.rst),
+# on the same kvm.ko in the same VM: the patch's registration and the
+# ftrace redirect of kvm_emulate_hypercall().  Prints one line per mode and
+# their ratio; writes hook-MODE.json.
+hook_compare() {
+	local mode
+	[ -d /sys/module/kvm ] && grep -qw svm /proc/cpuinfo || return 0
+	for mode in patch ftrace; do
+		rmmod remote_mapping &&
+			insmod "$ROOT/host/remote_mapping.ko" kvm_hook=$mode || return 1
+		if [ "$(cat /sys/kernel/debug/remote_mapping/kvm_hook)" != "$mode" ]; then
+			echo "hook compare: kvm_hook=$mode not armed here; no comparison"
+			return 0
+		fi
+		"$BIN" --json "$OUT/hook-$mode.json" "${smoke[@]}" --only hc \
+			>"$OUT/hook-$mode.txt" || return 1
+	done
+	python3 - "$OUT" <<'PY'
+import json, sys
+
+def find(o, k):
+    if isinstance(o, dict):
+        if k in o:
+            return o[k]
+        o = list(o.values())
+    if isinstance(o, list):
+        for v in o:
+            r = find(v, k)
+            if r is not None:
+                return r
+    return None
+
+d = {m: json.load(open(f'{sys.argv[1]}/hook-{m}.json')) for m in ('patch', 'ftrace')}
+for k, what in (('null_ns', 'null hypercall'), ('map_unmap_ns', 'map+unmap hypercall pair')):
+    p, f = find(d['patch'], k), find(d['ftrace'], k)
+    if p and f:
+        print(f'hook compare: {what}: patch {p:.0f} ns, ftrace {f:.0f} ns, ftrace/patch {f / p:.3f}')
+PY
+}
+
 "$BIN" "${args[@]}" | tee "$OUT/table.txt"
 rc=${PIPESTATUS[0]}
+if [ "$rc" -eq 0 ] && [ -z "$profile" ]; then
+	hook_compare 2>&1 | tee -a "$OUT/table.txt"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+fi
 echo "run-bench: remote_mapping counters after the run: map_count $(cat /sys/kernel/debug/remote_mapping/map_count) pdb_count $(cat /sys/kernel/debug/remote_mapping/pdb_count)"
 exit "$rc"

@@ -4,8 +4,8 @@
 #
 # Usage (on the host; "make demo" builds everything first):
 #   scripts/vm-run -- tools/demo/run-kvm-demo.sh
-# Needs, in L1: /dev/kvm, the patched kvm.ko (vm-run loads build/kvm/current)
-# and remote_mapping.ko serving the hypercalls; build/nested/ from
+# Needs, in L1: /dev/kvm, kvm.ko (Debian's: "make demo" loads it, or the
+# patched build) and remote_mapping.ko serving the hypercalls; build/nested/ from
 # scripts/nested/build.sh (the L2 initramfs with kvmmem.ko and the kvmmem
 # CLI, banner.env) and tools/kvmmem/rm-grant.  It boots two L2 VMs from the
 # L2 initramfs plus a small init of its own (appended as a second cpio):
@@ -92,8 +92,11 @@ for f in "$INITRD" "$NESTED/banner.env" "$NESTED/l2-initramfs.kver" "$GRANT"; do
 done
 command -v qemu-system-x86_64 >/dev/null || fail "no qemu-system-x86_64"
 command -v cpio >/dev/null || fail "no cpio"
-[ "$(cat "$DEBUGFS/kvm_hook" 2>/dev/null)" = Y ] ||
-	fail "$DEBUGFS/kvm_hook is not Y: remote_mapping.ko or the patched kvm.ko (scripts/build-kvm.sh) is not loaded"
+hook=$(cat "$DEBUGFS/kvm_hook" 2>/dev/null)
+case "$hook" in
+patch|ftrace) ;;
+*) fail "$DEBUGFS/kvm_hook is not patch or ftrace: remote_mapping.ko is not loaded, or found no way into kvm.ko (dmesg)" ;;
+esac
 KVER=$(cat "$NESTED/l2-initramfs.kver")
 KERNEL=$(cat "$NESTED/l2-initramfs.vmlinuz" 2>/dev/null || echo "/boot/vmlinuz-$KVER")
 [ -r "$KERNEL" ] || fail "cannot read $KERNEL"
@@ -150,8 +153,22 @@ L2_INITRD=$W/initrd.cpio
 cat "$INITRD" "$W/extra.cpio" >"$L2_INITRD"
 
 echo "kvmmem demo: an introspector VM reads the memory of a Linux VM through /dev/kvmmem"
-echo "This runs in the test VM (L1, Linux $(uname -r)), whose kvm.ko carries the KVM_HC_MEM_MAP"
-echo "hypercall hook, served by remote_mapping.ko.  Both VMs below are nested (L2) KVM guests."
+if [ "$hook" = ftrace ]; then
+	echo "This runs in the test VM (L1, Linux $(uname -r)) on Debian's own kvm.ko: remote_mapping.ko"
+	echo "serves KVM_HC_MEM_MAP through an ftrace hook.  Both VMs below are nested (L2) KVM guests."
+else
+	echo "This runs in the test VM (L1, Linux $(uname -r)), whose rebuilt kvm.ko carries the KVM_HC_MEM_MAP"
+	echo "hypercall hook, served by remote_mapping.ko.  Both VMs below are nested (L2) KVM guests."
+fi
+# The stock kvm.ko before 6.13 cannot map tail pages of huge pages
+# (Documentation/kvm-hook.rst): start the target with THP off, as a user of
+# that kvm.ko must.
+thp_sysfs=/sys/kernel/mm/transparent_hugepage/enabled
+IFS=. read -r kmaj kmin _ <<<"$(uname -r)"
+if [ "$hook" = ftrace ] && { [ "$kmaj" -lt 6 ] || { [ "$kmaj" -eq 6 ] && [ "$kmin" -lt 13 ]; }; } &&
+	echo never 2>/dev/null >"$thp_sysfs"; then
+	echo "(THP off for the target VM: the stock kvm.ko of $(uname -r) cannot map tail pages of huge pages)"
+fi
 
 # --- boot the two L2 VMs --------------------------------------------------------
 

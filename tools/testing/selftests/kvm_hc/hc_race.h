@@ -70,13 +70,13 @@ static inline int hr_read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-/* The module serves the KVM hypercalls (debugfs kvm_hook reads Y). */
+/* The module serves the KVM hypercalls (debugfs kvm_hook: patch, ftrace). */
 static inline bool hr_hooked(void)
 {
 	char buf[8] = "";
 
 	return !hr_read_file(HR_DEBUGFS "kvm_hook", buf, sizeof(buf)) &&
-	       buf[0] == 'Y';
+	       (!strncmp(buf, "patch", 5) || !strncmp(buf, "ftrace", 6));
 }
 
 /*

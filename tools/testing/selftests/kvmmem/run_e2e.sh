@@ -90,6 +90,7 @@ finish() {
 		wait "$p" 2>/dev/null
 	done
 	pids=()
+	[ -z "${thp_set:-}" ] || echo "$thp_was" >"$thp_sysfs" 2>/dev/null
 	save_logs
 	echo "1..$n"
 	diag "kvmmem e2e: $((n - failed)) ok, $failed not ok, $((SECONDS - start)) s"
@@ -138,13 +139,25 @@ fi
 hook=0
 hook_why="no $DEBUGFS/kvm_hook (remote_mapping.ko not loaded?)"
 if [ -r "$DEBUGFS/kvm_hook" ]; then
-	case "$(cat "$DEBUGFS/kvm_hook")" in
-	Y|1) hook=1 ;;
-	*) hook_why="$DEBUGFS/kvm_hook is N: no patched kvm.ko loaded" ;;
+	kvm_hook=$(cat "$DEBUGFS/kvm_hook")
+	case "$kvm_hook" in
+	patch|ftrace) hook=1 ;;
+	*) hook_why="$DEBUGFS/kvm_hook is $kvm_hook: no way into kvm.ko (dmesg says why)" ;;
 	esac
 fi
+# A stock kvm.ko before 6.13 cannot map tail pages of huge pages through a
+# VM_PFNMAP mapping: the ftrace hook refuses them (kvm-hook.rst), and the
+# L2 target runs with THP off, as a user of that setup must run it.
+no_tail=0
+IFS=. read -r kmaj kmin _ <<<"$(uname -r)"
+if [ "${kvm_hook:-}" = ftrace ] && { [ "$kmaj" -lt 6 ] ||
+	{ [ "$kmaj" -eq 6 ] && [ "$kmin" -lt 13 ]; }; }; then
+	no_tail=1
+fi
+thp_sysfs=/sys/kernel/mm/transparent_hugepage/enabled
+thp_was=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$thp_sysfs" 2>/dev/null || true)
 if [ "$hook" -eq 1 ]; then
-	diag "hypercall hook: available"
+	diag "hypercall hook: $kvm_hook"
 else
 	diag "hypercall hook: unavailable ($hook_why); tests that need a map SKIP"
 fi
@@ -200,6 +213,14 @@ pids+=("$tiny_pid")
 
 # --- the two L2 VMs (booting concurrently) ------------------------------------------
 
+tiny_ready() { grep -q '^READY=1' "$W/tiny.info" 2>/dev/null || ! alive "$tiny_pid"; }
+# target_vm's THP slot is made with THP on: it shows the refusal.
+[ "$no_tail" -eq 0 ] || wait_for $((90 * SLOW)) tiny_ready
+if [ "$no_tail" -eq 1 ] && [ -n "$thp_was" ] && [ "$thp_was" != never ] &&
+	echo never 2>/dev/null >"$thp_sysfs"; then
+	thp_set=1
+	diag "THP off for the L2 target (was $thp_was): the stock kvm.ko of $(uname -r) cannot map tail pages"
+fi
 qemu_l2 target "nokaslr KVMMEM_ROLE=target"
 target_pid=${pids[-1]}
 mkfifo "$W/ctl.in" "$W/ctl.out"
@@ -210,7 +231,6 @@ intro_pid=${pids[-1]}
 cat "$W/ctl.out" >"$W/ctl-out.log" &
 pids+=("$!")
 
-tiny_ready() { grep -q '^READY=1' "$W/tiny.info" 2>/dev/null || ! alive "$tiny_pid"; }
 wait_for $((90 * SLOW)) tiny_ready
 if grep -q '^READY=1' "$W/tiny.info" 2>/dev/null; then
 	# shellcheck source=/dev/null
@@ -266,6 +286,10 @@ target_up() { has_line "$W/target.console" 'KVMMEM-TARGET: READY' || ! alive "$t
 wait_for $((150 * SLOW)) target_up
 if has_line "$W/target.console" 'KVMMEM-TARGET: READY'; then
 	ok "L2 target: booted"
+	# How much of a QEMU guest's RAM THPs back (kvm-hook.rst, huge pages).
+	thp_kb=$(awk '/^AnonHugePages:/ { print $2 }' "/proc/$target_pid/smaps_rollup" 2>/dev/null)
+	rss_kb=$(awk '/^Anonymous:/ { print $2 }' "/proc/$target_pid/smaps_rollup" 2>/dev/null)
+	diag "L2 target after boot: ${thp_kb:-?} of ${rss_kb:-?} kB anonymous memory in THPs (THP ${thp_set:+off, was }${thp_was:-?})"
 	version=$(console "$W/target.console" | sed -n 's/^KVMMEM-TARGET: VERSION //p' | head -n 1)
 	ksym=$(console "$W/target.console" | sed -n 's/^KVMMEM-TARGET: KALLSYMS \([0-9a-f]*\) .*/\1/p')
 	kcode=$(console "$W/target.console" | sed -n 's/^KVMMEM-TARGET: KERNEL-CODE *\([0-9a-f]*\)-.*/\1/p')
@@ -312,6 +336,7 @@ check "L2 introspector: kvmmem.ko loaded" has_line "$W/intro.console" 'KVMMEM: I
 		echo "KVMMEM_CODE_GPA=$CODE_GPA"
 		echo "KVMMEM_OUTSIDE_GPA=0x40000000"
 		[ "$THP_OK" = 1 ] && echo "KVMMEM_THP_GPA=$THP_GPA"
+		[ "$no_tail" -eq 0 ] || echo "KVMMEM_NO_TAIL=1"
 		for t in RW RO BOUND_OTHER EXPIRED REVOKED; do
 			v=TOKEN_$t
 			[ -n "${!v:-}" ] && echo "KVMMEM_TOKEN_$t=${!v}"

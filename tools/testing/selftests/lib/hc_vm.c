@@ -412,7 +412,8 @@ bool hv_hook_present(void)
 		return false;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	return n > 0 && buf[0] == 'Y';
+	return n > 0 &&
+	       (!strncmp(buf, "patch", 5) || !strncmp(buf, "ftrace", 6));
 }
 
 const char *hv_unavailable(void)
