@@ -94,7 +94,12 @@ hook_compare() {
 	local mode
 	[ -d /sys/module/kvm ] && grep -qw svm /proc/cpuinfo || return 0
 	for mode in patch ftrace; do
-		rmmod remote_mapping &&
+		# The last run's objects are freed by a workqueue: wait for them.
+		for _ in $(seq 50); do
+			rmmod remote_mapping 2>/dev/null && break
+			sleep 0.2
+		done
+		[ ! -d /sys/module/remote_mapping ] &&
 			insmod "$ROOT/host/remote_mapping.ko" kvm_hook=$mode || return 1
 		if [ "$(cat /sys/kernel/debug/remote_mapping/kvm_hook)" != "$mode" ]; then
 			echo "hook compare: kvm_hook=$mode not armed here; no comparison"

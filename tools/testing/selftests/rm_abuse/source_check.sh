@@ -106,7 +106,8 @@ if [ -d "$dbg" ]; then
 			rc=1
 		fi
 		val=$(cat "$f" 2>/dev/null)
-		if ! [[ "$val" =~ ^(-?[0-9]{1,12}|Y|N)$ ]]; then
+		# Counters, and kvm_hook's way into KVM: none, patch or ftrace.
+		if ! [[ "$val" =~ ^(-?[0-9]{1,12}|Y|N|none|patch|ftrace)$ ]]; then
 			echo "# $f: unexpected content '$val'"
 			rc=1
 		fi
