@@ -51,7 +51,7 @@ def main():
     rundir = sys.argv[1]
     regs = monitor(rundir + '/mon.sock', 'info registers -a')
     print(regs)
-    rips = re.findall(r'RIP=([0-9a-f]{16})', regs)
+    rips = re.findall(r'[ER]IP=([0-9a-f]{8,16})', regs)
     syms, shift = [], 0
     if len(sys.argv) > 2:
         try:
