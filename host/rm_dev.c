@@ -196,6 +196,8 @@ static long rm_dev_ioctl(struct file *file, unsigned int cmd,
 		return rm_token_grant(argp);
 	case REMOTE_MAPPING_TOKEN_REVOKE:
 		return rm_token_revoke(argp);
+	case REMOTE_MAPPING_VM_SLOTS:
+		return rm_vm_slots(argp);
 	default:
 		return -ENOTTY;
 	}

@@ -37,7 +37,7 @@
  *   rm_tdb.c		the target: routes invalidations to its pdbs
  *   rm_win.c, rm_map.c	windows; mm_remote_map()/unmap()
  *   rm_kvm_hook.c	how KVM hands hypercalls to rm_kvm.c: patch or ftrace
- *   rm_token.c, rm_kvm.c, rm_dev.c	(entry points)
+ *   rm_token.c, rm_vmslots.c, rm_kvm.c, rm_dev.c	(entry points)
  *
  * Target invalidations zap mirror PTEs through the VMA recorded in the
  * pdb, never through the pseudo files' i_mmap trees:

@@ -28,6 +28,7 @@ extern struct rm_kvm_syms rm_kvm;
 bool rm_kvm_syms_get(void);
 void rm_kvm_syms_put(void);
 bool rm_file_is_kvm_vm(struct file *file);
+struct file *rm_kvm_fget(int fd);
 
 /* rm_kvm_hook.c */
 enum rm_kvm_hook {
@@ -54,6 +55,10 @@ void rm_kvm_hook_debugfs(struct dentry *dir);
 /* rm_kvm.c */
 int rm_kvm_init(void);
 void rm_kvm_exit(void);
+
+/* rm_vmslots.c */
+struct remote_mapping_vm_slots;
+long rm_vm_slots(struct remote_mapping_vm_slots __user *uarg);
 
 /* rm_token.c */
 long rm_token_grant(struct remote_mapping_token_grant __user *uarg);

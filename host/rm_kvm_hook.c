@@ -407,8 +407,12 @@ static int rm_kvm_hook_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(rm_kvm_hook);
 
-/* debugfs "kvm_hook": none, patch or ftrace. */
+/*
+ * debugfs "kvm_hook": none, patch or ftrace; "kvm_no_tail": Y while KVM maps
+ * refuse tail pages of huge pages (the stock kvm.ko before 6.13).
+ */
 void rm_kvm_hook_debugfs(struct dentry *dir)
 {
 	debugfs_create_file("kvm_hook", 0400, dir, NULL, &rm_kvm_hook_fops);
+	debugfs_create_bool("kvm_no_tail", 0400, dir, &rm_kvm_hook_no_tail);
 }

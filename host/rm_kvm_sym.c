@@ -4,6 +4,7 @@
  * with symbol_get() so that the module loads without KVM, and how KVM's
  * VM files are told apart.
  */
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
@@ -62,4 +63,16 @@ bool rm_file_is_kvm_vm(struct file *file)
 		if (!strcmp(module_name(fops->owner), owners[i]))
 			return true;
 	return false;
+}
+
+/* The KVM VM file of @fd with a reference, or NULL. */
+struct file *rm_kvm_fget(int fd)
+{
+	struct file *file = fget(fd);
+
+	if (file && !rm_file_is_kvm_vm(file)) {
+		fput(file);
+		file = NULL;
+	}
+	return file;
 }

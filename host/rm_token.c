@@ -140,17 +140,6 @@ static void rm_token_gc(struct work_struct *work)
 		rm_token_free(t);
 }
 
-static struct file *rm_kvm_fget(int fd)
-{
-	struct file *file = fget(fd);
-
-	if (file && !rm_file_is_kvm_vm(file)) {
-		fput(file);
-		file = NULL;
-	}
-	return file;
-}
-
 static int rm_token_add(struct rm_token *t)
 {
 	unsigned int per_target = 0;

@@ -74,49 +74,27 @@ int rmap_unmap(int dev, void *map_addr)
 	return rmap_result(ioctl(dev, REMOTE_MAPPING_UNMAP, &req));
 }
 
-/* One REMOTE_MAPPING_MAP_BATCH of at most REMOTE_MAPPING_BATCH_MAX pages. */
-static int rmap_map_batch_one(int dev, int target, unsigned int flags,
-			      const __u64 *req_hvas,
-			      const __u64 *map_hvas, __s32 *errs,
-			      size_t count)
-{
-	struct remote_mapping_map_batch b;
-
-	memset(&b, 0, sizeof(b));
-	b.target = target;
-	b.flags = flags;
-	b.count = count;
-	b.req_hvas = (unsigned long)req_hvas;
-	b.map_hvas = (unsigned long)map_hvas;
-	b.errs = (unsigned long)errs;
-	return rmap_result(ioctl(dev, REMOTE_MAPPING_MAP_BATCH, &b));
-}
-
-long rmap_map_batch(int dev, int target, unsigned int flags,
-		    const __u64 *req_hvas, const __u64 *map_hvas,
-		    __s32 *errs, size_t count)
+/*
+ * Split a batch of @count pages into calls of @one of at most @max pages,
+ * as rmap_map_batch() documents; @errs may be NULL.
+ */
+long rmap_batch_split(rmap_batch_fn one, void *ctx, size_t max,
+		      __s32 *errs, size_t count)
 {
 	__s32 *own = NULL, *e;
 	size_t done, n, i;
 	long mapped = 0;
 	int ret = 0;
 
-	if (!count || !req_hvas || !map_hvas)
-		return rmap_fail(EINVAL);
 	if (!errs) {
-		n = count < REMOTE_MAPPING_BATCH_MAX ? count :
-						       REMOTE_MAPPING_BATCH_MAX;
-		own = calloc(n, sizeof(*own));
+		own = calloc(count < max ? count : max, sizeof(*own));
 		if (!own)
 			return rmap_fail(ENOMEM);
 	}
 	for (done = 0; done < count; done += n) {
-		n = count - done;
-		if (n > REMOTE_MAPPING_BATCH_MAX)
-			n = REMOTE_MAPPING_BATCH_MAX;
+		n = count - done < max ? count - done : max;
 		e = own ? own : errs + done;
-		ret = rmap_map_batch_one(dev, target, flags, req_hvas + done,
-					 map_hvas + done, e, n);
+		ret = one(ctx, done, n, e);
 		if (ret < 0)
 			break;
 		mapped += ret;
@@ -128,6 +106,43 @@ long rmap_map_batch(int dev, int target, unsigned int flags,
 	if (ret < 0 && !mapped)
 		return rmap_fail(-ret);
 	return mapped;
+}
+
+struct rmap_map_batch_ctx {
+	int dev, target;
+	unsigned int flags;
+	const __u64 *req_hvas, *map_hvas;
+};
+
+/* One REMOTE_MAPPING_MAP_BATCH of at most REMOTE_MAPPING_BATCH_MAX pages. */
+static int rmap_map_batch_one(void *ctx, size_t off, size_t n, __s32 *errs)
+{
+	struct rmap_map_batch_ctx *c = ctx;
+	struct remote_mapping_map_batch b;
+
+	memset(&b, 0, sizeof(b));
+	b.target = c->target;
+	b.flags = c->flags;
+	b.count = n;
+	b.req_hvas = (unsigned long)(c->req_hvas + off);
+	b.map_hvas = (unsigned long)(c->map_hvas + off);
+	b.errs = (unsigned long)errs;
+	return rmap_result(ioctl(c->dev, REMOTE_MAPPING_MAP_BATCH, &b));
+}
+
+long rmap_map_batch(int dev, int target, unsigned int flags,
+		    const __u64 *req_hvas, const __u64 *map_hvas,
+		    __s32 *errs, size_t count)
+{
+	struct rmap_map_batch_ctx c = {
+		.dev = dev, .target = target, .flags = flags,
+		.req_hvas = req_hvas, .map_hvas = map_hvas,
+	};
+
+	if (!count || !req_hvas || !map_hvas)
+		return rmap_fail(EINVAL);
+	return rmap_batch_split(rmap_map_batch_one, &c,
+				REMOTE_MAPPING_BATCH_MAX, errs, count);
 }
 
 void *rmap_window_create(int dev, size_t npages, int prot)
@@ -193,6 +208,38 @@ int rmap_token_revoke(int dev, const struct rmap_token *token)
 	explicit_bzero(&req, sizeof(req));
 	if (ret)
 		errno = -ret;
+	return ret;
+}
+
+long rmap_vm_slots(int dev, int vm_fd, struct remote_mapping_vm_slot **slots)
+{
+	struct remote_mapping_vm_slots req;
+	struct remote_mapping_vm_slot *buf = NULL, *more;
+	__u32 room = 8;
+	int ret;
+
+	*slots = NULL;
+	for (;;) {
+		more = realloc(buf, room * sizeof(*buf));
+		if (!more) {
+			free(buf);
+			return rmap_fail(ENOMEM);
+		}
+		buf = more;
+		memset(&req, 0, sizeof(req));
+		req.vm_fd = vm_fd;
+		req.count = room;
+		req.slots = (unsigned long)buf;
+		ret = rmap_result(ioctl(dev, REMOTE_MAPPING_VM_SLOTS, &req));
+		if (ret != -E2BIG || req.count <= room)
+			break;
+		room = req.count;
+	}
+	if (ret < 0) {
+		free(buf);
+		return rmap_fail(-ret);
+	}
+	*slots = buf;
 	return ret;
 }
 

@@ -4,7 +4,10 @@
 #define RMAP_INTERNAL_H
 
 #include <errno.h>
+#include <stddef.h>
 #include <unistd.h>
+
+#include <linux/types.h>
 
 /* Only the symbols of rmap.h are exported from librmap.so (librmap.map). */
 
@@ -28,5 +31,17 @@ static inline long rmap_page_size(void)
 
 	return psz > 0 ? psz : 4096;
 }
+
+/*
+ * One ioctl of a batch: pages [@off, @off + @n) of the caller's arrays,
+ * errors to @errs[0..@n); the pages mapped, or -errno for the call.
+ */
+typedef int (*rmap_batch_fn)(void *ctx, size_t off, size_t n, __s32 *errs);
+
+/* Shared by the sources, not exported. */
+#define RMAP_HIDDEN	__attribute__((visibility("hidden")))
+
+RMAP_HIDDEN long rmap_batch_split(rmap_batch_fn one, void *ctx, size_t max,
+				  __s32 *errs, size_t count);
 
 #endif /* RMAP_INTERNAL_H */

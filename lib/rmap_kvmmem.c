@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
@@ -74,4 +75,43 @@ int rmap_kvmmem_map_range(int fd, const struct rmap_token *token,
 		}
 	}
 	return 0;
+}
+
+struct rmap_kvmmem_batch_ctx {
+	int fd;
+	const struct rmap_token *token;
+	const __u64 *gpas, *addrs;
+};
+
+/* One KVM_INTRO_MEM_MAP_BATCH of at most KVMMEM_BATCH_MAX pages. */
+static int rmap_kvmmem_batch_one(void *ctx, size_t off, size_t n,
+				 __s32 *errs)
+{
+	struct rmap_kvmmem_batch_ctx *c = ctx;
+	struct kvmi_mem_map_batch b;
+	int ret;
+
+	memset(&b, 0, sizeof(b));
+	memcpy(b.token.token, c->token->word, sizeof(b.token.token));
+	b.count = n;
+	b.gpas = (unsigned long)(c->gpas + off);
+	b.gvas = (unsigned long)(c->addrs + off);
+	b.errs = (unsigned long)errs;
+	ret = rmap_result(ioctl(c->fd, KVM_INTRO_MEM_MAP_BATCH, &b));
+	explicit_bzero(&b, sizeof(b));
+	return ret;
+}
+
+long rmap_kvmmem_map_batch(int fd, const struct rmap_token *token,
+			   const __u64 *gpas, const __u64 *addrs,
+			   __s32 *errs, size_t count)
+{
+	struct rmap_kvmmem_batch_ctx c = {
+		.fd = fd, .token = token, .gpas = gpas, .addrs = addrs,
+	};
+
+	if (!count || !token || !gpas || !addrs)
+		return rmap_fail(EINVAL);
+	return rmap_batch_split(rmap_kvmmem_batch_one, &c, KVMMEM_BATCH_MAX,
+				errs, count);
 }

@@ -280,7 +280,7 @@ fi
 
 # The programs that run KVM guests inside the test VM (nested SVM).
 NESTED_PROGS=(kvm_hc/kvm_hc_test kvm_hc/rmmod_test kvm_hc/teardown_test kvm_hc/hook_test.sh
-	rm_abuse/bad_hc_test rm_abuse/access_test
+	rm_abuse/bad_hc_test rm_abuse/access_test vmcore/vmcore_test
 	kvmmem/run_e2e.sh)
 
 # vm_result NAME LOG VM_RUN_STATUS [PREFIX]: count one VM run's tally and

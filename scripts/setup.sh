@@ -37,6 +37,7 @@ PACKAGES=(
 	sparse gcc libc6-dev binutils make patch perl python3 git
 	coreutils util-linux procps iproute2 numactl
 	gnuplot-nox dkms
+	libfuse3-dev fuse3 pkg-config
 )
 
 # Building a kernel from linux-source (scripts/build-debug-kernel.sh) needs

@@ -33,7 +33,7 @@ extern "C" {
 
 /* Version of the library and of the project it belongs to. */
 #define RMAP_VERSION_MAJOR	0
-#define RMAP_VERSION_MINOR	2
+#define RMAP_VERSION_MINOR	3
 #define RMAP_VERSION_PATCH	0
 
 /* "MAJOR.MINOR.PATCH" of the library actually loaded. */
@@ -121,6 +121,10 @@ int rmap_window_destroy(void *window, size_t npages);
  *
  * rmap_token_revoke() withdraws @token (-ENOENT if unknown).
  *
+ * rmap_vm_slots() reads the RAM layout of the KVM VM @vm_fd
+ * (REMOTE_MAPPING_VM_SLOTS): *@slots receives an array the caller frees,
+ * lowest gpa first; returns how many entries it has.  Needs no token.
+ *
  * rmap_vm_fd_of_pid() returns, in this process, a copy of the KVM VM fd of
  * process @pid (a QEMU): the lowest-numbered fd whose /proc link reads
  * "anon_inode:kvm-vm".  *@nr_vm_fds (if not NULL) receives how many such
@@ -143,6 +147,7 @@ struct rmap_token {
 
 int rmap_token_grant(int dev, int vm_fd, int intro_vm_fd, unsigned int flags,
 		     __u32 ttl_ms, struct rmap_token *token);
+long rmap_vm_slots(int dev, int vm_fd, struct remote_mapping_vm_slot **slots);
 int rmap_token_revoke(int dev, const struct rmap_token *token);
 int rmap_vm_fd_of_pid(pid_t pid, int *nr_vm_fds);
 int rmap_token_parse(const char *hex, struct rmap_token *token);
@@ -166,6 +171,10 @@ void rmap_token_wipe(struct rmap_token *token);
  * *@failed (if not NULL) receives the index of the page that failed, and
  * the error is returned.  rmap_kvmmem_unmap_range() unmaps @npages pages
  * from @addr, trying all of them; returns 0 or the first error.
+ *
+ * rmap_kvmmem_map_batch() maps target page @gpas[i] at @addrs[i] for each
+ * of @count pages (KVM_INTRO_MEM_MAP_BATCH), with the results and splitting
+ * of rmap_map_batch().
  */
 int rmap_kvmmem_open(const char *path);
 int rmap_kvmmem_map(int fd, const struct rmap_token *token, __u64 gpa,
@@ -175,6 +184,9 @@ int rmap_kvmmem_map_range(int fd, const struct rmap_token *token,
 			  __u64 gpa, void *addr, size_t npages,
 			  size_t *failed);
 int rmap_kvmmem_unmap_range(int fd, void *addr, size_t npages);
+long rmap_kvmmem_map_batch(int fd, const struct rmap_token *token,
+			   const __u64 *gpas, const __u64 *addrs,
+			   __s32 *errs, size_t count);
 
 /*
  * Errors

@@ -5,7 +5,8 @@
 # Usage: scripts/nested/mkinitramfs-l2.sh [--out DIR] [--print-path]
 # Contents: static busybox, /init (scripts/nested/l2-init), /kvmmem.ko
 # (guest/), /bin/kvmmem (tools/kvmmem/), /bin/kvmmem_test
-# (tools/testing/selftests/kvmmem/); these must be built first
+# (tools/testing/selftests/kvmmem/), and if built /bin/rm-vmcore
+# (tools/vmcore/) and /fuse.ko (where FUSE is a module); these must be built first
 # (scripts/nested/build.sh does all of it).  Output in DIR (default
 # build/nested): l2-initramfs.cpio, l2-initramfs.key (rebuilt only when an
 # input changes), l2-initramfs.kver and .vmlinuz (the L2 kernel) and banner.env (scripts/nested/banner-gpa.py of the kernel).
@@ -39,12 +40,20 @@ INIT=$ROOT/scripts/nested/l2-init
 KO=$ROOT/guest/kvmmem.ko
 CLI=$ROOT/tools/kvmmem/kvmmem
 TEST=$ROOT/tools/testing/selftests/kvmmem/kvmmem_test
+# rm-vmcore (tools/vmcore, static) and, where FUSE is a module, fuse.ko:
+# both optional, the introspector's rm-vmcore step SKIPs without them.
+VMCORE=$ROOT/tools/vmcore/rm-vmcore
+FUSE_KO=/lib/modules/$KVER/kernel/fs/fuse/fuse.ko
 OUT=$OUTDIR/l2-initramfs.cpio
 
 for f in "$BUSYBOX" "$INIT" "$KO" "$CLI" "$TEST"; do
 	[ -f "$f" ] || die "$f missing (run scripts/nested/build.sh)"
 done
-for f in "$BUSYBOX" "$CLI" "$TEST"; do
+extra=()
+[ ! -f "$VMCORE" ] || extra+=("$VMCORE")
+[ ! -f "$FUSE_KO" ] || extra+=("$FUSE_KO")
+for f in "$BUSYBOX" "$CLI" "$TEST" ${extra[@]+"${extra[@]}"}; do
+	[[ "$f" != *.ko ]] || continue
 	if LC_ALL=C ldd "$f" 2>/dev/null | grep -q '=>'; then
 		die "$f is not statically linked"
 	fi
@@ -54,7 +63,8 @@ vermagic=$(modinfo -F vermagic "$KO")
 
 key=$({
 	echo "$KVER"
-	sha256sum "$BUSYBOX" "$INIT" "$KO" "$CLI" "$TEST" | cut -d' ' -f1
+	sha256sum "$BUSYBOX" "$INIT" "$KO" "$CLI" "$TEST" ${extra[@]+"${extra[@]}"} |
+		cut -d' ' -f1
 } | sha256sum | cut -d' ' -f1)
 
 mkdir -p "$OUTDIR"
@@ -67,6 +77,8 @@ if [ ! -f "$OUT" ] || [ "$(cat "$OUTDIR/l2-initramfs.key" 2>/dev/null)" != "$key
 	install -m 644 "$KO" "$tmp/kvmmem.ko"
 	install -m 755 "$CLI" "$tmp/bin/kvmmem"
 	install -m 755 "$TEST" "$tmp/bin/kvmmem_test"
+	[ ! -f "$VMCORE" ] || install -m 755 "$VMCORE" "$tmp/bin/rm-vmcore"
+	[ ! -f "$FUSE_KO" ] || install -m 644 "$FUSE_KO" "$tmp/fuse.ko"
 	(cd "$tmp" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
 		cpio -o -0 -H newc -R 0:0 --quiet) >"$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"

@@ -420,24 +420,14 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 	struct code codes[NCODES];
 	int32_t pool;
 	char why[160] = "";
-	char buf[8] = "";
 	int32_t got;
-	int err, fd, hook, r, k;
+	int err, r, k;
 
 	if (access("/dev/kvm", R_OK | W_OK)) {
-		hc_unavailable(j, "not available: no /dev/kvm (patched kvm.ko not loaded)");
+		hc_unavailable(j, "not available: no /dev/kvm");
 		goto batch;
 	}
-	hook = 0;
-	fd = open("/sys/kernel/debug/remote_mapping/kvm_hook", O_RDONLY);
-	if (fd >= 0) {
-		if (read(fd, buf, 6) == 6 && !strncmp(buf, "ftrace", 6))
-			hook = 1;
-		else if (!strncmp(buf, "patch", 5))
-			hook = 1;
-		close(fd);
-	}
-	if (hook != 1) {
+	if (tvm_kvm_hook() < TVM_HOOK_PATCH) {
 		hc_unavailable(j, "not available: remote_mapping has no KVM hook");
 		goto batch;
 	}

@@ -161,11 +161,10 @@ else
 	echo "hypercall hook, served by remote_mapping.ko.  Both VMs below are nested (L2) KVM guests."
 fi
 # The stock kvm.ko before 6.13 cannot map tail pages of huge pages
-# (Documentation/kvm-hook.rst): start the target with THP off, as a user of
-# that kvm.ko must.
+# (Documentation/kvm-hook.rst, debugfs kvm_no_tail): start the target with
+# THP off, as a user of that kvm.ko must.
 thp_sysfs=/sys/kernel/mm/transparent_hugepage/enabled
-IFS=. read -r kmaj kmin _ <<<"$(uname -r)"
-if [ "$hook" = ftrace ] && { [ "$kmaj" -lt 6 ] || { [ "$kmaj" -eq 6 ] && [ "$kmin" -lt 13 ]; }; } &&
+if [ "$(cat "$DEBUGFS/kvm_no_tail" 2>/dev/null)" = Y ] &&
 	echo never 2>/dev/null >"$thp_sysfs"; then
 	echo "(THP off for the target VM: the stock kvm.ko of $(uname -r) cannot map tail pages of huge pages)"
 fi

@@ -177,4 +177,39 @@ struct remote_mapping_token_revoke {
 #define REMOTE_MAPPING_TOKEN_REVOKE	_IOW(REMOTE_MAPPING_IOCTL_BASE, 0x11, \
 					     struct remote_mapping_token_revoke)
 
+/*
+ * REMOTE_MAPPING_VM_SLOTS: the RAM layout of a KVM VM, so that a process
+ * holding its VMM's VM fd (pidfd_getfd()) can map the VM's pages by
+ * guest-physical address: page @gpa + i of a slot is the VMM's page at
+ * @hva + i (map it with REMOTE_MAPPING_MAP, target: the VMM).  Lists the
+ * user memslots of the VM's address space 0 (not SMM's), lowest @gpa first.
+ * @count is in: the entries @slots has room for; out: how many the VM has.
+ * Returns the number of entries written, or -errno: EBADF if @vm_fd is not
+ * a KVM VM fd, E2BIG if the VM has more than @count (@count then tells how
+ * many), EINVAL if a reserved field is set, EFAULT.  No hypercall hook is
+ * needed.  The layout is a snapshot: the VMM may change it later (memory
+ * hotplug); a map of a page that left it fails or reads what the VMM
+ * keeps at that address.
+ */
+#define REMOTE_MAPPING_SLOT_READONLY	(1U << 0) /* ROM (KVM_MEM_READONLY) */
+#define REMOTE_MAPPING_SLOT_LOGGED	(1U << 1) /* dirty logging on */
+
+struct remote_mapping_vm_slot {
+	__u64 gpa;		/* first guest-physical address */
+	__u64 size;		/* bytes */
+	__u64 hva;		/* the VMM's address of @gpa */
+	__u32 flags;		/* REMOTE_MAPPING_SLOT_* */
+	__u32 reserved;		/* zero */
+};
+
+struct remote_mapping_vm_slots {
+	__s32 vm_fd;		/* the VM, a fd of the caller */
+	__u32 count;		/* in: room at @slots; out: the VM's slots */
+	__u64 slots;		/* user pointer to remote_mapping_vm_slot[] */
+	__u64 reserved[2];	/* must be zero */
+};
+
+#define REMOTE_MAPPING_VM_SLOTS		_IOWR(REMOTE_MAPPING_IOCTL_BASE, 0x12, \
+					      struct remote_mapping_vm_slots)
+
 #endif /* _UAPI_LINUX_REMOTE_MAPPING_H */

@@ -73,10 +73,7 @@ static inline int hr_read_file(const char *path, char *buf, size_t len)
 /* The module serves the KVM hypercalls (debugfs kvm_hook: patch, ftrace). */
 static inline bool hr_hooked(void)
 {
-	char buf[8] = "";
-
-	return !hr_read_file(HR_DEBUGFS "kvm_hook", buf, sizeof(buf)) &&
-	       (!strncmp(buf, "patch", 5) || !strncmp(buf, "ftrace", 6));
+	return tvm_kvm_hook() >= TVM_HOOK_PATCH;
 }
 
 /*

@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,16 +92,13 @@ FIXTURE(hc) {
 
 FIXTURE_SETUP(hc)
 {
-	char hook[8] = "";
+	enum tvm_hook hook = tvm_kvm_hook();
 
 	if (access("/dev/kvm", R_OK | W_OK))
 		HC_SETUP_SKIP("no /dev/kvm");
-	if (read_file(RM_DEBUGFS "kvm_hook", hook, sizeof(hook)) >= 0)
-		hook[strcspn(hook, "\n")] = '\0';
-	if (!hook[0] ||
-	    (strncmp(hook, "patch", 5) && strncmp(hook, "ftrace", 6)))
+	if (hook < TVM_HOOK_PATCH)
 		HC_SETUP_SKIP("remote_mapping has no KVM hook (kvm_hook: %s)",
-			      hook[0] ? hook : "absent");
+			      tvm_hook_name(hook));
 	self->rm = open("/dev/remote_mapping", O_RDWR);
 	ASSERT_LE(0, self->rm)
 		TH_LOG("open /dev/remote_mapping: %s", strerror(errno));
@@ -421,26 +417,6 @@ static long anon_huge_kb(void *addr)
 	return kb;
 }
 
-/* Whether the running kernel is @major.@minor or later. */
-static bool kernel_at_least(int major, int minor)
-{
-	struct utsname u;
-	int ma, mi;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
-		return false;
-	return ma > major || (ma == major && mi >= minor);
-}
-
-/* Whether remote_mapping serves hypercalls through @hook (debugfs). */
-static bool hook_is(const char *hook)
-{
-	char buf[8] = "";
-
-	return read_file(RM_DEBUGFS "kvm_hook", buf, sizeof(buf)) >= 0 &&
-	       !strncmp(buf, hook, strlen(hook));
-}
-
 /*
  * A target page inside a transparent huge page, read by the guest.  A
  * stock kvm.ko before 6.13 takes a reference on each VM_PFNMAP page it
@@ -450,10 +426,14 @@ static bool hook_is(const char *hook)
 TEST_F(hc, thp_target_page)
 {
 	const size_t huge = 2UL << 20;
-	bool no_tail = hook_is("ftrace") && !kernel_at_least(6, 13);
-	char *raw, *thp;
+	bool no_tail = tvm_kvm_hook() == TVM_HOOK_FTRACE &&
+		       !tvm_kernel_at_least(6, 13);
+	char *raw, *thp, said[4] = "";
 	__u32 i;
 
+	/* What the module says of itself, for the scripts that set up VMs. */
+	ASSERT_LT(0, read_file(RM_DEBUGFS "kvm_no_tail", said, sizeof(said)));
+	EXPECT_EQ(no_tail ? 'Y' : 'N', said[0]);
 	raw = mmap(NULL, 2 * huge, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, raw);
@@ -1048,7 +1028,7 @@ TEST_F(hc, moved_memslot_ends_alias)
 	EXPECT_EQ(0x600d0001, tvm_guest_read32(&self->intro, MAP_GPA));
 	err = __tvm_add_slot(&self->target, 3, 2 * UNPLUG_GPA, r, UNPLUG_SIZE,
 			     0);
-	if (kernel_at_least(6, 6)) {
+	if (tvm_kernel_at_least(6, 6)) {
 		EXPECT_EQ(-EINVAL, err);
 		EXPECT_EQ(0x600d0001, tvm_guest_read32(&self->intro, MAP_GPA));
 		EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));

@@ -146,14 +146,11 @@ if [ -r "$DEBUGFS/kvm_hook" ]; then
 	esac
 fi
 # A stock kvm.ko before 6.13 cannot map tail pages of huge pages through a
-# VM_PFNMAP mapping: the ftrace hook refuses them (kvm-hook.rst), and the
-# L2 target runs with THP off, as a user of that setup must run it.
+# VM_PFNMAP mapping: the ftrace hook refuses them (kvm-hook.rst, debugfs
+# kvm_no_tail), and the L2 target runs with THP off, as a user of that setup
+# must run it.  kvm_hc_test checks the module's answer against the version.
 no_tail=0
-IFS=. read -r kmaj kmin _ <<<"$(uname -r)"
-if [ "${kvm_hook:-}" = ftrace ] && { [ "$kmaj" -lt 6 ] ||
-	{ [ "$kmaj" -eq 6 ] && [ "$kmin" -lt 13 ]; }; }; then
-	no_tail=1
-fi
+[ "$(cat "$DEBUGFS/kvm_no_tail" 2>/dev/null)" != Y ] || no_tail=1
 thp_sysfs=/sys/kernel/mm/transparent_hugepage/enabled
 thp_was=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$thp_sysfs" 2>/dev/null || true)
 if [ "$hook" -eq 1 ]; then
@@ -292,6 +289,7 @@ if has_line "$W/target.console" 'KVMMEM-TARGET: READY'; then
 	diag "L2 target after boot: ${thp_kb:-?} of ${rss_kb:-?} kB anonymous memory in THPs (THP ${thp_set:+off, was }${thp_was:-?})"
 	version=$(console "$W/target.console" | sed -n 's/^KVMMEM-TARGET: VERSION //p' | head -n 1)
 	ksym=$(console "$W/target.console" | sed -n 's/^KVMMEM-TARGET: KALLSYMS \([0-9a-f]*\) .*/\1/p')
+	jsym=$(console "$W/target.console" | sed -n 's/^KVMMEM-TARGET: JIFFIES \([0-9a-f]*\) .*/\1/p')
 	kcode=$(console "$W/target.console" | sed -n 's/^KVMMEM-TARGET: KERNEL-CODE *\([0-9a-f]*\)-.*/\1/p')
 	diag "target: linux_banner ${ksym:-?} (offline $BANNER_VADDR), Kernel code at ${kcode:-?}"
 	[ -n "$ksym" ] && [ -n "$kcode" ] &&
@@ -346,6 +344,8 @@ check "L2 introspector: kvmmem.ko loaded" has_line "$W/intro.console" 'KVMMEM: I
 	if [ -n "$token_linux" ]; then
 		echo "KVMMEM_TOKEN_LINUX=$token_linux"
 		echo "KVMMEM_BANNER_GPA=$BANNER_GPA"
+		[ -z "${jsym:-}" ] ||
+			printf 'KVMMEM_JIFFIES_GPA=0x%x\n' $((0x$jsym - START_KERNEL_MAP))
 	fi
 	echo END
 } >"$W/params.log"
@@ -452,6 +452,30 @@ if [ "$hook" -eq 1 ]; then
 else
 	skip "l2: introspector survives the target VM going away" "$hook_why"
 	skip "l2: linux_banner read from the target" "$hook_why"
+fi
+
+# rm-vmcore in the introspector on the Linux target (l2-init, VMCORE-*).
+vm_step() { console "$W/intro.console" | sed -n "s/^KVMMEM: VMCORE-$1 //p" | head -n 1; }
+m=$(vm_step MOUNT)
+if [ "$hook" -eq 0 ] || [ -z "$token_linux" ]; then
+	skip "l2: rm-vmcore on the Linux target" "${hook_why:-no token for the Linux target}"
+elif [[ "$m" == skip* ]]; then
+	skip "l2: rm-vmcore on the Linux target" "${m#skip: }"
+else
+	diag "rm-vmcore: $m"
+	check "l2: rm-vmcore mounts the Linux target through /dev/kvmmem" [ "${m%% *}" = rc=0 ]
+	check "l2: rm-vmcore: the core's VMCOREINFO names the target's kernel ($KVER)" \
+		[ "$(vm_step OSRELEASE)" = "$KVER" ]
+	b=$(vm_step BANNER)
+	diag "rm-vmcore mem at linux_banner: $b"
+	[ -n "$version" ] && [ "$b" = "$version" ]
+	result "l2: rm-vmcore: mem at linux_banner reads the target's /proc/version" $?
+	j=$(vm_step JIFFIES)
+	diag "rm-vmcore: jiffies a second apart: $j; $(vm_step STATS)"
+	read -r j1 j2 _ <<<"$j"
+	[ -n "${j2:-}" ] && [ "$j2" -gt "$j1" ]
+	result "l2: rm-vmcore: the target's jiffies read a second apart moved (nothing stale)" $?
+	check "l2: rm-vmcore: unmounted" [ "$(vm_step UMOUNT)" = rc=0 ]
 fi
 
 # The kvmmem CLI, run by the introspector before kvmmem_test.

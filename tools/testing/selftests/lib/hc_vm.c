@@ -401,21 +401,6 @@ int hv_guess_tokens(struct tiny_vm *vm, __u64 seed, __u64 n, __u64 good_at,
 	return 0;
 }
 
-bool hv_hook_present(void)
-{
-	char buf[8] = "";
-	ssize_t n;
-	int fd;
-
-	fd = open("/sys/kernel/debug/remote_mapping/kvm_hook", O_RDONLY);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 &&
-	       (!strncmp(buf, "patch", 5) || !strncmp(buf, "ftrace", 6));
-}
-
 const char *hv_unavailable(void)
 {
 	if (geteuid())
@@ -424,7 +409,7 @@ const char *hv_unavailable(void)
 		return "no /dev/kvm";
 	if (rm_counters_init())
 		return "no " RM_DEBUGFS_DIR;
-	if (!hv_hook_present())
-		return "no KVM hook: patched kvm.ko not loaded";
+	if (tvm_kvm_hook() < TVM_HOOK_PATCH)
+		return "remote_mapping serves no hypercalls (kvm_hook: none)";
 	return NULL;
 }

@@ -105,8 +105,6 @@ int hv_guess_tokens(struct tiny_vm *vm, __u64 seed, __u64 n, __u64 good_at,
 
 /* Token ioctls: 0 or -errno. */
 
-/* The module serves the KVM hypercalls (debugfs kvm_hook reads Y). */
-bool hv_hook_present(void);
 /* Why tiny-VM hypercall tests cannot run here (a SKIP reason), or NULL. */
 const char *hv_unavailable(void);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "tiny_vm.h"
@@ -219,4 +220,47 @@ void tvm_guest_write32(struct tiny_vm *vm, __u32 gpa, __u32 val)
 		errno = -err;
 		tvm_die("KVM_RUN (guest store)");
 	}
+}
+
+static const char *const tvm_hook_names[] = {
+	[TVM_HOOK_ABSENT] = "absent",
+	[TVM_HOOK_NONE] = "none",
+	[TVM_HOOK_PATCH] = "patch",
+	[TVM_HOOK_FTRACE] = "ftrace",
+};
+
+enum tvm_hook tvm_kvm_hook(void)
+{
+	char buf[16] = "";
+	enum tvm_hook h;
+	ssize_t n;
+	int fd;
+
+	fd = open("/sys/kernel/debug/remote_mapping/kvm_hook", O_RDONLY);
+	if (fd < 0)
+		return TVM_HOOK_ABSENT;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return TVM_HOOK_ABSENT;
+	buf[strcspn(buf, "\n")] = '\0';
+	for (h = TVM_HOOK_NONE; h <= TVM_HOOK_FTRACE; h++)
+		if (!strcmp(buf, tvm_hook_names[h]))
+			return h;
+	return TVM_HOOK_ABSENT;
+}
+
+const char *tvm_hook_name(enum tvm_hook hook)
+{
+	return hook <= TVM_HOOK_FTRACE ? tvm_hook_names[hook] : "?";
+}
+
+bool tvm_kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma, mi;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
 }

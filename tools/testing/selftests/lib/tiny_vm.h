@@ -3,6 +3,7 @@
 #ifndef SELFTEST_TINY_VM_H
 #define SELFTEST_TINY_VM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>
 #include <linux/kvm.h>
@@ -40,5 +41,19 @@ void tvm_guest_write32(struct tiny_vm *vm, __u32 gpa, __u32 val);
  * or the exit reason (KVM_EXIT_MMIO, with run->mmio filled in).
  */
 int __tvm_guest_write32(struct tiny_vm *vm, __u32 gpa, __u32 val);
+
+/* How remote_mapping serves the hypercalls: its debugfs file kvm_hook. */
+enum tvm_hook {
+	TVM_HOOK_ABSENT,	/* no module, no debugfs, or an unknown word */
+	TVM_HOOK_NONE,
+	TVM_HOOK_PATCH,
+	TVM_HOOK_FTRACE,
+};
+
+enum tvm_hook tvm_kvm_hook(void);
+/* "absent", "none", "patch" or "ftrace". */
+const char *tvm_hook_name(enum tvm_hook hook);
+/* Whether the running kernel is @major.@minor or later. */
+bool tvm_kernel_at_least(int major, int minor);
 
 #endif /* SELFTEST_TINY_VM_H */
