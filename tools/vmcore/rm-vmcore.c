@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
+#include <fuse_lowlevel.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,9 +60,12 @@ static int vc_stats_text(char *buf, size_t len)
 	vc_core_vmcoreinfo(vc_fs.core, &gpa);
 	return snprintf(buf, len,
 			"source %s\ncache_pages %zu\nreads %llu\nhits %llu\nmisses %llu\n"
-			"map_calls %llu\nunmaps %llu\nerrors %llu\nvmcoreinfo_gpa 0x%llx\n",
+			"map_calls %llu\nunmaps %llu\nerrors %llu\nlast_error 0x%llx %s\n"
+			"vmcoreinfo_gpa 0x%llx\n",
 			vc_fs.src.ops->name, vc_fs.src.npages, st.reads, st.hits,
 			st.misses, st.maps, st.unmaps, st.errors,
+			(unsigned long long)st.last_err_gpa,
+			st.last_err ? strerror(-st.last_err) : "none",
 			(unsigned long long)gpa);
 }
 
@@ -182,7 +186,7 @@ static void vc_usage(FILE *f)
 	fprintf(f,
 		"usage: rm-vmcore (--pid PID | --kvmmem[=DEV] --token HEX|@FILE)\n"
 		"                 [--ram GPA-END[,...]] [--cache-pages N] [--no-vmcoreinfo]\n"
-		"                 MOUNTPOINT [FUSE options, e.g. -f]\n"
+		"                 MOUNTPOINT [-f] [-o FUSE options]\n"
 		"  --pid PID        the VM whose VMM (QEMU) is process PID, through\n"
 		"                   /dev/remote_mapping (host; CAP_SYS_PTRACE)\n"
 		"  --kvmmem[=DEV]   the VM a token was granted for, through /dev/kvmmem\n"
@@ -191,7 +195,8 @@ static void vc_usage(FILE *f)
 		"  --ram RANGES     the target's RAM (kvmmem; default: found by mapping)\n"
 		"  --cache-pages N  pages kept mapped (default %d; kvmmem: at most 1024)\n"
 		"  --no-vmcoreinfo  do not look for the VM kernel's VMCOREINFO note\n"
-		"Files: core (ELF core), mem (guest-physical), stats.\n",
+		"Files: core (ELF core), mem (guest-physical), stats.  Returns once\n"
+		"mounted (-f: stays in the foreground); umount ends it.\n",
 		VC_DEFAULT_PAGES);
 }
 
@@ -216,15 +221,131 @@ static int vc_token_text(const char *arg, char *out, size_t len)
 	return 0;
 }
 
+/*
+ * Set up, mount and serve.  @ready (-1 in the foreground) gets one byte,
+ * 0 once mounted or 1 on failure, for the parent waiting in vc_detach().
+ */
+static int vc_serve(struct fuse_args *args, const char *mnt, const char *ram,
+		    long pid, const char *kvmmem, const char *token,
+		    size_t pages, bool find_info, int ready)
+{
+	const char *info;
+	struct fuse *fuse;
+	char tok[128] = "";
+	char status = 1;
+	int ret = 1;
+	size_t i;
+
+	if (ram && vc_src_set_ram(&vc_fs.src, ram))
+		goto out_signal;
+	if (pid) {
+		ret = vc_src_host_open(&vc_fs.src, (int)pid, pages);
+	} else {
+		ret = vc_token_text(token, tok, sizeof(tok));
+		if (!ret)
+			ret = vc_src_kvmmem_open(&vc_fs.src, kvmmem, tok, pages);
+		explicit_bzero(tok, sizeof(tok));
+	}
+	if (ret) {
+		ret = 1;
+		goto out_signal;
+	}
+	ret = 1;
+	vc_fs.mem_size = vc_fs.src.ram[vc_fs.src.nram - 1].gpa +
+			 vc_fs.src.ram[vc_fs.src.nram - 1].size;
+	for (i = 0; i < vc_fs.src.nram; i++)
+		fprintf(stderr, "rm-vmcore: RAM 0x%llx-0x%llx\n",
+			(unsigned long long)vc_fs.src.ram[i].gpa,
+			(unsigned long long)(vc_fs.src.ram[i].gpa +
+					     vc_fs.src.ram[i].size));
+	vc_fs.cache = vc_cache_create(&vc_fs.src);
+	if (!vc_fs.cache)
+		goto out_close;
+	vc_fs.core = vc_core_create(vc_fs.cache, &vc_fs.src, find_info);
+	if (!vc_fs.core)
+		goto out_cache;
+	info = vc_core_vmcoreinfo(vc_fs.core, NULL);
+	if (info)
+		fprintf(stderr, "rm-vmcore: VMCOREINFO: %.*s\n",
+			(int)strcspn(info, "\n"), info);
+	fuse = fuse_new(args, &vc_ops, sizeof(vc_ops), NULL);
+	if (!fuse)
+		goto out_core;
+	if (fuse_mount(fuse, mnt))
+		goto out_destroy;
+	if (fuse_set_signal_handlers(fuse_get_session(fuse)))
+		goto out_unmount;
+	if (ready >= 0) {
+		status = 0;
+		if (write(ready, &status, 1) != 1)
+			goto out_unmount;
+		close(ready);
+		ready = -1;
+	}
+	/* One request at a time: vc_cache.c's SIGBUS jump buffer. */
+	ret = fuse_loop(fuse) ? 1 : 0;
+	fuse_remove_signal_handlers(fuse_get_session(fuse));
+out_unmount:
+	fuse_unmount(fuse);
+out_destroy:
+	fuse_destroy(fuse);
+out_core:
+	vc_core_destroy(vc_fs.core);
+out_cache:
+	vc_cache_destroy(vc_fs.cache);
+out_close:
+	vc_src_close(&vc_fs.src);
+out_signal:
+	if (ready >= 0) {
+		status = (char)ret;
+		if (write(ready, &status, 1) != 1)
+			ret = 1;
+		close(ready);
+	}
+	return ret;
+}
+
+/*
+ * In the background: fork first, since the devices are bound to the
+ * process that opened them (and windows are not inherited); the parent
+ * exits with the child's verdict once it is mounted or has failed.
+ * Returns, in the child, the fd to report on; -2 if there is no child.
+ */
+static int vc_detach(void)
+{
+	int pfd[2];
+	char status = 1;
+	pid_t child;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -2;
+	child = fork();
+	if (child < 0)
+		return -2;
+	if (child) {
+		close(pfd[1]);
+		if (read(pfd[0], &status, 1) != 1)
+			status = 1;
+		exit(status);
+	}
+	close(pfd[0]);
+	setsid();
+	if (chdir("/"))
+		return -2;
+	return pfd[1];
+}
+
 int main(int argc, char **argv)
 {
 	const char *kvmmem = NULL, *token = NULL, *ram = NULL;
-	char **fargv, tok[128] = "";
+	struct fuse_cmdline_opts opts = { 0 };
+	struct fuse_args args;
 	long pages = VC_DEFAULT_PAGES, pid = 0;
 	bool find_info = true, help = false;
-	int i, fargc = 0, ret;
+	int i, fargc = 0, ready = -1, ret;
+	char **fargv;
 
-	fargv = calloc(argc + 3, sizeof(*fargv));
+	fargv = calloc(argc + 2, sizeof(*fargv));
 	if (!fargv)
 		return 1;
 	fargv[fargc++] = argv[0];
@@ -253,59 +374,29 @@ int main(int argc, char **argv)
 			fargv[fargc++] = argv[i];
 		}
 	}
+	fargv[fargc++] = "-oro,subtype=rm-vmcore,fsname=rm-vmcore";
+	args = (struct fuse_args)FUSE_ARGS_INIT(fargc, fargv);
 	if (help) {
 		vc_usage(stdout);
-		free(fargv);
 		return 0;
 	}
-	if (!!pid == !!kvmmem || (kvmmem && !token) || (pid && ram) || pid < 0 ||
-	    pages < 2 || fargc < 2) {
+	if (fuse_parse_cmdline(&args, &opts) || !opts.mountpoint ||
+	    !!pid == !!kvmmem || (kvmmem && !token) || (pid && ram) ||
+	    pid < 0 || pages < 2) {
 		vc_usage(stderr);
 		return 2;
 	}
-	/* One request at a time (vc_cache.c's SIGBUS jump), read-only. */
-	fargv[fargc++] = "-s";
-	fargv[fargc++] = "-oro,subtype=rm-vmcore,fsname=rm-vmcore";
-
-	if (ram && vc_src_set_ram(&vc_fs.src, ram))
-		return 2;
-	if (pid) {
-		ret = vc_src_host_open(&vc_fs.src, (int)pid, (size_t)pages);
-	} else {
-		ret = vc_token_text(token, tok, sizeof(tok));
-		if (!ret)
-			ret = vc_src_kvmmem_open(&vc_fs.src, kvmmem, tok,
-						 (size_t)pages);
-		explicit_bzero(tok, sizeof(tok));
+	if (!opts.foreground) {
+		ready = vc_detach();
+		if (ready == -2) {
+			perror("rm-vmcore: going to the background");
+			return 1;
+		}
 	}
-	if (ret)
-		return 1;
-	vc_fs.mem_size = vc_fs.src.ram[vc_fs.src.nram - 1].gpa +
-			 vc_fs.src.ram[vc_fs.src.nram - 1].size;
-	for (i = 0; i < (int)vc_fs.src.nram; i++)
-		fprintf(stderr, "rm-vmcore: RAM 0x%llx-0x%llx\n",
-			(unsigned long long)vc_fs.src.ram[i].gpa,
-			(unsigned long long)(vc_fs.src.ram[i].gpa +
-					     vc_fs.src.ram[i].size));
-	ret = 1;
-	vc_fs.cache = vc_cache_create(&vc_fs.src);
-	if (!vc_fs.cache)
-		goto out_close;
-	vc_fs.core = vc_core_create(vc_fs.cache, &vc_fs.src, find_info);
-	if (!vc_fs.core)
-		goto out_cache;
-	if (vc_core_vmcoreinfo(vc_fs.core, NULL)) {
-		const char *info = vc_core_vmcoreinfo(vc_fs.core, NULL);
-
-		fprintf(stderr, "rm-vmcore: VMCOREINFO: %.*s\n",
-			(int)strcspn(info, "\n"), info);
-	}
-	ret = fuse_main(fargc, fargv, &vc_ops, NULL);
-	vc_core_destroy(vc_fs.core);
-out_cache:
-	vc_cache_destroy(vc_fs.cache);
-out_close:
-	vc_src_close(&vc_fs.src);
+	ret = vc_serve(&args, opts.mountpoint, ram, pid, kvmmem, token,
+		       (size_t)pages, find_info, ready);
+	free(opts.mountpoint);
+	fuse_opt_free_args(&args);
 	free(fargv);
 	return ret;
 }

@@ -38,7 +38,6 @@ struct vc_cache {
 	__s32 *errs;
 	int *miss_slot;
 	struct vc_stats st;
-	int last_err;		/* reported once per distinct error */
 };
 
 static size_t vc_hash(const struct vc_cache *c, __u64 gpa)
@@ -190,10 +189,13 @@ void vc_cache_stats(const struct vc_cache *c, struct vc_stats *st)
 
 static void vc_report(struct vc_cache *c, __u64 gpa, int err)
 {
+	int was = c->st.last_err;
+
 	c->st.errors++;
-	if (err == c->last_err)
+	c->st.last_err = err;
+	c->st.last_err_gpa = gpa;
+	if (err == was)
 		return;
-	c->last_err = err;
 	fprintf(stderr, "rm-vmcore: target page 0x%llx: %s (reads of it fail with EIO)\n",
 		(unsigned long long)gpa, strerror(-err));
 }

@@ -63,6 +63,8 @@ struct vc_cache;
 
 struct vc_stats {
 	unsigned long long reads, hits, misses, maps, unmaps, errors;
+	__u64 last_err_gpa;	/* the last page that failed, and why */
+	int last_err;		/* -errno, 0 if none */
 };
 
 struct vc_cache *vc_cache_create(struct vc_src *src);

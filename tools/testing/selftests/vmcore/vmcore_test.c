@@ -485,4 +485,51 @@ TEST(target_exits)
 	unlink(log);
 }
 
+/*
+ * Without -f, rm-vmcore returns once mounted and serves from a child: the
+ * devices it opened belong to that child (they are bound to their opener).
+ */
+TEST(background)
+{
+	char tool[PATH_MAX], mnt[64] = "/tmp/vmcore-test.XXXXXX", pidstr[16];
+	char path[96];
+	const char *why = vc_unavailable(tool, sizeof(tool));
+	long maps0, seen = -1;
+	struct statfs fs;
+	struct vc_vm v;
+	__u64 word = 0;
+	int fd, status;
+	pid_t p;
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, vc_vm_create(&v));
+	ASSERT_EQ(0, rm_read_counter(RM_MAP_COUNT, &maps0));
+	ASSERT_NE(NULL, mkdtemp(mnt));
+	snprintf(pidstr, sizeof(pidstr), "%d", getpid());
+	fflush(NULL);
+	p = fork();
+	ASSERT_LE(0, p);
+	if (!p) {
+		execl(tool, tool, "--pid", pidstr, mnt, (char *)NULL);
+		_exit(127);
+	}
+	ASSERT_EQ(p, waitpid(p, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* Mounted when it returned. */
+	ASSERT_EQ(0, statfs(mnt, &fs));
+	EXPECT_EQ(FUSE_SUPER_MAGIC, fs.f_type);
+	snprintf(path, sizeof(path), "%s/mem", mnt);
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(8, pread(fd, &word, 8, SLOT2_GPA + 0x3000));
+	EXPECT_EQ(SLOT2_GPA + 0x3000 / 8, word);	/* pattern_fill() */
+	close(fd);
+	EXPECT_EQ(0, umount2(mnt, 0));
+	EXPECT_EQ(0, rm_wait_counter(RM_MAP_COUNT, maps0, 5000, &seen))
+		TH_LOG("map_count %ld, %ld before", seen, maps0);
+	rmdir(mnt);
+}
+
 TEST_HARNESS_MAIN
