@@ -11,6 +11,8 @@
 #   make debug-kernel build that kernel and the modules for it (cached)
 #   make demo       setup, build, tools/demo/run-kvm-demo.sh in the VM: an
 #                   introspector VM reads a Linux VM's memory via /dev/kvmmem
+#   make demo-drgn  as demo, then drgn lists a live Linux VM's processes
+#                   through rm-vmcore, from L1 and from an introspector VM
 #   make demo-host  setup, build, tools/demo/run-demo.sh (process to process)
 #   make clean      remove build products and build/
 #
@@ -67,7 +69,7 @@ KBUILD_ARGS = -C $(KDIR) M=$(SRCDIR) W=1
 # Extra flags for the tool and selftest sub-makes (make check passes -B).
 SUBMAKE_FLAGS ?=
 
-.PHONY: all modules modules-clean kvm inputs libs tools selftests nested lint check check-kernels demo \
+.PHONY: all modules modules-clean kvm inputs libs tools selftests nested lint check check-kernels demo demo-drgn \
 	demo-host clean kver help
 
 all: modules kvm libs tools selftests nested
@@ -136,6 +138,8 @@ LINE_ARGS = $(if $(LINE),--kernel $(LINE))
 # uses the rebuilt one of scripts/build-kvm.sh instead.
 DEMO_KVM ?= stock
 DEMO_KVM_ENV = $(if $(filter stock,$(DEMO_KVM)),VM_RUN_KVM_DIR=)
+# L1 of nested VMs keeps time with the HPET (scripts/check.sh, NESTED_APPEND).
+NESTED_VM_ENV = VM_RUN_APPEND="clocksource=hpet tsc=unstable"
 check:
 	$(FRESH_ENV) $(SRCDIR)/scripts/check.sh $(LINE_ARGS)
 
@@ -157,10 +161,19 @@ demo:
 	$(FRESH_ENV) $(SRCDIR)/scripts/setup.sh $(LINE_ARGS)
 	$(FRESH_ENV) $(MAKE) -C $(SRCDIR) all
 	@if [ -x $(DEMO_DIR)/run-kvm-demo.sh ]; then \
-		$(FRESH_ENV) $(DEMO_KVM_ENV) $(SRCDIR)/scripts/vm-run $(LINE_ARGS) --smp 1 --timeout 600 -- tools/demo/run-kvm-demo.sh; \
+		$(FRESH_ENV) $(DEMO_KVM_ENV) $(NESTED_VM_ENV) $(SRCDIR)/scripts/vm-run $(LINE_ARGS) --smp 1 --timeout 600 -- tools/demo/run-kvm-demo.sh; \
 	else \
 		echo "no tools/demo/run-kvm-demo.sh" >&2; exit 1; \
 	fi
+
+# drgn on a live VM (Documentation/vmi-tools.rst): python3-drgn and the
+# target kernel's vmlinux from linux-image-<release>-dbg (setup-drgn.sh).
+demo-drgn:
+	$(FRESH_ENV) $(SRCDIR)/scripts/setup.sh $(LINE_ARGS)
+	$(FRESH_ENV) $(SRCDIR)/scripts/setup-drgn.sh $(LINE_ARGS)
+	$(FRESH_ENV) $(MAKE) -C $(SRCDIR) all
+	$(FRESH_ENV) $(DEMO_KVM_ENV) $(NESTED_VM_ENV) $(SRCDIR)/scripts/vm-run $(LINE_ARGS) --smp 1 \
+		--timeout 1800 -- tools/demo/run-drgn-demo.sh
 
 demo-host:
 	$(FRESH_ENV) $(SRCDIR)/scripts/setup.sh

@@ -337,21 +337,37 @@ vm_result "vm" "$vm_log" "${PIPESTATUS[0]}"
 # The programs with KVM guests run in a VM of their own with one vCPU: with
 # two MTTCG vCPUs, Debian's kernel running nested SVM guests now and then
 # overflows a kernel stack, hangs, or loses an L2 guest, with the stock
-# kvm.ko too (Documentation/testing.rst, "Nested VMs").
-"$ROOT/scripts/vm-run" "${vm_args[@]}" --smp 1 --timeout "$VM_TIMEOUT" -- \
-	scripts/run-suite.sh --timeout "$SUITE_TIMEOUT" \
-	"${NESTED_PROGS[@]}" 2>&1 | tee "$LOGDIR/vm-nested.log"
-vm_result "vm nested" "$LOGDIR/vm-nested.log" "${PIPESTATUS[0]}"
+# kvm.ko too (Documentation/testing.rst, "Nested VMs").  L1 keeps time with
+# the HPET: TCG's nested SVM lets L1's TSC jump (Documentation/kernels.rst,
+# "L1 stops"), which stalled L1's timers.  An L1 that still stops making
+# progress (vm-run: TIMEOUT, registers.txt) is booted once more: the
+# summary says so, and the second run's tally is the one counted.
+NESTED_APPEND="clocksource=hpet tsc=unstable"
+# run_nested NAME LOG PREFIX [ENV=VALUE...]: one nested VM run, counted
+run_nested() {
+	local name=$1 log=$2 prefix=$3 rc try
+	shift 3
+	for try in 1 2; do
+		env "$@" VM_RUN_APPEND="${VM_RUN_APPEND:-} $NESTED_APPEND" \
+			"$ROOT/scripts/vm-run" "${vm_args[@]}" --smp 1 \
+			--timeout "$VM_TIMEOUT" -- \
+			scripts/run-suite.sh --timeout "$SUITE_TIMEOUT" \
+			"${NESTED_PROGS[@]}" 2>&1 | tee "$log"
+		rc=${PIPESTATUS[0]}
+		[ "$rc" -eq 124 ] && [ "$try" -eq 1 ] || break
+		cp "$log" "${log%.log}-stalled.log"
+		echo "check: $name: L1 stopped (TIMEOUT; ${log%.log}-stalled.log): booting it once more"
+		results+=("$name: L1 stopped once under TCG (TIMEOUT, ${log%.log}-stalled.log); run again")
+	done
+	vm_result "$name" "$log" "$rc" "$prefix"
+}
+run_nested "vm nested" "$LOGDIR/vm-nested.log" ""
 # The same on the distribution's own kvm.ko, served through the ftrace
 # hook (Documentation/kvm-hook.rst), where the run above used the patched
 # build of scripts/build-kvm.sh.
 if [ "$debug" -eq 0 ]; then
-	VM_RUN_KVM_DIR='' "$ROOT/scripts/vm-run" "${vm_args[@]}" --smp 1 \
-		--timeout "$VM_TIMEOUT" -- \
-		scripts/run-suite.sh --timeout "$SUITE_TIMEOUT" \
-		"${NESTED_PROGS[@]}" 2>&1 | tee "$LOGDIR/vm-nested-stock.log"
-	vm_result "vm nested stock kvm" "$LOGDIR/vm-nested-stock.log" \
-		"${PIPESTATUS[0]}" "stock kvm: "
+	run_nested "vm nested stock kvm" "$LOGDIR/vm-nested-stock.log" \
+		"stock kvm: " VM_RUN_KVM_DIR=
 fi
 
 if [ "$debug" -eq 1 ]; then

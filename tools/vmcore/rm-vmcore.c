@@ -184,7 +184,7 @@ static const struct fuse_operations vc_ops = {
 static void vc_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: rm-vmcore (--pid PID | --kvmmem[=DEV] --token HEX|@FILE)\n"
+		"usage: rm-vmcore (--pid PID [--proc-mem] | --kvmmem[=DEV] --token HEX|@FILE)\n"
 		"                 [--ram GPA-END[,...]] [--cache-pages N] [--no-vmcoreinfo]\n"
 		"                 MOUNTPOINT [-f] [-o FUSE options]\n"
 		"  --pid PID        the VM whose VMM (QEMU) is process PID, through\n"
@@ -195,6 +195,8 @@ static void vc_usage(FILE *f)
 		"  --ram RANGES     the target's RAM (kvmmem; default: found by mapping)\n"
 		"  --cache-pages N  pages kept mapped (default %d; kvmmem: at most 1024)\n"
 		"  --no-vmcoreinfo  do not look for the VM kernel's VMCOREINFO note\n"
+		"  --proc-mem       (with --pid) copy through /proc/PID/mem instead of\n"
+		"                   mapping: the baseline of the benchmark\n"
 		"Files: core (ELF core), mem (guest-physical), stats.  Returns once\n"
 		"mounted (-f: stays in the foreground); umount ends it.\n",
 		VC_DEFAULT_PAGES);
@@ -226,8 +228,8 @@ static int vc_token_text(const char *arg, char *out, size_t len)
  * 0 once mounted or 1 on failure, for the parent waiting in vc_detach().
  */
 static int vc_serve(struct fuse_args *args, const char *mnt, const char *ram,
-		    long pid, const char *kvmmem, const char *token,
-		    size_t pages, bool find_info, int ready)
+		    long pid, bool procmem, const char *kvmmem,
+		    const char *token, size_t pages, bool find_info, int ready)
 {
 	const char *info;
 	struct fuse *fuse;
@@ -238,7 +240,9 @@ static int vc_serve(struct fuse_args *args, const char *mnt, const char *ram,
 
 	if (ram && vc_src_set_ram(&vc_fs.src, ram))
 		goto out_signal;
-	if (pid) {
+	if (pid && procmem) {
+		ret = vc_src_procmem_open(&vc_fs.src, (int)pid);
+	} else if (pid) {
 		ret = vc_src_host_open(&vc_fs.src, (int)pid, pages);
 	} else {
 		ret = vc_token_text(token, tok, sizeof(tok));
@@ -341,7 +345,7 @@ int main(int argc, char **argv)
 	struct fuse_cmdline_opts opts = { 0 };
 	struct fuse_args args;
 	long pages = VC_DEFAULT_PAGES, pid = 0;
-	bool find_info = true, help = false;
+	bool find_info = true, help = false, procmem = false;
 	int i, fargc = 0, ready = -1, ret;
 	char **fargv;
 
@@ -366,6 +370,8 @@ int main(int argc, char **argv)
 			ram = argv[++i];
 		} else if (!strcmp(a, "--cache-pages") && i + 1 < argc) {
 			pages = strtol(argv[++i], NULL, 0);
+		} else if (!strcmp(a, "--proc-mem")) {
+			procmem = true;
 		} else if (!strcmp(a, "--no-vmcoreinfo")) {
 			find_info = false;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -382,6 +388,7 @@ int main(int argc, char **argv)
 	}
 	if (fuse_parse_cmdline(&args, &opts) || !opts.mountpoint ||
 	    !!pid == !!kvmmem || (kvmmem && !token) || (pid && ram) ||
+	    (procmem && !pid) ||
 	    pid < 0 || pages < 2) {
 		vc_usage(stderr);
 		return 2;
@@ -393,8 +400,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	ret = vc_serve(&args, opts.mountpoint, ram, pid, kvmmem, token,
-		       (size_t)pages, find_info, ready);
+	ret = vc_serve(&args, opts.mountpoint, ram, pid, procmem, kvmmem,
+		       token, (size_t)pages, find_info, ready);
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
 	free(fargv);

@@ -301,6 +301,8 @@ int vc_cache_read(struct vc_cache *c, __u64 gpa, void *buf, size_t len)
 	unsigned char *out = buf;
 
 	c->st.reads++;
+	if (c->src->ops->read)
+		return c->src->ops->read(c->src, gpa, buf, len);
 	while (len) {
 		__u64 first = gpa & VC_PAGE_MASK;
 		size_t n = (gpa - first + len + VC_PAGE_SIZE - 1) / VC_PAGE_SIZE;

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +249,89 @@ err_close_dev:
 err_free:
 	free(h->hvas);
 	free(h);
+	return err;
+}
+
+/* --- host, for comparison: copies through /proc/PID/mem of the VMM ---------- */
+
+struct vc_procmem {
+	int fd;
+};
+
+static int vc_procmem_read(struct vc_src *src, __u64 gpa, void *buf,
+			   size_t len)
+{
+	struct vc_procmem *p = src->priv;
+	unsigned char *out = buf;
+
+	while (len) {
+		const struct vc_range *r = vc_src_range(src, gpa);
+		size_t take;
+		ssize_t n;
+
+		if (!r)
+			return -EIO;
+		take = r->size - (gpa - r->gpa);
+		if (take > len)
+			take = len;
+		n = pread(p->fd, out, take, (off_t)(r->hva + (gpa - r->gpa)));
+		if (n <= 0)
+			return -EIO;
+		out += n;
+		gpa += (size_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void vc_procmem_close(struct vc_src *src)
+{
+	struct vc_procmem *p = src->priv;
+
+	close(p->fd);
+	free(p);
+}
+
+static const struct vc_src_ops vc_procmem_ops = {
+	.name = "proc-mem",
+	.close = vc_procmem_close,
+	.read = vc_procmem_read,
+};
+
+int vc_src_procmem_open(struct vc_src *src, int pid)
+{
+	struct vc_procmem *p;
+	char path[32];
+	int dev, err;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	dev = rmap_open(NULL);
+	if (dev < 0) {
+		err = dev;
+		fprintf(stderr, "rm-vmcore: %s (for the VM's layout): %s\n",
+			RMAP_DEV_PATH, rmap_strerror(RMAP_OP_OPEN, err));
+		goto err_free;
+	}
+	err = vc_host_layout(src, dev, pid);
+	close(dev);
+	if (err)
+		goto err_free;
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	p->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (p->fd < 0) {
+		err = -errno;
+		fprintf(stderr, "rm-vmcore: %s: %s\n", path, strerror(errno));
+		goto err_free;
+	}
+	src->npages = 2;	/* no cache; the count is only reported */
+	src->priv = p;
+	src->ops = &vc_procmem_ops;
+	return 0;
+
+err_free:
+	free(p);
 	return err;
 }
 

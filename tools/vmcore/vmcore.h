@@ -36,6 +36,8 @@ struct vc_src_ops {
 		    __s32 *errs, size_t n);
 	int (*unmap)(struct vc_src *src, void *addr);
 	void (*close)(struct vc_src *src);
+	/* Instead of map and unmap: copy (a baseline, --proc-mem). */
+	int (*read)(struct vc_src *src, __u64 gpa, void *buf, size_t len);
 };
 
 struct vc_src {
@@ -50,6 +52,7 @@ struct vc_src {
 
 /* vc_src.c: the two ways in.  0 or -errno, with a message on stderr. */
 int vc_src_host_open(struct vc_src *src, int pid, size_t npages);
+int vc_src_procmem_open(struct vc_src *src, int pid);
 int vc_src_kvmmem_open(struct vc_src *src, const char *dev,
 		       const char *token_hex, size_t npages);
 /* Parse "GPA-END[,GPA-END...]" (hex or decimal, END exclusive) as RAM. */

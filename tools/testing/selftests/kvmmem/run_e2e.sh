@@ -475,6 +475,10 @@ else
 	read -r j1 j2 _ <<<"$j"
 	[ -n "${j2:-}" ] && [ "$j2" -gt "$j1" ]
 	result "l2: rm-vmcore: the target's jiffies read a second apart moved (nothing stale)" $?
+	a=$(vm_step AGAIN)
+	diag "rm-vmcore: a page mapped again after the cache let it go: $a"
+	[ -n "$a" ] && [[ "$a" != *failed ]]
+	result "l2: rm-vmcore: a page read again after the cache let it go" $?
 	u=$(vm_step UMOUNT)
 	diag "rm-vmcore at unmount: $u"
 	[ "${u%% *}" = rc=0 ] && [[ "$u " == *" exited=yes "* ]]

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -483,6 +484,58 @@ TEST(target_exits)
 		TH_LOG("map_count %ld, %ld before", seen, maps0);
 	rmdir(mnt);
 	unlink(log);
+}
+
+/* REMOTE_MAPPING_VM_SLOTS, which rm-vmcore --pid reads the layout with. */
+TEST(vm_slots_ioctl)
+{
+	struct remote_mapping_vm_slot sl[8];
+	struct remote_mapping_vm_slots req;
+	char tool[PATH_MAX];
+	const char *why = vc_unavailable(tool, sizeof(tool));
+	struct vc_vm v;
+	int dev, null;
+
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, vc_vm_create(&v));
+	dev = open(RM_DEV_PATH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+
+	/* Too small: E2BIG, and how many there are. */
+	memset(&req, 0, sizeof(req));
+	req.vm_fd = v.vm.vm_fd;
+	req.count = 1;
+	req.slots = (uintptr_t)sl;
+	EXPECT_EQ(-1, ioctl(dev, REMOTE_MAPPING_VM_SLOTS, &req));
+	EXPECT_EQ(E2BIG, errno);
+	EXPECT_EQ(4, req.count);
+
+	req.count = 8;
+	ASSERT_EQ(4, ioctl(dev, REMOTE_MAPPING_VM_SLOTS, &req));
+	EXPECT_EQ(4, req.count);
+	EXPECT_EQ(0, sl[0].gpa);
+	EXPECT_EQ(TVM_RAM_SIZE, sl[0].size);
+	EXPECT_EQ((uintptr_t)v.vm.ram, sl[0].hva);
+	EXPECT_EQ(SLOT1_GPA, sl[1].gpa);
+	EXPECT_EQ((uintptr_t)v.slot1, sl[1].hva);
+	EXPECT_EQ(ROM_GPA, sl[2].gpa);
+	EXPECT_EQ(REMOTE_MAPPING_SLOT_READONLY, sl[2].flags);
+	EXPECT_EQ(SLOT2_GPA, sl[3].gpa);
+	EXPECT_EQ(SLOT2_SIZE, sl[3].size);
+	EXPECT_EQ(0, sl[3].flags);
+
+	/* Not a VM; a reserved field. */
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	req.vm_fd = null;
+	EXPECT_EQ(-1, ioctl(dev, REMOTE_MAPPING_VM_SLOTS, &req));
+	EXPECT_EQ(EBADF, errno);
+	req.vm_fd = v.vm.vm_fd;
+	req.reserved[1] = 1;
+	EXPECT_EQ(-1, ioctl(dev, REMOTE_MAPPING_VM_SLOTS, &req));
+	EXPECT_EQ(EINVAL, errno);
+	close(null);
+	close(dev);
 }
 
 /*
