@@ -583,6 +583,78 @@ TEST_F(hc, pool_map_unmap)
 	EXPECT_EQ(0xa5a5a5a5, t[0]);
 }
 
+/*
+ * Two introspectors of one target page: another process mirrors it in a
+ * window (rm-vmcore --pid, Documentation/vmi-tools.rst), then the KVM
+ * alias maps it into a pool, single and batched, read-only as rm-vmcore
+ * --kvmmem does; and the other way round.
+ */
+TEST_F(hc, window_mirror_and_alias_share_a_page)
+{
+	struct kvmmem_map_entry *e =
+		(struct kvmmem_map_entry *)(self->intro.ram + 0x2000);
+	__u32 *t = target_page(&self->target, REQ_GPA);
+	const __u32 slot = POOL_GPA + 0x1000;
+	int ready[2], done[2], status;
+	char c = 0;
+	pid_t child;
+
+	t[0] = 0x0dd0beef;
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(done));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		struct remote_mapping_map m = { 0 };
+		int dev = open("/dev/remote_mapping", O_RDWR);
+		__u32 *win;
+
+		win = dev < 0 ? MAP_FAILED :
+		      mmap(NULL, 4096, PROT_READ, MAP_SHARED, dev, 0);
+		m.req_hva = (uintptr_t)t;
+		m.map_hva = (uintptr_t)win;
+		m.target = getppid();
+		m.flags = REMOTE_MAPPING_TARGET_PID | REMOTE_MAPPING_READONLY |
+			  REMOTE_MAPPING_POPULATE;
+		c = win != MAP_FAILED &&
+		    !ioctl(dev, REMOTE_MAPPING_MAP, &m) && win[0] == 0x0dd0beef;
+		if (write(ready[1], &c, 1) != 1 || read(done[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(1, c) TH_LOG("the other process could not mirror the page");
+
+	ASSERT_EQ(0, hc_pool(&self->intro, &self->tok, POOL_GPA, POOL_PAGES,
+			     0));
+	EXPECT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, slot,
+			    KVMMEM_MAP_READONLY));
+	EXPECT_EQ(0x0dd0beef, tvm_guest_read32(&self->intro, slot));
+	EXPECT_EQ(0, hc_unmap(&self->intro, slot));
+	e[0].req_gpa = REQ_GPA;
+	e[0].map_gpa = slot;
+	e[0].err = 1;
+	memcpy(self->intro.ram + TOKEN_GPA, &self->tok, sizeof(self->tok));
+	EXPECT_EQ(1, tvm_hypercall(&self->intro, KVM_HC_MEM_MAP_BATCH,
+				   TOKEN_GPA, 0x2000, 1, KVMMEM_MAP_READONLY));
+	EXPECT_EQ(0, e[0].err);
+	EXPECT_EQ(0x0dd0beef, tvm_guest_read32(&self->intro, slot));
+	EXPECT_EQ(0, hc_unmap(&self->intro, slot));
+	/* Again, into another page of the pool (an LRU cache's next slot). */
+	e[0].map_gpa = slot + 0x1000;
+	e[0].err = 1;
+	EXPECT_EQ(1, tvm_hypercall(&self->intro, KVM_HC_MEM_MAP_BATCH,
+				   TOKEN_GPA, 0x2000, 1, KVMMEM_MAP_READONLY));
+	EXPECT_EQ(0, e[0].err);
+	EXPECT_EQ(0x0dd0beef, tvm_guest_read32(&self->intro, slot + 0x1000));
+	EXPECT_EQ(0, hc_unmap(&self->intro, slot + 0x1000));
+
+	ASSERT_EQ(1, write(done[1], &c, 1));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(0, hc_unpool(&self->intro, POOL_GPA, POOL_PAGES));
+}
+
 /* As refused_store_never_lands, in a pool: then the page is RAM again. */
 TEST_F(hc, pool_readonly_store_never_lands)
 {
