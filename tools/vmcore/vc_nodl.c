@@ -9,10 +9,7 @@
  */
 #include <stddef.h>
 
-void *__wrap_dlopen(const char *file, int mode);
-void *__wrap_dlsym(void *handle, const char *name);
-int __wrap_dlclose(void *handle);
-char *__wrap_dlerror(void);
+#include "vmcore.h"
 
 void *__wrap_dlopen(const char *file, int mode)
 {

@@ -88,4 +88,10 @@ long vc_core_read(struct vc_core *core, __u64 off, void *buf, size_t len);
 /* The VMCOREINFO text found in the target (NUL-terminated), or NULL. */
 const char *vc_core_vmcoreinfo(const struct vc_core *core, __u64 *gpa);
 
+/* vc_nodl.c: libfuse's dl calls in the static build (ld --wrap). */
+void *__wrap_dlopen(const char *file, int mode);
+void *__wrap_dlsym(void *handle, const char *name);
+int __wrap_dlclose(void *handle);
+char *__wrap_dlerror(void);
+
 #endif /* VMCORE_H */
