@@ -11,14 +11,15 @@
 # which make demo-drgn extracts from linux-image-<release>-dbg).
 # Two L2 VMs boot from the L2 initramfs plus an init of the demo's own:
 #   target        Debian's kernel with KASLR on, busybox; prints its own ps,
-#                 and on "spawn" (its second serial port) starts a process
-#                 named vmi-canary and prints ps again
+#                 and on "spawn NAME" (its second serial port) starts a
+#                 process NAME and prints ps again
 #   introspector  mounts L1's root read-only (9p), loads kvmmem.ko, gets a
 #                 token, mounts the target with rm-vmcore through
 #                 /dev/kvmmem and runs drgn (tools/demo/drgn_ps.py) on it
 # In L1, rm-vmcore mounts the target through /dev/remote_mapping on its
-# QEMU, and drgn lists it there too (a second drgn process, on the same
-# mount, waits for the canary), with a timing of each listing.
+# QEMU first, and drgn lists it there (a second drgn process, on the same
+# mount, waits for a process the target starts), with a timing of each
+# listing; then the introspector does the same.
 # Exit status 0 when both listings match the target's ps and both see the
 # canary appear; 1 with a "run-drgn-demo: FAILED: ..." line otherwise.
 # Environment: DRGN_DEMO_TIMEOUT (default 1500 s), DRGN_DEMO_KEEP=1.
@@ -33,7 +34,6 @@ VMCORE=$ROOT/tools/vmcore/rm-vmcore
 PS_PY=$ROOT/tools/demo/drgn_ps.py
 TIMEOUT=${DRGN_DEMO_TIMEOUT:-1500}
 L2_CPU=${KVM_DEMO_L2_CPU:-host,xsave=off}
-CANARY=vmi-canary
 
 start=$SECONDS
 pids=()
@@ -150,13 +150,15 @@ if [ "$DEMO_ROLE" = target ]; then
 	ps -o pid,comm >/tmp/ps
 	while read -r l; do echo "DEMO-TARGET: PS1 $l"; done </tmp/ps
 	echo "DEMO-TARGET: READY $(uname -r)"
-	while read -r cmd <&3; do
+	n=1
+	while read -r cmd name <&3; do
 		[ "$cmd" = spawn ] || continue
-		cp /bin/busybox /tmp/vmi-canary
-		/tmp/vmi-canary sleep 100000 &
-		echo "DEMO-TARGET: SPAWNED $!"
+		cp /bin/busybox "/tmp/$name"
+		"/tmp/$name" sleep 100000 &
+		echo "DEMO-TARGET: SPAWNED $name $!"
+		n=$((n + 1))
 		ps -o pid,comm >/tmp/ps
-		while read -r l; do echo "DEMO-TARGET: PS2 $l"; done </tmp/ps
+		while read -r l; do echo "DEMO-TARGET: PS$n $l"; done </tmp/ps
 	done
 	sleep 100000
 fi
@@ -186,7 +188,7 @@ t0=$(cut -d' ' -f1 /proc/uptime)
 rm-vmcore --kvmmem --token @$R/tmp/token $R/tmp/vm 2>$R/tmp/vmcore.log
 echo "DEMO: MOUNT rc=$? $t0 $(cut -d' ' -f1 /proc/uptime) $(tr '\n' ' ' <$R/tmp/vmcore.log)"
 chroot $R python3 "$DEMO_PS_PY" /tmp/vm/core "$DEMO_VMLINUX" \
-	--repeat 3 --wait-comm vmi-canary --timeout 300 2>&1
+	--repeat 3 --wait-comm vmi-canary-2 --timeout 300 2>&1
 echo "DEMO: STATS $(tr '\n' ' ' <$R/tmp/vm/stats)"
 umount $R/tmp/vm
 sed 's/^/DEMO: LOG /' $R/tmp/vmcore.log
@@ -282,7 +284,40 @@ say "drgn ps (median of 3): rm-vmcore mappings $m_map s, /proc/PID/mem $m_pm s,"
 	"ratio $(awk -v a="$m_pm" -v b="$m_map" 'BEGIN { printf "%.2f", a / b }')x"
 echo "DRGN-BENCH: l1_map_s=$m_map l1_procmem_s=$m_pm"
 
-step "3. The introspector VM: rm-vmcore through /dev/kvmmem, drgn on the core"
+# spawn NAME: the target starts a process NAME; its pid
+spawn() {
+	local name=$1
+	echo "spawn $name" >&7
+	spawned() { has_line "$W/target.console" "^DEMO-TARGET: SPAWNED $name " || ! alive "$target_pid"; }
+	wait_for 60 spawned || fail "the target did not start $name"
+	console "$W/target.console" | sed -n "s/^DEMO-TARGET: SPAWNED $name //p"
+}
+# saw WHO LOG PSN NAME PID: drgn's last listing in LOG has NAME as PID and
+# equals the target's ps number PSN
+saw() {
+	local k
+	k=$(sed -n 's/^DRGN: END //p' "$2" | tail -n 1)
+	drgn_of "$2" "$k" >"$W/$1-last"
+	grep -qx "$5 $4" "$W/$1-last" || fail "drgn ($1) did not see $4 (pid $5) in listing $k"
+	say "drgn ($1), listing $k: $(grep -x "$5 $4" "$W/$1-last")"
+	ps_of "$W/target.console" "DEMO-TARGET: $3" >"$W/$3"
+	compare_lists "$W/$3" "$W/$1-last" "$1 listing $k" ||
+		fail "drgn's last list ($1) is not the target's ps"
+}
+
+step "3. Live, in L1: the target starts vmi-canary-1; drgn's next listing shows it"
+cpid=$(spawn vmi-canary-1)
+say "[target] started vmi-canary-1, pid $cpid"
+say "\$ drgn_ps.py $W/vm/core vmlinux-$KVER --repeat 0 --wait-comm vmi-canary-1 (same mount)"
+timeout 600 python3 "$PS_PY" "$W/vm/core" "$VMLINUX" --repeat 0 --wait-comm vmi-canary-1 \
+	--timeout 120 >"$W/drgn-l1-live.log" 2>&1 || fail "drgn in L1 failed: $(tail -n 3 "$W/drgn-l1-live.log")"
+saw L1 "$W/drgn-l1-live.log" PS2 vmi-canary-1 "$cpid"
+# One introspector at a time: with L1's mirrors of the same pages, the
+# introspector's maps fail (EINVAL, under investigation).
+umount "$W/vm"
+say "unmounted rm-vmcore in L1"
+
+step "4. The introspector VM: rm-vmcore through /dev/kvmmem, drgn on the core"
 intro_waiting() { has_line "$W/intro.console" '^DEMO: WAIT-PARAMS' || ! alive "$intro_pid"; }
 wait_for 300 intro_waiting
 has_line "$W/intro.console" '^DEMO: WAIT-PARAMS' || fail "the introspector VM did not boot"
@@ -304,36 +339,20 @@ say "[introspector] drgn loaded in $(sed -n 's/^DRGN: LOADED //p' "$W/intro.txt"
 echo "DRGN-BENCH: intro_map_s=$(sed -n '/^DRGN: LIST [1-3] /p' "$W/intro.txt" | median /dev/stdin)"
 drgn_of "$W/intro.txt" 1 >"$W/in-1"
 sed 's/^/[drgn in the introspector] /' "$W/in-1" | head -n 8
-compare_lists "$W/ps1" "$W/in-1" "introspector listing" ||
+ps_of "$W/target.console" 'DEMO-TARGET: PS2' >"$W/ps2"
+compare_lists "$W/ps2" "$W/in-1" "introspector listing" ||
 	fail "drgn's list in the introspector is not the target's ps"
 
-step "4. Live: the target starts '$CANARY'; both drgn sessions see it on their next listing"
-echo spawn >&7
-spawned() { has_line "$W/target.console" '^DEMO-TARGET: SPAWNED' || ! alive "$target_pid"; }
-wait_for 60 spawned || fail "the target did not start $CANARY"
-cpid=$(console "$W/target.console" | sed -n 's/^DEMO-TARGET: SPAWNED //p')
-say "[target] started $CANARY, pid $cpid"
-say "\$ drgn_ps.py $W/vm/core vmlinux-$KVER --repeat 0 --wait-comm $CANARY (in L1, same mount)"
-timeout 600 python3 "$PS_PY" "$W/vm/core" "$VMLINUX" --repeat 0 --wait-comm "$CANARY" \
-	--timeout 120 >"$W/drgn-l1-live.log" 2>&1 || fail "drgn in L1 failed: $(tail -n 3 "$W/drgn-l1-live.log")"
+step "5. Live, in the introspector: the target starts vmi-canary-2; drgn's next listing shows it"
+cpid=$(spawn vmi-canary-2)
+say "[target] started vmi-canary-2, pid $cpid"
 intro_done() { has_line "$W/intro.console" '^DEMO: DONE' || ! alive "$intro_pid"; }
 wait_for 600 intro_done
 console "$W/intro.console" >"$W/intro.txt"
-ps_of "$W/target.console" 'DEMO-TARGET: PS2' >"$W/ps2"
-for who in l1 intro; do
-	f=$W/drgn-l1-live.log
-	[ "$who" = l1 ] || f=$W/intro.txt
-	k=$(sed -n 's/^DRGN: END //p' "$f" | tail -n 1)
-	drgn_of "$f" "$k" >"$W/$who-last"
-	grep -qx "$cpid $CANARY" "$W/$who-last" ||
-		fail "drgn ($who) did not see $CANARY (pid $cpid) in listing $k"
-	say "drgn ($who), listing $k: $(grep -x "$cpid $CANARY" "$W/$who-last")"
-	compare_lists "$W/ps2" "$W/$who-last" "$who listing $k" ||
-		fail "drgn's last list ($who) is not the target's second ps"
-done
+saw introspector "$W/intro.txt" PS3 vmi-canary-2 "$cpid"
 console "$W/intro.console" | grep '^DEMO: STATS' | sed 's/^/[introspector] /'
 
 step "Result"
 say "drgn, with Debian's vmlinux-$KVER, listed the live target's processes from L1 and"
-say "from the introspector VM, equal to the target's own ps, and saw $CANARY appear: PASS"
+say "from the introspector VM, equal to the target's own ps, and saw new processes appear: PASS"
 exit 0
