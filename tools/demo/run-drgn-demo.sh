@@ -153,6 +153,7 @@ if [ "$DEMO_ROLE" = target ]; then
 	n=1
 	while read -r cmd name <&3; do
 		[ "$cmd" = spawn ] || continue
+		# A name busybox takes as itself ("busybox..."), running "sleep".
 		cp /bin/busybox "/tmp/$name"
 		"/tmp/$name" sleep 100000 &
 		echo "DEMO-TARGET: SPAWNED $name $!"
@@ -188,7 +189,7 @@ t0=$(cut -d' ' -f1 /proc/uptime)
 rm-vmcore --kvmmem --token @$R/tmp/token $R/tmp/vm 2>$R/tmp/vmcore.log
 echo "DEMO: MOUNT rc=$? $t0 $(cut -d' ' -f1 /proc/uptime) $(tr '\n' ' ' <$R/tmp/vmcore.log)"
 chroot $R python3 "$DEMO_PS_PY" /tmp/vm/core "$DEMO_VMLINUX" \
-	--repeat 3 --wait-comm vmi-canary-2 --timeout 300 2>&1
+	--repeat 3 --wait-comm busybox-vmi2 --timeout 300 2>&1
 echo "DEMO: STATS $(tr '\n' ' ' <$R/tmp/vm/stats)"
 umount $R/tmp/vm
 sed 's/^/DEMO: LOG /' $R/tmp/vmcore.log
@@ -305,13 +306,13 @@ saw() {
 		fail "drgn's last list ($1) is not the target's ps"
 }
 
-step "3. Live, in L1: the target starts vmi-canary-1; drgn's next listing shows it"
-cpid=$(spawn vmi-canary-1)
-say "[target] started vmi-canary-1, pid $cpid"
-say "\$ drgn_ps.py $W/vm/core vmlinux-$KVER --repeat 0 --wait-comm vmi-canary-1 (same mount)"
-timeout 600 python3 "$PS_PY" "$W/vm/core" "$VMLINUX" --repeat 0 --wait-comm vmi-canary-1 \
+step "3. Live, in L1: the target starts busybox-vmi1; drgn's next listing shows it"
+cpid=$(spawn busybox-vmi1)
+say "[target] started busybox-vmi1, pid $cpid"
+say "\$ drgn_ps.py $W/vm/core vmlinux-$KVER --repeat 0 --wait-comm busybox-vmi1 (same mount)"
+timeout 600 python3 "$PS_PY" "$W/vm/core" "$VMLINUX" --repeat 0 --wait-comm busybox-vmi1 \
 	--timeout 120 >"$W/drgn-l1-live.log" 2>&1 || fail "drgn in L1 failed: $(tail -n 3 "$W/drgn-l1-live.log")"
-saw L1 "$W/drgn-l1-live.log" PS2 vmi-canary-1 "$cpid"
+saw L1 "$W/drgn-l1-live.log" PS2 busybox-vmi1 "$cpid"
 # One introspector at a time: with L1's mirrors of the same pages, the
 # introspector's maps fail (EINVAL, under investigation).
 umount "$W/vm"
@@ -343,13 +344,13 @@ ps_of "$W/target.console" 'DEMO-TARGET: PS2' >"$W/ps2"
 compare_lists "$W/ps2" "$W/in-1" "introspector listing" ||
 	fail "drgn's list in the introspector is not the target's ps"
 
-step "5. Live, in the introspector: the target starts vmi-canary-2; drgn's next listing shows it"
-cpid=$(spawn vmi-canary-2)
-say "[target] started vmi-canary-2, pid $cpid"
+step "5. Live, in the introspector: the target starts busybox-vmi2; drgn's next listing shows it"
+cpid=$(spawn busybox-vmi2)
+say "[target] started busybox-vmi2, pid $cpid"
 intro_done() { has_line "$W/intro.console" '^DEMO: DONE' || ! alive "$intro_pid"; }
 wait_for 600 intro_done
 console "$W/intro.console" >"$W/intro.txt"
-saw introspector "$W/intro.txt" PS3 vmi-canary-2 "$cpid"
+saw introspector "$W/intro.txt" PS3 busybox-vmi2 "$cpid"
 console "$W/intro.console" | grep '^DEMO: STATS' | sed 's/^/[introspector] /'
 
 step "Result"
