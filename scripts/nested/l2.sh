@@ -6,6 +6,49 @@
 # (every background pid, for its cleanup).
 # shellcheck shell=bash disable=SC2154 # the variables above are the caller's
 
+# kill_l2: kill every background pid of the caller's and reap it
+kill_l2() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	pids=()
+}
+
+# drop_work KEEP: remove the work folder, or name it when KEEP is 1
+drop_work() {
+	[ -n "$W" ] && [ -d "$W" ] || return 0
+	if [ "$1" = 1 ]; then
+		echo "(work folder kept: $W)"
+	else
+		rm -rf "$W"
+	fi
+}
+
+# dump_work N M FILE...: to stderr, the last N lines of the target and
+# introspector consoles, then the last M lines of each FILE that is there
+dump_work() {
+	local n=$1 m=$2 f
+	shift 2
+	[ -n "$W" ] && [ -d "$W" ] || return 0
+	for f in target intro; do
+		[ -s "$W/$f.console" ] || continue
+		echo "--- last lines of the $f console:" >&2
+		console "$W/$f.console" | tail -n "$n" >&2
+	done
+	for f in "$@"; do
+		[ -s "$f" ] || continue
+		echo "--- ${f##*/}:" >&2
+		tail -n "$m" "$f" >&2
+	done
+}
+
+say() { echo "[L1 $((SECONDS - start))s] $*"; }
+step() { echo; echo "== $*"; }
+
 remaining() { echo $((TIMEOUT - (SECONDS - start))); }
 
 # wait_for SECONDS COMMAND...: poll until the command succeeds, within TIMEOUT

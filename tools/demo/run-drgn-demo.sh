@@ -42,46 +42,18 @@ W=
 . "$ROOT/scripts/nested/l2.sh"
 
 cleanup() {
-	local p
 	mountpoint -q "$W/vm" 2>/dev/null && umount "$W/vm"
-	for p in "${pids[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	pids=()
-	if [ -n "$W" ] && [ -d "$W" ]; then
-		if [ "${DRGN_DEMO_KEEP:-0}" = 1 ]; then
-			echo "(work folder kept: $W)"
-		else
-			rm -rf "$W"
-		fi
-	fi
+	kill_l2
+	drop_work "${DRGN_DEMO_KEEP:-0}"
 }
 trap cleanup EXIT
 trap 'fail "interrupted"' INT TERM
 
 fail() {
 	echo "run-drgn-demo: FAILED: $*" >&2
-	if [ -n "$W" ] && [ -d "$W" ]; then
-		local f
-		for f in target intro; do
-			[ -s "$W/$f.console" ] || continue
-			echo "--- last lines of the $f console:" >&2
-			console "$W/$f.console" | tail -n 12 >&2
-		done
-		for f in "$W"/*.log; do
-			[ -s "$f" ] || continue
-			echo "--- ${f##*/}:" >&2
-			tail -n 8 "$f" >&2
-		done
-	fi
+	dump_work 12 8 "$W"/*.log
 	exit 1
 }
-
-say() { echo "[L1 $((SECONDS - start))s] $*"; }
-step() { echo; echo "== $*"; }
 
 # --- prerequisites ------------------------------------------------------------
 

@@ -38,45 +38,18 @@ W=
 . "$ROOT/scripts/nested/l2.sh"
 
 cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	pids=()
-	if [ -n "$W" ] && [ -d "$W" ]; then
-		if [ "${KVM_DEMO_KEEP:-0}" = 1 ]; then
-			echo "(work folder kept: $W)"
-		else
-			rm -rf "$W"
-		fi
-	fi
+	kill_l2
+	drop_work "${KVM_DEMO_KEEP:-0}"
 }
 trap cleanup EXIT
 trap 'fail "interrupted"' INT TERM
 
 fail() {
 	echo "run-kvm-demo: FAILED: $*" >&2
-	if [ -n "$W" ] && [ -d "$W" ]; then
-		local f
-		for f in target intro; do
-			[ -s "$W/$f.console" ] || continue
-			echo "--- last lines of the $f console:" >&2
-			console "$W/$f.console" | tail -n 8 >&2
-		done
-		for f in "$W"/*.qemu.log "$W/grant.log"; do
-			[ -s "$f" ] || continue
-			echo "--- ${f##*/}:" >&2
-			tail -n 5 "$f" >&2
-		done
-	fi
+	dump_work 8 5 "$W"/*.qemu.log "$W/grant.log"
 	exit 1
 }
 
-say() { echo "[L1 $((SECONDS - start))s] $*"; }
-step() { echo; echo "== $*"; }
 # field FILE PREFIX: the rest of the first console line starting with PREFIX
 field() { console "$1" | sed -n "s/^$2//p" | head -n 1; }
 short() { echo "${1:0:8}...${1: -4}"; }

@@ -7,6 +7,7 @@
  * one batch.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -222,6 +223,8 @@ static int vc_fill(struct vc_cache *c, __u64 first, size_t n)
 		if (!vc_src_range(c->src, gpa))
 			return -EIO;	/* not RAM */
 		s = vc_take_slot(c);
+		/* vc_cache_read() pins at most npages / 2 slots per fill. */
+		assert(s >= 0);
 		c->slot[s].pin = c->gen;
 		c->miss_slot[k] = s;
 		c->gpas[k] = gpa;

@@ -82,14 +82,7 @@ result() {
 }
 
 finish() {
-	local p
-	for p in "${pids[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	pids=()
+	kill_l2
 	[ -z "${thp_set:-}" ] || echo "$thp_was" >"$thp_sysfs" 2>/dev/null
 	save_logs
 	echo "1..$n"
@@ -168,9 +161,11 @@ count_file() { cat "$DEBUGFS/$1" 2>/dev/null || echo -1; }
 # ram_range PID: start and end of the largest private anonymous read-write
 # mapping of PID: the guest RAM of a QEMU with -m and no memory backend.
 ram_range() {
-	local range perms off dev ino name s e best=0 r=
-	while read -r range perms off dev ino name; do
-		[ "$perms" = rw-p ] && [ -z "$name" ] || continue
+	local range perms name s e best=0 r=
+	while read -r range perms _ _ _ name; do
+		if [ "$perms" != rw-p ] || [ -n "$name" ]; then
+			continue
+		fi
 		s=$((16#${range%-*}))
 		e=$((16#${range#*-}))
 		if [ $((e - s)) -gt "$best" ]; then
