@@ -121,7 +121,8 @@ libs:
 tools: inputs libs
 	@set -e; for d in $(TOOL_DIRS); do $(MAKE) $(SUBMAKE_FLAGS) -C $$d; done
 
-selftests: inputs libs
+# modules: rm_kapi.ko links against host/'s exports (Module.symvers).
+selftests: inputs libs modules
 	@set -e; for d in $(SELFTEST_DIRS); do $(MAKE) $(SUBMAKE_FLAGS) -C $$d; done
 
 # The nested L2 VMs' initramfs (guest/kvmmem.ko, static tools and tests).

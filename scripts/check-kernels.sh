@@ -18,10 +18,13 @@ lines=("$@")
 mkdir -p "$LOGDIR"
 t0=$(date +%s)
 declare -A rc secs
+# checkpatch reads the sources, whichever the kernel: on the first line only.
+once=()
 for l in "${lines[@]}"; do
 	echo "check-kernels: ===== kernel line $l ====="
 	t=$(date +%s)
-	"$ROOT/scripts/check.sh" --kernel "$l" 2>&1 | tee "$LOGDIR/$l.log"
+	"$ROOT/scripts/check.sh" --kernel "$l" "${once[@]}" 2>&1 | tee "$LOGDIR/$l.log"
+	once=(--no-checkpatch)
 	rc[$l]=${PIPESTATUS[0]}
 	secs[$l]=$(($(date +%s) - t))
 	# A line whose check.sh died before its summary still counts as failed.

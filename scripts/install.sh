@@ -7,7 +7,7 @@
 #   kvm-install and kvm-uninstall call it after building what it installs)
 #
 #   install          modules into $MODDIR, udev/*.rules, rm-grant (sbin),
-#                    kvmmem and rm_demo (bin), man pages, librmap (.a, .so,
+#                    kvmmem, no-thp and rm_demo (bin), man pages, librmap (.a, .so,
 #                    rmap.h, librmap.pc) and the uapi headers
 #   headers_install  include/uapi/linux/*.h into $INCLUDEDIR/linux
 #   uninstall        remove all of that again
@@ -44,6 +44,7 @@ KVM_SUBDIR=updates/remote_mapping-kvm
 # Programs: source path, destination variable.
 PROGS=(
 	"tools/kvmmem/rm-grant SBINDIR"
+	"tools/kvmmem/no-thp BINDIR"
 	"tools/kvmmem/kvmmem BINDIR"
 	"tools/demo/rm_demo BINDIR"
 )

@@ -77,18 +77,22 @@ vm_fd_open() {
 }
 
 # qemu_l2 NAME APPEND [QEMU ARGS...]: boot an L2 VM in the background, its
-# console in $W/NAME.console; its pid is ${pids[-1]}.  noxsave, for a 7.x
+# console in $W/NAME.console; its pid is ${pids[-1]}.  With L2_NO_THP=1 its
+# QEMU runs under tools/kvmmem/no-thp: no THP backs that VM's RAM, for a
+# stock kvm.ko that cannot map tail pages (debugfs kvm_no_tail), while L1's
+# other processes keep theirs.  noxsave, for a 7.x
 # L2 kernel (KVER) only: with the vCPU's XSAVE off (L2_CPU), 7.x still
 # believes the CPUID's AVX and runs a VEX instruction at boot (#UD);
 # clearing XSAVE clears what depends on it.  Not for 6.1 and 6.12, whose L1
 # VM stopped once in a nested run with it and never in many without.
 qemu_l2() {
-	local name=$1 append=$2 cpu_fix=
+	local name=$1 append=$2 cpu_fix="" wrap=()
 	shift 2
 	case "${KVER:-}" in
 	7.*) cpu_fix=noxsave ;;
 	esac
-	qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
+	[ "${L2_NO_THP:-0}" != 1 ] || wrap=("$(dirname "${BASH_SOURCE[0]}")/../../tools/kvmmem/no-thp")
+	"${wrap[@]}" qemu-system-x86_64 -nodefaults -no-user-config -display none -no-reboot \
 		-enable-kvm -cpu "$L2_CPU" -smp 1 -m 256M \
 		-kernel "$KERNEL" -initrd "$L2_INITRD" \
 		-append "console=ttyS0 quiet loglevel=3 panic=-1 $cpu_fix $append" \

@@ -59,7 +59,7 @@ fail() {
 
 [ -c /dev/kvm ] || fail "no /dev/kvm in the test VM"
 [ -c /dev/fuse ] || modprobe fuse || fail "no /dev/fuse (fuse.ko)"
-for f in "$INITRD" "$NESTED/l2-initramfs.kver" "$GRANT" "$VMCORE" "$PS_PY"; do
+for f in "$INITRD" "$NESTED/l2-initramfs.kver" "$GRANT" "$ROOT/tools/kvmmem/no-thp" "$VMCORE" "$PS_PY"; do
 	[ -f "$f" ] || fail "$f missing: run 'make demo-drgn' on the host"
 done
 python3 -c 'import drgn' 2>/dev/null || fail "no python3-drgn (make demo-drgn installs it)"
@@ -75,8 +75,10 @@ esac
 # Documentation/kernels.rst): drgn in the introspector can hold L1's only
 # vCPU for a minute, which L1's soft-lockup watchdog would report.
 echo 0 >/proc/sys/kernel/soft_watchdog
-[ "$(cat /sys/kernel/debug/remote_mapping/kvm_no_tail 2>/dev/null)" != Y ] ||
-	echo never >/sys/kernel/mm/transparent_hugepage/enabled
+# A stock kvm.ko before 6.13 cannot map tail pages: the target's QEMU
+# runs without THPs (no-thp, Documentation/kvm-hook.rst).
+no_thp=0
+[ "$(cat /sys/kernel/debug/remote_mapping/kvm_no_tail 2>/dev/null)" != Y ] || no_thp=1
 
 W=$(mktemp -d /tmp/drgn-demo.XXXXXX)
 mkdir -p "$W/vm" "$W/extra/modules"
@@ -179,7 +181,7 @@ echo "(the test VM, L1, is the target VM's host; both VMs below are nested L2 gu
 
 step "1. Boot a Linux target VM (KASLR on) and an introspector VM"
 mkfifo "$W/tctl.in" "$W/tctl.out" "$W/ictl.in" "$W/ictl.out"
-qemu_l2 target "rdinit=/drgn-init DEMO_ROLE=target" \
+L2_NO_THP=$no_thp qemu_l2 target "rdinit=/drgn-init DEMO_ROLE=target" \
 	-chardev "pipe,id=ctl,path=$W/tctl" -serial chardev:ctl
 target_pid=${pids[-1]}
 qemu_l2 intro "rdinit=/drgn-init DEMO_ROLE=intro" -m 1536M \

@@ -60,7 +60,7 @@ if [ ! -c /dev/kvm ] && [ ! -d /sys/module/kvm ]; then
 	modprobe kvm_amd 2>/dev/null || modprobe kvm_intel 2>/dev/null
 fi
 [ -c /dev/kvm ] || fail "no /dev/kvm in the test VM"
-for f in "$INITRD" "$NESTED/banner.env" "$NESTED/l2-initramfs.kver" "$GRANT"; do
+for f in "$INITRD" "$NESTED/banner.env" "$NESTED/l2-initramfs.kver" "$GRANT" "$ROOT/tools/kvmmem/no-thp"; do
 	[ -f "$f" ] || fail "$f missing: run 'make all' (or scripts/nested/build.sh) on the host"
 done
 command -v qemu-system-x86_64 >/dev/null || fail "no qemu-system-x86_64"
@@ -135,17 +135,17 @@ else
 fi
 # The stock kvm.ko before 6.13 cannot map tail pages of huge pages
 # (Documentation/kvm-hook.rst, debugfs kvm_no_tail): start the target with
-# THP off, as a user of that kvm.ko must.
-thp_sysfs=/sys/kernel/mm/transparent_hugepage/enabled
-if [ "$(cat "$DEBUGFS/kvm_no_tail" 2>/dev/null)" = Y ] &&
-	echo never 2>/dev/null >"$thp_sysfs"; then
-	echo "(THP off for the target VM: the stock kvm.ko of $(uname -r) cannot map tail pages of huge pages)"
+# THP off for its QEMU (no-thp), as a user of that kvm.ko must.
+no_thp=0
+if [ "$(cat "$DEBUGFS/kvm_no_tail" 2>/dev/null)" = Y ]; then
+	no_thp=1
+	echo "(THP off for the target VM's QEMU, no-thp: the stock kvm.ko of $(uname -r) cannot map tail pages of huge pages)"
 fi
 
 # --- boot the two L2 VMs --------------------------------------------------------
 
 step "1. Boot a Linux target VM and an introspector VM (concurrently; slow under TCG)"
-qemu_l2 target "rdinit=/demo-init nokaslr DEMO_ROLE=target"
+L2_NO_THP=$no_thp qemu_l2 target "rdinit=/demo-init nokaslr DEMO_ROLE=target"
 target_pid=${pids[-1]}
 mkfifo "$W/ctl.in" "$W/ctl.out"
 qemu_l2 intro "rdinit=/demo-init DEMO_ROLE=intro" -chardev "pipe,id=ctl,path=$W/ctl" -serial chardev:ctl

@@ -20,7 +20,7 @@
 #include "hc_race.h"
 
 #define TRACEFS		"/sys/kernel/tracing/"
-#define RUN_SECONDS	40
+#define RUN_SECONDS	15
 #define MAX_ROUNDS	400
 
 /* The whole of @s: set_ftrace_filter takes one function a write(). */

@@ -19,7 +19,7 @@
 #include "hc_vm.h"
 
 #define TOKENS_LONG	1000000ULL
-#define TOKENS_SHORT_MS	30000ULL
+#define TOKENS_SHORT_MS	10000ULL
 #define TOKENS_CHUNK	20000ULL
 #define NOBODY		65534
 

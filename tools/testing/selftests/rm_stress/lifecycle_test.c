@@ -46,7 +46,7 @@
 #pragma GCC diagnostic pop
 #include "rm_util.h"
 
-#define SHORT_SECS	40
+#define SHORT_SECS	15
 #define SHORT_OPS	1000000ULL
 #define LONG_SECS	3000
 #define LONG_OPS	200000ULL
