@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# What make demo-drgn needs beyond setup.sh: python3-drgn, and the vmlinux with debug information of the kernel the demo's VMs run.
+# What make demo-drgn needs beyond setup.sh: python3-drgn, crash, and the vmlinux with debug information of the kernel the demo's VMs run.
 #
 # Usage: scripts/setup-drgn.sh [--kernel LINE]
-# Installs python3-drgn (apt, idempotent), then, unless it is there,
+# Installs python3-drgn and crash (apt, idempotent), then, unless it is there,
 # downloads linux-image-<release>-dbg with apt-get download and keeps only
 # its vmlinux: build/dbg/usr/lib/debug/boot/vmlinux-<release> (about
 # 0.6 GB of the package's 5 GB unpacked).  The package is about 0.9 GB.
@@ -18,11 +18,14 @@ VMLINUX=$OUT/usr/lib/debug/boot/vmlinux-$KVER
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! python3 -c 'import drgn' 2>/dev/null; then
-	echo "setup-drgn: installing python3-drgn" >&2
+pkgs=()
+python3 -c 'import drgn' 2>/dev/null || pkgs+=(python3-drgn)
+command -v crash >/dev/null || pkgs+=(crash)
+if [ "${#pkgs[@]}" -gt 0 ]; then
+	echo "setup-drgn: installing ${pkgs[*]}" >&2
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		--no-install-recommends python3-drgn >&2 ||
-		die "apt-get install python3-drgn failed"
+		--no-install-recommends "${pkgs[@]}" >&2 ||
+		die "apt-get install ${pkgs[*]} failed"
 fi
 
 if [ -s "$VMLINUX" ]; then

@@ -19,7 +19,9 @@
 # In L1, rm-vmcore mounts the target through /dev/remote_mapping on its
 # QEMU first, and drgn lists it there (a second drgn process, on the same
 # mount, waits for a process the target starts), with a timing of each
-# listing; then the introspector does the same.
+# listing, and crash's "ps" on the same mount when crash is installed (a
+# crash that cannot open the view is reported, not failed: it is optional);
+# then the introspector does the same with drgn.
 # Exit status 0 when both listings match the target's ps and both see the
 # canary appear; 1 with a "run-drgn-demo: FAILED: ..." line otherwise.
 # Environment: DRGN_DEMO_TIMEOUT (default 1500 s), DRGN_DEMO_KEEP=1.
@@ -211,15 +213,15 @@ ps_of() {
 		sort
 }
 drgn_of() { sed -n "s/^DRGN: TASK $2 //p" "$1" | sort; }
-# compare_lists TARGET DRGN WHAT: the same processes, pid and name, but for
+# compare_lists TARGET LISTED WHAT: the same processes, pid and name, but for
 # kernel workers (kworker) that come and go by themselves
 compare_lists() {
 	local missing extra
 	missing=$(comm -23 "$1" "$2" | grep -v ' kworker/' | tr '\n' ' ' || true)
 	extra=$(comm -13 "$1" "$2" | grep -v ' kworker/' | tr '\n' ' ' || true)
-	say "$3: target ps $(wc -l <"$1") processes, drgn $(wc -l <"$2") tasks," \
-		"$(comm -12 "$1" "$2" | wc -l) equal; not in drgn's: ${missing:-none};" \
-		"only in drgn's: ${extra:-none} (kworkers aside)"
+	say "$3: target ps $(wc -l <"$1") processes, listed $(wc -l <"$2") tasks," \
+		"$(comm -12 "$1" "$2" | wc -l) equal; not listed: ${missing:-none};" \
+		"only listed: ${extra:-none} (kworkers aside)"
 	[ -z "$missing" ] && [ -z "$extra" ]
 }
 
@@ -243,6 +245,28 @@ median() {
 	sed -n 's/^DRGN: LIST [0-9]* \([0-9.]*\) .*/\1/p' "$1" | sort -n |
 		awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "" }'
 }
+# crash_of LOG: the tasks of crash's ps (pid comm), the idle tasks aside
+crash_of() {
+	sed 's/^>//' "$1" |
+		awk '$1 ~ /^[0-9]+$/ && $1 != 0 && $4 ~ /^[0-9a-f]+$/ && $5 ~ /^[A-Z][A-Z]$/ {
+			c = $9; gsub(/^\[|\]$/, "", c); print $1, c }' | sort
+}
+if command -v crash >/dev/null; then
+	step "2a. crash on the same mount"
+	say "\$ crash -s vmlinux-$KVER $W/vm/core   (crash> ps)"
+	printf 'ps\nquit\n' | timeout 900 crash -s "$VMLINUX" "$W/vm/core" >"$W/crash.log" 2>&1
+	crash_of "$W/crash.log" >"$W/crash-1"
+	if [ -s "$W/crash-1" ]; then
+		grep -E '^ *PID +PPID' "$W/crash.log" | head -n 1 | sed 's/^/[crash in L1] /'
+		sed 's/^>//' "$W/crash.log" | awk '$1 ~ /^[0-9]+$/ && $1 != 0' | head -n 8 | sed 's/^/[crash in L1] /'
+		compare_lists "$W/ps1" "$W/crash-1" "crash ps" ||
+			fail "crash's ps in L1 is not the target's ps"
+	else
+		say "crash could not open the view (optional; its last lines follow)"
+		tail -n 6 "$W/crash.log" | sed 's/^/    /'
+	fi
+fi
+
 step "2b. The same listing through /proc/PID/mem of the target's QEMU (the baseline)"
 mkdir -p "$W/vm-pm"
 say "\$ rm-vmcore --pid $target_pid --proc-mem $W/vm-pm   (copies with pread, no mapping)"
