@@ -4,6 +4,7 @@
 #
 # Usage (in the VM, from the repository root; make check does this):
 #   scripts/vm-run -- scripts/run-suite.sh [--timeout SEC] [--no-final]
+#                                          [--results NAME]
 #                                          [--exclude PROG]... [PROG...]
 #
 # PROG (DIR/NAME, relative to tools/testing/selftests) defaults to the
@@ -12,7 +13,8 @@
 # drivers), else its executable *_test files; less those given to --exclude.
 # Each runs in its folder under a timeout (default 600 s, RUN_SUITE_TIMEOUT,
 # which it also gets in its environment);
-# its TAP output is shown live and kept in build/vm-out/results/DIR.NAME.tap.
+# its TAP output is shown live and kept in build/vm-out/results/DIR.NAME.tap
+# (build/vm-out/NAME/ with --results NAME, for VM runs side by side).
 # Counting: "ok" = passed, "ok ... # SKIP" = skipped, "not ok" = failed; a
 # suite that crashes, times out or exits non-zero without a failed test, and
 # tests its plan announced but that never reported, count as failed.
@@ -30,22 +32,25 @@ COUNTERS=(map_count pdb_count)
 
 timeout_s=${RUN_SUITE_TIMEOUT:-600}
 final=1
+results_name=results
 exclude=()
 while [ "$#" -gt 0 ]; do
 	case "$1" in
 	--timeout) timeout_s=$2; shift 2 ;;
 	--timeout=*) timeout_s=${1#*=}; shift ;;
 	--no-final) final=0; shift ;;
+	--results) results_name=$2; shift 2 ;;
+	--results=*) results_name=${1#*=}; shift ;;
 	--exclude) exclude+=("$2"); shift 2 ;;
 	--exclude=*) exclude+=("${1#*=}"); shift ;;
-	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) echo "run-suite: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 done
 
-results=${VM_OUT:-$ROOT/build/vm-out}/results
+results=${VM_OUT:-$ROOT/build/vm-out}/$results_name
 if ! mkdir -p "$results" 2>/dev/null || [ ! -w "$results" ]; then
 	results=$(mktemp -d /tmp/run-suite.XXXXXX)
 fi
