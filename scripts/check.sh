@@ -12,8 +12,8 @@
 # Environment: CHECK_VM_TIMEOUT (default 900 s), CHECK_SUITE_TIMEOUT (per
 # selftest program, default 300 s), CHECK_NESTED_SUITE_TIMEOUT (per program
 # of the nested runs, default 1.6 times that), CHECK_NESTED_IDLE (a nested
-# run without output that long counts as stopped, default 300 s), and
-# vm-run's (VM_RUN_*).
+# run without output that long counts as stopped, default 300 s),
+# CHECK_PARALLEL (0: no VM run in the background), and vm-run's (VM_RUN_*).
 # Logs: build/check/ (build/check-LINE/ with --kernel LINE), and there
 # summary.tsv: one row per test or suite (name, passed, failed, skipped).
 #

@@ -6,11 +6,12 @@
 # (every background pid, for its cleanup).
 # shellcheck shell=bash disable=SC2154 # the variables above are the caller's
 
-# kill_l2: kill every background pid of the caller's and reap it
+# kill_l2 [SIGNAL]: signal (default KILL) every background pid of the
+# caller's and reap it
 kill_l2() {
 	local p
 	for p in "${pids[@]}"; do
-		kill -KILL "$p" 2>/dev/null
+		kill -"${1:-KILL}" "$p" 2>/dev/null
 	done
 	for p in "${pids[@]}"; do
 		wait "$p" 2>/dev/null

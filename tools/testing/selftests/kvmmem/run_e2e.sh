@@ -513,13 +513,7 @@ fi
 
 # --- tear down; the host's mappings must all be gone -----------------------------
 
-for p in "${pids[@]}"; do
-	kill -TERM "$p" 2>/dev/null
-done
-for p in "${pids[@]}"; do
-	wait "$p" 2>/dev/null
-done
-pids=()
+kill_l2 TERM
 if [ "$base_map" != -1 ]; then
 	counts_back() {
 		[ "$(count_file map_count)" = "$base_map" ] && [ "$(count_file pdb_count)" = "$base_pdb" ]
