@@ -201,15 +201,22 @@ static void vc_report(struct vc_cache *c, __u64 gpa, int err)
 		(unsigned long long)gpa, strerror(-err));
 }
 
-/* Map the misses of pages [first, first + n) of this read; 0 or -EIO. */
-static int vc_fill(struct vc_cache *c, __u64 first, size_t n)
+/*
+ * Map the misses of the @n pages first + i * @stride pages of this read;
+ * 0 or -EIO.  A page that fails is left unmapped, the others are mapped.
+ */
+static int vc_fill(struct vc_cache *c, __u64 first, size_t n, size_t stride)
 {
 	size_t i, k = 0;
 	int s, ret = 0;
 	long mapped;
 
+	/* Before any slot is taken: a slot taken is mapped or freed below. */
+	for (i = 0; i < n; i++)
+		if (!vc_src_range(c->src, first + i * stride * VC_PAGE_SIZE))
+			return -EIO;	/* not RAM */
 	for (i = 0; i < n; i++) {
-		__u64 gpa = first + i * VC_PAGE_SIZE;
+		__u64 gpa = first + i * stride * VC_PAGE_SIZE;
 
 		s = vc_lookup(c, gpa);
 		if (s >= 0) {
@@ -220,10 +227,8 @@ static int vc_fill(struct vc_cache *c, __u64 first, size_t n)
 			continue;
 		}
 		c->st.misses++;
-		if (!vc_src_range(c->src, gpa))
-			return -EIO;	/* not RAM */
 		s = vc_take_slot(c);
-		/* vc_cache_read() pins at most npages / 2 slots per fill. */
+		/* A fill pins at most vc_chunk() slots. */
 		assert(s >= 0);
 		c->slot[s].pin = c->gen;
 		c->miss_slot[k] = s;
@@ -298,9 +303,15 @@ static int vc_copy(struct vc_cache *c, void *dst, const void *src, size_t len)
 	return 0;
 }
 
+/* Pages per fill: half the slots, so that a fill never evicts its own. */
+static size_t vc_chunk(const struct vc_cache *c)
+{
+	return c->src->npages / 2 ? c->src->npages / 2 : 1;
+}
+
 int vc_cache_read(struct vc_cache *c, __u64 gpa, void *buf, size_t len)
 {
-	size_t chunk = c->src->npages / 2 ? c->src->npages / 2 : 1;
+	size_t chunk = vc_chunk(c);
 	unsigned char *out = buf;
 
 	c->st.reads++;
@@ -315,7 +326,7 @@ int vc_cache_read(struct vc_cache *c, __u64 gpa, void *buf, size_t len)
 		if (n > chunk)
 			n = chunk;
 		c->gen++;
-		err = vc_fill(c, first, n);
+		err = vc_fill(c, first, n, 1);
 		if (err)
 			return err;
 		for (i = 0; i < n && len; i++) {
@@ -336,6 +347,38 @@ int vc_cache_read(struct vc_cache *c, __u64 gpa, void *buf, size_t len)
 		}
 		out += done;
 		gpa += done;
+	}
+	return 0;
+}
+
+int vc_cache_peek(struct vc_cache *c, __u64 first, size_t n, size_t stride,
+		  size_t len, void *buf)
+{
+	unsigned char *out = buf;
+	size_t i, j, m;
+	int s;
+
+	if (c->src->ops->read) {
+		for (i = 0; i < n; i++)
+			if (vc_cache_read(c, first + i * stride * VC_PAGE_SIZE,
+					  out + i * len, len))
+				memset(out + i * len, 0, len);
+		return 0;
+	}
+	for (i = 0; i < n; i += m) {
+		__u64 at = first + i * stride * VC_PAGE_SIZE;
+
+		m = n - i < vc_chunk(c) ? n - i : vc_chunk(c);
+		c->st.reads++;
+		c->gen++;
+		/* Pages that failed are reported by the fill, and read as 0. */
+		vc_fill(c, at, m, stride);
+		for (j = 0; j < m; j++) {
+			s = vc_lookup(c, at + j * stride * VC_PAGE_SIZE);
+			if (s < 0 || vc_copy(c, out + (i + j) * len,
+					     vc_slot_addr(c, s), len))
+				memset(out + (i + j) * len, 0, len);
+		}
 	}
 	return 0;
 }

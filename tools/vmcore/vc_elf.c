@@ -18,6 +18,10 @@
 #define VC_KERNEL_IMAGE_END	0xffffffffc0000000ULL
 #define VC_NOTE_NAME		"VMCOREINFO"
 #define VC_NOTE_NAMESZ		sizeof(VC_NOTE_NAME)	/* with the NUL */
+/* The text starts after the header and the name, with this key. */
+#define VC_NOTE_TEXT		24
+#define VC_NOTE_KEY		"OSRELEASE="
+#define VC_NOTE_HEAD		(VC_NOTE_TEXT + sizeof(VC_NOTE_KEY) - 1)
 /* Linux's VMCOREINFO_BYTES: the text fits a page. */
 #define VC_VMCOREINFO_MAX	4096
 
@@ -50,57 +54,63 @@ static size_t vc_is_note(const unsigned char *p)
 
 	memcpy(&nh, p, sizeof(nh));
 	if (nh.n_namesz != VC_NOTE_NAMESZ || nh.n_type != 0 || !nh.n_descsz ||
-	    nh.n_descsz > VC_VMCOREINFO_MAX - 24 ||
+	    nh.n_descsz > VC_VMCOREINFO_MAX - VC_NOTE_TEXT ||
 	    memcmp(p + sizeof(nh), VC_NOTE_NAME, VC_NOTE_NAMESZ) ||
-	    memcmp(p + sizeof(nh) + vc_align4(VC_NOTE_NAMESZ), "OSRELEASE=", 10))
+	    sizeof(nh) + vc_align4(VC_NOTE_NAMESZ) != VC_NOTE_TEXT ||
+	    memcmp(p + VC_NOTE_TEXT, VC_NOTE_KEY, sizeof(VC_NOTE_KEY) - 1))
 		return 0;
 	return nh.n_descsz;
 }
 
 /*
- * Linux keeps its VMCOREINFO note at the start of a page of its own
- * (alloc_pages_exact()): look at the start of every RAM page, highest
- * first, where the page allocator most likely put it, in runs of pages
- * mapped together.
+ * Linux keeps its VMCOREINFO note at the start of pages of its own:
+ * alloc_pages_exact() of a page and a bit, an order-1 block, so 8 KiB
+ * aligned.  Look at the start of those pages first, then of the others
+ * (another kernel may differ), highest first in each RAM range, where the
+ * page allocator most likely put it; only the note's head is copied.
  */
 static int vc_find_vmcoreinfo(struct vc_core *core, struct vc_src *src)
 {
+	const size_t head = VC_NOTE_HEAD;
 	size_t run = src->npages / 2 ? src->npages / 2 : 1, i, j, len;
 	unsigned char *buf, page[VC_VMCOREINFO_MAX];
-	__u64 base, n, gpa;
+	__u64 lo, hi, base, n, gpa;
 	size_t r;
+	int odd;
 
-	buf = malloc(run * VC_PAGE_SIZE);
+	buf = malloc(run * head);
 	if (!buf)
 		return -ENOMEM;
-	for (r = src->nram; r-- > 0;) {
-		const struct vc_range *ram = &src->ram[r];
-		__u64 pages = ram->size / VC_PAGE_SIZE;
+	for (odd = 0; odd < 2; odd++) {
+		for (r = src->nram; r-- > 0;) {
+			const struct vc_range *ram = &src->ram[r];
 
-		for (n = pages; n > 0; n -= j) {
-			j = n < run ? n : run;
-			base = ram->gpa + (n - j) * VC_PAGE_SIZE;
-			if (vc_cache_read(core->cache, base, buf, j * VC_PAGE_SIZE)) {
-				/* One bad page: look at the others one by one. */
-				for (i = 0; i < j; i++)
-					if (vc_cache_read(core->cache, base + i * VC_PAGE_SIZE,
-							  buf + i * VC_PAGE_SIZE, 24))
-						memset(buf + i * VC_PAGE_SIZE, 0, 24);
-			}
-			for (i = j; i-- > 0;) {
-				len = vc_is_note(buf + i * VC_PAGE_SIZE);
-				if (!len)
-					continue;
-				gpa = base + i * VC_PAGE_SIZE;
-				if (vc_cache_read(core->cache, gpa, page, sizeof(page)))
-					continue;
-				len = vc_is_note(page);
-				if (!len)
-					continue;
-				core->vmcoreinfo = strndup((char *)page + 24, len);
-				core->vmcoreinfo_gpa = gpa;
-				free(buf);
-				return core->vmcoreinfo ? 0 : -ENOMEM;
+			/* The first and last page of this pass in the range. */
+			lo = ram->gpa +
+			     ((ram->gpa / VC_PAGE_SIZE + odd) & 1) * VC_PAGE_SIZE;
+			hi = ram->gpa + ram->size;
+			if (lo >= hi)
+				continue;
+			for (n = (hi - lo + 2 * VC_PAGE_SIZE - 1) / (2 * VC_PAGE_SIZE);
+			     n > 0; n -= j) {
+				j = n < run ? n : run;
+				base = lo + (n - j) * 2 * VC_PAGE_SIZE;
+				vc_cache_peek(core->cache, base, j, 2, head, buf);
+				for (i = j; i-- > 0;) {
+					if (!vc_is_note(buf + i * head))
+						continue;
+					gpa = base + i * 2 * VC_PAGE_SIZE;
+					if (vc_cache_read(core->cache, gpa, page, sizeof(page)))
+						continue;
+					len = vc_is_note(page);
+					if (!len)
+						continue;
+					core->vmcoreinfo = strndup((char *)page + VC_NOTE_TEXT,
+								   len);
+					core->vmcoreinfo_gpa = gpa;
+					free(buf);
+					return core->vmcoreinfo ? 0 : -ENOMEM;
+				}
 			}
 		}
 	}
