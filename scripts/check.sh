@@ -150,6 +150,109 @@ else
 	record build PASS "W=1, no warnings"
 fi
 
+# --- VM runs: what they run and how they are counted -------------------------
+
+# The programs that run KVM guests inside the test VM (nested SVM).
+NESTED_PROGS=(kvm_hc/kvm_hc_test kvm_hc/rmmod_test kvm_hc/teardown_test kvm_hc/hook_test.sh
+	rm_abuse/bad_hc_test rm_abuse/access_test vmcore/vmcore_test
+	kvmmem/run_e2e.sh)
+
+# vm_result NAME LOG VM_RUN_STATUS [PREFIX]: count one VM run's tally and
+# its checks; PREFIX goes before its suites' names in the summary.
+vm_result() {
+	local name=$1 log=$2 rc=$3 prefix=${4:-} total p f s
+
+	total=$(grep -E '^run-suite: TOTAL pass=[0-9]+ fail=[0-9]+ skip=[0-9]+$' "$log" | tail -n 1)
+	if [ -n "$total" ]; then
+		read -r p f s < <(sed -E 's/.*pass=([0-9]+) fail=([0-9]+) skip=([0-9]+)/\1 \2 \3/' <<<"$total")
+		passed=$((passed + p))
+		failed=$((failed + f))
+		skipped=$((skipped + s))
+		results+=("$name kselftests: $p passed, $f failed, $s skipped")
+		echo "check: $name kselftests: $p passed, $f failed, $s skipped"
+		# run-suite's summary: "#   SUITE  pass=N fail=N skip=N rc=N Ts"
+		sed -n -E 's/^#   ([^ ]+) +pass=([0-9]+) fail=([0-9]+) skip=([0-9]+).*/\1\t\2\t\3\t\4/p' "$log" |
+			sed -E -e "s/^final-checks\t/$name: final checks\t/" \
+				-e "s|^|$prefix|" >>"$SUMMARY"
+	fi
+	if [ "$rc" -ne 2 ]; then
+		if grep -q '^vm-run: the kernel log shows a problem' "$log"; then
+			record "$name: kernel log clean" FAIL "WARN/BUG/Oops/...; see the dmesg named in $log"
+		else
+			record "$name: kernel log clean" PASS
+		fi
+	fi
+	if [ "$rc" -eq 124 ]; then
+		record "$name" FAIL "TIMEOUT after $VM_TIMEOUT s"
+	elif [ -z "$total" ]; then
+		record "$name" FAIL "run-suite did not report a tally (vm-run exit $rc); $log"
+	elif [ "$rc" -eq 125 ]; then
+		record "$name" FAIL "the VM stopped without an exit status"
+	fi
+}
+# The programs with KVM guests run in a VM of their own with one vCPU: with
+# two MTTCG vCPUs, Debian's kernel running nested SVM guests now and then
+# overflows a kernel stack, hangs, or loses an L2 guest, with the stock
+# kvm.ko too (Documentation/testing.rst, "Nested VMs").  L1 keeps time with
+# the HPET: TCG's nested SVM lets L1's TSC jump (Documentation/kernels.rst,
+# "L1 stops"), which stalled L1's timers.  An L1 that still stops making
+# progress (vm-run: STALLED after NESTED_IDLE s without output, or
+# TIMEOUT; registers.txt) is booted once more: the summary says so, and the
+# second run's tally is the one counted.  A run's longest silence is about
+# 80 s (an L2 boot).
+NESTED_APPEND="clocksource=hpet tsc=unstable"
+NESTED_IDLE=${CHECK_NESTED_IDLE:-300}
+# Per program: run_e2e.sh boots two Debian L2 guests (about 210 s here).
+NESTED_SUITE_TIMEOUT=${CHECK_NESTED_SUITE_TIMEOUT:-$((SUITE_TIMEOUT * 8 / 5))}
+# nested_vm NAME LOG PROGS [ENV=VALUE...]: one nested VM run of the
+# programs PROGS (space separated), its output on stdout and in LOG, booted
+# once more if L1 stopped; vm-run's exit status goes to LOG.rc, the retry's
+# note to LOG.retry.  Counted by count_nested.
+nested_vm() {
+	local name=$1 log=$2 progs rc try rdir=results
+	read -r -a progs <<<"$3"
+	shift 3
+	# run-suite's TAP files, apart for runs side by side
+	case "$name" in
+	*stock*) rdir="results-stock" ;;
+	esac
+	rm -f "$log.retry"
+	for try in 1 2; do
+		env "$@" VM_RUN_APPEND="${VM_RUN_APPEND:-} $NESTED_APPEND" \
+			"$ROOT/scripts/vm-run" "${vm_args[@]}" --smp 1 \
+			--timeout "$VM_TIMEOUT" --idle "$NESTED_IDLE" -- \
+			scripts/run-suite.sh --timeout "$NESTED_SUITE_TIMEOUT" \
+			--results "$rdir" "${progs[@]}" 2>&1 | tee "$log"
+		rc=${PIPESTATUS[0]}
+		if [ "$rc" -ne 124 ] || [ "$try" -ne 1 ]; then
+			break
+		fi
+		cp "$log" "${log%.log}-stalled.log"
+		echo "check: $name: L1 stopped (STALLED or TIMEOUT; ${log%.log}-stalled.log): booting it once more"
+		echo "$name: L1 stopped once under TCG (${log%.log}-stalled.log); run again" >"$log.retry"
+	done
+	echo "$rc" >"$log.rc"
+}
+# count_nested NAME LOG PREFIX: count what nested_vm left in LOG
+count_nested() {
+	[ ! -s "$2.retry" ] || results+=("$(cat "$2.retry")")
+	vm_result "$1" "$2" "$(cat "$2.rc" 2>/dev/null || echo 125)" "$3"
+}
+# The longest VM run, the nested programs on the stock kvm.ko with the
+# end-to-end test, has one vCPU: it starts now, in the background, and runs
+# side by side with the lints and the other VM runs on a machine with a
+# core to spare (CHECK_PARALLEL=0: one after the other, last).  Its output
+# is shown when it is counted, last.
+stock_pid=
+stock_log=$LOGDIR/vm-nested-stock.log
+if [ "$debug" -eq 0 ] && [ "${CHECK_PARALLEL:-1}" != 0 ] && [ "$(nproc)" -ge 2 ] &&
+	[ -f "$ROOT/host/remote_mapping.ko" ]; then
+	echo "check: vm nested stock kvm: started in the background (${stock_log#"$ROOT"/})"
+	nested_vm "vm nested stock kvm" "$stock_log" "${NESTED_PROGS[*]}" VM_RUN_KVM_DIR= >/dev/null 2>&1 &
+	stock_pid=$!
+	trap 'pkill -TERM -P "$stock_pid" 2>/dev/null; kill "$stock_pid" 2>/dev/null; exit 130' INT TERM
+fi
+
 # --- lint --------------------------------------------------------------------
 if [ "$debug" -eq 0 ]; then
 	echo "check: ===== lint ====="
@@ -287,93 +390,6 @@ if [ "$debug" -eq 1 ]; then
 fi
 
 # --- kselftests in the VM ----------------------------------------------------
-
-# The programs that run KVM guests inside the test VM (nested SVM).
-NESTED_PROGS=(kvm_hc/kvm_hc_test kvm_hc/rmmod_test kvm_hc/teardown_test kvm_hc/hook_test.sh
-	rm_abuse/bad_hc_test rm_abuse/access_test vmcore/vmcore_test
-	kvmmem/run_e2e.sh)
-
-# vm_result NAME LOG VM_RUN_STATUS [PREFIX]: count one VM run's tally and
-# its checks; PREFIX goes before its suites' names in the summary.
-vm_result() {
-	local name=$1 log=$2 rc=$3 prefix=${4:-} total p f s
-
-	total=$(grep -E '^run-suite: TOTAL pass=[0-9]+ fail=[0-9]+ skip=[0-9]+$' "$log" | tail -n 1)
-	if [ -n "$total" ]; then
-		read -r p f s < <(sed -E 's/.*pass=([0-9]+) fail=([0-9]+) skip=([0-9]+)/\1 \2 \3/' <<<"$total")
-		passed=$((passed + p))
-		failed=$((failed + f))
-		skipped=$((skipped + s))
-		results+=("$name kselftests: $p passed, $f failed, $s skipped")
-		echo "check: $name kselftests: $p passed, $f failed, $s skipped"
-		# run-suite's summary: "#   SUITE  pass=N fail=N skip=N rc=N Ts"
-		sed -n -E 's/^#   ([^ ]+) +pass=([0-9]+) fail=([0-9]+) skip=([0-9]+).*/\1\t\2\t\3\t\4/p' "$log" |
-			sed -E -e "s/^final-checks\t/$name: final checks\t/" \
-				-e "s|^|$prefix|" >>"$SUMMARY"
-	fi
-	if [ "$rc" -ne 2 ]; then
-		if grep -q '^vm-run: the kernel log shows a problem' "$log"; then
-			record "$name: kernel log clean" FAIL "WARN/BUG/Oops/...; see the dmesg named in $log"
-		else
-			record "$name: kernel log clean" PASS
-		fi
-	fi
-	if [ "$rc" -eq 124 ]; then
-		record "$name" FAIL "TIMEOUT after $VM_TIMEOUT s"
-	elif [ -z "$total" ]; then
-		record "$name" FAIL "run-suite did not report a tally (vm-run exit $rc); $log"
-	elif [ "$rc" -eq 125 ]; then
-		record "$name" FAIL "the VM stopped without an exit status"
-	fi
-}
-# The programs with KVM guests run in a VM of their own with one vCPU: with
-# two MTTCG vCPUs, Debian's kernel running nested SVM guests now and then
-# overflows a kernel stack, hangs, or loses an L2 guest, with the stock
-# kvm.ko too (Documentation/testing.rst, "Nested VMs").  L1 keeps time with
-# the HPET: TCG's nested SVM lets L1's TSC jump (Documentation/kernels.rst,
-# "L1 stops"), which stalled L1's timers.  An L1 that still stops making
-# progress (vm-run: STALLED after NESTED_IDLE s without output, or
-# TIMEOUT; registers.txt) is booted once more: the summary says so, and the
-# second run's tally is the one counted.  A run's longest silence is about
-# 80 s (an L2 boot).
-NESTED_APPEND="clocksource=hpet tsc=unstable"
-NESTED_IDLE=${CHECK_NESTED_IDLE:-300}
-# Per program: run_e2e.sh boots two Debian L2 guests (about 210 s here).
-NESTED_SUITE_TIMEOUT=${CHECK_NESTED_SUITE_TIMEOUT:-$((SUITE_TIMEOUT * 8 / 5))}
-# nested_vm NAME LOG PROGS [ENV=VALUE...]: one nested VM run of the
-# programs PROGS (space separated), its output on stdout and in LOG, booted
-# once more if L1 stopped; vm-run's exit status goes to LOG.rc, the retry's
-# note to LOG.retry.  Counted by count_nested.
-nested_vm() {
-	local name=$1 log=$2 progs rc try rdir=results
-	read -r -a progs <<<"$3"
-	shift 3
-	# run-suite's TAP files, apart for runs side by side
-	case "$name" in
-	*stock*) rdir="results-stock" ;;
-	esac
-	rm -f "$log.retry"
-	for try in 1 2; do
-		env "$@" VM_RUN_APPEND="${VM_RUN_APPEND:-} $NESTED_APPEND" \
-			"$ROOT/scripts/vm-run" "${vm_args[@]}" --smp 1 \
-			--timeout "$VM_TIMEOUT" --idle "$NESTED_IDLE" -- \
-			scripts/run-suite.sh --timeout "$NESTED_SUITE_TIMEOUT" \
-			--results "$rdir" "${progs[@]}" 2>&1 | tee "$log"
-		rc=${PIPESTATUS[0]}
-		if [ "$rc" -ne 124 ] || [ "$try" -ne 1 ]; then
-			break
-		fi
-		cp "$log" "${log%.log}-stalled.log"
-		echo "check: $name: L1 stopped (STALLED or TIMEOUT; ${log%.log}-stalled.log): booting it once more"
-		echo "$name: L1 stopped once under TCG (${log%.log}-stalled.log); run again" >"$log.retry"
-	done
-	echo "$rc" >"$log.rc"
-}
-# count_nested NAME LOG PREFIX: count what nested_vm left in LOG
-count_nested() {
-	[ ! -s "$2.retry" ] || results+=("$(cat "$2.retry")")
-	vm_result "$1" "$2" "$(cat "$2.rc" 2>/dev/null || echo 125)" "$3"
-}
 echo "check: ===== kselftests in the VM ====="
 vm_log=$LOGDIR/vm.log
 first_ko=${VM_RUN_MODULES:-host/remote_mapping.ko}
@@ -381,18 +397,6 @@ first_ko=${first_ko%% *}
 if [ ! -f "$ROOT/$first_ko" ]; then
 	record vm FAIL "not run: $first_ko was not built"
 	finish
-fi
-# The longest VM run, the nested programs on the stock kvm.ko with the
-# end-to-end test, has one vCPU: it runs in the background, side by side
-# with the others, on a machine with a core to spare (CHECK_PARALLEL=0:
-# one after the other).  Its output is shown when it is counted, last.
-stock_pid=
-stock_log=$LOGDIR/vm-nested-stock.log
-if [ "$debug" -eq 0 ] && [ "${CHECK_PARALLEL:-1}" != 0 ] && [ "$(nproc)" -ge 2 ]; then
-	echo "check: vm nested stock kvm: started in the background (${stock_log#"$ROOT"/})"
-	nested_vm "vm nested stock kvm" "$stock_log" "${NESTED_PROGS[*]}" VM_RUN_KVM_DIR= >/dev/null 2>&1 &
-	stock_pid=$!
-	trap 'pkill -TERM -P "$stock_pid" 2>/dev/null; kill "$stock_pid" 2>/dev/null; exit 130' INT TERM
 fi
 if [ "$debug" -eq 1 ]; then
 	"$ROOT/scripts/vm-run" --timeout "$VM_TIMEOUT" -- \
