@@ -19,7 +19,8 @@ VMLINUX=$OUT/usr/lib/debug/boot/vmlinux-$KVER
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 pkgs=()
-python3 -c 'import drgn' 2>/dev/null || pkgs+=(python3-drgn)
+# Debian's python3, the one python3-drgn is for (not a pyenv's in PATH).
+/usr/bin/python3 -c 'import drgn' 2>/dev/null || pkgs+=(python3-drgn)
 command -v crash >/dev/null || pkgs+=(crash)
 if [ "${#pkgs[@]}" -gt 0 ]; then
 	echo "setup-drgn: installing ${pkgs[*]}" >&2
