@@ -8,6 +8,7 @@
 
 # kill_l2 [SIGNAL]: signal (default KILL) every background pid of the
 # caller's and reap it
+# shellcheck disable=SC2120 # the signal is optional
 kill_l2() {
 	local p
 	for p in "${pids[@]}"; do

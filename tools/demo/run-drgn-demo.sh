@@ -110,8 +110,10 @@ for m in virtio_pci 9pnet_virtio 9p; do
 	add_module "$m"
 done
 
-cat >"$W/extra/drgn-init" <<'EOF'
-#!/bin/busybox sh
+{
+	echo '#!/bin/busybox sh'
+	printf 'REPO=%s\n' "$ROOT"
+	cat <<'EOF'
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -148,7 +150,15 @@ R=/l1root
 mkdir -p $R
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 l1root $R ||
 	echo "DEMO: mount of L1's root failed"
+# The tmpfs on /tmp would hide a repository cloned below it (vm-init does
+# the same for L1): keep it visible.
+case "$REPO" in
+/tmp/*) mkdir -p /repo && mount -o bind "$R$REPO" /repo ;;
+esac
 mount -t tmpfs tmpfs $R/tmp
+case "$REPO" in
+/tmp/*) mkdir -p "$R$REPO" && mount -o bind /repo "$R$REPO" ;;
+esac
 mount -t proc proc $R/proc
 mount -t sysfs sysfs $R/sys
 mount -o bind /dev $R/dev
@@ -172,6 +182,7 @@ sed 's/^/DEMO: LOG /' $R/tmp/vmcore.log
 echo "DEMO: DONE"
 poweroff -f
 EOF
+} >"$W/extra/drgn-init"
 chmod 755 "$W/extra/drgn-init"
 (cd "$W/extra" && find drgn-init modules | cpio -o -H newc -R 0:0 --quiet) >"$W/extra.cpio" ||
 	fail "cannot build the demo cpio"
@@ -253,8 +264,8 @@ crash_of() {
 }
 if command -v crash >/dev/null; then
 	step "2a. crash on the same mount"
-	say "\$ crash -s vmlinux-$KVER $W/vm/core   (crash> ps)"
-	printf 'ps\nquit\n' | timeout 900 crash -s "$VMLINUX" "$W/vm/core" >"$W/crash.log" 2>&1
+	say "\$ crash vmlinux-$KVER $W/vm/core   (crash> ps)"
+	printf 'ps\nquit\n' | timeout 900 crash "$VMLINUX" "$W/vm/core" >"$W/crash.log" 2>&1
 	crash_of "$W/crash.log" >"$W/crash-1"
 	if [ -s "$W/crash-1" ]; then
 		grep -E '^ *PID +PPID' "$W/crash.log" | head -n 1 | sed 's/^/[crash in L1] /'
@@ -263,7 +274,7 @@ if command -v crash >/dev/null; then
 			fail "crash's ps in L1 is not the target's ps"
 	else
 		say "crash could not open the view (optional; its last lines follow)"
-		tail -n 6 "$W/crash.log" | sed 's/^/    /'
+		grep -v '^ *$' "$W/crash.log" | tail -n 8 | sed 's/^/    /'
 	fi
 fi
 
