@@ -157,12 +157,13 @@ debug-kernel:
 	$(SRCDIR)/scripts/build-debug-kernel.sh
 
 # The KVM demo needs the patched kvm.ko and the nested L2 initramfs: "all"
-# builds both (kvm, nested).  vm-run's timeout bounds the whole run.
+# builds both (kvm, nested).  vm-run's timeout bounds the whole run; --idle
+# ends it early when L1 stops under TCG (Documentation/kernels.rst).
 demo:
 	$(FRESH_ENV) $(SRCDIR)/scripts/setup.sh $(LINE_ARGS)
 	$(FRESH_ENV) $(MAKE) -C $(SRCDIR) all
 	@if [ -x $(DEMO_DIR)/run-kvm-demo.sh ]; then \
-		$(FRESH_ENV) $(DEMO_KVM_ENV) $(NESTED_VM_ENV) $(SRCDIR)/scripts/vm-run $(LINE_ARGS) --smp 1 --timeout 600 -- tools/demo/run-kvm-demo.sh; \
+		$(FRESH_ENV) $(DEMO_KVM_ENV) $(NESTED_VM_ENV) $(SRCDIR)/scripts/vm-run $(LINE_ARGS) --smp 1 --timeout 600 --idle 300 -- tools/demo/run-kvm-demo.sh; \
 	else \
 		echo "no tools/demo/run-kvm-demo.sh" >&2; exit 1; \
 	fi
@@ -174,7 +175,7 @@ demo-drgn:
 	$(FRESH_ENV) $(SRCDIR)/scripts/setup-drgn.sh $(LINE_ARGS)
 	$(FRESH_ENV) $(MAKE) -C $(SRCDIR) all
 	$(FRESH_ENV) $(DEMO_KVM_ENV) $(NESTED_VM_ENV) $(SRCDIR)/scripts/vm-run $(LINE_ARGS) --smp 1 \
-		--timeout 1800 -- tools/demo/run-drgn-demo.sh
+		--timeout 1800 --idle 600 -- tools/demo/run-drgn-demo.sh
 
 demo-host:
 	$(FRESH_ENV) $(SRCDIR)/scripts/setup.sh
