@@ -148,13 +148,14 @@ check:
 check-kernels:
 	$(FRESH_ENV) $(SRCDIR)/scripts/check-kernels.sh
 
-# Debug kernel (Documentation/debug-kernel.rst): built once in build/debug-kernel/.
+# Debug kernel (Documentation/debug-kernel.rst): built once in
+# build/debug-kernel/ (6.1) or build/debug-kernel-7/ (make check-debug KERNEL=7).
 .PHONY: check-debug debug-kernel
 check-debug:
-	$(FRESH_ENV) $(SRCDIR)/scripts/check.sh --debug
+	$(FRESH_ENV) $(SRCDIR)/scripts/check.sh --debug $(LINE_ARGS)
 
 debug-kernel:
-	$(SRCDIR)/scripts/build-debug-kernel.sh
+	$(SRCDIR)/scripts/build-debug-kernel.sh $(LINE_ARGS)
 
 # The KVM demo needs the patched kvm.ko and the nested L2 initramfs: "all"
 # builds both (kvm, nested).  vm-run's timeout bounds the whole run; --idle

@@ -1,15 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build (cached) the KASAN/lockdep/kmemleak debug kernel with kvm/6.1/*.patch in-tree, and the project's modules for it.
+# Build (cached) the KASAN/lockdep/kmemleak debug kernel of a line with its kvm patches in-tree, and the project's modules for it.
 #
-# Usage: scripts/build-debug-kernel.sh [--kernel-only] [--modules-only]
-#        scripts/build-debug-kernel.sh --print-env   VM_RUN_* settings for vm-run
-#                                         (KVM: modprobe from the modroot)
-#        scripts/build-debug-kernel.sh --print-dir   the output folder
+# Usage: scripts/build-debug-kernel.sh [--kernel 6.1|7] [--kernel-only] [--modules-only]
+#        scripts/build-debug-kernel.sh [--kernel LINE] --print-env   VM_RUN_* settings
+#                                         for vm-run (KVM: modprobe from the modroot)
+#        scripts/build-debug-kernel.sh [--kernel LINE] --print-dir   the output folder
 #
-# Kernel: linux-source-6.1 (SRC_TAR) extracted once to build/debug-kernel/src,
-# kvm/6.1/*.patch and scripts/debug-kernel.patches/*.patch applied there (patch
-# -p1; reverted and re-applied when they change), configured as "make defconfig kvm_guest.config" plus
+# Kernel of 6.1 (the default): linux-source-6.1 (SRC_TAR) extracted once to
+# build/debug-kernel/src.  Of 7: the linux-source-7.N tree that
+# "scripts/setup.sh --kernel 7" unpacked, copied to build/debug-kernel-7/src.
+# kvm/<line>/*.patch and scripts/debug-kernel.patches/<line>/*.patch applied
+# there (patch -p1; reverted and re-applied when they change), configured as
+# "make defconfig kvm_guest.config" plus
 # scripts/debug-kernel.config (every value of the fragment is verified), built
 # out of the source folder in build/debug-kernel/obj (bzImage, modules) and
 # installed to build/debug-kernel/modroot/lib/modules/<release> (stripped).
@@ -24,14 +27,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-OUT=$ROOT/build/debug-kernel
-SRC_TAR=${SRC_TAR:-/usr/src/linux-source-6.1.tar.xz}
-TOP=linux-source-6.1
 FRAGMENT=$ROOT/scripts/debug-kernel.config
-SRC=$OUT/src
-OBJ=$OUT/obj
-MODROOT=$OUT/modroot
-MODS=$OUT/mods
 JOBS=${JOBS:-$(nproc)}
 # Bump when the way the .config is made changes (part of the cache key).
 KCONFIG_RECIPE="defconfig kvm_guest.config fragment v1"
@@ -39,8 +35,45 @@ KCONFIG_RECIPE="defconfig kvm_guest.config fragment v1"
 die() { echo "build-debug-kernel: $*" >&2; exit 1; }
 log() { echo "build-debug-kernel: $*" >&2; }
 
-do_kernel=1 do_mods=1
-case "${1:-}" in
+do_kernel=1 do_mods=1 line=6.1 print=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) [ $# -ge 2 ] || die "--kernel needs 6.1 or 7"; line=$2; shift ;;
+	--kernel=*) line=${1#--kernel=} ;;
+	--print-dir|--print-env) print=$1 ;;
+	--kernel-only) do_mods=0 ;;
+	--modules-only) do_kernel=0 ;;
+	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument $1 (see --help)" ;;
+	esac
+	shift
+done
+
+# A line's source: a tarball (6.1) or the tree setup.sh unpacked (7.x).
+case "$line" in
+6.1)
+	OUT=$ROOT/build/debug-kernel
+	SRC_TAR=${SRC_TAR:-/usr/src/linux-source-6.1.tar.xz}
+	SRC_TREE=
+	;;
+7|7.*)
+	line=7
+	OUT=$ROOT/build/debug-kernel-7
+	SRC_TAR=
+	if [ -z "$print" ]; then
+		SRC_TREE=$("$ROOT/scripts/setup.sh" --kernel 7 --print-src) ||
+			die "no 7.x source (run scripts/setup.sh --kernel 7)"
+		[ -d "$SRC_TREE" ] || die "no $SRC_TREE (run scripts/setup.sh --kernel 7)"
+	fi
+	;;
+*) die "no debug kernel for line $line (6.1 or 7)" ;;
+esac
+SRC=$OUT/src
+OBJ=$OUT/obj
+MODROOT=$OUT/modroot
+MODS=$OUT/mods
+
+case "$print" in
 --print-dir) echo "$OUT"; exit 0 ;;
 --print-env)
 	[ -f "$OUT/release" ] || die "not built yet"
@@ -52,23 +85,23 @@ case "${1:-}" in
 	# 5-level direct map for wild memory (Documentation/debug-kernel.rst).
 	echo "VM_RUN_APPEND=no5lvl${VM_RUN_APPEND:+ $VM_RUN_APPEND}"
 	exit 0 ;;
---kernel-only) do_mods=0 ;;
---modules-only) do_kernel=0 ;;
-'') ;;
--h|--help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-*) die "unknown argument $1 (see --help)" ;;
 esac
 
-[ -f "$SRC_TAR" ] || die "no $SRC_TAR (run scripts/setup.sh)"
+[ -n "$SRC_TREE" ] || [ -f "$SRC_TAR" ] || die "no $SRC_TAR (run scripts/setup.sh)"
 for tool in flex bison bc rsync; do
 	command -v $tool >/dev/null || die "no $tool (run scripts/setup.sh --debug)"
 done
 
 mkdir -p "$OUT"
 # Debug-kernel-only patches (a backport, a lockdep annotation) come last.
-PATCHES=("$ROOT"/kvm/6.1/*.patch "$ROOT"/scripts/debug-kernel.patches/*.patch)
+PATCHES=("$ROOT"/kvm/$line/*.patch "$ROOT"/scripts/debug-kernel.patches/$line/*.patch)
 
-tar_id=$(stat -L -c '%n %s %Y' "$SRC_TAR")
+if [ -n "$SRC_TREE" ]; then
+	# setup.sh's key of the tree: the linux-source package it came from.
+	tar_id="$SRC_TREE $(cat "$SRC_TREE/../../src.key")"
+else
+	tar_id=$(stat -L -c '%n %s %Y' "$SRC_TAR")
+fi
 patch_hash=$(cat /dev/null "${PATCHES[@]}" | sha256sum | cut -c1-16)
 kernel_key=$({
 	echo "$tar_id"
@@ -84,10 +117,17 @@ patched_files() { sed -n 's#^+++ [^/]*/\([^\t ]*\).*#\1#p' "$1"; }
 prepare_source() {
 	local p f
 	if [ "$(cat "$SRC/.tar-id" 2>/dev/null)" != "$tar_id" ]; then
-		log "extracting $SRC_TAR (about 2 min)"
 		rm -rf "$SRC" "$SRC.tmp"
 		mkdir -p "$SRC.tmp"
-		tar -xJf "$SRC_TAR" -C "$SRC.tmp" --strip-components=1 "$TOP"
+		if [ -n "$SRC_TREE" ]; then
+			# A copy: the patches must not reach the tree modules build against.
+			log "copying $SRC_TREE"
+			cp -a "$SRC_TREE/." "$SRC.tmp/"
+		else
+			log "extracting $SRC_TAR (about 2 min)"
+			tar -xJf "$SRC_TAR" -C "$SRC.tmp" --strip-components=1 \
+				"$(basename "$SRC_TAR" .tar.xz)"
+		fi
 		echo "$tar_id" >"$SRC.tmp/.tar-id"
 		mv "$SRC.tmp" "$SRC"
 	fi

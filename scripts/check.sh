@@ -33,7 +33,9 @@
 # attributable to the project" is one more test; leaks already there at boot
 # are reported only); then NESTED_PROGS in a one-vCPU VM with that kernel.
 # Defaults there: CHECK_VM_TIMEOUT 14400 s, CHECK_SUITE_TIMEOUT 1800 s,
-# CHECK_STRESS_TIMEOUT 4000 s.  Logs: build/check-debug/.
+# CHECK_STRESS_TIMEOUT 4000 s.  Logs: build/check-debug/.  With --kernel 7:
+# the debug kernel of the newest 7.x (its L2 guests boot Debian's 7.x), logs
+# in build/check-debug-7/.
 set -uo pipefail
 
 debug=0
@@ -50,10 +52,12 @@ while [ "$#" -gt 0 ]; do
 	esac
 	shift
 done
-if [ "$debug" -eq 1 ] && [ -n "$line" ]; then
-	echo "check.sh: --debug builds the 6.1 debug kernel only" >&2
-	exit 2
-fi
+case "$debug/$line" in
+1/6.12*)
+	echo "check.sh: --debug builds the debug kernel of 6.1 or 7 only" >&2
+	exit 2 ;;
+1/6.1) line= ;;
+esac
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
@@ -61,7 +65,7 @@ LOGDIR=$ROOT/build/check${line:+-$line}
 VM_TIMEOUT=${CHECK_VM_TIMEOUT:-1500}
 SUITE_TIMEOUT=${CHECK_SUITE_TIMEOUT:-300}
 if [ "$debug" -eq 1 ]; then
-	LOGDIR=$ROOT/build/check-debug
+	LOGDIR=$ROOT/build/check-debug${line:+-$line}
 	VM_TIMEOUT=${CHECK_VM_TIMEOUT:-14400}
 	SUITE_TIMEOUT=${CHECK_SUITE_TIMEOUT:-1800}
 	STRESS_TIMEOUT=${CHECK_STRESS_TIMEOUT:-4000}
@@ -113,7 +117,7 @@ SUMMARY=$LOGDIR/summary.tsv
 echo "check: ===== setup ====="
 setup_args=()
 [ "$debug" -eq 1 ] && setup_args=(--debug)
-[ -n "$line" ] && setup_args=(--kernel "$line")
+[ -n "$line" ] && setup_args+=(--kernel "$line")
 if ! setup_out=$("$ROOT/scripts/setup.sh" "${setup_args[@]}"); then
 	record setup FAIL "scripts/setup.sh ${setup_args[*]} failed"
 	finish
@@ -369,24 +373,27 @@ EOF
 
 if [ "$debug" -eq 1 ]; then
 	echo "check: ===== debug kernel ====="
+	dbg=("$ROOT/scripts/build-debug-kernel.sh" --kernel "${line:-6.1}")
+	ddir=$("${dbg[@]}" --print-dir)
+	ddir=${ddir#"$ROOT"/}
 	dstart=$(date +%s)
-	if "$ROOT/scripts/build-debug-kernel.sh" --kernel-only 2>&1 | tee "$LOGDIR/debug-kernel.log"; then
-		record "debug kernel build" PASS "$(cat "$ROOT/build/debug-kernel/release"), $(($(date +%s) - dstart)) s"
+	if "${dbg[@]}" --kernel-only 2>&1 | tee "$LOGDIR/debug-kernel.log"; then
+		record "debug kernel build" PASS "$(cat "$ROOT/$ddir/release"), $(($(date +%s) - dstart)) s"
 	else
-		record "debug kernel build" FAIL "build/debug-kernel/build.log"
+		record "debug kernel build" FAIL "$ddir/build.log"
 		finish
 	fi
-	if ! "$ROOT/scripts/build-debug-kernel.sh" --modules-only 2>&1 | tee "$LOGDIR/debug-modules.log"; then
-		record "debug modules build" FAIL "build/debug-kernel/modules.log"
+	if ! "${dbg[@]}" --modules-only 2>&1 | tee "$LOGDIR/debug-modules.log"; then
+		record "debug modules build" FAIL "$ddir/modules.log"
 		finish
-	elif grep -q -E '(warning|error):|^WARNING:' "$ROOT/build/debug-kernel/modules.log"; then
-		record "debug modules build" FAIL "warnings; build/debug-kernel/modules.log"
+	elif grep -q -E '(warning|error):|^WARNING:' "$ROOT/$ddir/modules.log"; then
+		record "debug modules build" FAIL "warnings; $ddir/modules.log"
 	else
 		record "debug modules build" PASS "W=1, no warnings"
 	fi
 	while IFS= read -r kv; do
 		export "${kv?}"
-	done < <("$ROOT/scripts/build-debug-kernel.sh" --print-env)
+	done < <("${dbg[@]}" --print-env)
 	debug_vm_script >"$LOGDIR/vm-debug.sh"
 fi
 
