@@ -209,18 +209,15 @@ NESTED_IDLE=${CHECK_NESTED_IDLE:-300}
 # Per program: run_e2e.sh boots two Debian L2 guests, 240 s (6.1) to 330 s
 # (7.3) here, 400 s on 7.3 beside the other VM runs.
 NESTED_SUITE_TIMEOUT=${CHECK_NESTED_SUITE_TIMEOUT:-$((SUITE_TIMEOUT * 12 / 5))}
-# nested_vm NAME LOG PROGS [ENV=VALUE...]: one nested VM run of the
-# programs PROGS (space separated), its output on stdout and in LOG, booted
-# once more if L1 stopped; vm-run's exit status goes to LOG.rc, the retry's
-# note to LOG.retry.  Counted by count_nested.
+# nested_vm NAME LOG RESULTS PROGS [ENV=VALUE...]: one nested VM run of
+# the programs PROGS (space separated), its output on stdout and in LOG,
+# run-suite's TAP files in build/vm-out/RESULTS (apart for runs side by side),
+# booted once more if L1 stopped; vm-run's exit status goes to LOG.rc, the
+# retry's note to LOG.retry.  Counted by count_nested.
 nested_vm() {
-	local name=$1 log=$2 progs rc try rdir=results
-	read -r -a progs <<<"$3"
-	shift 3
-	# run-suite's TAP files, apart for runs side by side
-	case "$name" in
-	*stock*) rdir="results-stock" ;;
-	esac
+	local name=$1 log=$2 rdir=$3 progs rc try
+	read -r -a progs <<<"$4"
+	shift 4
 	rm -f "$log.retry"
 	for try in 1 2; do
 		env "$@" VM_RUN_APPEND="${VM_RUN_APPEND:-} $NESTED_APPEND" \
@@ -253,7 +250,7 @@ stock_log=$LOGDIR/vm-nested-stock.log
 if [ "$debug" -eq 0 ] && [ "${CHECK_PARALLEL:-1}" != 0 ] && [ "$(nproc)" -ge 2 ] &&
 	[ -f "$ROOT/host/remote_mapping.ko" ]; then
 	echo "check: vm nested stock kvm: started in the background (${stock_log#"$ROOT"/})"
-	nested_vm "vm nested stock kvm" "$stock_log" "${NESTED_PROGS[*]}" VM_RUN_KVM_DIR= >/dev/null 2>&1 &
+	nested_vm "vm nested stock kvm" "$stock_log" results-stock "${NESTED_PROGS[*]}" VM_RUN_KVM_DIR= >/dev/null 2>&1 &
 	stock_pid=$!
 	trap 'pkill -TERM -P "$stock_pid" 2>/dev/null; kill "$stock_pid" 2>/dev/null; exit 130' INT TERM
 fi
@@ -425,7 +422,7 @@ vm_result "vm" "$vm_log" "${PIPESTATUS[0]}"
 # and the rest.  --debug has only this run, with everything.
 patched_progs="${NESTED_PROGS[*]}"
 [ "$debug" -eq 1 ] || patched_progs=${patched_progs/kvmmem\/run_e2e.sh/}
-nested_vm "vm nested" "$LOGDIR/vm-nested.log" "$patched_progs"
+nested_vm "vm nested" "$LOGDIR/vm-nested.log" results "$patched_progs"
 count_nested "vm nested" "$LOGDIR/vm-nested.log" ""
 
 if [ "$debug" -eq 1 ]; then
@@ -485,7 +482,7 @@ if [ -n "$stock_pid" ]; then
 	count_nested "vm nested stock kvm" "$stock_log" "stock kvm: "
 elif [ "$debug" -eq 0 ]; then
 	echo "check: ===== vm nested stock kvm ====="
-	nested_vm "vm nested stock kvm" "$stock_log" "${NESTED_PROGS[*]}" VM_RUN_KVM_DIR=
+	nested_vm "vm nested stock kvm" "$stock_log" results-stock "${NESTED_PROGS[*]}" VM_RUN_KVM_DIR=
 	count_nested "vm nested stock kvm" "$stock_log" "stock kvm: "
 fi
 

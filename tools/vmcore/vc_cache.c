@@ -303,6 +303,20 @@ static int vc_copy(struct vc_cache *c, void *dst, const void *src, size_t len)
 	return 0;
 }
 
+/*
+ * Copy @len bytes at @off of slot @s, which holds page @gpa; a page gone
+ * under the window (SIGBUS) is reported and evicted: -EIO.
+ */
+static int vc_slot_copy(struct vc_cache *c, int s, __u64 gpa, size_t off,
+			void *dst, size_t len)
+{
+	if (!vc_copy(c, dst, vc_slot_addr(c, s) + off, len))
+		return 0;
+	vc_report(c, gpa, -EFAULT);
+	vc_evict(c, s);
+	return -EIO;
+}
+
 /* Pages per fill: half the slots, so that a fill never evicts its own. */
 static size_t vc_chunk(const struct vc_cache *c)
 {
@@ -337,11 +351,8 @@ int vc_cache_read(struct vc_cache *c, __u64 gpa, void *buf, size_t len)
 
 			if (take > len)
 				take = len;
-			if (vc_copy(c, out + done, vc_slot_addr(c, s) + off, take)) {
-				vc_report(c, at, -EFAULT);
-				vc_evict(c, s);
+			if (vc_slot_copy(c, s, at, off, out + done, take))
 				return -EIO;
-			}
 			done += take;
 			len -= take;
 		}
@@ -351,8 +362,8 @@ int vc_cache_read(struct vc_cache *c, __u64 gpa, void *buf, size_t len)
 	return 0;
 }
 
-int vc_cache_peek(struct vc_cache *c, __u64 first, size_t n, size_t stride,
-		  size_t len, void *buf)
+void vc_cache_peek(struct vc_cache *c, __u64 first, size_t n, size_t stride,
+		   size_t len, void *buf)
 {
 	unsigned char *out = buf;
 	size_t i, j, m;
@@ -363,7 +374,7 @@ int vc_cache_peek(struct vc_cache *c, __u64 first, size_t n, size_t stride,
 			if (vc_cache_read(c, first + i * stride * VC_PAGE_SIZE,
 					  out + i * len, len))
 				memset(out + i * len, 0, len);
-		return 0;
+		return;
 	}
 	for (i = 0; i < n; i += m) {
 		__u64 at = first + i * stride * VC_PAGE_SIZE;
@@ -371,14 +382,15 @@ int vc_cache_peek(struct vc_cache *c, __u64 first, size_t n, size_t stride,
 		m = n - i < vc_chunk(c) ? n - i : vc_chunk(c);
 		c->st.reads++;
 		c->gen++;
-		/* Pages that failed are reported by the fill, and read as 0. */
+		/* Pages that fail are reported (fill or copy) and read as 0. */
 		vc_fill(c, at, m, stride);
 		for (j = 0; j < m; j++) {
-			s = vc_lookup(c, at + j * stride * VC_PAGE_SIZE);
-			if (s < 0 || vc_copy(c, out + (i + j) * len,
-					     vc_slot_addr(c, s), len))
-				memset(out + (i + j) * len, 0, len);
+			__u64 pg = at + j * stride * VC_PAGE_SIZE;
+			unsigned char *dst = out + (i + j) * len;
+
+			s = vc_lookup(c, pg);
+			if (s < 0 || vc_slot_copy(c, s, pg, 0, dst, len))
+				memset(dst, 0, len);
 		}
 	}
-	return 0;
 }

@@ -77,10 +77,10 @@ int vc_cache_read(struct vc_cache *cache, __u64 gpa, void *buf, size_t len);
 /*
  * The first @len bytes of each of @n pages, first + i * @stride pages, to
  * @buf + i * @len, mapped in batches; a page that cannot be read reads as
- * zeros.  0.
+ * zeros (and is reported, as by vc_cache_read()).
  */
-int vc_cache_peek(struct vc_cache *cache, __u64 first, size_t n,
-		  size_t stride, size_t len, void *buf);
+void vc_cache_peek(struct vc_cache *cache, __u64 first, size_t n,
+		   size_t stride, size_t len, void *buf);
 void vc_cache_stats(const struct vc_cache *cache, struct vc_stats *st);
 
 /* vc_elf.c: the ELF core file laid over the RAM ranges. */
