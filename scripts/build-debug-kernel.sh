@@ -94,7 +94,7 @@ done
 
 mkdir -p "$OUT"
 # Debug-kernel-only patches (a backport, a lockdep annotation) come last.
-PATCHES=("$ROOT"/kvm/$line/*.patch "$ROOT"/scripts/debug-kernel.patches/$line/*.patch)
+PATCHES=("$ROOT"/kvm/"$line"/*.patch "$ROOT"/scripts/debug-kernel.patches/"$line"/*.patch)
 
 if [ -n "$SRC_TREE" ]; then
 	# setup.sh's key of the tree: the linux-source package it came from.
@@ -236,24 +236,26 @@ build_modules() {
 		log "warnings above (${OUT#"$ROOT"/}/modules.log)"
 	fi
 	[ -f "$MODS/host/remote_mapping.ko" ] || die "no $MODS/host/remote_mapping.ko"
-	build_kapi
+	build_test_module rm_kapi rm_kapi.ko rm_kapi.c rm_kapi.h
+	build_test_module kvm_hc hook_conflict.ko hook_conflict.c
 }
 
-# The rm_kapi selftest's module, at the same relative place (its Kbuild
-# finds host/ as ../../../../host), installed in the modroot, where
-# kapi_test looks for it when its own copy is for another kernel.
-build_kapi() {
-	local src=$ROOT/tools/testing/selftests/rm_kapi
-	local dst=$MODS/tools/testing/selftests/rm_kapi
-	local rel
+# A selftest's module (DIR below tools/testing/selftests, its Kbuild and
+# the FILES it needs), built at the same relative place (rm_kapi's Kbuild
+# finds host/ as ../../../../host) and installed in the modroot's extra/,
+# where its test looks for it when its own copy is for another kernel.
+build_test_module() {
+	local ko=$2 src=$ROOT/tools/testing/selftests/$1
+	local dst=$MODS/tools/testing/selftests/$1 rel
+	shift 2
 	[ -f "$src/Kbuild" ] || return 0
 	rel=$(cat "$OUT/release")
 	mkdir -p "$dst"
-	rsync -a "$src/Kbuild" "$src/rm_kapi.c" "$src/rm_kapi.h" "$dst/"
+	rsync -a "$src/Kbuild" "${@/#/$src/}" "$dst/"
 	make -C "$OBJ" M="$dst" W=1 KBUILD_EXTRA_SYMBOLS="$MODS/Module.symvers" \
 		modules >>"$OUT/modules.log" 2>&1 ||
-		{ cat "$OUT/modules.log" >&2; die "rm_kapi.ko build failed"; }
-	install -D -m 644 "$dst/rm_kapi.ko" "$MODROOT/lib/modules/$rel/extra/rm_kapi.ko"
+		{ cat "$OUT/modules.log" >&2; die "$ko build failed"; }
+	install -D -m 644 "$dst/$ko" "$MODROOT/lib/modules/$rel/extra/$ko"
 }
 
 [ "$do_kernel" -eq 0 ] || build_kernel

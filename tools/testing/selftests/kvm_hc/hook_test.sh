@@ -10,8 +10,27 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../../../.." && pwd)
-KO=${RM_KO:-$ROOT/host/remote_mapping.ko}
+
+# for_running_kernel KO: KO was built for the running kernel.
+for_running_kernel() {
+	local vm
+	vm=$(modinfo -F vermagic "$1" 2>/dev/null) && [ "${vm%% *}" = "$(uname -r)" ]
+}
+# The remote_mapping.ko vm-run loaded ($VM_REPO/$VM_MODULES: the debug
+# kernel's in make check-debug), else this checkout's.
+KO=${RM_KO:-}
+for m in ${VM_MODULES:-}; do
+	if [ -n "$KO" ] || [ "${m##*/}" != remote_mapping.ko ]; then continue; fi
+	case "$m" in
+	/*) KO=$m ;;
+	*) KO=${VM_REPO:-$ROOT}/$m ;;
+	esac
+done
+KO=${KO:-$ROOT/host/remote_mapping.ko}
+# hook_conflict.ko of this checkout, or the one built with a debug kernel
+# (scripts/build-debug-kernel.sh installs it in that kernel's modules).
 CONFLICT=$HERE/hook_conflict.ko
+for_running_kernel "$CONFLICT" || CONFLICT=/lib/modules/$(uname -r)/extra/hook_conflict.ko
 HOOK=/sys/kernel/debug/remote_mapping/kvm_hook
 n=0 failed=0
 
@@ -56,8 +75,9 @@ else
 	check "kvm_hook=patch: refused on the stock kvm.ko, and said so" \
 		off "$h" "kvm_hook=patch: no patched kvm.ko"
 fi
-if [ ! -f "$CONFLICT" ]; then
-	skip "kvm_hook=ftrace with a livepatch of kvm_emulate_hypercall()" "$CONFLICT not built"
+if ! for_running_kernel "$CONFLICT"; then
+	skip "kvm_hook=ftrace with a livepatch of kvm_emulate_hypercall()" \
+		"no hook_conflict.ko built for $(uname -r)"
 else
 	rmmod remote_mapping 2>/dev/null
 	if insmod "$CONFLICT"; then
