@@ -266,6 +266,7 @@ if command -v crash >/dev/null; then
 	step "2a. crash on the same mount"
 	say "\$ crash vmlinux-$KVER $W/vm/core   (crash> ps)"
 	printf 'ps\nquit\n' | timeout 900 crash "$VMLINUX" "$W/vm/core" >"$W/crash.log" 2>&1
+	crash_rc=$?
 	crash_of "$W/crash.log" >"$W/crash-1"
 	if [ -s "$W/crash-1" ]; then
 		grep -E '^ *PID +PPID' "$W/crash.log" | head -n 1 | sed 's/^/[crash in L1] /'
@@ -273,8 +274,19 @@ if command -v crash >/dev/null; then
 		compare_lists "$W/ps1" "$W/crash-1" "crash ps" ||
 			fail "crash's ps in L1 is not the target's ps"
 	else
-		say "crash could not open the view (optional; its last lines follow)"
-		grep -v '^ *$' "$W/crash.log" | tail -n 8 | sed 's/^/    /'
+		say "crash could not open the view (exit $crash_rc; optional; its last lines follow)"
+		grep -v '^ *$' "$W/crash.log" | tail -n 4 | sed 's/^/    /'
+		# The control: L1 runs the target's kernel, so the same vmlinux
+		# reads L1 itself, live, through /proc/kcore, without rm-vmcore.
+		say "\$ crash vmlinux-$KVER   (L1 itself, live, through /proc/kcore: the control)"
+		printf 'ps\nquit\n' | timeout 900 crash "$VMLINUX" >"$W/crash-kcore.log" 2>&1
+		rc=$?
+		if [ -n "$(crash_of "$W/crash-kcore.log")" ]; then
+			say "crash reads L1 live (exit $rc) but not the view: the view's fault"
+		else
+			say "crash $(crash --version 2>/dev/null | sed -n 's/^crash \([0-9.]*\).*/\1/p') cannot read $KVER live either (exit $rc): crash's limit, not the view's"
+			grep -v '^ *$' "$W/crash-kcore.log" | tail -n 2 | sed 's/^/    /'
+		fi
 	fi
 fi
 
