@@ -11,6 +11,15 @@
 #include <asm/kvm_page_track.h>
 
 /*
+ * A watch learns of a deleted or moved memslot through KVM's page-track
+ * notifier, which 6.6+ offers modules only with this option; Debian's
+ * kernels have it (selected by DRM_I915_GVT_KVMGT).
+ */
+#ifndef COMPAT_HAVE_KVM_PAGE_TRACK_NOTIFIER
+#error "remote_mapping needs KVM's page-track notifier: CONFIG_KVM_EXTERNAL_WRITE_TRACKING=y"
+#endif
+
+/*
  * 6.6: a page-track node is told of a deleted or moved memslot by its gfn
  * range (track_remove_region), not by the slot (track_flush_slot), and
  * its registration returns an error.  For 6.1 the node's callback calls

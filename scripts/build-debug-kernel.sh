@@ -68,6 +68,10 @@ case "$line" in
 	;;
 *) die "no debug kernel for line $line (6.1 or 7)" ;;
 esac
+# The line's own values, merged after the common fragment.
+FRAGMENTS=("$FRAGMENT")
+[ ! -f "$ROOT/scripts/debug-kernel-$line.config" ] ||
+	FRAGMENTS+=("$ROOT/scripts/debug-kernel-$line.config")
 SRC=$OUT/src
 OBJ=$OUT/obj
 MODROOT=$OUT/modroot
@@ -107,7 +111,7 @@ kernel_key=$({
 	echo "$tar_id"
 	echo "$patch_hash"
 	echo "$KCONFIG_RECIPE"
-	sha256sum <"$FRAGMENT"
+	cat "${FRAGMENTS[@]}" | sha256sum
 } | sha256sum | cut -c1-16)
 
 # The files a -p1 patch changes.
@@ -162,11 +166,11 @@ prepare_source() {
 # --- .config: defconfig + kvm_guest.config + fragment, verified ------------------
 configure() {
 	local line sym want got bad=0
-	log "configuring: defconfig, kvm_guest.config, $(basename "$FRAGMENT")"
+	log "configuring: defconfig, kvm_guest.config, ${FRAGMENTS[*]##*/}"
 	mkdir -p "$OBJ"
 	make -s -C "$SRC" O="$OBJ" defconfig
 	make -s -C "$SRC" O="$OBJ" kvm_guest.config
-	(cd "$OBJ" && "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" "$FRAGMENT") >/dev/null
+	(cd "$OBJ" && "$SRC/scripts/kconfig/merge_config.sh" -m -O "$OBJ" "$OBJ/.config" "${FRAGMENTS[@]}") >/dev/null
 	make -s -C "$SRC" O="$OBJ" olddefconfig
 	while IFS= read -r line; do
 		case "$line" in
@@ -179,7 +183,7 @@ configure() {
 			echo "build-debug-kernel: wanted '$want', .config has '${got:-nothing}'" >&2
 			bad=1
 		fi
-	done <"$FRAGMENT"
+	done < <(cat "${FRAGMENTS[@]}")
 	[ "$bad" -eq 0 ] || die "the fragment's values did not survive Kconfig (unmet dependencies?)"
 }
 

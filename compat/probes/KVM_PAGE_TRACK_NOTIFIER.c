@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM's page-track notifier is there for modules: always before 6.6, and
+ * since then only with KVM_EXTERNAL_WRITE_TRACKING (selected by KVMGT).
+ */
+#include <linux/kvm_host.h>
+#include <asm/kvm_page_track.h>
+
+typeof(&kvm_page_track_register_notifier) probe_register =
+	kvm_page_track_register_notifier;
