@@ -280,12 +280,16 @@ if command -v crash >/dev/null; then
 		# The control: L1 runs the target's kernel, so the same vmlinux
 		# reads L1 itself, live, through /proc/kcore, without rm-vmcore.
 		say "\$ crash vmlinux-$KVER   (L1 itself, live, through /proc/kcore: the control)"
-		printf 'ps\nquit\n' | timeout 900 crash "$VMLINUX" >"$W/crash-kcore.log" 2>&1
+		# In a shell of its own, whose report of a crash killed by a
+		# signal goes to the log.
+		# shellcheck disable=SC2016 # expanded by that shell
+		timeout 900 bash -c 'printf "ps\nquit\n" | crash "$1"' sh "$VMLINUX" \
+			>"$W/crash-kcore.log" 2>&1
 		rc=$?
 		if [ -n "$(crash_of "$W/crash-kcore.log")" ]; then
 			say "crash reads L1 live (exit $rc) but not the view: the view's fault"
 		else
-			say "crash $(crash --version 2>/dev/null | sed -n 's/^crash \([0-9.]*\).*/\1/p') cannot read $KVER live either (exit $rc): crash's limit, not the view's"
+			say "crash $(crash --version 2>/dev/null | sed -n 's/^crash \([0-9.]*\).*/\1/p') cannot read $KVER live either (exit $rc): this crash proves nothing about the view"
 			grep -v '^ *$' "$W/crash-kcore.log" | tail -n 2 | sed 's/^/    /'
 		fi
 	fi
