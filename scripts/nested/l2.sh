@@ -65,7 +65,7 @@ wait_for() {
 }
 
 # A console file without carriage returns.
-console() { tr -d '\r' <"$1" 2>/dev/null; }
+console() { tr -d '\r' 2>/dev/null <"$1"; }
 has_line() { console "$1" | grep -q -- "$2"; }
 alive() { kill -0 "$1" 2>/dev/null; }
 
