@@ -6,5 +6,7 @@
 #include <linux/kvm_host.h>
 #include <asm/kvm_page_track.h>
 
-typeof(&kvm_page_track_register_notifier) probe_register =
-	kvm_page_track_register_notifier;
+void probe_register(struct kvm *kvm, struct kvm_page_track_notifier_node *n)
+{
+	kvm_page_track_register_notifier(kvm, n);
+}
