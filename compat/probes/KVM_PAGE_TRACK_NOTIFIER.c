@@ -6,7 +6,12 @@
 #include <linux/kvm_host.h>
 #include <asm/kvm_page_track.h>
 
-void probe_register(struct kvm *kvm, struct kvm_page_track_notifier_node *n)
+static void probe_register(struct kvm *kvm,
+			   struct kvm_page_track_notifier_node *n)
 {
 	kvm_page_track_register_notifier(kvm, n);
 }
+
+/* Used, and no prototype wanted: W=1 on a CONFIG_WERROR kernel. */
+void (*probe_fn)(struct kvm *kvm, struct kvm_page_track_notifier_node *n) =
+	probe_register;
