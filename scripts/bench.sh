@@ -3,7 +3,7 @@
 # make bench: build, run rm_bench in the test VM, collect results.json and the gnuplot PNGs in build/bench/.
 #
 # Usage: scripts/bench.sh [--smoke] [--no-build] [--profile SECTIONS]
-#                         [--timeout SEC] [-- rm_bench options]
+#                         [--erms] [--timeout SEC] [-- rm_bench options]
 #
 # Builds the module (make modules), the kvm with the hypercall hook
 # (scripts/build-kvm.sh, cached) and build/bench/bin/rm_bench, then boots
@@ -17,6 +17,11 @@
 #   --no-build     do not rebuild the module and kvm (rm_bench still is)
 #   --profile S    perf record the sections S (reads,mtu,batch,scale,hc)
 #                  in the VM; reports in build/bench/profile/
+#   --erms         under TCG, keep the vCPU's ERMS (the old setup): the
+#                  guest kernel then copies with rep movsb, which TCG
+#                  emulates about 7x slower per byte than a user memcpy, and
+#                  the process_vm_readv baselines are inflated (results in
+#                  build/bench/erms/; Documentation/performance.rst)
 #   --timeout SEC  VM timeout (default 1200)
 # Exit status: that of the VM run (0 when the benchmark ran).
 set -euo pipefail
@@ -27,14 +32,16 @@ cd "$ROOT"
 smoke=0
 build=1
 profile=
+erms=0
 timeout_s=1200
 while [ "$#" -gt 0 ]; do
 	case "$1" in
 	--smoke) smoke=1; shift ;;
 	--no-build) build=0; shift ;;
 	--profile) profile=$2; shift 2 ;;
+	--erms) erms=1; shift ;;
 	--timeout) timeout_s=$2; shift 2 ;;
-	-h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	*) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
@@ -55,6 +62,8 @@ if [ -n "$profile" ]; then
 	dest=$ROOT/build/bench/profile
 elif [ "$smoke" -eq 1 ]; then
 	dest=$ROOT/build/bench/smoke
+elif [ "$erms" -eq 1 ]; then
+	dest=$ROOT/build/bench/erms
 else
 	dest=$ROOT/build/bench
 fi
@@ -66,6 +75,14 @@ accel=${VM_RUN_ACCEL:-tcg}
 if [ -z "${VM_RUN_ACCEL:-}" ] && { [ -d /sys/module/kvm_intel ] || [ -d /sys/module/kvm_amd ]; }; then
 	accel=kvm
 fi
+# Under TCG the vCPU has no ERMS, so that the guest kernel's copies cost
+# per byte what they do on hardware, about a user memcpy (--erms: not).
+cpu=host
+if [ "$accel" = tcg ]; then
+	cpu=max,erms=off
+	[ "$erms" -eq 0 ] || cpu=max
+	export VM_RUN_CPU=$cpu
+fi
 {
 	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 	echo "cpus=$(nproc)"
@@ -74,7 +91,8 @@ fi
 	echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
 	echo "accel=$accel"
 	echo "loadavg_at_start=$(cut -d" " -f1-3 /proc/loadavg) (other jobs share this machine)"
-	echo "vm=scripts/vm-run defaults: 4G over 2 NUMA nodes, $([ "$smoke" -eq 1 ] && echo 1 vCPU || echo 2 vCPUs), -cpu $([ "$accel" = kvm ] && echo host || echo max)"
+	echo "vm=scripts/vm-run defaults: 4G over 2 NUMA nodes, $([ "$smoke" -eq 1 ] && echo 1 vCPU || echo 2 vCPUs), -cpu $cpu"
+	[ "$cpu" != max ] || echo "note=ERMS on (--erms): the guest kernel copies with rep movsb, emulated slowly by TCG; ratios against process_vm_readv and /proc/PID/mem are flattered"
 	echo "git=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
 } >"$vmout/host-info.txt"
 
