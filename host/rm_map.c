@@ -8,6 +8,7 @@
 #include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 
 #include "mm_remote.h"
 #include "rm_internal.h"
@@ -99,7 +100,8 @@ static void rm_refill(struct rm_pdb *pdb, const char *after)
 
 	err = rm_ram_refill(pdb->map_hva, PAGE_SIZE, pdb->orig_prot,
 			    pdb->orig_flags);
-	if (err && err != -EEXIST)
+	/* A caller being killed has no use for the page (vm_mmap: -EINTR). */
+	if (err && err != -EEXIST && !fatal_signal_pending(current))
 		pr_warn_ratelimited("remote_mapping: could not refill a page of pid %d after %s: %d\n",
 				    task_pid_nr(current), after, err);
 }
