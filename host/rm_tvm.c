@@ -261,15 +261,21 @@ struct rm_tvm_reg {
 /*
  * KVM registers a page-track node only from the VM's own mm (6.6): a
  * worker, a kthread, borrows it.  The caller holds an mm_users reference.
+ * 6.6+ walks the memslots there under slots_arch_lock alone, which
+ * __kvm_memslots() does not accept (lockdep: suspicious RCU usage): hold
+ * kvm->srcu, as KVM's own vCPU paths do when they take slots_arch_lock.
  */
 static void rm_tvm_register_work(struct work_struct *work)
 {
 	struct rm_tvm_reg *reg = container_of(work, struct rm_tvm_reg, work);
 	struct kvm *kvm = reg->tvm->kvm;
+	int idx;
 
 	kthread_use_mm(kvm->mm);
+	idx = srcu_read_lock(&kvm->srcu);
 	reg->ret = compat_track_register(rm_kvm.track_register, kvm,
 					 &reg->tvm->node);
+	srcu_read_unlock(&kvm->srcu, idx);
 	kthread_unuse_mm(kvm->mm);
 }
 
