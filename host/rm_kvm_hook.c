@@ -161,8 +161,9 @@ static const struct rm_btf_proto rm_hook_func_proto = {
 static unsigned long rm_hook_target;
 
 /*
- * Calls redirected to rm_hook_emulate_hypercall() and not returned from
- * it yet: rm_hook_ftrace_disarm() waits for none to be left.
+ * 1 while armed (the bias rm_hook_ftrace_disarm() drops), plus the calls
+ * redirected to rm_hook_emulate_hypercall() and not returned from it yet.
+ * Once it is 0 no call is redirected any more.
  */
 static atomic_t rm_hook_inflight = ATOMIC_INIT(0);
 
@@ -268,7 +269,9 @@ static void notrace rm_hook_ftrace(unsigned long ip, unsigned long parent_ip,
 			goto out_unlock;
 		WRITE_ONCE(rm_hook_target, start);
 	}
-	atomic_inc(&rm_hook_inflight);
+	/* Pairs with the drop of the bias in rm_hook_ftrace_disarm(). */
+	if (!atomic_inc_not_zero(&rm_hook_inflight))
+		goto out_unlock;
 	ftrace_regs_set_instruction_pointer(fregs,
 					    (unsigned long)rm_hook_emulate_hypercall);
 out_unlock:
@@ -317,21 +320,28 @@ static int rm_hook_ftrace_arm(void)
 		ftrace_free_filter(&rm_hook_ftrace_ops);
 		return err;
 	}
+	atomic_set(&rm_hook_inflight, 1);
 	rm_kvm_hook_no_tail = line < RM_HOOK_TAIL_OK_LINE;
 	return 0;
 }
 
 /*
- * After the unregistration no call is redirected any more; those that were
- * are counted until they return.  The wrappers' last instructions after
- * their count went are left to synchronize_rcu_tasks(), as for an ftrace
- * trampoline: a task preempted there has not switched voluntarily yet.
+ * Once the bias is dropped and the count has reached 0, no call is
+ * redirected any more and every redirected one has returned but for the
+ * wrapper's last instructions after its decrement.  The unregistration
+ * waits for those as it does for the callback and its trampoline: the ops
+ * is a module's, so dynamic, and ftrace_shutdown() ends with
+ * synchronize_rcu_tasks_rude() and, where the kernel can preempt a task
+ * there, synchronize_rcu_tasks().  Unregistering first and waiting after
+ * would need one more tasks grace period, which does not end while a task
+ * preempted in the kernel never sleeps (a minute and more, seen on one CPU).
  */
 static void rm_hook_ftrace_disarm(void)
 {
+	if (!atomic_dec_and_test(&rm_hook_inflight))
+		wait_var_event(&rm_hook_inflight,
+			       !atomic_read(&rm_hook_inflight));
 	unregister_ftrace_function(&rm_hook_ftrace_ops);
-	wait_var_event(&rm_hook_inflight, !atomic_read(&rm_hook_inflight));
-	synchronize_rcu_tasks();
 	ftrace_free_filter(&rm_hook_ftrace_ops);
 }
 

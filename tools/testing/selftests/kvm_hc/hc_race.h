@@ -113,7 +113,12 @@ static inline int hr_revoke(const struct remote_mapping_token *tok)
 	return err;
 }
 
-/* Keeps this process's mmap_lock held for read most of the time. */
+/*
+ * Keeps this process's mmap_lock held for read most of the time.  The
+ * short sleep after each round is a voluntary switch: without one, a task
+ * spinning in the kernel holds up the RCU-tasks grace period that
+ * unregistering an ftrace hook waits for (a minute and more on one CPU).
+ */
 struct hr_locker {
 	pthread_t thread;
 	bool stop;
@@ -127,6 +132,7 @@ static inline void *hr_locker_fn(void *arg)
 	while (!HR_READ(l->stop)) {
 		madvise(l->buf, HR_LOCK_BYTES, MADV_POPULATE_WRITE);
 		madvise(l->buf, HR_LOCK_BYTES, MADV_DONTNEED);
+		usleep(1);
 	}
 	return NULL;
 }

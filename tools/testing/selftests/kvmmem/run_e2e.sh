@@ -49,9 +49,12 @@ DEBUGFS=/sys/kernel/debug/remote_mapping
 DESTROY=${KVMMEM_E2E_DESTROY:-exit}
 TIMEOUT=${KVMMEM_E2E_TIMEOUT:-$((${RUN_SUITE_TIMEOUT:-300} - 20))}
 # The step bounds below are for the 280 s budget; a larger one (a debug L1
-# kernel) stretches them, up to 4 times.
+# kernel, whose L2 guests take about 5 min to boot) stretches them, up to 8
+# times, and so the L2 introspector's wait for its parameters and
+# target_vm's for its counter (its vCPU is SCHED_IDLE: the two booting L2
+# VMs come first on one L1 CPU).
 SLOW=$(((TIMEOUT + 279) / 280))
-[ "$SLOW" -le 4 ] || SLOW=4
+[ "$SLOW" -le 8 ] || SLOW=8
 L2_CPU=${KVMMEM_E2E_L2_CPU:-host,xsave=off}
 START_KERNEL_MAP=0xffffffff80000000
 
@@ -195,8 +198,8 @@ base_pdb=$(count_file pdb_count)
 
 # --- target_vm ----------------------------------------------------------------------
 
-tiny_args=("$W/tiny.info")
-[ "$hook" -eq 1 ] || tiny_args=(--no-tokens "$W/tiny.info")
+tiny_args=(--start-wait $((60 * SLOW)) "$W/tiny.info")
+[ "$hook" -eq 1 ] || tiny_args=(--no-tokens "${tiny_args[@]}")
 "$TINY" "${tiny_args[@]}" 2>"$W/tiny.log" &
 tiny_pid=$!
 pids+=("$tiny_pid")
@@ -209,7 +212,7 @@ tiny_ready() { grep -q '^READY=1' "$W/tiny.info" 2>/dev/null || ! alive "$tiny_p
 L2_NO_THP=$no_tail qemu_l2 target "nokaslr KVMMEM_ROLE=target"
 target_pid=${pids[-1]}
 mkfifo "$W/ctl.in" "$W/ctl.out"
-qemu_l2 intro "KVMMEM_ROLE=intro KVMMEM_PARAMS=ttyS1" \
+qemu_l2 intro "KVMMEM_ROLE=intro KVMMEM_PARAMS=ttyS1 KVMMEM_PARAMS_TIMEOUT=$((240 * SLOW))" \
 	-chardev "pipe,id=ctl,path=$W/ctl" -serial chardev:ctl
 intro_pid=${pids[-1]}
 # Drain what the introspector writes to ttyS1 (nothing is expected).
@@ -313,9 +316,9 @@ check "L2 introspector: kvmmem.ko loaded" has_line "$W/intro.console" 'KVMMEM: I
 	echo END
 } >"$W/params.log"
 # shellcheck disable=SC2016 # expanded by sh
-timeout 10 sh -c 'cat "$1" >"$2"' sh "$W/params.log" "$W/ctl.in"
+timeout $((10 * SLOW)) sh -c 'cat "$1" >"$2"' sh "$W/params.log" "$W/ctl.in"
 check "L2 introspector: parameters received" \
-	wait_for $((30 * SLOW)) has_line "$W/intro.console" 'KVMMEM: PARAMS ok'
+	wait_for $((60 * SLOW)) has_line "$W/intro.console" 'KVMMEM: PARAMS ok'
 
 # --- the Linux target, booting meanwhile ---------------------------------------------
 # kvmmem_test needs only target_vm: the introspector runs it while the
@@ -398,7 +401,7 @@ if [ -n "$token_linux" ]; then
 		echo END
 	} >"$W/params-target.log"
 	# shellcheck disable=SC2016 # expanded by sh
-	timeout 10 sh -c 'cat "$1" >"$2"' sh "$W/params-target.log" "$W/ctl.in"
+	timeout $((10 * SLOW)) sh -c 'cat "$1" >"$2"' sh "$W/params-target.log" "$W/ctl.in"
 fi
 intro_done() { has_line "$W/intro.console" 'KVMMEM: DONE' || ! alive "$intro_pid"; }
 wait_for $((200 * SLOW)) intro_done

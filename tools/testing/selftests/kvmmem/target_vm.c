@@ -3,7 +3,7 @@
  * target_vm.c - minimal KVM target VM for the kvmmem end-to-end tests (runs
  * in L1): a real-mode counter/mailbox loop, and map tokens for its own VM.
  *
- * Usage: target_vm [--no-tokens] INFO_FILE
+ * Usage: target_vm [--no-tokens] [--start-wait SECONDS] INFO_FILE
  *
  * 2 MiB of RAM at gpa 0 (private anonymous memory, small pages), one vCPU
  * in 16-bit real mode running guest_code below: it increments the dword at COUNTER_GPA
@@ -58,7 +58,8 @@
 #define THP_SIZE	0x200000UL
 #define TSS_GPA		0xfffbd000UL	/* for VMX without unrestricted guest */
 #define LIFETIME_S	1800
-#define START_WAIT_MS	60000
+/* How long the counter may take to start: the vCPU runs at SCHED_IDLE. */
+#define START_WAIT_S	60
 
 /*
  * Real mode, cs = ds = 0 (as --32 of a .code16 source, then objdump):
@@ -324,9 +325,9 @@ static void vm_destroy(struct target_vm *vm)
 }
 
 /* Wait until the guest counter moves; then check the mailbox round trip. */
-static const char *vm_selftest(struct target_vm *vm)
+static const char *vm_selftest(struct target_vm *vm, unsigned int wait_s)
 {
-	long long deadline = now_ms() + START_WAIT_MS;
+	long long deadline = now_ms() + wait_s * 1000LL;
 	unsigned int c0 = load32(vm->ram + COUNTER_GPA);
 	unsigned int req = 0x1000;
 
@@ -441,18 +442,24 @@ int main(int argc, char **argv)
 {
 	struct target_vm vm = { .kvm_fd = -1 };
 	const char *selftest;
-	int tokens = 1, sig;
+	unsigned int wait_s = START_WAIT_S;
+	int tokens = 1, sig, i;
 	sigset_t set;
 
-	if (argc == 3 && !strcmp(argv[1], "--no-tokens")) {
-		tokens = 0;
-		info_path = argv[2];
-	} else if (argc == 2) {
-		info_path = argv[1];
-	} else {
-		fprintf(stderr, "usage: target_vm [--no-tokens] INFO_FILE\n");
+	for (i = 1; i < argc - 1; i++) {
+		if (!strcmp(argv[i], "--no-tokens"))
+			tokens = 0;
+		else if (!strcmp(argv[i], "--start-wait") && i + 2 < argc)
+			wait_s = strtoul(argv[++i], NULL, 0);
+		else
+			break;
+	}
+	if (i != argc - 1 || !wait_s) {
+		fprintf(stderr,
+			"usage: target_vm [--no-tokens] [--start-wait SECONDS] INFO_FILE\n");
 		return 1;
 	}
+	info_path = argv[i];
 
 	/* Only the main thread takes these, in sigwait(). */
 	sigemptyset(&set);
@@ -467,7 +474,7 @@ int main(int argc, char **argv)
 
 	vm_create(&vm);
 	vm_start(&vm);
-	selftest = vm_selftest(&vm);
+	selftest = vm_selftest(&vm, wait_s);
 	write_info(&vm, tokens, selftest);
 	fprintf(stderr, "target_vm: pid %d running, selftest %s\n",
 		(int)getpid(), selftest);
