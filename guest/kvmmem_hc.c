@@ -82,6 +82,17 @@ int kvmmem_hc_unmap(phys_addr_t gpa)
 	return ret == -ENOENT ? 0 : ret;
 }
 
+/*
+ * KVM_HC_MEM_UNMAP_BATCH of @n entries at @e (physically contiguous): the
+ * host writes each entry's result; -errno if the call as a whole failed.
+ */
+int kvmmem_hc_unmap_batch(struct kvmmem_unmap_entry *e, unsigned int n)
+{
+	long ret = kvm_hypercall2(KVM_HC_MEM_UNMAP_BATCH, __pa(e), n);
+
+	return ret < 0 ? kvmmem_hc_result(ret) : 0;
+}
+
 /* KVM_HC_MEM_UNPOOL: the pool's pages become ordinary RAM again. */
 int kvmmem_hc_unpool(phys_addr_t gpa, unsigned long npages)
 {

@@ -66,6 +66,7 @@ int kvmmem_hc_map_batch(const struct kvmi_map_mem_token *token,
 int kvmmem_hc_pool(const struct kvmi_map_mem_token *token, phys_addr_t gpa,
 		   unsigned long npages);
 int kvmmem_hc_unmap(phys_addr_t gpa);
+int kvmmem_hc_unmap_batch(struct kvmmem_unmap_entry *e, unsigned int n);
 int kvmmem_hc_unpool(phys_addr_t gpa, unsigned long npages);
 
 /* Maps (kvmmem_map.c). */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kvmmem_map.c - KVM_INTRO_MEM_MAP, _MAP_BATCH and _UNMAP of /dev/kvmmem.
+ * kvmmem_map.c - KVM_INTRO_MEM_MAP, _MAP_BATCH, _UNMAP and _UNMAP_BATCH of
+ * /dev/kvmmem.
  *
  * A map asks the host to back a guest page of the driver's own with the
  * target VM's page at @gpa, and makes @gva reach it: a page of a pool if
@@ -394,6 +395,136 @@ out_unlock:
 	return ret;
 }
 
+/* Marks a map taken by the unmap batch in progress (under kf->lock). */
+#define KVMMEM_MARK_BATCH	XA_MARK_1
+
+struct kvmmem_unbatch {
+	u64 *gvas;
+	s32 *errs;
+	struct kvmmem_map **maps;	/* of entry k of @e */
+	unsigned int *index;		/* page of entry k of @e */
+	struct kvmmem_unmap_entry *e;	/* hypercall argument: contiguous */
+};
+
+static void kvmmem_unbatch_free(struct kvmmem_unbatch *b)
+{
+	kfree(b->e);
+	kvfree(b->index);
+	kvfree(b->maps);
+	kvfree(b->errs);
+	kvfree(b->gvas);
+}
+
+static int kvmmem_unbatch_alloc(struct kvmmem_unbatch *b, unsigned int n)
+{
+	b->gvas = kvmalloc_array(n, sizeof(*b->gvas), GFP_KERNEL);
+	b->errs = kvmalloc_array(n, sizeof(*b->errs), GFP_KERNEL);
+	b->maps = kvmalloc_array(n, sizeof(*b->maps), GFP_KERNEL);
+	b->index = kvmalloc_array(n, sizeof(*b->index), GFP_KERNEL);
+	/* kmalloc: the host reads it by guest-physical address. */
+	b->e = kmalloc_array(n, sizeof(*b->e), GFP_KERNEL | __GFP_NOWARN);
+	if (b->gvas && b->errs && b->maps && b->index && b->e)
+		return 0;
+	kvmmem_unbatch_free(b);
+	return -ENOMEM;
+}
+
+/*
+ * Collect the maps of the batch's pages into @b->e: -errno in errs[i] for
+ * a page that is not one (or named twice: -ENOENT, as a second unmap).
+ * Returns the number of entries.
+ */
+static unsigned int kvmmem_unbatch_get(struct kvmmem_file *kf,
+				       struct kvmmem_unbatch *b,
+				       unsigned int count)
+{
+	struct kvmmem_map *map;
+	unsigned long index;
+	unsigned int i, n = 0;
+
+	lockdep_assert_held(&kf->lock);
+	for (i = 0; i < count; i++) {
+		b->errs[i] = -EINVAL;
+		if (!PAGE_ALIGNED(b->gvas[i]) ||
+		    b->gvas[i] != (unsigned long)b->gvas[i])
+			continue;
+		index = b->gvas[i] >> PAGE_SHIFT;
+		map = xa_load(&kf->maps, index);
+		b->errs[i] = -ENOENT;
+		if (!map || xa_get_mark(&kf->maps, index, KVMMEM_MARK_BATCH))
+			continue;
+		xa_set_mark(&kf->maps, index, KVMMEM_MARK_BATCH);
+		b->e[n].map_gpa = map->gpa;
+		b->e[n].err = 0;
+		b->maps[n] = map;
+		b->index[n++] = i;
+	}
+	return n;
+}
+
+/*
+ * Unmap @count pages with one KVM_HC_MEM_UNMAP_BATCH.  As for one unmap, a
+ * page the host refuses to unmap stays mapped (it can be retried, close()
+ * tries too); one it says it does not map (-ENOENT) counts as unmapped.
+ */
+static long kvmmem_ioctl_unmap_batch(struct kvmmem_file *kf,
+				     void __user *argp)
+{
+	struct kvmi_mem_unmap_batch req;
+	struct kvmmem_unbatch b = { };
+	unsigned int k, n;
+	struct kvmmem_map *map;
+	long ret, done = 0;
+	int err;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (req.reserved[0] || req.reserved[1] || req.reserved[2] ||
+	    !req.count || req.count > KVMMEM_BATCH_MAX)
+		return -EINVAL;
+	ret = kvmmem_unbatch_alloc(&b, req.count);
+	if (ret)
+		return ret;
+	ret = -EFAULT;
+	if (copy_from_user(b.gvas, u64_to_user_ptr(req.gvas),
+			   req.count * sizeof(*b.gvas)))
+		goto out_free;
+	/* Fail before unmapping anything if the results cannot be returned. */
+	if (clear_user(u64_to_user_ptr(req.errs), req.count * sizeof(*b.errs)))
+		goto out_free;
+
+	mutex_lock(&kf->lock);
+	n = kvmmem_unbatch_get(kf, &b, req.count);
+	err = n ? kvmmem_hc_unmap_batch(b.e, n) : 0;
+	for (k = 0; k < n; k++) {
+		map = b.maps[k];
+		xa_clear_mark(&kf->maps, map->gva >> PAGE_SHIFT,
+			      KVMMEM_MARK_BATCH);
+		if (err)
+			b.e[k].err = err;
+		/* A map or fault of the page in flight: once more, with retries. */
+		if (b.e[k].err == -EAGAIN)
+			b.e[k].err = kvmmem_hc_unmap(map->gpa);
+		if (b.e[k].err == -ENOENT)
+			b.e[k].err = 0;
+		b.errs[b.index[k]] = b.e[k].err;
+		if (b.e[k].err)
+			continue;
+		xa_erase(&kf->maps, map->gva >> PAGE_SHIFT);
+		atomic_dec(&kvmmem_nr_maps);
+		kvmmem_free_map(map);
+		done++;
+	}
+	mutex_unlock(&kf->lock);
+	ret = done;
+	if (copy_to_user(u64_to_user_ptr(req.errs), b.errs,
+			 req.count * sizeof(*b.errs)))
+		ret = -EFAULT;
+out_free:
+	kvmmem_unbatch_free(&b);
+	return ret;
+}
+
 /*
  * At the file's release: every map ends, also those in slots, whose VMAs
  * hold only the slot file: they stay and read zeros.
@@ -421,6 +552,8 @@ long kvmmem_map_ioctl(struct kvmmem_file *kf, unsigned int cmd,
 		return kvmmem_ioctl_unmap(kf, arg);
 	case KVM_INTRO_MEM_MAP_BATCH:
 		return kvmmem_ioctl_map_batch(kf, (void __user *)arg);
+	case KVM_INTRO_MEM_UNMAP_BATCH:
+		return kvmmem_ioctl_unmap_batch(kf, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

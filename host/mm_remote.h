@@ -52,5 +52,7 @@ int mm_remote_map_batch(struct mm_struct *req_mm,
 			const unsigned long *map_hvas, int *errs,
 			unsigned int n, unsigned int flags);
 int mm_remote_unmap(unsigned long map_hva);
+int mm_remote_unmap_batch(const unsigned long *map_hvas, int *errs,
+			  unsigned int n, unsigned int flags);
 
 #endif /* _MM_REMOTE_H */

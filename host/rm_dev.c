@@ -165,6 +165,42 @@ static long rm_dev_unmap(void __user *argp)
 	return mm_remote_unmap(arg.map_hva);
 }
 
+static long rm_dev_unmap_batch(struct remote_mapping_unmap_batch __user *uarg)
+{
+	struct remote_mapping_unmap_batch arg;
+	unsigned long *map_hvas;
+	long ret;
+	int *errs;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.flags || arg.reserved[0] || arg.reserved[1] || !arg.count)
+		return -EINVAL;
+	if (arg.count > REMOTE_MAPPING_BATCH_MAX)
+		return -E2BIG;
+
+	map_hvas = kvmalloc_array(arg.count, sizeof(*map_hvas), GFP_KERNEL);
+	errs = kvmalloc_array(arg.count, sizeof(*errs), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!map_hvas || !errs)
+		goto out_free;
+	ret = -EFAULT;
+	if (copy_from_user(map_hvas, u64_to_user_ptr(arg.map_hvas),
+			   arg.count * sizeof(*map_hvas)))
+		goto out_free;
+	/* Fail before unmapping anything if the results cannot be returned. */
+	if (clear_user(u64_to_user_ptr(arg.errs), arg.count * sizeof(*errs)))
+		goto out_free;
+	ret = mm_remote_unmap_batch(map_hvas, errs, arg.count, 0);
+	if (ret >= 0 && copy_to_user(u64_to_user_ptr(arg.errs), errs,
+				     arg.count * sizeof(*errs)))
+		ret = -EFAULT;
+out_free:
+	kvfree(errs);
+	kvfree(map_hvas);
+	return ret;
+}
+
 /* Mapping another process's memory is a ptrace-level privilege. */
 static int rm_dev_allowed(struct file *file)
 {
@@ -192,6 +228,8 @@ static long rm_dev_ioctl(struct file *file, unsigned int cmd,
 		return rm_dev_unmap(argp);
 	case REMOTE_MAPPING_MAP_BATCH:
 		return rm_dev_map_batch(argp);
+	case REMOTE_MAPPING_UNMAP_BATCH:
+		return rm_dev_unmap_batch(argp);
 	case REMOTE_MAPPING_TOKEN_GRANT:
 		return rm_token_grant(argp);
 	case REMOTE_MAPPING_TOKEN_REVOKE:

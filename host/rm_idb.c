@@ -261,10 +261,11 @@ struct rm_pdb *rm_idb_get_live(struct rm_idb *idb, unsigned long addr,
 /*
  * End the live mapping of window @win at @addr: erase its entry and return
  * the entry's reference.  NULL with *err -ENOENT if there is none, -EAGAIN
- * if another thread is mapping it.
+ * if another thread is mapping it, -EPERM if @guest_only and a hypercall
+ * did not make it.
  */
 struct rm_pdb *rm_idb_take_live(struct rm_idb *idb, unsigned long addr,
-				struct rm_win *win, int *err)
+				struct rm_win *win, bool guest_only, int *err)
 {
 	struct rm_pdb *pdb;
 
@@ -275,6 +276,9 @@ struct rm_pdb *rm_idb_take_live(struct rm_idb *idb, unsigned long addr,
 		pdb = NULL;
 	} else if (pdb->state != RM_PDB_LIVE) {
 		*err = -EAGAIN;
+		pdb = NULL;
+	} else if (guest_only && !pdb->guest) {
+		*err = -EPERM;
 		pdb = NULL;
 	} else {
 		__rm_idb_erase(pdb);

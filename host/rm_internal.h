@@ -349,7 +349,7 @@ void rm_idb_reserve(struct rm_idb *idb, struct rm_pdb **pdbs, int *errs,
 struct rm_pdb *rm_idb_get_live(struct rm_idb *idb, unsigned long addr,
 			       struct rm_win *win);
 struct rm_pdb *rm_idb_take_live(struct rm_idb *idb, unsigned long addr,
-				struct rm_win *win, int *err);
+				struct rm_win *win, bool guest_only, int *err);
 struct rm_pdb *rm_idb_take_next_live(struct rm_idb *idb, struct rm_win *win,
 				     unsigned long *index, unsigned long last);
 void rm_idb_forget_range(struct rm_idb *idb, unsigned long start,
@@ -392,6 +392,7 @@ void rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma);
 void rm_pdb_unmapped(struct rm_pdb *pdb);
 bool rm_pte_present(struct vm_area_struct *vma, unsigned long addr);
 void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma);
+void rm_pdb_forget_vma(struct rm_pdb *pdb);
 vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb);
 vm_fault_t rm_mirror_pfn_mkwrite(struct vm_fault *vmf);
 int rm_mirror_mremap(struct vm_area_struct *vma);

@@ -384,6 +384,65 @@ static long rm_hc_unmap(struct kvm_vcpu *vcpu, gpa_t map_gpa)
 }
 
 /*
+ * KVM_HC_MEM_UNMAP_BATCH: as @count KVM_HC_MEM_UNMAP calls, with the pool
+ * pages among them zapped together (mm_remote_unmap_batch()).
+ */
+static long rm_hc_unmap_batch(struct kvm_vcpu *vcpu, gpa_t array_gpa,
+			      unsigned long count)
+{
+	struct kvmmem_unmap_entry *entries;
+	unsigned long *map_hvas, i;
+	unsigned int *index;
+	unsigned int n = 0;
+	int *errs;
+	long ret;
+
+	if (!count || count > KVMMEM_BATCH_MAX || !IS_ALIGNED(array_gpa, 8))
+		return -EINVAL;
+	entries = kvmalloc_array(count, sizeof(*entries), GFP_KERNEL);
+	map_hvas = kvmalloc_array(count, sizeof(*map_hvas), GFP_KERNEL);
+	index = kvmalloc_array(count, sizeof(*index), GFP_KERNEL);
+	errs = kvmalloc_array(count, sizeof(*errs), GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!entries || !map_hvas || !index || !errs)
+		goto out_free;
+	/* Fail before unmapping anything if the results cannot be returned. */
+	ret = rm_vcpu_copy(vcpu, array_gpa, entries,
+			   count * sizeof(*entries), false);
+	if (!ret)
+		ret = rm_vcpu_copy(vcpu, array_gpa, entries,
+				   count * sizeof(*entries), true);
+	if (ret)
+		goto out_free;
+
+	for (i = 0; i < count; i++) {
+		entries[i].err = -EINVAL;
+		if (!PAGE_ALIGNED(entries[i].map_gpa))
+			continue;
+		map_hvas[n] = rm_vcpu_hva(vcpu, entries[i].map_gpa);
+		entries[i].err = -EFAULT;
+		if (kvm_is_error_hva(map_hvas[n]))
+			continue;
+		index[n++] = i;
+	}
+	ret = 0;
+	if (n) {
+		ret = mm_remote_unmap_batch(map_hvas, errs, n, MM_REMOTE_GUEST);
+		for (i = 0; i < n; i++)
+			entries[index[i]].err = ret < 0 ? ret : errs[i];
+	}
+	if (rm_vcpu_copy(vcpu, array_gpa, entries, count * sizeof(*entries),
+			 true))
+		ret = -EFAULT;
+out_free:
+	kvfree(errs);
+	kvfree(index);
+	kvfree(map_hvas);
+	kvfree(entries);
+	return ret;
+}
+
+/*
  * [gpa, gpa + npages pages) of the calling VM, in one RAM memslot, as the
  * hva of its start; 0 or -errno.
  */
@@ -450,6 +509,8 @@ static unsigned long rm_hc_serve(struct kvm_vcpu *vcpu, unsigned long nr,
 		return rm_hc_pool(vcpu, a0, a1, a2, a3);
 	case KVM_HC_MEM_UNPOOL:
 		return rm_hc_unpool(vcpu, a0, a1);
+	case KVM_HC_MEM_UNMAP_BATCH:
+		return rm_hc_unmap_batch(vcpu, a0, a1);
 	}
 	return -KVM_ENOSYS;
 }
@@ -479,7 +540,7 @@ static unsigned long rm_hc_call(struct kvm_vcpu *vcpu, unsigned long nr,
 
 static const unsigned long rm_hc_nrs[] = {
 	KVM_HC_MEM_MAP, KVM_HC_MEM_UNMAP, KVM_HC_MEM_MAP_BATCH,
-	KVM_HC_MEM_POOL, KVM_HC_MEM_UNPOOL,
+	KVM_HC_MEM_POOL, KVM_HC_MEM_UNPOOL, KVM_HC_MEM_UNMAP_BATCH,
 };
 
 /*

@@ -421,7 +421,7 @@ static int rm_unmap_window_page_unlock(struct vm_area_struct *vma,
 	int err;
 
 	mmap_assert_locked(vma->vm_mm);
-	pdb = rm_idb_take_live(win->idb, map_hva, win, &err);
+	pdb = rm_idb_take_live(win->idb, map_hva, win, false, &err);
 	if (pdb)
 		rm_pdb_unmap(pdb, vma);
 	mmap_read_unlock(vma->vm_mm);
@@ -537,3 +537,170 @@ out_put:
 	return err;
 }
 EXPORT_SYMBOL_GPL(mm_remote_unmap);
+
+/* Slack of a zap span: pages it may cover beyond twice those it unmaps. */
+#define RM_ZAP_SPAN_SLACK	16
+
+/*
+ * Window pages of one VMA that mm_remote_unmap_batch() unmapped and that
+ * have a PTE, zapped together: the first and the last, and how many.
+ */
+struct rm_zap_span {
+	struct vm_area_struct *vma;
+	unsigned long lo;
+	unsigned long hi;
+	unsigned int n;
+};
+
+static void rm_zap_span_flush(struct rm_zap_span *span)
+{
+	if (span->n)
+		rm_zap_mirror(span->vma, span->lo,
+			      span->hi + PAGE_SIZE - span->lo);
+	span->n = 0;
+}
+
+/*
+ * Add @addr of @vma to @span, zapping what it holds first if @addr is in
+ * another VMA or would make the span sparse.  A page in a span that stays
+ * mapped (not in the batch) only takes a fault again, so a dense span is
+ * one zap, one TLB flush, one invalidation of a KVM's secondary MMU.
+ */
+static void rm_zap_span_add(struct rm_zap_span *span,
+			    struct vm_area_struct *vma, unsigned long addr)
+{
+	unsigned long lo, hi;
+
+	if (span->n && span->vma == vma) {
+		lo = min(span->lo, addr);
+		hi = max(span->hi, addr);
+		if (((hi - lo) >> PAGE_SHIFT) <
+		    2 * (span->n + 1) + RM_ZAP_SPAN_SLACK) {
+			span->lo = lo;
+			span->hi = hi;
+			span->n++;
+			return;
+		}
+	}
+	rm_zap_span_flush(span);
+	span->vma = vma;
+	span->lo = addr;
+	span->hi = addr;
+	span->n = 1;
+}
+
+/*
+ * The window pages of a batch, under one hold of the mmap_lock: mark each
+ * unmapped (no fault installs it again), zap them by spans, and only then
+ * forget their VMA, as rm_pdb_unmap() does for one.  Addresses that are
+ * not in a window are marked in @singles for mm_remote_unmap().
+ */
+static unsigned int rm_unmap_window_pages(struct mm_struct *mm,
+					  const unsigned long *map_hvas,
+					  int *errs, unsigned int n,
+					  bool guest_only,
+					  struct rm_pdb **pdbs,
+					  unsigned long *singles)
+{
+	struct vm_area_struct *vma, *last = NULL;
+	struct rm_zap_span span = { };
+	unsigned int i, done = 0;
+	struct rm_win *win;
+	struct rm_pdb *pdb;
+	unsigned long addr;
+
+	mmap_assert_locked(mm);
+	for (i = 0; i < n; i++) {
+		addr = map_hvas[i];
+		if (!rm_user_page(addr)) {
+			errs[i] = -EINVAL;
+			continue;
+		}
+		vma = rm_vma_at(mm, addr, &last);
+		if (!vma || !rm_is_window(vma)) {
+			if (guest_only && vma && rm_is_page_mirror(vma) &&
+			    !((struct rm_pdb *)vma->vm_private_data)->guest) {
+				errs[i] = -EPERM;
+				continue;
+			}
+			__set_bit(i, singles);
+			continue;
+		}
+		win = vma->vm_private_data;
+		pdb = rm_idb_take_live(win->idb, addr, win, guest_only,
+				       &errs[i]);
+		if (!pdb)
+			continue;
+		rm_pdb_unmapped(pdb);
+		if (rm_pte_present(vma, addr))
+			rm_zap_span_add(&span, vma, addr);
+		pdbs[i] = pdb;
+		errs[i] = 0;
+		done++;
+	}
+	rm_zap_span_flush(&span);
+	for (i = 0; i < n; i++)
+		if (pdbs[i])
+			rm_pdb_forget_vma(pdbs[i]);
+	return done;
+}
+
+/**
+ * mm_remote_unmap_batch - end the mappings at @n addresses of current->mm
+ * @map_hvas: page-aligned addresses of mirrors made by mm_remote_map*()
+ * @errs: receives 0 or a negative errno per address, as mm_remote_unmap()
+ *	returns it
+ * @n: number of addresses
+ * @flags: MM_REMOTE_GUEST to end only mappings made with it (-EPERM for
+ *	the others)
+ *
+ * Pages in windows are unmapped under one hold of the mmap_lock and zapped
+ * together where they lie close: for a run of pages, one TLB flush in all.
+ * Mirrors that replaced anonymous memory go one by one, as
+ * mm_remote_unmap() ends them.
+ *
+ * Return: the number of pages unmapped, or a negative errno if none could
+ * be tried (-EINVAL, -ENOMEM, -EINTR).
+ */
+int mm_remote_unmap_batch(const unsigned long *map_hvas, int *errs,
+			  unsigned int n, unsigned int flags)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long *singles;
+	struct rm_pdb **pdbs;
+	unsigned int i;
+	int ret;
+
+	if (!mm || (current->flags & PF_KTHREAD) || !n)
+		return -EINVAL;
+	if (flags & ~MM_REMOTE_GUEST)
+		return -EINVAL;
+	pdbs = kvcalloc(n, sizeof(*pdbs), GFP_KERNEL);
+	if (!pdbs)
+		return -ENOMEM;
+	singles = bitmap_zalloc(n, GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!singles)
+		goto out_free_pdbs;
+	ret = -EINTR;
+	if (mmap_read_lock_killable(mm))
+		goto out_free_singles;
+	ret = rm_unmap_window_pages(mm, map_hvas, errs, n,
+				    flags & MM_REMOTE_GUEST, pdbs, singles);
+	mmap_read_unlock(mm);
+
+	for (i = 0; i < n; i++)
+		if (pdbs[i])
+			rm_pdb_put(pdbs[i]);
+	for_each_set_bit(i, singles, n) {
+		errs[i] = mm_remote_unmap(map_hvas[i]);
+		if (!errs[i])
+			ret++;
+	}
+out_free_singles:
+	bitmap_free(singles);
+out_free_pdbs:
+	kvfree(pdbs);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(mm_remote_unmap_batch);

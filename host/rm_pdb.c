@@ -468,6 +468,12 @@ void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma)
 	 */
 	if (rm_pte_present(vma, pdb->map_hva))
 		rm_zap_mirror(vma, pdb->map_hva, PAGE_SIZE);
+	rm_pdb_forget_vma(pdb);
+}
+
+/* The last step of an unmap, after the zap of the window page of @pdb. */
+void rm_pdb_forget_vma(struct rm_pdb *pdb)
+{
 	spin_lock(&pdb->lock);
 	pdb->vma = NULL;
 	spin_unlock(&pdb->lock);

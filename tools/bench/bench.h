@@ -98,6 +98,11 @@ void *rm_window(int rm, size_t pages);
 /* Returns pages mapped or -errno; -ENOTTY until the ioctl exists. */
 long rm_map_batch(int rm, int pidfd, const uint64_t *req, const uint64_t *map,
 		  int32_t *errs, size_t count);
+long rm_map_batch_flags(int rm, int pidfd, const uint64_t *req,
+			const uint64_t *map, int32_t *errs, size_t count,
+			uint32_t flags);
+/* REMOTE_MAPPING_UNMAP_BATCH: pages unmapped, or -errno. */
+long rm_unmap_batch(int rm, const uint64_t *map, int32_t *errs, size_t count);
 /* Debugfs counter of the module (map_count, pdb_count...), -1 if unreadable. */
 long rm_counter(const char *name);
 /* Private anonymous area of @pages pages, without THP. */

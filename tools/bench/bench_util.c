@@ -324,14 +324,34 @@ void *rm_window(int rm, size_t pages)
 long rm_map_batch(int rm, int pidfd, const uint64_t *req, const uint64_t *map,
 		  int32_t *errs, size_t count)
 {
+	return rm_map_batch_flags(rm, pidfd, req, map, errs, count, 0);
+}
+
+long rm_map_batch_flags(int rm, int pidfd, const uint64_t *req,
+			const uint64_t *map, int32_t *errs, size_t count,
+			uint32_t flags)
+{
 	struct remote_mapping_map_batch b = {
 		.target = pidfd,
+		.flags = flags,
 		.count = count,
 		.req_hvas = (uintptr_t)req,
 		.map_hvas = (uintptr_t)map,
 		.errs = (uintptr_t)errs,
 	};
 	long ret = ioctl(rm, REMOTE_MAPPING_MAP_BATCH, &b);
+
+	return ret < 0 ? -errno : ret;
+}
+
+long rm_unmap_batch(int rm, const uint64_t *map, int32_t *errs, size_t count)
+{
+	struct remote_mapping_unmap_batch b = {
+		.count = count,
+		.map_hvas = (uintptr_t)map,
+		.errs = (uintptr_t)errs,
+	};
+	long ret = ioctl(rm, REMOTE_MAPPING_UNMAP_BATCH, &b);
 
 	return ret < 0 ? -errno : ret;
 }

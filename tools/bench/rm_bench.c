@@ -788,9 +788,122 @@ static void batch_results(const struct batch_stats *st, bool window,
 	}
 }
 
+struct cycle_stats {
+	size_t rounds;
+	double batch_ns, single_ns, pvr_ns;	/* medians per page */
+};
+
+/* One cycle of @bs pages at @win; ns per page.  Dies on an error. */
+static double cycle_once(const struct target *t, int rm, const uint64_t *req,
+			 const uint64_t *map, size_t bs, bool batch_unmap)
+{
+	int32_t errs[BATCH_MAX];
+	uint64_t t0, sum = 0;
+	size_t i;
+	long ret;
+
+	t0 = now_ns();
+	ret = rm_map_batch_flags(rm, t->pidfd, req, map, errs, bs,
+				 REMOTE_MAPPING_POPULATE);
+	if (ret != (long)bs)
+		die("REMOTE_MAPPING_MAP_BATCH of %zu: %ld", bs, ret);
+	for (i = 0; i < bs; i++)
+		sum += load64((void *)(uintptr_t)map[i]);
+	if (batch_unmap) {
+		ret = rm_unmap_batch(rm, map, errs, bs);
+		if (ret != (long)bs)
+			die("REMOTE_MAPPING_UNMAP_BATCH of %zu: %ld", bs, ret);
+	} else {
+		for (i = 0; i < bs; i++)
+			if (rm_unmap(rm, (void *)(uintptr_t)map[i]))
+				die("REMOTE_MAPPING_UNMAP: %s", strerror(errno));
+	}
+	t0 = now_ns() - t0;
+	/* Each page's first word, summed: the loads happened. */
+	for (i = 0; i < bs; i++)
+		sum -= target_word((req[i] - t->base) / PAGE_SZ, 0);
+	if (sum)
+		die("a batch-mapped page read wrong data");
+	return (double)(t0 - clock_ns) / bs;
+}
+
+/*
+ * The whole batch cycle, per page, in a window: MAP_BATCH of BATCH_MAX
+ * random target pages with POPULATE, a load from each, and the unmap, by
+ * one UNMAP_BATCH or by single unmaps; against one 4 KiB process_vm_readv
+ * of the same pages, in the same rounds.
+ */
+static void batch_cycles(const struct cfg *c, const struct target *t, int rm,
+			 uint8_t *win, const uint32_t *order,
+			 struct cycle_stats *st)
+{
+	uint64_t req[BATCH_MAX], map[BATCH_MAX];
+	size_t r, i, pos = 0, n = c->read_pages;
+	double *vb, *vs, *vp, p;
+
+	st->rounds = c->smoke ? 2 : 16;
+	vb = xcalloc(st->rounds, sizeof(double));
+	vs = xcalloc(st->rounds, sizeof(double));
+	vp = xcalloc(st->rounds, sizeof(double));
+	for (r = 0; r < st->rounds; r++) {
+		for (i = 0; i < BATCH_MAX; i++) {
+			req[i] = t->base + order[pos++ % n] * PAGE_SZ;
+			map[i] = (uintptr_t)win + i * PAGE_SZ;
+		}
+		for (i = 0, p = 0; i < BATCH_MAX; i++)
+			p += pvr_one(t, (req[i] - t->base) / PAGE_SZ);
+		vp[r] = p / BATCH_MAX;
+		prof_part_on("cycle-batch");
+		vb[r] = cycle_once(t, rm, req, map, BATCH_MAX, true);
+		prof_part_off("cycle-batch");
+		prof_part_on("cycle-single");
+		vs[r] = cycle_once(t, rm, req, map, BATCH_MAX, false);
+		prof_part_off("cycle-single");
+	}
+	st->batch_ns = median(vb, st->rounds);
+	st->single_ns = median(vs, st->rounds);
+	st->pvr_ns = median(vp, st->rounds);
+	free(vb);
+	free(vs);
+	free(vp);
+}
+
+static void cycle_results(struct json *j, const struct cycle_stats *st,
+			  const char *why)
+{
+	static const char what[] =
+		"batch cycle of 512 (map+POPULATE, read, UNMAP_BATCH), window, per page";
+	static const char what_single[] =
+		"the same with 512 single unmaps";
+	static const char base[] = "process_vm_readv 4 KiB";
+
+	json_obj(j, "batch_cycle");
+	json_bool(j, "available", !why);
+	if (why) {
+		json_str(j, "note", why);
+		json_end_obj(j);
+		add_unavailable("batch_cycle_vs_pvr", TK_COST, 0.5, what, base,
+				why);
+		add_unavailable("batch_cycle_single_unmap_vs_pvr", TK_INFO, 0,
+				what_single, base, why);
+		return;
+	}
+	json_int(j, "pages", BATCH_MAX);
+	json_int(j, "rounds", st->rounds);
+	json_num(j, "batch_unmap_ns_per_page", st->batch_ns);
+	json_num(j, "single_unmap_ns_per_page", st->single_ns);
+	json_num(j, "pvr_4k_ns", st->pvr_ns);
+	json_end_obj(j);
+	add_result("batch_cycle_vs_pvr", TK_COST, 0.5, what, base,
+		   st->batch_ns, st->pvr_ns);
+	add_result("batch_cycle_single_unmap_vs_pvr", TK_INFO, 0, what_single,
+		   base, st->single_ns, st->pvr_ns);
+}
+
 static void bench_batch(const struct cfg *c, const struct target *t, int rm,
 			struct json *j)
 {
+	struct cycle_stats cst = { 0 };
 	uint64_t req[1], map[1];
 	size_t s, n = c->read_pages, pos = 0;
 	struct batch_stats st[NBATCH], wst[NBATCH];
@@ -821,6 +934,7 @@ static void bench_batch(const struct cfg *c, const struct target *t, int rm,
 		json_end_obj(j);
 		batch_results(NULL, false, why);
 		batch_results(NULL, true, why);
+		cycle_results(j, NULL, why);
 		munmap(area, BATCH_MAX * PAGE_SZ);
 		free(order);
 		return;
@@ -844,6 +958,7 @@ static void bench_batch(const struct cfg *c, const struct target *t, int rm,
 			batch_rounds(c, t, rm, win, true, order, &pos,
 				     batch_sizes[s], &wst[s]);
 		prof_part_off("window");
+		batch_cycles(c, t, rm, win, order, &cst);
 		munmap(win, BATCH_MAX * PAGE_SZ);
 	} else {
 		snprintf(wwhy, sizeof(wwhy),
@@ -867,6 +982,7 @@ static void bench_batch(const struct cfg *c, const struct target *t, int rm,
 		json_str(j, "note", wwhy);
 	}
 	json_end_obj(j);
+	cycle_results(j, &cst, win ? NULL : wwhy);
 	json_end_obj(j);
 	batch_results(st, false, NULL);
 	batch_results(wst, true, win ? NULL : wwhy);
@@ -1745,6 +1861,8 @@ static const char *short_label(const char *id)
 		{ "batch512_window_vs_single",
 		  "batch 512 vs single map, window (<=0.2x)" },
 		{ "batch512_vs_single", "batch 512, anonymous (ref.)" },
+		{ "batch_cycle_vs_pvr",
+		  "batch cycle of 512 per page vs pvr (<=0.5x)" },
 		{ "scale_map_cost_window",
 		  "map at max live vs at 1, window (<=1.5x)" },
 		{ "scale_map_cost", "map at max live, anonymous (ref.)" },

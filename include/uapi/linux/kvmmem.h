@@ -30,6 +30,15 @@
  *	a0: page-aligned gpa in the calling VM mapped by KVM_HC_MEM_MAP
  *	Afterwards a0 is ordinary RAM again, reading zeros.
  *
+ * KVM_HC_MEM_UNMAP_BATCH (37)
+ *	a0: gpa of an array of @a1 struct kvmmem_unmap_entry (guest-physically
+ *	    contiguous, 8-byte aligned)
+ *	a1: number of entries, 1..KVMMEM_BATCH_MAX
+ *	Unmaps each entry's @map_gpa like KVM_HC_MEM_UNMAP and writes 0 or its
+ *	-errno to the entry's @err; pool pages that lie close together are
+ *	zapped together (one TLB flush for a run of them).  Result: the number
+ *	of entries unmapped, or a negative error for the call itself.
+ *
  * KVM_HC_MEM_POOL (35)
  *	a0: gpa of a struct kvmi_map_mem_token: any token this VM may use
  *	a1: page-aligned gpa in the calling VM, start of the pool
@@ -78,6 +87,11 @@
  *	through KVM_HC_MEM_MAP_BATCH; @errs[i] gets 0 or -errno.  Returns the
  *	number of pages mapped, or -errno for the call itself (EINVAL: @count
  *	0 or > KVMMEM_BATCH_MAX, reserved field set; EFAULT: arrays).
+ * KVM_INTRO_MEM_UNMAP_BATCH: unmaps @count gvas like as many
+ *	KVM_INTRO_MEM_UNMAP calls, through KVM_HC_MEM_UNMAP_BATCH; @errs[i]
+ *	gets 0 or -errno (ENOENT: not mapped, or named twice).  Returns the
+ *	number of pages unmapped, or -errno for the call itself (EINVAL:
+ *	@count 0 or > KVMMEM_BATCH_MAX, reserved field set; EFAULT: arrays).
  * mmap() (MAP_SHARED, offset 0, up to 4 MiB): pages of the driver's own,
  *	zeroed, ordinary memory until a KVM_INTRO_MEM_MAP (or _MAP_BATCH)
  *	into one of them, which first makes all of them a host pool
@@ -98,6 +112,7 @@
 #define KVM_HC_MEM_MAP_BATCH	34
 #define KVM_HC_MEM_POOL		35
 #define KVM_HC_MEM_UNPOOL	36
+#define KVM_HC_MEM_UNMAP_BATCH	37
 
 /* KVM_HC_MEM_POOL a2: pages per pool (1 GiB) */
 #define KVMMEM_POOL_MAX		262144
@@ -122,6 +137,11 @@ struct kvmmem_map_entry {
 	__s64 err;		/* out: 0 or -errno */
 };
 
+struct kvmmem_unmap_entry {
+	__u64 map_gpa;		/* in: caller's gpa */
+	__s64 err;		/* out: 0 or -errno */
+};
+
 #define KVMMEM_BATCH_MAX	4096
 
 #define KVM_INTRO_MEM_MAP	_IOW('i', 0x01, struct kvmi_mem_map)
@@ -137,5 +157,14 @@ struct kvmi_mem_map_batch {
 };
 
 #define KVM_INTRO_MEM_MAP_BATCH	_IOWR('i', 0x03, struct kvmi_mem_map_batch)
+
+struct kvmi_mem_unmap_batch {
+	__u64 count;		/* 1..KVMMEM_BATCH_MAX */
+	__u64 gvas;		/* in: const __u64 *, local gvas */
+	__u64 errs;		/* out: __s32 * */
+	__u64 reserved[3];	/* must be zero */
+};
+
+#define KVM_INTRO_MEM_UNMAP_BATCH _IOWR('i', 0x04, struct kvmi_mem_unmap_batch)
 
 #endif /* _UAPI_LINUX_KVMMEM_H */

@@ -137,6 +137,30 @@ struct remote_mapping_map_batch {
 					      struct remote_mapping_map_batch)
 
 /*
+ * REMOTE_MAPPING_UNMAP_BATCH ends the mappings at @count addresses of the
+ * caller in one call, like @count REMOTE_MAPPING_UNMAP calls: @map_hvas
+ * (user pointer to __u64[@count]) names them, @errs (__s32[@count])
+ * receives 0 or the negative errno of each, as REMOTE_MAPPING_UNMAP would
+ * return it.  Window pages are unmapped under one hold of the caller's
+ * mmap_lock, and pages that lie close together in a window are zapped
+ * together: one TLB flush (one shootdown of the caller's other CPUs) for a
+ * run of them.  Returns the number of pages unmapped, or a negative errno
+ * when the call itself fails (EINVAL: @count is 0 or @flags or a reserved
+ * field is set; E2BIG: @count > REMOTE_MAPPING_BATCH_MAX; EFAULT: an
+ * array is not accessible).
+ */
+struct remote_mapping_unmap_batch {
+	__u64 count;		/* pages, 1..REMOTE_MAPPING_BATCH_MAX */
+	__u64 map_hvas;		/* in: const __u64 *, page-aligned */
+	__u64 errs;		/* out: __s32 * */
+	__u64 flags;		/* must be zero */
+	__u64 reserved[2];	/* must be zero */
+};
+
+#define REMOTE_MAPPING_UNMAP_BATCH	_IOWR(REMOTE_MAPPING_IOCTL_BASE, 0x04, \
+					      struct remote_mapping_unmap_batch)
+
+/*
  * Tokens for the KVM path (see linux/kvmmem.h).  A token authorises
  * KVM_HC_MEM_MAP of pages of one target VM, given by the fd that
  * KVM_CREATE_VM returned (obtain another process's with pidfd_getfd()).

@@ -879,6 +879,84 @@ TEST_F(hc, unmap_refuses_vmm_mirror)
 }
 
 /*
+ * KVM_HC_MEM_UNMAP_BATCH of pool pages, among them bad entries, a page
+ * the VMM mapped (EPERM) and, inside the span zapped at once, a page left
+ * mapped that the guest then reads again through KVM.
+ */
+TEST_F(hc, pool_unmap_batch)
+{
+	struct kvmmem_map_entry *e =
+		(struct kvmmem_map_entry *)(self->intro.ram + 0x2000);
+	struct kvmmem_unmap_entry *u =
+		(struct kvmmem_unmap_entry *)(self->intro.ram + 0x3000);
+	const __u32 n = 64, pool = 0x40000, req0 = 0x80000;
+	__u32 *vmm_page = target_page(&self->target, req0 + 0x1000);
+	long before = map_count();
+	__u32 i, k = 0;
+
+	ASSERT_EQ(0, hc_pool(&self->intro, &self->tok, pool, n, 0));
+	for (i = 0; i < n - 1; i++) {
+		*(__u32 *)(self->target.ram + req0 + i * 0x1000) = 0xc0 + i;
+		e[i].req_gpa = req0 + i * 0x1000;
+		e[i].map_gpa = pool + i * 0x1000;
+		e[i].err = 1;
+	}
+	memcpy(self->intro.ram + TOKEN_GPA, &self->tok, sizeof(self->tok));
+	ASSERT_EQ(n - 1, tvm_hypercall(&self->intro, KVM_HC_MEM_MAP_BATCH,
+				       TOKEN_GPA, 0x2000, n - 1, 0));
+	ASSERT_EQ(0, vmm_map(self->rm, vmm_page,
+			     self->intro.ram + pool + (n - 1) * 0x1000));
+	/* Guest reads put the pages into KVM's page tables. */
+	for (i = 0; i < n; i += 3)
+		EXPECT_EQ(0xc0 + (i < n - 1 ? i : 1),
+			  tvm_guest_read32(&self->intro, pool + i * 0x1000));
+
+	for (i = 0; i < n; i++)
+		if (i != 7)
+			u[k++].map_gpa = pool + i * 0x1000;
+	u[k++].map_gpa = pool + 5 * 0x1000;		/* twice */
+	u[k++].map_gpa = pool + 9 * 0x1000 + 4;	/* unaligned */
+	u[k++].map_gpa = 0x40000000;			/* outside the RAM */
+	for (i = 0; i < k; i++)
+		u[i].err = 1;
+	EXPECT_EQ(n - 2, tvm_hypercall(&self->intro, KVM_HC_MEM_UNMAP_BATCH,
+				       0x3000, k, 0, 0));
+	for (i = 0; i < n - 2; i++)
+		EXPECT_EQ(0, u[i].err) TH_LOG("entry %u", i);
+	EXPECT_EQ(-EPERM, u[n - 2].err);	/* the VMM's page */
+	EXPECT_EQ(-ENOENT, u[n - 1].err);
+	EXPECT_EQ(-EINVAL, u[n].err);
+	EXPECT_EQ(-EFAULT, u[n + 1].err);
+	EXPECT_EQ(before + 2, map_count());
+
+	/* Holes read zeros; the page left mapped and the VMM's still reach. */
+	for (i = 0; i < n - 1; i += 3)
+		if (i != 7)
+			EXPECT_EQ(0, tvm_guest_read32(&self->intro,
+						      pool + i * 0x1000));
+	EXPECT_EQ(0xc0 + 7, tvm_guest_read32(&self->intro, pool + 7 * 0x1000));
+	*(__u32 *)(self->target.ram + req0 + 7 * 0x1000) = 0x7777;
+	EXPECT_EQ(0x7777, tvm_guest_read32(&self->intro, pool + 7 * 0x1000));
+	EXPECT_EQ(0xc1, tvm_guest_read32(&self->intro,
+					 pool + (n - 1) * 0x1000));
+
+	EXPECT_EQ(-EINVAL, tvm_hypercall(&self->intro, KVM_HC_MEM_UNMAP_BATCH,
+					 0x3000, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, tvm_hypercall(&self->intro, KVM_HC_MEM_UNMAP_BATCH,
+					 0x3000, KVMMEM_BATCH_MAX + 1, 0, 0));
+	EXPECT_EQ(-EINVAL, tvm_hypercall(&self->intro, KVM_HC_MEM_UNMAP_BATCH,
+					 0x3004, 1, 0, 0));
+	EXPECT_EQ(-EFAULT, tvm_hypercall(&self->intro, KVM_HC_MEM_UNMAP_BATCH,
+					 0x40000000, 1, 0, 0));
+
+	EXPECT_EQ(0, hc_unmap(&self->intro, pool + 7 * 0x1000));
+	EXPECT_EQ(0, vmm_unmap(self->rm,
+			       self->intro.ram + pool + (n - 1) * 0x1000));
+	EXPECT_EQ(0, hc_unpool(&self->intro, pool, n));
+	EXPECT_EQ(before, map_count());
+}
+
+/*
  * KVM_HC_MEM_UNPOOL ends only pools that KVM_HC_MEM_POOL made: not a
  * window the VMM made with mmap(), nor a pool holding a mapping the VMM
  * made.

@@ -301,6 +301,74 @@ TEST_F_TIMEOUT(kvmmem_pool, batch, 60)
 }
 
 /*
+ * KVM_INTRO_MEM_UNMAP_BATCH: pool pages and an ordinary one in one call,
+ * bad entries among them; the code page stays mapped inside the span the
+ * host zaps at once, and still reads the target's code after.
+ */
+TEST_F_TIMEOUT(kvmmem_pool, unmap_batch, 60)
+{
+	struct kvmi_mem_map_batch b = { .count = POOL_PAGES + 1 };
+	struct kvmi_mem_unmap_batch u = { };
+	__u64 gpas[POOL_PAGES + 1], gvas[POOL_PAGES + 4];
+	unsigned long i, k = 0, keep = self->code_gpa / PAGE_SZ;
+	__s32 errs[POOL_PAGES + 4];
+	unsigned char *anon;
+
+	if (!pool_ready(_metadata, self))
+		return;
+	ASSERT_GT(POOL_PAGES, keep);
+	anon = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, anon);
+	for (i = 0; i < POOL_PAGES; i++) {
+		gpas[i] = i * PAGE_SZ;
+		gvas[i] = (unsigned long)(self->pool + i * PAGE_SZ);
+	}
+	gpas[POOL_PAGES] = self->code_gpa;
+	gvas[POOL_PAGES] = (unsigned long)anon;
+	memcpy(&b.token, self->rw, sizeof(b.token));
+	b.gpas = (unsigned long)gpas;
+	b.gvas = (unsigned long)gvas;
+	b.errs = (unsigned long)errs;
+	ASSERT_EQ((long)POOL_PAGES + 1,
+		  ioctl(self->fd, KVM_INTRO_MEM_MAP_BATCH, &b));
+
+	for (i = 0; i <= POOL_PAGES; i++)
+		if (i != keep)
+			gvas[k++] = gvas[i];
+	gvas[k++] = (unsigned long)(self->pool + PAGE_SZ);	/* twice */
+	gvas[k++] = (unsigned long)(self->pool + 2 * PAGE_SZ + 8);
+	gvas[k++] = (unsigned long)(self->pool + POOL_PAGES * PAGE_SZ);
+	u.count = k;
+	u.gvas = (unsigned long)gvas;
+	u.errs = (unsigned long)errs;
+	ASSERT_EQ((long)POOL_PAGES, ioctl(self->fd, KVM_INTRO_MEM_UNMAP_BATCH,
+					  &u));
+	for (i = 0; i < POOL_PAGES; i++)
+		EXPECT_EQ(0, errs[i]) TH_LOG("entry %lu", i);
+	EXPECT_EQ(-ENOENT, errs[POOL_PAGES]);
+	EXPECT_EQ(-EINVAL, errs[POOL_PAGES + 1]);
+	EXPECT_EQ(-ENOENT, errs[POOL_PAGES + 2]);
+	ASSERT_EQ(1, debugfs_count("mappings"));
+	for (i = 0; i < POOL_PAGES; i++)
+		if (i != keep)
+			ASSERT_TRUE(page_is_zero(self->pool + i * PAGE_SZ));
+	ASSERT_TRUE(page_is_zero(anon));
+	ASSERT_EQ(0, memcmp(self->pool + keep * PAGE_SZ, code_start,
+			    sizeof(code_start)));
+
+	u.count = 0;
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_INTRO_MEM_UNMAP_BATCH, &u));
+	EXPECT_EQ(EINVAL, errno);
+	u.count = 1;
+	u.reserved[2] = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_INTRO_MEM_UNMAP_BATCH, &u));
+	EXPECT_EQ(EINVAL, errno);
+	munmap(anon, PAGE_SZ);
+	/* The teardown's munmap() and close() take the kept page. */
+}
+
+/*
  * The mmap() holds the file: close() alone leaves the mappings, the
  * munmap() after it ends them and gives the pages back.
  */

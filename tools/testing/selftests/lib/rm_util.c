@@ -71,6 +71,18 @@ int __rm_map_batch(int fd, int target, unsigned int flags, const __u64 *req,
 	return ret < 0 ? -errno : ret;
 }
 
+int __rm_unmap_batch(int fd, const __u64 *map, __s32 *errs, __u64 count)
+{
+	struct remote_mapping_unmap_batch b = {
+		.count = count,
+		.map_hvas = (uintptr_t)map,
+		.errs = (uintptr_t)errs,
+	};
+	int ret = ioctl(fd, REMOTE_MAPPING_UNMAP_BATCH, &b);
+
+	return ret < 0 ? -errno : ret;
+}
+
 int __rm_unmap_args(int fd, struct remote_mapping_unmap *args)
 {
 	return ioctl(fd, REMOTE_MAPPING_UNMAP, args) ? -errno : 0;

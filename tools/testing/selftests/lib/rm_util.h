@@ -39,6 +39,8 @@ int __rm_unmap(int fd, void *map_hva);
 /* Returns the number of pages mapped (see errs) or -errno. */
 int __rm_map_batch(int fd, int target, unsigned int flags, const __u64 *req,
 		   const __u64 *map, __s32 *errs, __u64 count);
+/* Returns the number of pages unmapped (see errs) or -errno. */
+int __rm_unmap_batch(int fd, const __u64 *map, __s32 *errs, __u64 count);
 
 /* debugfs counters: 0 or -errno. */
 int rm_counters_init(void);
