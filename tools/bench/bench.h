@@ -82,6 +82,8 @@ struct target {
 /* Fork a target owning @pages filled pages (4 KiB, no THP); 0 or -errno. */
 int target_start(struct target *t, size_t pages);
 void target_stop(struct target *t);
+/* Have the target store into its own pages from a thread, or stop. */
+int target_set_running(const struct target *t, bool running);
 
 /* /dev/remote_mapping ------------------------------------------------------ */
 

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <sched.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -192,9 +194,43 @@ void prof_part_off(const char *part)
 
 /* Target process ----------------------------------------------------------- */
 
+/* The target's own work while it runs: stores into its pages. */
+struct target_writer {
+	uint64_t *p;
+	size_t pages;
+	volatile bool stop;
+};
+
+/* Stores each page's first word again (the same value: checks hold). */
+static void *target_writer_fn(void *arg)
+{
+	struct target_writer *tw = arg;
+	uint64_t x = 88172645463325252ULL, i;
+	cpu_set_t cpus;
+
+	/* Beside the introspector, which measures on CPU 0. */
+	CPU_ZERO(&cpus);
+	CPU_SET(1, &cpus);
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		sched_setaffinity(0, sizeof(cpus), &cpus);
+
+	while (!tw->stop) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		i = x % tw->pages;
+		((volatile uint64_t *)tw->p)[i * PAGE_SZ / 8] = target_word(i, 0);
+	}
+	return NULL;
+}
+
 static void target_main(int ctl, int report, size_t pages)
 {
+	struct target_writer tw = { .pages = pages };
+	bool running = false;
+	pthread_t writer;
 	uint64_t *p, i, w;
+	ssize_t n;
 	char c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -211,10 +247,35 @@ static void target_main(int ctl, int report, size_t pages)
 	if (write(report, &i, sizeof(i)) != sizeof(i))
 		_exit(1);
 	close(report);
-	/* Live until the introspector closes its end (or dies). */
-	while (read(ctl, &c, 1) < 0 && errno == EINTR)
-		;
+	tw.p = p;
+	/*
+	 * Live until the introspector closes its end (or dies); 'r' starts
+	 * a thread storing into its pages, 'i' stops it.
+	 */
+	for (;;) {
+		n = read(ctl, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (c == 'r' && !running) {
+			tw.stop = false;
+			running = !pthread_create(&writer, NULL,
+						  target_writer_fn, &tw);
+		} else if (c == 'i' && running) {
+			tw.stop = true;
+			pthread_join(writer, NULL);
+			running = false;
+		}
+	}
 	_exit(0);
+}
+
+int target_set_running(const struct target *t, bool running)
+{
+	char c = running ? 'r' : 'i';
+
+	return write(t->ctl, &c, 1) == 1 ? 0 : -errno;
 }
 
 int target_start(struct target *t, size_t pages)

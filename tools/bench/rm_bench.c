@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -868,6 +869,257 @@ static void batch_cycles(const struct cfg *c, const struct target *t, int rm,
 	free(vp);
 }
 
+/* Reads of a running target ---------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct tail_stats {
+	size_t n;
+	double median, p99, slow_pct;	/* slow: over 10 us */
+};
+
+/*
+ * 8-byte reads of random mapped pages for @secs, each timed on its own:
+ * a refault (the target's NUMA balancing made its page PROT_NONE, which
+ * zapped the mirror) shows in the tail, not in the median.
+ */
+static void timed_reads(uint8_t *win, size_t pages, double secs,
+			struct tail_stats *st)
+{
+	size_t cap = 1 << 20, n = 0, i, slow = 0;
+	double *v = xcalloc(cap, sizeof(double));
+	uint64_t end = now_ns() + secs * 1e9, t0, x = 0x9e3779b97f4a7c15ULL;
+	uint64_t w, p;
+
+	while (n < cap && now_ns() < end) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p = x % pages;
+		t0 = now_ns();
+		w = load64(win + p * PAGE_SZ);
+		v[n++] = (double)(now_ns() - t0) - clock_ns;
+		if (w != target_word(p, 0))
+			die("a mapped read of a running target read wrong data");
+	}
+	qsort(v, n, sizeof(*v), cmp_double);
+	for (i = 0; i < n; i++)
+		slow += v[i] > 10000;
+	st->n = n;
+	st->median = v[n / 2];
+	st->p99 = v[n * 99 / 100];
+	st->slow_pct = 100.0 * slow / n;
+	free(v);
+}
+
+/*
+ * The target's first pages mapped in a window; reads of them while the
+ * target is idle, then while it stores into its pages from a thread on
+ * the other vCPU (and NUMA balancing scans it, in a VM of two nodes).
+ */
+static void bench_running(const struct cfg *c, const struct target *t,
+			  int rm, struct json *j)
+{
+	size_t pages = c->smoke ? 512 : 4096, i, k, done;
+	double secs = c->smoke ? 0.5 : 5;
+	uint64_t *req, *map;
+	struct tail_stats st[2];
+	int32_t *errs;
+	uint8_t *win;
+
+	win = rm_window(rm, pages);
+	if (!win)
+		die("mmap of /dev/remote_mapping: %s", strerror(errno));
+	req = xcalloc(pages, sizeof(*req));
+	map = xcalloc(pages, sizeof(*map));
+	errs = xcalloc(pages, sizeof(*errs));
+	for (done = 0; done < pages; done += k) {
+		k = pages - done < BATCH_MAX ? pages - done : BATCH_MAX;
+		for (i = 0; i < k; i++) {
+			req[done + i] = t->base + (done + i) * PAGE_SZ;
+			map[done + i] = (uintptr_t)win + (done + i) * PAGE_SZ;
+		}
+		if (rm_map_batch_flags(rm, t->pidfd, req + done, map + done,
+				       errs, k, REMOTE_MAPPING_POPULATE) !=
+		    (long)k)
+			die("REMOTE_MAPPING_MAP_BATCH of the read pages");
+	}
+	timed_reads(win, pages, secs, &st[0]);
+	if (target_set_running(t, true))
+		die("cannot start the target's writer");
+	timed_reads(win, pages, secs, &st[1]);
+	target_set_running(t, false);
+	for (done = 0; done < pages; done += k) {
+		k = pages - done < BATCH_MAX ? pages - done : BATCH_MAX;
+		if (rm_unmap_batch(rm, map + done, errs, k) != (long)k)
+			die("REMOTE_MAPPING_UNMAP_BATCH of the read pages");
+	}
+	munmap(win, pages * PAGE_SZ);
+	free(req);
+	free(map);
+	free(errs);
+
+	printf("running target: 8 B reads, median %.0f/%.0f ns, p99 %.0f/%.0f ns, over 10 us %.2f%%/%.2f%% (idle/running)\n",
+	       st[0].median, st[1].median, st[0].p99, st[1].p99,
+	       st[0].slow_pct, st[1].slow_pct);
+	json_obj(j, "running_target");
+	json_int(j, "pages", pages);
+	for (k = 0; k < 2; k++) {
+		json_obj(j, k ? "running" : "idle");
+		json_int(j, "reads", st[k].n);
+		json_num(j, "median_ns", st[k].median);
+		json_num(j, "p99_ns", st[k].p99);
+		json_num(j, "over_10us_pct", st[k].slow_pct);
+		json_end_obj(j);
+	}
+	json_str(j, "note",
+		 "each read timed alone (clock cost subtracted): the median is mostly the clock's error; the tail shows refaults");
+	json_end_obj(j);
+	add_result("read8_running_median_vs_idle", TK_INFO, 0,
+		   "8 B mapped read, running target, median",
+		   "the same, idle target", st[1].median, st[0].median);
+	add_result("read8_running_p99_vs_idle", TK_INFO, 0,
+		   "8 B mapped read, running target, p99",
+		   "the same, idle target", st[1].p99, st[0].p99);
+}
+
+/* Threads of the introspector that keep running while it unmaps. */
+#define SPIN_MAX	3
+
+struct spinners {
+	pthread_t thread[SPIN_MAX];
+	int n;
+	volatile bool stop;
+	uint64_t sink;
+};
+
+/* Loads from its own stack on CPU 1: this mm stays live on that CPU. */
+static void *spin_fn(void *arg)
+{
+	struct spinners *s = arg;
+	uint64_t local[8] = { 1 }, sum = 0;
+	cpu_set_t cpus;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(1, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	while (!s->stop)
+		sum += ((volatile uint64_t *)local)[sum & 7];
+	s->sink = sum;
+	return NULL;
+}
+
+static void spinners_start(struct spinners *s, int n)
+{
+	s->stop = false;
+	for (s->n = 0; s->n < n; s->n++)
+		if (pthread_create(&s->thread[s->n], NULL, spin_fn, s))
+			die("pthread_create: %s", strerror(errno));
+	usleep(20000);
+}
+
+static void spinners_stop(struct spinners *s)
+{
+	s->stop = true;
+	while (s->n)
+		pthread_join(s->thread[--s->n], NULL);
+}
+
+/* Median ns of one window map (POPULATE) + load + unmap of a page. */
+static double window_mtu(const struct target *t, int rm, uint8_t *win,
+			 const uint32_t *order, size_t n, size_t iters)
+{
+	double *v = xcalloc(iters, sizeof(double)), med;
+	uint64_t t0, req;
+	size_t i;
+
+	for (i = 0; i < iters; i++) {
+		req = t->base + order[i % n] * PAGE_SZ;
+		t0 = now_ns();
+		if (rm_map_flags(rm, t->pidfd, req, win,
+				 REMOTE_MAPPING_POPULATE))
+			die("REMOTE_MAPPING_MAP: %s", strerror(errno));
+		consume(load64(win));
+		if (rm_unmap(rm, win))
+			die("REMOTE_MAPPING_UNMAP: %s", strerror(errno));
+		v[i] = now_ns() - t0 - clock_ns;
+	}
+	med = median(v, iters);
+	free(v);
+	return med;
+}
+
+/*
+ * What an unmap costs once the introspector has other threads running
+ * (on CPU 1): each zap of a page that has a PTE then sends a TLB
+ * shootdown there.  One page at a time, and per page of a batch cycle,
+ * whose UNMAP_BATCH flushes once for the run.  With 2 vCPUs, 2 and 4
+ * threads differ only in how often one of them is on CPU 1.
+ */
+static void bench_threads(const struct cfg *c, const struct target *t, int rm,
+			  uint8_t *win, const uint32_t *order, struct json *j)
+{
+	static const int threads[] = { 1, 2, 4 };
+	size_t iters = c->smoke ? 64 : 1024, k;
+	double mtu[3], cyc[3];
+	struct cycle_stats cs;
+	struct spinners sp;
+	char id[48], what[96];
+
+	json_obj(j, "threads");
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		json_bool(j, "available", false);
+		json_str(j, "note", "one vCPU: no other CPU to shoot down");
+		json_end_obj(j);
+		for (k = 1; k < 3; k++) {
+			snprintf(id, sizeof(id), "unmap_threads%d_vs_1",
+				 threads[k]);
+			add_unavailable(id, TK_INFO, 0,
+					"window map+touch+unmap, threads",
+					"the same, 1 thread",
+					"one vCPU: no TLB shootdown to measure");
+		}
+		return;
+	}
+	for (k = 0; k < 3; k++) {
+		spinners_start(&sp, threads[k] - 1);
+		mtu[k] = window_mtu(t, rm, win, order, c->read_pages, iters);
+		batch_cycles(c, t, rm, win, order, &cs);
+		cyc[k] = cs.batch_ns;
+		spinners_stop(&sp);
+	}
+	json_bool(j, "available", true);
+	json_arr(j, "runs");
+	for (k = 0; k < 3; k++) {
+		json_obj(j, NULL);
+		json_int(j, "threads", threads[k]);
+		json_num(j, "window_map_touch_unmap_ns", mtu[k]);
+		json_num(j, "batch_cycle_ns_per_page", cyc[k]);
+		json_end_obj(j);
+	}
+	json_end_arr(j);
+	json_end_obj(j);
+	for (k = 1; k < 3; k++) {
+		snprintf(id, sizeof(id), "unmap_threads%d_vs_1", threads[k]);
+		snprintf(what, sizeof(what),
+			 "window map+touch+unmap, %d threads running",
+			 threads[k]);
+		add_result(id, TK_INFO, 0, what, "the same, 1 thread", mtu[k],
+			   mtu[0]);
+		snprintf(id, sizeof(id), "batch_cycle_threads%d_vs_1",
+			 threads[k]);
+		snprintf(what, sizeof(what),
+			 "batch cycle per page, %d threads running", threads[k]);
+		add_result(id, TK_INFO, 0, what, "the same, 1 thread", cyc[k],
+			   cyc[0]);
+	}
+}
+
 static void cycle_results(struct json *j, const struct cycle_stats *st,
 			  const char *why)
 {
@@ -959,6 +1211,7 @@ static void bench_batch(const struct cfg *c, const struct target *t, int rm,
 				     batch_sizes[s], &wst[s]);
 		prof_part_off("window");
 		batch_cycles(c, t, rm, win, order, &cst);
+		bench_threads(c, t, rm, win, order, j);
 		munmap(win, BATCH_MAX * PAGE_SZ);
 	} else {
 		snprintf(wwhy, sizeof(wwhy),
@@ -2101,6 +2354,7 @@ int main(int argc, char **argv)
 		switch (1U << sect) {
 		case SECT_READS:
 			bench_reads(&c, &t, rm, &j);
+			bench_running(&c, &t, rm, &j);
 			break;
 		case SECT_MTU:
 			bench_mtu(&c, &t, rm, &j);
