@@ -256,8 +256,13 @@ TEST_F_TIMEOUT(kvmmem_pool, map_unmap, 60)
 	ASSERT_TRUE(page_is_zero(p));
 }
 
-/* The batch ioctl maps into a pool too, mixed with ordinary pages. */
-TEST_F_TIMEOUT(kvmmem_pool, batch, 60)
+/*
+ * One KVM_INTRO_MEM_MAP_BATCH of target page i at pool page i, and of the
+ * code page at a page of private anonymous memory, returned; every page
+ * must map.
+ */
+static unsigned char *pool_map_batch(struct __test_metadata *_metadata,
+				     struct _test_data_kvmmem_pool *self)
 {
 	struct kvmi_mem_map_batch b = { .count = POOL_PAGES + 1 };
 	__u64 gpas[POOL_PAGES + 1], gvas[POOL_PAGES + 1];
@@ -265,8 +270,6 @@ TEST_F_TIMEOUT(kvmmem_pool, batch, 60)
 	unsigned char *anon;
 	unsigned long i;
 
-	if (!pool_ready(_metadata, self))
-		return;
 	anon = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, anon);
@@ -284,6 +287,18 @@ TEST_F_TIMEOUT(kvmmem_pool, batch, 60)
 		  ioctl(self->fd, KVM_INTRO_MEM_MAP_BATCH, &b));
 	for (i = 0; i <= POOL_PAGES; i++)
 		EXPECT_EQ(0, errs[i]);
+	return anon;
+}
+
+/* The batch ioctl maps into a pool too, mixed with ordinary pages. */
+TEST_F_TIMEOUT(kvmmem_pool, batch, 60)
+{
+	unsigned char *anon;
+	unsigned long i;
+
+	if (!pool_ready(_metadata, self))
+		return;
+	anon = pool_map_batch(_metadata, self);
 	ASSERT_EQ((long)POOL_PAGES + 1, debugfs_count("mappings"));
 	ASSERT_EQ(0, memcmp(self->pool + self->code_gpa, code_start,
 			    sizeof(code_start)));
@@ -307,35 +322,21 @@ TEST_F_TIMEOUT(kvmmem_pool, batch, 60)
  */
 TEST_F_TIMEOUT(kvmmem_pool, unmap_batch, 60)
 {
-	struct kvmi_mem_map_batch b = { .count = POOL_PAGES + 1 };
-	struct kvmi_mem_unmap_batch u = { };
-	__u64 gpas[POOL_PAGES + 1], gvas[POOL_PAGES + 4];
 	unsigned long i, k = 0, keep = self->code_gpa / PAGE_SZ;
+	struct kvmi_mem_unmap_batch u = { };
 	__s32 errs[POOL_PAGES + 4];
+	__u64 gvas[POOL_PAGES + 4];
 	unsigned char *anon;
 
 	if (!pool_ready(_metadata, self))
 		return;
 	ASSERT_GT(POOL_PAGES, keep);
-	anon = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, anon);
-	for (i = 0; i < POOL_PAGES; i++) {
-		gpas[i] = i * PAGE_SZ;
-		gvas[i] = (unsigned long)(self->pool + i * PAGE_SZ);
-	}
-	gpas[POOL_PAGES] = self->code_gpa;
-	gvas[POOL_PAGES] = (unsigned long)anon;
-	memcpy(&b.token, self->rw, sizeof(b.token));
-	b.gpas = (unsigned long)gpas;
-	b.gvas = (unsigned long)gvas;
-	b.errs = (unsigned long)errs;
-	ASSERT_EQ((long)POOL_PAGES + 1,
-		  ioctl(self->fd, KVM_INTRO_MEM_MAP_BATCH, &b));
+	anon = pool_map_batch(_metadata, self);
 
-	for (i = 0; i <= POOL_PAGES; i++)
+	for (i = 0; i < POOL_PAGES; i++)
 		if (i != keep)
-			gvas[k++] = gvas[i];
+			gvas[k++] = (unsigned long)(self->pool + i * PAGE_SZ);
+	gvas[k++] = (unsigned long)anon;
 	gvas[k++] = (unsigned long)(self->pool + PAGE_SZ);	/* twice */
 	gvas[k++] = (unsigned long)(self->pool + 2 * PAGE_SZ + 8);
 	gvas[k++] = (unsigned long)(self->pool + POOL_PAGES * PAGE_SZ);
