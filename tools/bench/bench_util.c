@@ -198,7 +198,7 @@ void prof_part_off(const char *part)
 struct target_writer {
 	uint64_t *p;
 	size_t pages;
-	volatile bool stop;
+	bool stop;		/* __atomic */
 };
 
 /* Stores each page's first word again (the same value: checks hold). */
@@ -214,12 +214,13 @@ static void *target_writer_fn(void *arg)
 	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
 		sched_setaffinity(0, sizeof(cpus), &cpus);
 
-	while (!tw->stop) {
+	while (!__atomic_load_n(&tw->stop, __ATOMIC_RELAXED)) {
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
 		i = x % tw->pages;
-		((volatile uint64_t *)tw->p)[i * PAGE_SZ / 8] = target_word(i, 0);
+		__atomic_store_n(&tw->p[i * PAGE_SZ / 8], target_word(i, 0),
+				 __ATOMIC_RELAXED);
 	}
 	return NULL;
 }
@@ -259,11 +260,11 @@ static void target_main(int ctl, int report, size_t pages)
 		if (n <= 0)
 			break;
 		if (c == 'r' && !running) {
-			tw.stop = false;
+			__atomic_store_n(&tw.stop, false, __ATOMIC_RELAXED);
 			running = !pthread_create(&writer, NULL,
 						  target_writer_fn, &tw);
 		} else if (c == 'i' && running) {
-			tw.stop = true;
+			__atomic_store_n(&tw.stop, true, __ATOMIC_RELAXED);
 			pthread_join(writer, NULL);
 			running = false;
 		}
