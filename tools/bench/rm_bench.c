@@ -5,12 +5,14 @@
  *
  * Sections (--only NAME,...):
  *   reads  8-byte and 4 KiB reads of random target pages through mappings,
- *          vs process_vm_readv() and pread() of /proc/PID/mem
+ *          vs reads of own memory, process_vm_readv() and pread() of
+ *          /proc/PID/mem; reads of a running target vs an idle one
  *   mtu    one map + first touch + unmap vs one 4 KiB process_vm_readv(),
  *          over anonymous memory and in a window (also with
  *          REMOTE_MAPPING_POPULATE)
  *   batch  REMOTE_MAPPING_MAP_BATCH per page vs single maps, over anonymous
- *          memory and in a window
+ *          memory and in a window; the whole cycle (map, read, unmap) vs
+ *          process_vm_readv(); unmaps with 1, 2 and 4 threads running
  *   scale  cost of the n-th map up to --scale live mappings, kernel memory
  *          per mapping, teardown on exit of the introspector; mappings over
  *          anonymous memory (a VMA each), then all in one window
@@ -307,13 +309,18 @@ static void bench_reads(const struct cfg *c, const struct target *t, int rm,
 			printf("reads: WARNING: %s: %.3f ns/B, %.1fx memcpy's: emulated copy?\n",
 			       names[m], slope[m], slope[m] / slope[3]);
 
-	add_result("read8_vs_pvr", TK_SPEEDUP, 100,
+	/*
+	 * The targets of the faithful setup (no emulated rep movsb): a
+	 * mapped read at the speed of a read of the introspector's own
+	 * memory, the limit; against process_vm_readv() reported only.
+	 */
+	add_result("read8_vs_pvr", TK_INFO_SPEEDUP, 0,
 		   "8-byte read: mapping", "process_vm_readv 8 B",
 		   med[0][0], med[0][1]);
 	add_result("read8_vs_procmem", TK_INFO_SPEEDUP, 0,
 		   "8-byte read: mapping", "pread /proc/PID/mem 8 B",
 		   med[0][0], med[0][2]);
-	add_result("read4k_vs_pvr", TK_SPEEDUP, 5,
+	add_result("read4k_vs_pvr", TK_INFO_SPEEDUP, 0,
 		   "4 KiB read: mapping (memcpy)", "process_vm_readv 4 KiB",
 		   med[1][0], med[1][1]);
 	add_result("read4k_vs_procmem", TK_INFO_SPEEDUP, 0,
@@ -323,9 +330,10 @@ static void bench_reads(const struct cfg *c, const struct target *t, int rm,
 		   "8-byte read: mapping, 16 hot pages",
 		   "process_vm_readv 8 B, same pages", hot[0].median_ns,
 		   hot[1].median_ns);
-	add_result("read8_vs_own", TK_INFO, 0, "8-byte read: mapping",
+	add_result("read8_vs_own", TK_SPEEDUP, 0.95, "8-byte read: mapping",
 		   "own anonymous memory, same pattern", med[0][0], med[0][3]);
-	add_result("read4k_vs_own", TK_INFO, 0, "4 KiB read: mapping (memcpy)",
+	add_result("read4k_vs_own", TK_SPEEDUP, 0.95,
+		   "4 KiB read: mapping (memcpy)",
 		   "own anonymous memory, same pattern", med[1][0], med[1][3]);
 	/* Not a target of the module: the setup's fidelity, judged as one. */
 	add_result("slope_pvr_vs_own", TK_COST, SLOPE_SUSPECT,
@@ -592,7 +600,7 @@ static void bench_mtu(const struct cfg *c, const struct target *t, int rm,
 	json_end_obj(j);
 	json_end_obj(j);
 
-	add_result("map_touch_unmap_vs_pvr", TK_INFO, 3,
+	add_result("map_touch_unmap_vs_pvr", TK_INFO, 1.5,
 		   "map + first touch + unmap, anonymous memory",
 		   "process_vm_readv 4 KiB", med_cold, med_base);
 	add_result("map_touch_unmap_warm_vs_pvr", TK_INFO, 0,
@@ -607,7 +615,7 @@ static void bench_mtu(const struct cfg *c, const struct target *t, int rm,
 				      median(win, iters),
 				      median(win_base, iters)), &st_win);
 		steps_note(add_result("map_touch_unmap_window_populate_vs_pvr",
-				      TK_COST, 3,
+				      TK_COST, 1.5,
 				      "map + first touch + unmap, window+POPULATE",
 				      "process_vm_readv 4 KiB",
 				      median(pop, iters),
@@ -617,7 +625,7 @@ static void bench_mtu(const struct cfg *c, const struct target *t, int rm,
 				"map + first touch + unmap, window",
 				"process_vm_readv 4 KiB", why);
 		add_unavailable("map_touch_unmap_window_populate_vs_pvr",
-				TK_COST, 3,
+				TK_COST, 1.5,
 				"map + first touch + unmap, window+POPULATE",
 				"process_vm_readv 4 KiB", why);
 	}
@@ -2107,10 +2115,10 @@ static double clock_cost_ns(void)
 static const char *short_label(const char *id)
 {
 	static const char * const labels[][2] = {
-		{ "read8_vs_pvr", "8 B read vs process_vm_readv (>=100x)" },
-		{ "read4k_vs_pvr", "4 KiB read vs process_vm_readv (>=5x)" },
+		{ "read8_vs_own", "8 B read vs own memory (>=0.95x)" },
+		{ "read4k_vs_own", "4 KiB read vs own memory (>=0.95x)" },
 		{ "map_touch_unmap_window_populate_vs_pvr",
-		  "map+touch+unmap, window+POPULATE (<=3x)" },
+		  "map+touch+unmap, window+POPULATE (<=1.5x)" },
 		{ "map_touch_unmap_vs_pvr", "map+touch+unmap, anonymous (ref.)" },
 		{ "batch512_window_vs_single",
 		  "batch 512 vs single map, window (<=0.2x)" },
