@@ -1216,51 +1216,42 @@ TEST_F(hc, moved_memslot_ends_alias)
 	munmap(r, UNPLUG_SIZE);
 }
 
-/*
- * Live VMs: each holds a reference on the vendor module (kvm_chardev_ops'
- * owner) until it is destroyed.
- */
-static long kvm_refcnt(void)
-{
-	long n;
+#define KVM_DEBUGFS	"/sys/kernel/debug/kvm"
 
-	if (!read_file_long("/sys/module/kvm_amd/refcnt", &n) ||
-	    !read_file_long("/sys/module/kvm_intel/refcnt", &n))
-		return n;
-	return -1;
+/*
+ * Whether the VM that @pid created as its fd @fd is alive: KVM's debugfs
+ * directory for it lasts from its creation to the start of its
+ * destruction.  Counting live VMs (the vendor module's refcnt) instead
+ * also counts the VMs of earlier tests whose destruction is deferred,
+ * which under the KASAN kernel went on for seconds.
+ */
+static bool vm_alive(pid_t pid, int fd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), KVM_DEBUGFS "/%d-%d", pid, fd);
+	return !access(path, F_OK);
 }
 
-/* Up to 5 s for a work item of the module to drop what it held. */
-static long kvm_refcnt_settled(long want)
+/* Up to 20 s for the VM to be @alive: its last put may be a work item. */
+static bool vm_alive_settled(pid_t pid, int fd, bool alive)
 {
-	long n = kvm_refcnt();
 	int i;
 
-	for (i = 0; i < 500 && n != want; i++) {
+	for (i = 0; i < 2000 && vm_alive(pid, fd) != alive; i++)
 		usleep(10 * 1000);
-		n = kvm_refcnt();
-	}
-	return n;
+	return vm_alive(pid, fd) == alive;
 }
 
-/*
- * Once the VMs of an earlier test, released by work items, are gone: the
- * count unchanged for 2 s (within 20 s).  One quiet 50 ms was not enough
- * when a deferred release came later (6.12, once), nor 0.5 s under the
- * KASAN kernel of check-debug (7.x, once).
- */
-static long kvm_refcnt_stable(void)
+/* Still alive after @ms: nothing let it go meanwhile. */
+static bool vm_stays_alive(pid_t pid, int fd, int ms)
 {
-	long n = kvm_refcnt(), last = n;
-	int i, same = 0;
-
-	for (i = 0; i < 400 && same < 40; i++) {
-		usleep(50 * 1000);
-		n = kvm_refcnt();
-		same = n == last ? same + 1 : 0;
-		last = n;
+	for (; ms > 0; ms -= 10) {
+		if (!vm_alive(pid, fd))
+			return false;
+		usleep(10 * 1000);
 	}
-	return n;
+	return vm_alive(pid, fd);
 }
 
 /*
@@ -1270,23 +1261,24 @@ static long kvm_refcnt_stable(void)
  */
 TEST_F(hc, memslot_watch_lets_vm_go)
 {
+	int to_parent[2], to_child[2], fd;
 	struct remote_mapping_token tok;
-	int to_parent[2], to_child[2];
-	long base = kvm_refcnt_stable();
 	struct tiny_vm t2;
 	char c = 0;
 	pid_t pid;
 
-	if (base < 0)
-		SKIP(return, "no refcnt of kvm_amd or kvm_intel");
+	if (access(KVM_DEBUGFS, F_OK))
+		SKIP(return, "no %s (debugfs) to tell a VM alive", KVM_DEBUGFS);
 	tvm_create(&t2);
+	fd = t2.vm_fd;
+	ASSERT_TRUE(vm_alive(getpid(), fd));
 	ASSERT_EQ(0, __rm_grant(self->rm, t2.vm_fd, -1, 0, 0, &tok));
 	ASSERT_EQ(0, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
 	tvm_destroy(&t2);	/* the token's file reference goes too */
 	ASSERT_EQ(0, __rm_revoke(self->rm, &tok));
-	EXPECT_EQ(base + 1, kvm_refcnt_settled(base + 1));
+	EXPECT_TRUE(vm_stays_alive(getpid(), fd, 500));
 	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
-	EXPECT_EQ(base, kvm_refcnt_settled(base));
+	EXPECT_TRUE(vm_alive_settled(getpid(), fd, false));
 
 	ASSERT_EQ(0, pipe(to_parent));
 	ASSERT_EQ(0, pipe(to_child));
@@ -1298,15 +1290,18 @@ TEST_F(hc, memslot_watch_lets_vm_go)
 		tvm_create(&t2);
 		if (__rm_grant(rm, t2.vm_fd, -1, 0, 0, &tok) ||
 		    write(to_parent[1], &tok, sizeof(tok)) != sizeof(tok) ||
+		    write(to_parent[1], &t2.vm_fd, sizeof(int)) != sizeof(int) ||
 		    read(to_child[0], &c, 1) != 1)
 			_exit(1);
 		_exit(0);
 	}
 	ASSERT_EQ((ssize_t)sizeof(tok), read(to_parent[0], &tok, sizeof(tok)));
+	ASSERT_EQ((ssize_t)sizeof(fd), read(to_parent[0], &fd, sizeof(fd)));
+	ASSERT_TRUE(vm_alive(pid, fd));
 	ASSERT_EQ(0, hc_map(&self->intro, &tok, REQ_GPA, MAP_GPA, 0));
 	ASSERT_EQ(1, write(to_child[1], &c, 1));
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
-	EXPECT_EQ(base, kvm_refcnt_settled(base));
+	EXPECT_TRUE(vm_alive_settled(pid, fd, false));
 	EXPECT_EQ(0, tvm_guest_read32(&self->intro, MAP_GPA));
 	EXPECT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
 	close(to_parent[0]);
