@@ -53,13 +53,20 @@ step() { echo; echo "== $*"; }
 
 remaining() { echo $((TIMEOUT - (SECONDS - start))); }
 
-# wait_for SECONDS COMMAND...: poll until the command succeeds, within TIMEOUT
+# wait_for SECONDS COMMAND...: poll until the command succeeds, within TIMEOUT;
+# with WAIT_FOR_HEARTBEAT=N, say so every N s meanwhile
 wait_for() {
-	local limit=$1 t0=$SECONDS
+	local limit=$1 t0=$SECONDS said=$SECONDS
 	shift
 	[ "$limit" -le "$(remaining)" ] || limit=$(remaining)
 	while ! "$@"; do
 		[ $((SECONDS - t0)) -lt "$limit" ] || return 1
+		# A sign of life for a watchdog on the output (vm-run --idle).
+		if [ -n "${WAIT_FOR_HEARTBEAT:-}" ] &&
+			[ $((SECONDS - said)) -ge "$WAIT_FOR_HEARTBEAT" ]; then
+			echo "# still waiting for $1: $((SECONDS - t0)) s of at most $limit s"
+			said=$SECONDS
+		fi
 		sleep 0.5
 	done
 }

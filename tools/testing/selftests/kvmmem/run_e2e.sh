@@ -55,6 +55,10 @@ TIMEOUT=${KVMMEM_E2E_TIMEOUT:-$((${RUN_SUITE_TIMEOUT:-300} - 20))}
 # VMs come first on one L1 CPU).
 SLOW=$(((TIMEOUT + 279) / 280))
 [ "$SLOW" -le 8 ] || SLOW=8
+# A line at least every 2 min while a step waits: the L2 introspector's
+# tests take over 5 min under a debug L1, and vm-run --idle stops an L1
+# whose output stays silent for 300 s.
+export WAIT_FOR_HEARTBEAT=120
 L2_CPU=${KVMMEM_E2E_L2_CPU:-host,xsave=off}
 START_KERNEL_MAP=0xffffffff80000000
 
