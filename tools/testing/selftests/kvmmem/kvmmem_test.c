@@ -1100,9 +1100,11 @@ TEST_F_TIMEOUT(kvmmem, thp_target_pages, 60)
  * the marker, destroys the target; the page must then read zeros and this
  * VM must keep running.
  */
-TEST_F_TIMEOUT(kvmmem, target_destroyed_reads_zeros, 200)
+TEST_F_TIMEOUT(kvmmem, target_destroyed_reads_zeros, 1300)
 {
 	unsigned char *p = self->win, *m = self->win + PAGE_SZ;
+	/* The orchestrator's bound: longer under a debug L1 (its SLOW). */
+	long long wait = env_ull("KVMMEM_DESTROY_WAIT_MS", DESTROY_WAIT_MS);
 	long long deadline, t0;
 
 	if (env_ull("KVMMEM_DESTROY", 0) != 1)
@@ -1116,7 +1118,7 @@ TEST_F_TIMEOUT(kvmmem, target_destroyed_reads_zeros, 200)
 	printf("KVMMEM: WAIT-DESTROY\n");
 	fflush(stdout);
 	t0 = now_ms();
-	deadline = t0 + DESTROY_WAIT_MS;
+	deadline = t0 + (wait < 1200000 ? wait : 1200000);
 	while (!page_is_zero(p) && now_ms() < deadline)
 		usleep(100000);
 	ASSERT_TRUE(page_is_zero(p)) TH_LOG("counter still 0x%x", load32(p));

@@ -299,6 +299,7 @@ check "L2 introspector: kvmmem.ko loaded" has_line "$W/intro.console" 'KVMMEM: I
 {
 	echo "KVMMEM_HOOK=$hook"
 	echo "KVMMEM_DESTROY=1"
+	echo "KVMMEM_DESTROY_WAIT_MS=$((150000 * SLOW))"
 	if [ -n "${TINY_PID:-}" ]; then
 		echo "KVMMEM_COUNTER_GPA=$COUNTER_GPA"
 		echo "KVMMEM_MAILBOX_GPA=$MAILBOX_GPA"
