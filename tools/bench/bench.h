@@ -178,7 +178,7 @@ struct result {
 	double target;
 };
 
-#define MAX_RESULTS	64
+#define MAX_RESULTS	128
 
 extern struct result results[MAX_RESULTS];
 extern int nresults;

@@ -17,6 +17,13 @@
  *          per mapping, teardown on exit of the introspector; mappings over
  *          anonymous memory (a VMA each), then all in one window
  *   hc     KVM_HC_MEM_MAP+UNMAP vs a null hypercall, tiny VMs (hc_bench.c)
+ *   watch  the watched target's munmap/mprotect/madvise, fork and THP
+ *          split/collapse rate with 0, 1 and many live mirrors of its
+ *          pages (watch_bench.c)
+ *   scan   every page of a large target read once: batch map + populate
+ *          in a window vs process_vm_readv() and own memory (scan_bench.c)
+ *   fleet  the seed's scale: many introspectors x 16,384 mappings of one
+ *          target (fleet_bench.c)
  * Output: a table on stdout, --json FILE, gnuplot data in --dat-dir DIR.
  * Needs root (CAP_SYS_PTRACE) and remote_mapping.ko loaded.
  */
@@ -47,9 +54,13 @@
 #define SECT_BATCH	BIT(2)
 #define SECT_SCALE	BIT(3)
 #define SECT_HC		BIT(4)
-#define NSECTIONS	5
-#define SECT_ALL	(SECT_READS | SECT_MTU | SECT_BATCH | SECT_SCALE | \
-			 SECT_HC)
+#define SECT_WATCH	BIT(5)
+#define SECT_SCAN	BIT(6)
+#define SECT_FLEET	BIT(7)
+#define NSECTIONS	8
+#define SECT_ALL	(BIT(NSECTIONS) - 1)
+/* The sections that measure on the shared target of main(). */
+#define SECT_TARGET	(SECT_READS | SECT_MTU | SECT_BATCH | SECT_SCALE)
 
 #define MAX_BLOCKS	1024
 #define OTHER_TARGET_PAGES	4096	/* the scale probes' second target */
@@ -2132,8 +2143,16 @@ static const char *short_label(const char *id)
 		  "module bytes per mapping, window (<=128)" },
 		{ "module_bytes_per_mapping", "module bytes, anonymous (ref.)" },
 		{ "hc_pool_map_unmap_vs_null",
-		  "map+unmap hypercall, pool, vs null (<=5x)" },
+		  "map+unmap hypercall, pool, vs null (<=2.5x)" },
 		{ "hc_map_unmap_vs_null", "map+unmap hypercall, RAM (ref.)" },
+		{ "watch_mm_vs_none", "target mm ops, mirrored vs not (>=0.95x)" },
+		{ "watch_fork_vs_none", "target fork, mirrored vs not (>=0.95x)" },
+		{ "watch_thp_vs_none", "target THP ops, mirrored vs not (>=0.95x)" },
+		{ "scan_vs_pvr4k", "scan vs pvr 4 KiB (>=10x)" },
+		{ "scan_vs_own", "scan vs own memcpy (>=0.5x)" },
+		{ "fleet_map_at_full_vs_1", "map at 1.6M live vs at 1 (<=1.5x)" },
+		{ "fleet_bytes_per_mapping", "module bytes, fleet (<=128)" },
+		{ "fleet_teardown_vs_exit", "fleet teardown vs exit (<=2x)" },
 	};
 	size_t i;
 
@@ -2182,12 +2201,13 @@ static void write_ratios_dat(const struct cfg *c)
 
 static void print_usage(void)
 {
-	printf("Usage: rm_bench [--smoke] [--only reads,mtu,batch,scale,hc] [--json FILE]\n"
+	printf("Usage: rm_bench [--smoke] [--only reads,mtu,batch,scale,hc,watch,scan,fleet]\n"
+	       "                [--json FILE]\n"
 	       "                [--dat-dir DIR] [--host-info FILE] [--scale N]\n");
 }
 
 static const char * const section_names[NSECTIONS] = {
-	"reads", "mtu", "batch", "scale", "hc"
+	"reads", "mtu", "batch", "scale", "hc", "watch", "scan", "fleet"
 };
 
 static unsigned int parse_sections(const char *s)
@@ -2230,6 +2250,9 @@ int main(int argc, char **argv)
 		.scale_inter_rounds = 32, .scale_probe_rounds = 6,
 		.hc_loops_null = 10, .hc_loops_map = 2, .hc_rounds = 61,
 		.hc_batch_max = 512, .hc_batch_rounds = 5,
+		.watch_mirrors = 65536, .watch_rounds = 7, .watch_ms = 300,
+		.scan_pages = 262144,
+		.fleet_procs = 100, .fleet_maps = 16384,
 		.sections = SECT_ALL,
 	};
 	size_t scale_arg = 0, tpages;
@@ -2290,6 +2313,12 @@ int main(int argc, char **argv)
 		c.hc_rounds = 3;
 		c.hc_batch_max = 64;
 		c.hc_batch_rounds = 2;
+		c.watch_mirrors = 1024;
+		c.watch_rounds = 1;
+		c.watch_ms = 30;
+		c.scan_pages = 1024;
+		c.fleet_procs = 4;
+		c.fleet_maps = 256;
 	}
 	if (scale_arg)
 		c.scale_maps = scale_arg;
@@ -2336,7 +2365,7 @@ int main(int argc, char **argv)
 		tpages = c.scale_maps;
 	if (tpages < BATCH_MAX)
 		tpages = BATCH_MAX;
-	if (c.sections & ~SECT_HC) {
+	if (c.sections & SECT_TARGET) {
 		printf("target: %zu pages (%zu MiB)\n", tpages,
 		       tpages * PAGE_SZ >> 20);
 		err = target_start(&t, tpages);
@@ -2354,6 +2383,12 @@ int main(int argc, char **argv)
 	json_int(&j, "hc_null_per_run", c.hc_loops_null);
 	json_int(&j, "hc_map_unmap_per_run", c.hc_loops_map);
 	json_int(&j, "hc_rounds", c.hc_rounds);
+	json_int(&j, "watch_mirrors", c.watch_mirrors);
+	json_int(&j, "watch_rounds", c.watch_rounds);
+	json_num(&j, "watch_round_ms", c.watch_ms);
+	json_int(&j, "scan_pages", c.scan_pages);
+	json_int(&j, "fleet_introspectors", c.fleet_procs);
+	json_int(&j, "fleet_maps_each", c.fleet_maps);
 	json_end_obj(&j);
 
 	for (sect = 0; sect < NSECTIONS; sect++) {
@@ -2377,6 +2412,15 @@ int main(int argc, char **argv)
 		case SECT_HC:
 			bench_hc(&c, rm, &j);
 			break;
+		case SECT_WATCH:
+			bench_watch(&c, rm, &j);
+			break;
+		case SECT_SCAN:
+			bench_scan(&c, rm, &j);
+			break;
+		case SECT_FLEET:
+			bench_fleet(&c, rm, &j);
+			break;
 		}
 		secs[sect] = (now_ns() - t0) / 1e9;
 		printf("  (%s: %.1f s)\n", section_names[sect], secs[sect]);
@@ -2386,7 +2430,7 @@ int main(int argc, char **argv)
 		if (c.sections & (1U << sect))
 			json_num(&j, section_names[sect], secs[sect]);
 	json_end_obj(&j);
-	if (c.sections & ~SECT_HC)
+	if (c.sections & SECT_TARGET)
 		target_stop(&t);
 	close(rm);
 

@@ -28,6 +28,12 @@ struct cfg {
 	int hc_rounds;
 	int hc_batch_max;	/* largest guest batch measured */
 	int hc_batch_rounds;	/* rounds of guest batches of 64 and more */
+	size_t watch_mirrors;	/* live mirrors of the watched target */
+	int watch_rounds;	/* interleaved rounds per operation */
+	double watch_ms;	/* one round of one operation */
+	size_t scan_pages;	/* the scanned target */
+	size_t fleet_procs;	/* introspectors of the seed's scale */
+	size_t fleet_maps;	/* mappings of each */
 	const char *json_path;
 	const char *dat_dir;
 	const char *host_info;
@@ -35,5 +41,11 @@ struct cfg {
 
 /* hc_bench.c */
 void bench_hc(const struct cfg *c, int rm, struct json *j);
+/* watch_bench.c: what the watched target pays for being mirrored */
+void bench_watch(const struct cfg *c, int rm, struct json *j);
+/* scan_bench.c: reading every page of a large target once */
+void bench_scan(const struct cfg *c, int rm, struct json *j);
+/* fleet_bench.c: the seed's 100 introspectors x 16,384 mappings */
+void bench_fleet(const struct cfg *c, int rm, struct json *j);
 
 #endif /* RM_BENCH_RM_BENCH_H */
