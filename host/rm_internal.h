@@ -329,9 +329,25 @@ static inline bool rm_is_mirror(struct vm_area_struct *vma)
 }
 
 /* rm_zap.c */
+
+/*
+ * Mirror pages of one VMA zapped together: the first and the last, and how
+ * many were added.  The VMA must stay until rm_zap_span_flush(): the
+ * caller holds its mm's mmap_lock or the idb's zap_sem.
+ */
+struct rm_zap_span {
+	struct vm_area_struct *vma;
+	unsigned long lo;
+	unsigned long hi;
+	unsigned int n;
+};
+
 void rm_zap_init(void);
 void rm_zap_mirror(struct vm_area_struct *vma, unsigned long start,
 		   unsigned long size);
+void rm_zap_span_add(struct rm_zap_span *span, struct vm_area_struct *vma,
+		     unsigned long addr);
+void rm_zap_span_flush(struct rm_zap_span *span);
 bool rm_zap_nested(const struct mmu_notifier_range *range);
 
 /* rm_vma.c */
@@ -384,7 +400,20 @@ void rm_pdb_cache_exit(void);
 int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
 		       unsigned int flags);
 void rm_pdb_put(struct rm_pdb *pdb);
-void rm_pdb_invalidate(struct rm_pdb *pdb, bool end);
+
+/*
+ * The zaps of one invalidation of a target: a span of mirror pages, under
+ * the zap_sem of the idb they belong to, held for read from the first
+ * pdb's VMA read until the span is zapped (rm_pdb_invalidate_done()).
+ */
+struct rm_pdb_inval {
+	struct rm_zap_span span;
+	struct rm_idb *idb;	/* whose zap_sem is held, or NULL */
+};
+
+void rm_pdb_invalidate(struct rm_pdb *pdb, enum mmu_notifier_event event,
+		       struct rm_pdb_inval *inv);
+void rm_pdb_invalidate_done(struct rm_pdb_inval *inv);
 bool rm_pdb_set_cache(struct rm_pdb *pdb, u8 from, u8 to);
 void rm_pdb_zap(struct rm_pdb *pdb);
 void rm_pdb_resolve(struct rm_pdb *pdb, bool write);

@@ -538,57 +538,6 @@ out_put:
 }
 EXPORT_SYMBOL_GPL(mm_remote_unmap);
 
-/* Slack of a zap span: pages it may cover beyond twice those it unmaps. */
-#define RM_ZAP_SPAN_SLACK	16
-
-/*
- * Window pages of one VMA that mm_remote_unmap_batch() unmapped and that
- * have a PTE, zapped together: the first and the last, and how many.
- */
-struct rm_zap_span {
-	struct vm_area_struct *vma;
-	unsigned long lo;
-	unsigned long hi;
-	unsigned int n;
-};
-
-static void rm_zap_span_flush(struct rm_zap_span *span)
-{
-	if (span->n)
-		rm_zap_mirror(span->vma, span->lo,
-			      span->hi + PAGE_SIZE - span->lo);
-	span->n = 0;
-}
-
-/*
- * Add @addr of @vma to @span, zapping what it holds first if @addr is in
- * another VMA or would make the span sparse.  A page in a span that stays
- * mapped (not in the batch) only takes a fault again, so a dense span is
- * one zap, one TLB flush, one invalidation of a KVM's secondary MMU.
- */
-static void rm_zap_span_add(struct rm_zap_span *span,
-			    struct vm_area_struct *vma, unsigned long addr)
-{
-	unsigned long lo, hi;
-
-	if (span->n && span->vma == vma) {
-		lo = min(span->lo, addr);
-		hi = max(span->hi, addr);
-		if (((hi - lo) >> PAGE_SHIFT) <
-		    2 * (span->n + 1) + RM_ZAP_SPAN_SLACK) {
-			span->lo = lo;
-			span->hi = hi;
-			span->n++;
-			return;
-		}
-	}
-	rm_zap_span_flush(span);
-	span->vma = vma;
-	span->lo = addr;
-	span->hi = addr;
-	span->n = 1;
-}
-
 /*
  * The window pages of a batch, under one hold of the mmap_lock: mark each
  * unmapped (no fault installs it again), zap them by spans, and only then

@@ -100,30 +100,43 @@ void rm_pdb_put(struct rm_pdb *pdb)
 }
 
 /*
- * The target's page at req_hva is about to change: drop the cached pfn,
- * then zap the mirror PTE through the VMA it was installed in; the next
- * access refaults to what the target has then.  With @end, the pdb
- * never follows the target again (RM_CACHE_GONE): its memory was unmapped
- * or its memslot went, and whatever comes at req_hva later is not what
- * was granted.  Called with tdb->pdbs_sem held for read, by
+ * The target's page at req_hva is about to change (@event): drop the
+ * cached pfn, then zap the mirror PTE through the VMA it was installed in,
+ * with the other pages of @inv (rm_pdb_invalidate_done() zaps the last
+ * span); the next access refaults to what the target has then.  A KVM
+ * alias whose memory is unmapped never follows the target again
+ * (RM_CACHE_GONE): whatever comes at req_hva later is not what was
+ * granted.  A read-only mirror stays through a write-protection
+ * (MMU_NOTIFY_PROTECTION_PAGE: fork's COW, page_mkclean()), which keeps
+ * the pfn: a copy on write that replaces it later is an invalidation of
+ * its own.  Called with tdb->pdbs_sem held for read, by
  * rm_tdb_invalidate() after it bumped the notifier's sequence: a
  * resolution taking pdb->lock after this sees that and does not store
  * what it read (pairs with rm_pdb_resolve()), and one that does not see
  * it finds RM_CACHE_GONE.
  */
-void rm_pdb_invalidate(struct rm_pdb *pdb, bool end)
+void rm_pdb_invalidate(struct rm_pdb *pdb, enum mmu_notifier_event event,
+		       struct rm_pdb_inval *inv)
 {
-	struct rm_idb *idb = pdb->idb;
+	bool end = pdb->zerohole && event == MMU_NOTIFY_UNMAP;
 	struct vm_area_struct *vma;
 
 	lockdep_assert_held_read(&pdb->tdb->pdbs_sem);
 	/*
 	 * zap_sem keeps the VMA and its page tables until the zap is done.
 	 * Taken before reading pdb->vma: a VMA is forgotten under it for write
-	 * before it goes.
+	 * before it goes.  One idb's at a time: the span is of its mm.
 	 */
-	down_read(&idb->zap_sem);
+	if (inv->idb != pdb->idb) {
+		rm_pdb_invalidate_done(inv);
+		down_read(&pdb->idb->zap_sem);
+		inv->idb = pdb->idb;
+	}
 	spin_lock(&pdb->lock);
+	if (event == MMU_NOTIFY_PROTECTION_PAGE && pdb->cache == RM_CACHE_RO) {
+		spin_unlock(&pdb->lock);
+		return;
+	}
 	if (end && pdb->cache != RM_CACHE_UNMAPPED)
 		pdb->cache = RM_CACHE_GONE;
 	else if (pdb->cache == RM_CACHE_RO || pdb->cache == RM_CACHE_RW ||
@@ -132,8 +145,16 @@ void rm_pdb_invalidate(struct rm_pdb *pdb, bool end)
 	vma = pdb->vma;
 	spin_unlock(&pdb->lock);
 	if (vma)
-		rm_zap_mirror(vma, pdb->map_hva, PAGE_SIZE);
-	up_read(&idb->zap_sem);
+		rm_zap_span_add(&inv->span, vma, pdb->map_hva);
+}
+
+/* Zap the span of @inv and drop the zap_sem it holds. */
+void rm_pdb_invalidate_done(struct rm_pdb_inval *inv)
+{
+	rm_zap_span_flush(&inv->span);
+	if (inv->idb)
+		up_read(&inv->idb->zap_sem);
+	inv->idb = NULL;
 }
 
 /*
@@ -361,7 +382,8 @@ enum {
 /*
  * apply_to_page_range() callback: runs under the mirror's page table lock
  * with pdb->lock taken inside it, so the cache check and the PTE store
- * are atomic against rm_pdb_invalidate(), whose zap needs the same PTL.
+ * are atomic against the zap of rm_pdb_invalidate_done(), which needs the
+ * same PTL.
  */
 static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
 {

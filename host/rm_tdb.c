@@ -206,6 +206,7 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 {
 	struct rm_tdb *tdb = container_of(sub, struct rm_tdb, notifier);
 	bool blockable = mmu_notifier_range_blockable(range);
+	struct rm_pdb_inval inv = { };
 	bool found = false, ret = true;
 	struct rm_pdb *pdb;
 
@@ -230,10 +231,10 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 			mmu_interval_set_seq(sub, cur_seq);
 			found = true;
 		}
-		/* An unmap ends a KVM alias: see rm_pdb_invalidate(). */
-		rm_pdb_invalidate(pdb, pdb->zerohole &&
-				  range->event == MMU_NOTIFY_UNMAP);
+		rm_pdb_invalidate(pdb, range->event, &inv);
 	}
+	/* The pages of a fork's or a munmap()'s range: one zap per span. */
+	rm_pdb_invalidate_done(&inv);
 	if (!found)
 		WRITE_ONCE(tdb->miss_seq, cur_seq);
 	up_read(&tdb->pdbs_sem);

@@ -76,6 +76,46 @@ void rm_zap_mirror(struct vm_area_struct *vma, unsigned long start,
 	spin_unlock(&b->lock);
 }
 
+/* Slack of a zap span: pages it may cover beyond twice those it zaps. */
+#define RM_ZAP_SPAN_SLACK	16
+
+void rm_zap_span_flush(struct rm_zap_span *span)
+{
+	if (span->n)
+		rm_zap_mirror(span->vma, span->lo,
+			      span->hi + PAGE_SIZE - span->lo);
+	span->n = 0;
+}
+
+/*
+ * Add @addr of @vma to @span, zapping what it holds first if @addr is in
+ * another VMA or would make the span sparse.  A page in a span that was
+ * not added only takes a fault again, so a dense span is one zap, one TLB
+ * flush, one invalidation of a KVM's secondary MMU.
+ */
+void rm_zap_span_add(struct rm_zap_span *span, struct vm_area_struct *vma,
+		     unsigned long addr)
+{
+	unsigned long lo, hi;
+
+	if (span->n && span->vma == vma) {
+		lo = min(span->lo, addr);
+		hi = max(span->hi, addr);
+		if (((hi - lo) >> PAGE_SHIFT) <
+		    2 * (span->n + 1) + RM_ZAP_SPAN_SLACK) {
+			span->lo = lo;
+			span->hi = hi;
+			span->n++;
+			return;
+		}
+	}
+	rm_zap_span_flush(span);
+	span->vma = vma;
+	span->lo = addr;
+	span->hi = addr;
+	span->n = 1;
+}
+
 /* Whether @range is being invalidated by current's rm_zap_mirror(). */
 bool rm_zap_nested(const struct mmu_notifier_range *range)
 {

@@ -736,6 +736,41 @@ void *secret_map(void *addr, size_t len)
 	return p;
 }
 
+/*
+ * Fork a child of the target that stores @value at @addr (in its own copy
+ * of the page, unless @addr is 0) and then only waits to be killed.
+ */
+static __s64 target_fork(uintptr_t addr, __u64 value, __u64 *pid_out)
+{
+	int p[2], err;
+	pid_t pid;
+	char c;
+
+	if (pipe(p))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	if (!pid) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (addr)
+			poke((void *)addr, value);
+		if (write(p[1], "k", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(p[1]);
+	err = read(p[0], &c, 1) == 1 ? 0 : -EIO;
+	close(p[0]);
+	*pid_out = pid;
+	return err;
+}
+
 static __s64 target_exec(struct target_cmd *c, __u64 *val)
 {
 	__u64 *a = c->arg;
@@ -784,6 +819,8 @@ static __s64 target_exec(struct target_cmd *c, __u64 *val)
 		return 0;
 	case TARGET_EXIT:
 		_exit(a[0]);
+	case TARGET_FORK:
+		return target_fork(a[0], a[1], val);
 	}
 	return -EINVAL;
 }

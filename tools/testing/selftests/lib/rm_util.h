@@ -125,6 +125,7 @@ enum target_op {
 	TARGET_UFFD,		/* addr, len: register with userfaultfd */
 	TARGET_SECRET,		/* addr (0: any), len, seed: memfd_secret -> address */
 	TARGET_EXIT,		/* exit code */
+	TARGET_FORK,		/* addr (0: none), value -> pid of a child */
 };
 
 int target_start(struct rm_target *t);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Mirrors and windows stay coherent across THP split, KSM, swap, migration. */
+/* Mirrors and windows follow THP split, KSM, swap, migration and fork. */
 #define _GNU_SOURCE
 #include <sched.h>
+#include <signal.h>
 #include <sys/swap.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 
 #include <linux/mempolicy.h>
@@ -440,6 +442,77 @@ TEST_F(remote_mapping, numa_migration)
 TEST_F(remote_mapping, numa_migration_window)
 {
 	numa_migration(_metadata, self, true);
+}
+
+/* A word of a process other than the target (a child of it). */
+static __u64 child_read(struct __test_metadata *_metadata, pid_t pid,
+			uintptr_t addr)
+{
+	__u64 v = 0;
+	struct iovec l = { .iov_base = &v, .iov_len = sizeof(v) };
+	struct iovec r = { .iov_base = (void *)addr, .iov_len = sizeof(v) };
+
+	ASSERT_EQ((ssize_t)sizeof(v), process_vm_readv(pid, &l, 1, &r, 1, 0))
+		TH_LOG("process_vm_readv of the target's child: %s",
+		       strerror(errno));
+	return v;
+}
+
+/*
+ * fork() write-protects the target's pages (MMU_NOTIFY_PROTECTION_PAGE):
+ * a read-only mirror keeps its PTE, so the copies made after it must
+ * reach it as invalidations of their own; a writable one must not write
+ * into the page the child shares.
+ */
+static void fork_cow(struct __test_metadata *_metadata, RM_FIXTURE *self,
+		     bool win)
+{
+	char *map = mm_slot(_metadata, self, win);
+	__u64 kids[3];
+	uintptr_t req;
+	int i;
+
+	req = t_alloc(_metadata, &self->t, 1);
+	t_fill(_metadata, &self->t, req, page_size, SEED_A);
+	rm_map(_metadata, self->fd, req, map, self->t.pidfd, 0);
+	check_pattern(_metadata, map, page_size, SEED_A);
+
+	/* Read-only mirror; the target writes first: its copy shows. */
+	kids[0] = t_call(_metadata, &self->t, TARGET_FORK, 0, 0, 0, 0);
+	t_write(_metadata, &self->t, req + 16, TAG);
+	ASSERT_EQ(TAG, must_read(_metadata, map + 16));
+	ASSERT_EQ(SEED_A + 2, child_read(_metadata, kids[0], req + 16));
+
+	/* Read-only mirror; the child writes first: its copy does not. */
+	kids[1] = t_call(_metadata, &self->t, TARGET_FORK, req + 24, TAG + 1,
+			 0, 0);
+	ASSERT_EQ(SEED_A + 3, must_read(_metadata, map + 24));
+	ASSERT_EQ(TAG + 1, child_read(_metadata, kids[1], req + 24));
+
+	/* Writable mirror: after the fork, its writes reach the target only. */
+	must_write(_metadata, map + 32, TAG + 2);
+	ASSERT_EQ(TAG + 2, t_read(_metadata, &self->t, req + 32));
+	kids[2] = t_call(_metadata, &self->t, TARGET_FORK, 0, 0, 0, 0);
+	must_write(_metadata, map + 40, TAG + 3);
+	ASSERT_EQ(TAG + 3, t_read(_metadata, &self->t, req + 40));
+	ASSERT_EQ(SEED_A + 5, child_read(_metadata, kids[2], req + 40));
+	ASSERT_EQ(TAG + 2, child_read(_metadata, kids[2], req + 32));
+
+	check_coherent(_metadata, &self->t, req, map, TAG + 16);
+	for (i = 0; i < 3; i++)
+		kill(kids[i], SIGKILL);
+	rm_unmap(_metadata, self->fd, map);
+	rm_expect_counters_back(_metadata, self);
+}
+
+TEST_F(remote_mapping, fork_cow)
+{
+	fork_cow(_metadata, self, false);
+}
+
+TEST_F(remote_mapping, fork_cow_window)
+{
+	fork_cow(_metadata, self, true);
 }
 
 TEST_HARNESS_MAIN
