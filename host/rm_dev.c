@@ -33,6 +33,19 @@ static struct pid *rm_pidfd_get_pid(int fd)
 	return pid ?: ERR_PTR(-EBADF);
 }
 
+/*
+ * A batch's per-page errors back to the caller, after @ret pages were done
+ * (or a negative errno, which stands); -EFAULT if they cannot be written.
+ */
+static long rm_dev_errs_out(__u64 uerrs, const int *errs, __u64 count,
+			    long ret)
+{
+	if (ret >= 0 && copy_to_user(u64_to_user_ptr(uerrs), errs,
+				     count * sizeof(*errs)))
+		return -EFAULT;
+	return ret;
+}
+
 /* Return the target's mm with an mm_users reference, or an ERR_PTR. */
 static struct mm_struct *rm_dev_target_mm(s32 target, bool is_pid)
 {
@@ -142,9 +155,7 @@ static long rm_dev_map_batch(struct remote_mapping_map_batch __user *uarg)
 	ret = mm_remote_map_batch(req_mm, req_hvas, map_hvas, errs, arg.count,
 				  flags);
 	mmput(req_mm);
-	if (ret >= 0 && copy_to_user(u64_to_user_ptr(arg.errs), errs,
-				     arg.count * sizeof(*errs)))
-		ret = -EFAULT;
+	ret = rm_dev_errs_out(arg.errs, errs, arg.count, ret);
 out_free:
 	kvfree(errs);
 	kvfree(map_hvas);
@@ -192,9 +203,7 @@ static long rm_dev_unmap_batch(struct remote_mapping_unmap_batch __user *uarg)
 	if (clear_user(u64_to_user_ptr(arg.errs), arg.count * sizeof(*errs)))
 		goto out_free;
 	ret = mm_remote_unmap_batch(map_hvas, errs, arg.count, 0);
-	if (ret >= 0 && copy_to_user(u64_to_user_ptr(arg.errs), errs,
-				     arg.count * sizeof(*errs)))
-		ret = -EFAULT;
+	ret = rm_dev_errs_out(arg.errs, errs, arg.count, ret);
 out_free:
 	kvfree(errs);
 	kvfree(map_hvas);

@@ -400,6 +400,7 @@ void rm_pdb_cache_exit(void);
 int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
 		       unsigned int flags);
 void rm_pdb_put(struct rm_pdb *pdb);
+void rm_pdb_put_bulk(struct rm_pdb **pdbs, unsigned int n);
 
 /*
  * The zaps of one invalidation of a target: a span of mirror pages, under

@@ -337,50 +337,22 @@ out_put:
 }
 
 /*
- * -EPERM if the mapping at @map_hva of current->mm is one its VMM made
- * (no MM_REMOTE_GUEST), else 0: mm_remote_unmap() says what else is wrong.
- * Only the VMM could replace it before that unmap, racing its own guest.
+ * Only a mapping the guest made (MM_REMOTE_GUEST): one its VMM made is
+ * -EPERM, checked under the same mmap_lock hold as the unmap of a window
+ * page.
  */
-static int rm_hc_unmap_allowed(unsigned long map_hva)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	struct rm_pdb *pdb = NULL;
-	struct rm_win *win;
-	int err = 0;
-
-	if (mmap_read_lock_killable(mm))
-		return -EINTR;
-	vma = vma_lookup(mm, map_hva);
-	if (vma && rm_is_page_mirror(vma)) {
-		if (!((struct rm_pdb *)vma->vm_private_data)->guest)
-			err = -EPERM;
-	} else if (vma && rm_is_window(vma)) {
-		win = vma->vm_private_data;
-		pdb = rm_idb_get_live(win->idb, map_hva, win);
-		if (pdb && !pdb->guest)
-			err = -EPERM;
-	}
-	mmap_read_unlock(mm);
-	if (pdb)
-		rm_pdb_put(pdb);
-	return err;
-}
-
 static long rm_hc_unmap(struct kvm_vcpu *vcpu, gpa_t map_gpa)
 {
 	unsigned long map_hva;
-	int err;
+	int ret, err;
 
 	if (!PAGE_ALIGNED(map_gpa))
 		return -EINVAL;
 	map_hva = rm_vcpu_hva(vcpu, map_gpa);
 	if (kvm_is_error_hva(map_hva))
 		return -EFAULT;
-	err = rm_hc_unmap_allowed(map_hva);
-	if (err)
-		return err;
-	return mm_remote_unmap(map_hva);
+	ret = mm_remote_unmap_batch(&map_hva, &err, 1, MM_REMOTE_GUEST);
+	return ret < 0 ? ret : err;
 }
 
 /*

@@ -615,8 +615,9 @@ int mm_remote_unmap_batch(const unsigned long *map_hvas, int *errs,
 			  unsigned int n, unsigned int flags)
 {
 	struct mm_struct *mm = current->mm;
-	unsigned long *singles;
-	struct rm_pdb **pdbs;
+	/* One page (the single unmap hypercall) allocates nothing. */
+	struct rm_pdb *one_pdb = NULL, **pdbs = &one_pdb;
+	unsigned long one_single = 0, *singles = &one_single;
 	unsigned int i;
 	int ret;
 
@@ -624,13 +625,15 @@ int mm_remote_unmap_batch(const unsigned long *map_hvas, int *errs,
 		return -EINVAL;
 	if (flags & ~MM_REMOTE_GUEST)
 		return -EINVAL;
-	pdbs = kvcalloc(n, sizeof(*pdbs), GFP_KERNEL);
-	if (!pdbs)
-		return -ENOMEM;
-	singles = bitmap_zalloc(n, GFP_KERNEL);
-	ret = -ENOMEM;
-	if (!singles)
-		goto out_free_pdbs;
+	if (n > 1) {
+		pdbs = kvcalloc(n, sizeof(*pdbs), GFP_KERNEL);
+		if (!pdbs)
+			return -ENOMEM;
+		singles = bitmap_zalloc(n, GFP_KERNEL);
+		ret = -ENOMEM;
+		if (!singles)
+			goto out_free_pdbs;
+	}
 	ret = -EINTR;
 	if (mmap_read_lock_killable(mm))
 		goto out_free_singles;
@@ -647,9 +650,11 @@ int mm_remote_unmap_batch(const unsigned long *map_hvas, int *errs,
 			ret++;
 	}
 out_free_singles:
-	bitmap_free(singles);
+	if (singles != &one_single)
+		bitmap_free(singles);
 out_free_pdbs:
-	kvfree(pdbs);
+	if (pdbs != &one_pdb)
+		kvfree(pdbs);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(mm_remote_unmap_batch);

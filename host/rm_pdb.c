@@ -70,17 +70,9 @@ static void rm_pdb_unwatch(struct rm_pdb *pdb)
 	up_write(&tdb->pdbs_sem);
 }
 
-/*
- * Last reference: no mirror VMA and no idb entry is left.  May sleep
- * (rm_pdb_unwatch() waits for a running invalidation), so every put
- * happens in process context, never from a notifier callback.
- */
-static void rm_pdb_release(struct kref *ref)
+/* What is left of a pdb out of its tdb's tree. */
+static void rm_pdb_free(struct rm_pdb *pdb)
 {
-	struct rm_pdb *pdb = container_of(ref, struct rm_pdb, ref);
-
-	if (pdb->watched)
-		rm_pdb_unwatch(pdb);
 	if (pdb->tdb)
 		rm_tdb_put(pdb->tdb);
 	if (pdb->idb)
@@ -93,10 +85,54 @@ static void rm_pdb_release(struct kref *ref)
 	atomic_dec(&rm_pdb_count);
 }
 
+/*
+ * Last reference: no mirror VMA and no idb entry is left.  May sleep
+ * (rm_pdb_unwatch() waits for a running invalidation), so every put
+ * happens in process context, never from a notifier callback.
+ */
+static void rm_pdb_release(struct kref *ref)
+{
+	struct rm_pdb *pdb = container_of(ref, struct rm_pdb, ref);
+
+	if (pdb->watched)
+		rm_pdb_unwatch(pdb);
+	rm_pdb_free(pdb);
+}
+
 void rm_pdb_put(struct rm_pdb *pdb)
 {
 	might_sleep();
 	kref_put(&pdb->ref, rm_pdb_release);
+}
+
+/*
+ * rm_pdb_put() of @n pdbs (the array is reused): those whose last
+ * reference goes leave their tdb's tree under one hold of its pdbs_sem
+ * for each run of the same tdb, as the pages of a window closing are.
+ */
+void rm_pdb_put_bulk(struct rm_pdb **pdbs, unsigned int n)
+{
+	unsigned int i, j, k, dead = 0;
+	struct rm_tdb *tdb;
+
+	might_sleep();
+	for (i = 0; i < n; i++)
+		if (refcount_dec_and_test(&pdbs[i]->ref.refcount))
+			pdbs[dead++] = pdbs[i];
+	for (i = 0; i < dead; i = j) {
+		tdb = pdbs[i]->tdb;
+		for (j = i + 1; j < dead && pdbs[j]->tdb == tdb; j++)
+			;
+		if (tdb) {
+			down_write(&tdb->pdbs_sem);
+			for (k = i; k < j; k++)
+				if (pdbs[k]->watched)
+					rb_erase(&pdbs[k]->tnode, &tdb->pdbs);
+			up_write(&tdb->pdbs_sem);
+		}
+		for (k = i; k < j; k++)
+			rm_pdb_free(pdbs[k]);
+	}
 }
 
 /*
