@@ -1138,8 +1138,13 @@ static int kmsg_taint(void)
 	return v & (TAINT_WARN | TAINT_DIE);
 }
 
+#define MEM_TEXT_SIZE	(256 * 1024)
+#define MEM_REPORT_KB	1024	/* meminfo changes worth a line */
+#define MEM_REPORT_SLABS	10
+
 struct mem_use {
 	long free, sunreclaim, anon, shmem;
+	char *meminfo, *slabinfo;	/* as read, for mem_report() */
 };
 
 /*
@@ -1182,6 +1187,95 @@ static void mem_use(struct mem_use *m)
 	read_field_kb("/proc/meminfo", "SUnreclaim", &m->sunreclaim);
 	read_field_kb("/proc/meminfo", "AnonPages", &m->anon);
 	read_field_kb("/proc/meminfo", "Shmem", &m->shmem);
+	m->meminfo = malloc(MEM_TEXT_SIZE);
+	m->slabinfo = malloc(MEM_TEXT_SIZE);
+	if (m->meminfo && read_file("/proc/meminfo", m->meminfo,
+				    MEM_TEXT_SIZE) < 0)
+		m->meminfo[0] = 0;
+	if (m->slabinfo && read_file("/proc/slabinfo", m->slabinfo,
+				     MEM_TEXT_SIZE) < 0)
+		m->slabinfo[0] = 0;
+}
+
+/* kB of "Field:" in a /proc/meminfo text, or -1. */
+static long meminfo_kb(const char *text, const char *field)
+{
+	char key[64], *end;
+	const char *p;
+	long v;
+
+	snprintf(key, sizeof(key), "\n%s:", field);
+	/* The first field has no newline before it. */
+	p = strstr(text, key);
+	if (!strncmp(text, key + 1, strlen(key + 1)))
+		p = text + strlen(key + 1);
+	else if (p)
+		p += strlen(key);
+	if (!p)
+		return -1;
+	v = strtol(p, &end, 10);
+	return end == p ? -1 : v;
+}
+
+/* Bytes of slab cache @name (num_objs x objsize) in a slabinfo text, or 0. */
+static long slab_bytes(const char *text, const char *name)
+{
+	char key[80];
+	const char *p;
+	long active, num, size;
+
+	snprintf(key, sizeof(key), "\n%s ", name);
+	p = strstr(text, key);
+	if (!p || sscanf(p + strlen(key), "%ld %ld %ld", &active, &num,
+			 &size) != 3)
+		return 0;
+	return num * size;
+}
+
+/*
+ * What grew between two snapshots, when the memory check fails: every
+ * meminfo field that moved by MEM_REPORT_KB or more, and the slab caches
+ * that grew most, so that a run tells where the memory went.
+ */
+static void mem_report(const struct mem_use *a, const struct mem_use *b)
+{
+	long best[MEM_REPORT_SLABS] = { 0 }, va, vb, d;
+	char names[MEM_REPORT_SLABS][64] = { { 0 } }, name[64], field[64];
+	const char *line;
+	int i, k;
+
+	if (!a->meminfo || !b->meminfo || !a->slabinfo || !b->slabinfo)
+		return;
+	for (line = b->meminfo; line && *line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (sscanf(line, "%63[^:]:", field) != 1)
+			continue;
+		va = meminfo_kb(a->meminfo, field);
+		vb = meminfo_kb(b->meminfo, field);
+		if (va >= 0 && vb >= 0 && labs(vb - va) >= MEM_REPORT_KB)
+			fprintf(stderr, "# lifecycle: meminfo %s %+ld kB\n",
+				field, vb - va);
+	}
+	for (line = strchr(b->slabinfo, '\n'); line && line[1];
+	     line = strchr(line + 1, '\n')) {
+		if (sscanf(line + 1, "%63s", name) != 1 || name[0] == '#')
+			continue;
+		d = slab_bytes(b->slabinfo, name) - slab_bytes(a->slabinfo, name);
+		for (i = 0; i < MEM_REPORT_SLABS && d <= best[i]; i++)
+			;
+		if (i == MEM_REPORT_SLABS)
+			continue;
+		for (k = MEM_REPORT_SLABS - 1; k > i; k--) {
+			best[k] = best[k - 1];
+			memcpy(names[k], names[k - 1], sizeof(names[k]));
+		}
+		best[i] = d;
+		snprintf(names[i], sizeof(names[i]), "%s", name);
+	}
+	for (i = 0; i < MEM_REPORT_SLABS && best[i] > 0; i++)
+		fprintf(stderr, "# lifecycle: slab %s %+ld kB\n", names[i],
+			best[i] >> 10);
 }
 
 /* Objects of the rm_pdb cache once empty slabs are given back, or -1. */
@@ -1392,11 +1486,19 @@ TEST_F_TIMEOUT(stress, lifecycle, LONG_SECS + 600)
 	fprintf(stderr, "#   SUnreclaim %ld/%ld, AnonPages %ld/%ld, Shmem %ld/%ld (+%d)\n",
 		mem0.sunreclaim, mem1.sunreclaim, mem0.anon, mem1.anon,
 		mem0.shmem, mem1.shmem, ACCOUNTED_TOLERANCE_KB);
+	if (mem1.free + MEMFREE_TOLERANCE_KB <= mem0.free ||
+	    mem0.sunreclaim + ACCOUNTED_TOLERANCE_KB <= mem1.sunreclaim ||
+	    opt_long)
+		mem_report(&mem0, &mem1);
 	EXPECT_GT(mem1.free + MEMFREE_TOLERANCE_KB, mem0.free);
 	EXPECT_GT(mem0.sunreclaim + ACCOUNTED_TOLERANCE_KB, mem1.sunreclaim);
 	EXPECT_GT(mem0.anon + mem0.shmem + ACCOUNTED_TOLERANCE_KB,
 		  mem1.anon + mem1.shmem);
 	EXPECT_EQ(taint0, kmsg_taint()) TH_LOG("the kernel WARNed or oopsed");
+	free(mem0.meminfo);
+	free(mem0.slabinfo);
+	free(mem1.meminfo);
+	free(mem1.slabinfo);
 	munmap(sh, sizeof(*sh));
 }
 
