@@ -254,7 +254,7 @@ static void watched_touch(const uint8_t *win, size_t n)
 			die("watch: mirror of page %zu reads wrong", i);
 }
 
-static long vmstat(const char *name)
+static long vm_event(const char *name)
 {
 	char key[64];
 	long v, found = -1;
@@ -286,7 +286,7 @@ void bench_watch(const struct cfg *c, int rm, struct json *j)
 	struct result *res;
 	int op, cf, r, i;
 
-	printf("watch: a target's own mm operations with 0, 1 and %zu live mirrors of its pages, %d x %.0f ms each\n",
+	printf("watch: target mm operations with 0, 1 and %zu mirrors, %d x %.0f ms\n",
 	       n, c->watch_rounds, c->watch_ms);
 	/* One target per configuration, alike but for the mirrors. */
 	for (cf = 0; cf < NCFGS; cf++)
@@ -297,7 +297,7 @@ void bench_watch(const struct cfg *c, int rm, struct json *j)
 	mirrors[CFG_MANY] = n;
 
 	for (k = 0; k < ARRAY_SIZE(thp_events); k++)
-		thp0[k] = vmstat(thp_events[k]);
+		thp0[k] = vm_event(thp_events[k]);
 	for (op = 0; op < NOPS; op++)
 		for (cf = 0; cf < NCFGS; cf++)
 			ns[op][cf] = xcalloc(c->watch_rounds, sizeof(double));
@@ -317,7 +317,7 @@ void bench_watch(const struct cfg *c, int rm, struct json *j)
 	json_int(j, "thp_collapses_ok", collapsed);
 	for (k = 0; k < ARRAY_SIZE(thp_events); k++)
 		json_int(j, thp_events[k], thp0[k] < 0 ? -1 :
-			 vmstat(thp_events[k]) - thp0[k]);
+			 vm_event(thp_events[k]) - thp0[k]);
 	for (op = 0; op < NOPS; op++) {
 		json_obj(j, op_names[op]);
 		json_str(j, "operation", op_what[op]);
