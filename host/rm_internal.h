@@ -152,6 +152,16 @@ struct rm_tdb {
 	 * share one sequence, so racing stores store the same value.
 	 */
 	unsigned long miss_seq;
+	/*
+	 * pdbs a write-protection of the target (fork's COW, page_mkclean())
+	 * must visit: those whose resolution cached anything but a read-only
+	 * page, which rm_pdb_invalidate() keeps through it.  A pdb counts
+	 * (pdb->wp_counted) from that store until an invalidation of it has
+	 * zapped its mirror, or until it is freed; so a writable PTE of a
+	 * target page is never left while this reads 0.  A write-protection
+	 * that reads 0 walks nothing (rm_tdb_invalidate()).
+	 */
+	atomic_t wp_pdbs;
 	struct file *file;		/* mirrors map this; offset == req_hva */
 	/*
 	 * Set by ->release() when the target mm exits, before its mirrors are
@@ -250,6 +260,7 @@ struct rm_pdb {
 	spinlock_t lock;
 	u8 cache;		/* enum rm_pdb_cache, under lock */
 	bool tail;		/* last resolution refused a tail, under lock */
+	bool wp_counted;	/* in tdb->wp_pdbs, under lock */
 	u8 state;		/* enum rm_pdb_state, under idb->pdbs xa_lock */
 	u8 orig_prot;		/* PROT_* of map_hva before the map */
 	u8 readonly:1;
@@ -410,6 +421,7 @@ void rm_pdb_put_bulk(struct rm_pdb **pdbs, unsigned int n);
 struct rm_pdb_inval {
 	struct rm_zap_span span;
 	struct rm_idb *idb;	/* whose zap_sem is held, or NULL */
+	unsigned int wp_zapped;	/* leave tdb->wp_pdbs once zapped */
 };
 
 void rm_pdb_invalidate(struct rm_pdb *pdb, enum mmu_notifier_event event,

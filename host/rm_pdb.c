@@ -58,21 +58,23 @@ int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
 }
 
 /*
- * Leave the tdb's tree, which rm_tdb_watch() added @pdb to: once no
- * invalidation walks it (they hold pdbs_sem for read across the walk).
+ * Leave the tdb's tree, if rm_tdb_watch() added @pdb to it.  Called with
+ * tdb->pdbs_sem held for write: no invalidation walks the tree then (they
+ * hold it for read across the walk).
  */
-static void rm_pdb_unwatch(struct rm_pdb *pdb)
+static void __rm_pdb_unwatch(struct rm_pdb *pdb)
 {
-	struct rm_tdb *tdb = pdb->tdb;
-
-	down_write(&tdb->pdbs_sem);
-	rb_erase(&pdb->tnode, &tdb->pdbs);
-	up_write(&tdb->pdbs_sem);
+	lockdep_assert_held_write(&pdb->tdb->pdbs_sem);
+	if (pdb->watched)
+		rb_erase(&pdb->tnode, &pdb->tdb->pdbs);
 }
 
 /* What is left of a pdb out of its tdb's tree. */
 static void rm_pdb_free(struct rm_pdb *pdb)
 {
+	/* No mirror PTE is left: no zap to wait for. */
+	if (pdb->wp_counted)
+		atomic_dec(&pdb->tdb->wp_pdbs);
 	if (pdb->tdb)
 		rm_tdb_put(pdb->tdb);
 	if (pdb->idb)
@@ -87,15 +89,18 @@ static void rm_pdb_free(struct rm_pdb *pdb)
 
 /*
  * Last reference: no mirror VMA and no idb entry is left.  May sleep
- * (rm_pdb_unwatch() waits for a running invalidation), so every put
+ * (leaving the tree waits for a running invalidation), so every put
  * happens in process context, never from a notifier callback.
  */
 static void rm_pdb_release(struct kref *ref)
 {
 	struct rm_pdb *pdb = container_of(ref, struct rm_pdb, ref);
 
-	if (pdb->watched)
-		rm_pdb_unwatch(pdb);
+	if (pdb->watched) {
+		down_write(&pdb->tdb->pdbs_sem);
+		__rm_pdb_unwatch(pdb);
+		up_write(&pdb->tdb->pdbs_sem);
+	}
 	rm_pdb_free(pdb);
 }
 
@@ -126,8 +131,7 @@ void rm_pdb_put_bulk(struct rm_pdb **pdbs, unsigned int n)
 		if (tdb) {
 			down_write(&tdb->pdbs_sem);
 			for (k = i; k < j; k++)
-				if (pdbs[k]->watched)
-					rb_erase(&pdbs[k]->tnode, &tdb->pdbs);
+				__rm_pdb_unwatch(pdbs[k]);
 			up_write(&tdb->pdbs_sem);
 		}
 		for (k = i; k < j; k++)
@@ -178,6 +182,11 @@ void rm_pdb_invalidate(struct rm_pdb *pdb, enum mmu_notifier_event event,
 	else if (pdb->cache == RM_CACHE_RO || pdb->cache == RM_CACHE_RW ||
 		 pdb->cache == RM_CACHE_NOWRITE || pdb->cache == RM_CACHE_ERR)
 		pdb->cache = RM_CACHE_NONE;
+	/* Its count goes once the span is zapped: rm_tdb_invalidate(). */
+	if (pdb->wp_counted) {
+		pdb->wp_counted = false;
+		inv->wp_zapped++;
+	}
 	vma = pdb->vma;
 	spin_unlock(&pdb->lock);
 	if (vma)
@@ -261,6 +270,7 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 	};
 	struct vm_area_struct *vma;
 	bool nowrite = false, logged, hole, tail = false;
+	u8 cache;
 	int ret;
 
 	/*
@@ -333,29 +343,24 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 		 (write || (hmm_pfn & HMM_PFN_WRITE)) &&
 		 rm_tvm_dirty_logged(pdb->tdb, pdb->req_hva);
 
-	/* Pairs with rm_pdb_invalidate(): stale if it ran since read_begin. */
-	spin_lock(&pdb->lock);
-	pdb->tail = tail;
-	if (pdb->cache == RM_CACHE_UNMAPPED || pdb->cache == RM_CACHE_GONE ||
-	    ret == -EBUSY || ret == -EINTR ||
-	    mmu_interval_read_retry(notifier, range.notifier_seq)) {
+	if (ret == -EBUSY || ret == -EINTR) {
 		/* nothing to remember; the retried fault resolves again */
+		cache = RM_CACHE_NONE;
 	} else if (!ret && write && logged) {
 		/* Refused while logging lasts, retried after: see below. */
-		pdb->cache = RM_CACHE_ERR;
+		cache = RM_CACHE_ERR;
 	} else if (!ret) {
-		pdb->pfn = page_to_pfn(hmm_pfn_to_page(hmm_pfn));
 		if ((hmm_pfn & HMM_PFN_WRITE) && !logged)
-			pdb->cache = RM_CACHE_RW;
+			cache = RM_CACHE_RW;
 		else
-			pdb->cache = nowrite ? RM_CACHE_NOWRITE : RM_CACHE_RO;
+			cache = nowrite ? RM_CACHE_NOWRITE : RM_CACHE_RO;
 	} else if (hole && pdb->zerohole) {
 		/*
 		 * The target has no memory there: a ZEROHOLE mapping reads
 		 * zeros for good, as after the target's exit.  (The unmap
 		 * that made the hole usually ended it already.)
 		 */
-		pdb->cache = RM_CACHE_GONE;
+		cache = RM_CACHE_GONE;
 	} else {
 		/*
 		 * The target cannot give the page now (PROT_NONE,
@@ -363,7 +368,27 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 		 * the next access tries again.  KVM fails KVM_RUN with
 		 * EFAULT: a visible failure, never a silent private page.
 		 */
-		pdb->cache = RM_CACHE_ERR;
+		cache = RM_CACHE_ERR;
+	}
+
+	spin_lock(&pdb->lock);
+	pdb->tail = tail;
+	/*
+	 * Counted before the sequence is checked: a write-protection either
+	 * finds the count or has us store nothing (rm_tdb_invalidate()).
+	 */
+	if (cache != RM_CACHE_NONE && cache != RM_CACHE_RO && !pdb->wp_counted) {
+		pdb->wp_counted = true;
+		atomic_inc(&pdb->tdb->wp_pdbs);
+		smp_mb__after_atomic();	/* pairs with rm_tdb_invalidate() */
+	}
+	/* Pairs with rm_pdb_invalidate(): stale if it ran since read_begin. */
+	if (pdb->cache != RM_CACHE_UNMAPPED && pdb->cache != RM_CACHE_GONE &&
+	    cache != RM_CACHE_NONE &&
+	    !mmu_interval_read_retry(notifier, range.notifier_seq)) {
+		if (!ret)
+			pdb->pfn = page_to_pfn(hmm_pfn_to_page(hmm_pfn));
+		pdb->cache = cache;
 	}
 	spin_unlock(&pdb->lock);
 

@@ -199,6 +199,21 @@ static struct rm_pdb *rm_tdb_next(struct rm_pdb *pdb)
  *   mmu_interval_set_seq(miss_seq)
  *   mmu_interval_read_begin() waits ...   (the target's PTE changes)
  *   ... for the end: then resolves        range_end
+ *
+ * A write-protection (MMU_NOTIFY_PROTECTION_PAGE: fork's COW,
+ * page_mkclean()) keeps read-only mirrors.  When no pdb is counted in
+ * wp_pdbs, it takes no pdb->lock at all, and a barrier pair does what
+ * that lock does above: of the two stores, one is seen.
+ *
+ *   resolution of a writable page         write-protection (here)
+ *
+ *   pdb->lock; wp_pdbs++                  mmu_interval_set_seq(cur_seq)
+ *   smp_mb__after_atomic()                smp_mb()
+ *   mmu_interval_read_retry(seq)          wp_pdbs is 0: no walk
+ *
+ * A count goes only after the invalidation that dropped its pdb's cache
+ * has zapped the mirror, so a 0 also means that no writable PTE of a
+ * target page is left for a zap still under way.
  */
 static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 			      const struct mmu_notifier_range *range,
@@ -220,8 +235,17 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 	} else {
 		down_read(&tdb->pdbs_sem);
 	}
-	for (pdb = rm_tdb_first(tdb, range->start);
-	     pdb && pdb->req_hva < range->end; pdb = rm_tdb_next(pdb)) {
+	pdb = rm_tdb_first(tdb, range->start);
+	if (range->event == MMU_NOTIFY_PROTECTION_PAGE && pdb &&
+	    pdb->req_hva < range->end) {
+		/* Only pdbs counted in wp_pdbs change: see above. */
+		mmu_interval_set_seq(sub, cur_seq);
+		found = true;
+		smp_mb();	/* pairs with rm_pdb_resolve() */
+		if (!atomic_read(&tdb->wp_pdbs))
+			pdb = NULL;
+	}
+	for (; pdb && pdb->req_hva < range->end; pdb = rm_tdb_next(pdb)) {
 		if (!blockable) {
 			ret = false;
 			break;
@@ -235,6 +259,11 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 	}
 	/* The pages of a fork's or a munmap()'s range: one zap per span. */
 	rm_pdb_invalidate_done(&inv);
+	if (inv.wp_zapped) {
+		/* After the zaps: see wp_pdbs. */
+		smp_mb__before_atomic();
+		atomic_sub(inv.wp_zapped, &tdb->wp_pdbs);
+	}
 	if (!found)
 		WRITE_ONCE(tdb->miss_seq, cur_seq);
 	up_read(&tdb->pdbs_sem);
@@ -348,6 +377,7 @@ static void rm_tdb_free_work(struct work_struct *work)
 
 	WARN_ON(!list_empty(&tdb->pending));
 	WARN_ON(!RB_EMPTY_ROOT(&tdb->pdbs));
+	WARN_ON(atomic_read(&tdb->wp_pdbs));
 	/* Before the module reference of tdb->file goes: KVM calls us. */
 	flush_work(&tdb->tvm_work);
 	rm_tvm_detach_all(tdb);
