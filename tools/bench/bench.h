@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Shared helpers of rm_bench: timing, statistics, target process, JSON. */
+/* Shared helpers of rm_bench: timing, statistics, processes, JSON. */
 #ifndef RM_BENCH_H
 #define RM_BENCH_H
 
@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdnoreturn.h>
 #include <sys/types.h>
+
+#include "rm_util.h"
 
 #define PAGE_SZ		4096UL
 
@@ -71,7 +73,11 @@ void prof_part_off(const char *part);
 
 /* Target process ----------------------------------------------------------- */
 
-struct target {
+/*
+ * Not rm_util's struct rm_target, which runs commands: this one fills its
+ * pages at start, and a thread of its own can store into them.
+ */
+struct bench_target {
 	pid_t pid;
 	int pidfd;
 	int ctl;		/* closing it makes the target exit */
@@ -80,31 +86,49 @@ struct target {
 };
 
 /* Fork a target owning @pages filled pages (4 KiB, no THP); 0 or -errno. */
-int target_start(struct target *t, size_t pages);
-void target_stop(struct target *t);
+int bench_target_start(struct bench_target *t, size_t pages);
+void bench_target_stop(struct bench_target *t);
 /* Have the target store into its own pages from a thread, or stop. */
-int target_set_running(const struct target *t, bool running);
+int bench_target_set_running(const struct bench_target *t, bool running);
+
+/* Child processes driven through a pipe pair ------------------------------- */
+
+struct bench_child {
+	pid_t pid;
+	int cmd, res;	/* our ends: commands out, answers in */
+};
+
+/* What a child runs, on its ends of the pipes: reads @cmd, writes @res. */
+typedef void (*bench_child_fn)(void *arg, int cmd, int res);
+
+/*
+ * Fork a child that dies with us and runs @fn, then exits; 0 or -errno.
+ * It keeps every other descriptor open, our ends of the pipes of the
+ * children started before too.
+ */
+int bench_child_start(struct bench_child *c, bench_child_fn fn, void *arg);
+/*
+ * Close our ends of @c's pipes: it reads the end of its commands, unless a
+ * child started after it holds them too.
+ */
+void bench_child_close(struct bench_child *c);
+/* bench_child_close(), then wait until @c exits. */
+void bench_child_stop(struct bench_child *c);
+/* All @len bytes through a pipe, retried on EINTR: false on EOF or error. */
+bool read_full(int fd, void *buf, size_t len);
+bool write_full(int fd, const void *buf, size_t len);
 
 /* /dev/remote_mapping ------------------------------------------------------ */
 
-int rm_open(void);
-int rm_map(int rm, int pidfd, uint64_t req_hva, void *map_hva);
-/* The same with REMOTE_MAPPING_* @flags. */
-int rm_map_flags(int rm, int pidfd, uint64_t req_hva, void *map_hva,
-		 uint32_t flags);
-int rm_unmap(int rm, void *map_hva);
+/*
+ * The ioctls are rm_util's: rm_open(), __rm_map(), __rm_map_batch()...
+ * These are the bench's conveniences on top of them.
+ */
+
 /* REMOTE_MAPPING_UNMAP of @pages consecutive pages; dies on an error. */
 void rm_unmap_pages(int rm, void *area, size_t pages);
 /* A window of @pages holes (mmap() of @rm); NULL with errno on failure. */
 void *rm_window(int rm, size_t pages);
-/* Returns pages mapped or -errno; -ENOTTY until the ioctl exists. */
-long rm_map_batch(int rm, int pidfd, const uint64_t *req, const uint64_t *map,
-		  int32_t *errs, size_t count);
-long rm_map_batch_flags(int rm, int pidfd, const uint64_t *req,
-			const uint64_t *map, int32_t *errs, size_t count,
-			uint32_t flags);
-/* REMOTE_MAPPING_UNMAP_BATCH: pages unmapped, or -errno. */
-long rm_unmap_batch(int rm, const uint64_t *map, int32_t *errs, size_t count);
 /* Debugfs counter of the module (map_count, pdb_count...), -1 if unreadable. */
 long rm_counter(const char *name);
 /* Private anonymous area of @pages pages, without THP. */

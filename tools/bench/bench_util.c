@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Helpers of rm_bench: timing, statistics, target process, JSON, table. */
+/* Helpers of rm_bench: timing, statistics, processes, JSON, table. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -11,21 +11,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include <linux/remote_mapping.h>
-
 #include "bench.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open	434
-#endif
-
-#define DEBUGFS_DIR	"/sys/kernel/debug/remote_mapping"
 
 double clock_ns;
 
@@ -225,7 +215,7 @@ static void *target_writer_fn(void *arg)
 	return NULL;
 }
 
-static void target_main(int ctl, int report, size_t pages)
+static void bench_target_main(int ctl, int report, size_t pages)
 {
 	struct target_writer tw = { .pages = pages };
 	bool running = false;
@@ -272,14 +262,14 @@ static void target_main(int ctl, int report, size_t pages)
 	_exit(0);
 }
 
-int target_set_running(const struct target *t, bool running)
+int bench_target_set_running(const struct bench_target *t, bool running)
 {
 	char c = running ? 'r' : 'i';
 
 	return write(t->ctl, &c, 1) == 1 ? 0 : -errno;
 }
 
-int target_start(struct target *t, size_t pages)
+int bench_target_start(struct bench_target *t, size_t pages)
 {
 	int ctl[2], report[2];
 	uint64_t base;
@@ -295,7 +285,7 @@ int target_start(struct target *t, size_t pages)
 	if (!t->pid) {
 		close(ctl[1]);
 		close(report[0]);
-		target_main(ctl[0], report[1], pages);
+		bench_target_main(ctl[0], report[1], pages);
 	}
 	close(ctl[0]);
 	close(report[1]);
@@ -303,21 +293,21 @@ int target_start(struct target *t, size_t pages)
 	close(report[0]);
 	t->ctl = ctl[1];
 	if (n != sizeof(base)) {
-		target_stop(t);
+		bench_target_stop(t);
 		return -EIO;
 	}
 	t->base = base;
 	t->pages = pages;
-	t->pidfd = syscall(SYS_pidfd_open, t->pid, 0);
+	t->pidfd = sys_pidfd_open(t->pid);
 	if (t->pidfd < 0) {
-		n = -errno;
-		target_stop(t);
+		n = t->pidfd;
+		bench_target_stop(t);
 		return n;
 	}
 	return 0;
 }
 
-void target_stop(struct target *t)
+void bench_target_stop(struct bench_target *t)
 {
 	if (t->pid <= 0)
 		return;
@@ -328,39 +318,86 @@ void target_stop(struct target *t)
 	t->pid = 0;
 }
 
+/* Child processes driven through a pipe pair ------------------------------- */
+
+int bench_child_start(struct bench_child *c, bench_child_fn fn, void *arg)
+{
+	int cmd[2], res[2], err;
+
+	if (pipe2(cmd, O_CLOEXEC))
+		return -errno;
+	if (pipe2(res, O_CLOEXEC)) {
+		err = -errno;
+		close(cmd[0]);
+		close(cmd[1]);
+		return err;
+	}
+	/* A child's exit() (die()) would print again what stdio holds. */
+	fflush(NULL);
+	c->pid = fork();
+	if (c->pid < 0) {
+		err = -errno;
+		close(cmd[0]);
+		close(cmd[1]);
+		close(res[0]);
+		close(res[1]);
+		return err;
+	}
+	if (!c->pid) {
+		/* Never outlive the bench if it dies. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(cmd[1]);
+		close(res[0]);
+		fn(arg, cmd[0], res[1]);
+		_exit(0);
+	}
+	close(cmd[0]);
+	close(res[1]);
+	c->cmd = cmd[1];
+	c->res = res[0];
+	return 0;
+}
+
+void bench_child_close(struct bench_child *c)
+{
+	close(c->cmd);
+	close(c->res);
+}
+
+void bench_child_stop(struct bench_child *c)
+{
+	bench_child_close(c);
+	waitpid(c->pid, NULL, 0);
+}
+
+static bool pipe_io(int fd, void *buf, size_t len, bool wr)
+{
+	uint8_t *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = wr ? write(fd, p, len) : read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
+bool read_full(int fd, void *buf, size_t len)
+{
+	return pipe_io(fd, buf, len, false);
+}
+
+bool write_full(int fd, const void *buf, size_t len)
+{
+	return pipe_io(fd, (void *)buf, len, true);
+}
+
 /* /dev/remote_mapping ------------------------------------------------------ */
-
-int rm_open(void)
-{
-	int fd = open("/dev/remote_mapping", O_RDWR | O_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
-}
-
-int rm_map_flags(int rm, int pidfd, uint64_t req_hva, void *map_hva,
-		 uint32_t flags)
-{
-	struct remote_mapping_map m = {
-		.req_hva = req_hva,
-		.map_hva = (uintptr_t)map_hva,
-		.target = pidfd,
-		.flags = flags,
-	};
-
-	return ioctl(rm, REMOTE_MAPPING_MAP, &m) ? -errno : 0;
-}
-
-int rm_map(int rm, int pidfd, uint64_t req_hva, void *map_hva)
-{
-	return rm_map_flags(rm, pidfd, req_hva, map_hva, 0);
-}
-
-int rm_unmap(int rm, void *map_hva)
-{
-	struct remote_mapping_unmap u = { .map_hva = (uintptr_t)map_hva };
-
-	return ioctl(rm, REMOTE_MAPPING_UNMAP, &u) ? -errno : 0;
-}
 
 void rm_unmap_pages(int rm, void *area, size_t pages)
 {
@@ -368,7 +405,7 @@ void rm_unmap_pages(int rm, void *area, size_t pages)
 	int err;
 
 	for (i = 0; i < pages; i++) {
-		err = rm_unmap(rm, (uint8_t *)area + i * PAGE_SZ);
+		err = __rm_unmap(rm, (uint8_t *)area + i * PAGE_SZ);
 		if (err)
 			die("REMOTE_MAPPING_UNMAP of page %zu: %s", i,
 			    strerror(-err));
@@ -383,57 +420,11 @@ void *rm_window(int rm, size_t pages)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-long rm_map_batch(int rm, int pidfd, const uint64_t *req, const uint64_t *map,
-		  int32_t *errs, size_t count)
-{
-	return rm_map_batch_flags(rm, pidfd, req, map, errs, count, 0);
-}
-
-long rm_map_batch_flags(int rm, int pidfd, const uint64_t *req,
-			const uint64_t *map, int32_t *errs, size_t count,
-			uint32_t flags)
-{
-	struct remote_mapping_map_batch b = {
-		.target = pidfd,
-		.flags = flags,
-		.count = count,
-		.req_hvas = (uintptr_t)req,
-		.map_hvas = (uintptr_t)map,
-		.errs = (uintptr_t)errs,
-	};
-	long ret = ioctl(rm, REMOTE_MAPPING_MAP_BATCH, &b);
-
-	return ret < 0 ? -errno : ret;
-}
-
-long rm_unmap_batch(int rm, const uint64_t *map, int32_t *errs, size_t count)
-{
-	struct remote_mapping_unmap_batch b = {
-		.count = count,
-		.map_hvas = (uintptr_t)map,
-		.errs = (uintptr_t)errs,
-	};
-	long ret = ioctl(rm, REMOTE_MAPPING_UNMAP_BATCH, &b);
-
-	return ret < 0 ? -errno : ret;
-}
-
 long rm_counter(const char *name)
 {
-	char path[128], buf[32];
-	ssize_t n;
-	int fd;
+	long v;
 
-	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return atol(buf);
+	return rm_read_counter(name, &v) ? -1 : v;
 }
 
 void *anon_area(size_t pages)
@@ -491,8 +482,8 @@ void mem_snapshot(struct mem_snap *s)
 		}
 		fclose(f);
 	}
-	s->map_count = rm_counter("map_count");
-	s->pdb_count = rm_counter("pdb_count");
+	s->map_count = rm_counter(RM_MAP_COUNT);
+	s->pdb_count = rm_counter(RM_PDB_COUNT);
 }
 
 /* JSON writer -------------------------------------------------------------- */

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* rm_bench fleet: the seed's scale, many introspectors mapping one target. */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <linux/remote_mapping.h>
@@ -51,84 +49,35 @@ struct msg {
 	int32_t err;
 };
 
-struct kid {
-	pid_t pid;
-	int cmd, res;	/* parent's ends: commands out, answers in */
-};
-
 /* What the children work on. */
 struct fleet_ctx {
-	const struct target *t;
+	const struct bench_target *t;
 	size_t maps;		/* target pages = mappings per introspector */
 	size_t sub;		/* maps per timed probe sub-block */
 	uint8_t *shared;	/* region of the plain baseline */
 };
-
-typedef void (*kid_fn)(const struct fleet_ctx *x, int cmd, int res);
-
-/* The whole of @len bytes through a pipe, or false. */
-static bool full_io(int fd, void *buf, size_t len, bool wr)
-{
-	uint8_t *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = wr ? write(fd, p, len) : read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= n;
-	}
-	return true;
-}
 
 /* In a child: done (@err 0), or tell the parent what failed and exit. */
 static void kid_answer(int res, int stage, int err)
 {
 	struct msg m = { .stage = stage, .err = err };
 
-	if (!full_io(res, &m, sizeof(m), true) || err)
+	if (!write_full(res, &m, sizeof(m)) || err)
 		_exit(1);
 }
 
-static void kid_start(struct kid *k, kid_fn fn, const struct fleet_ctx *x)
+static void kid_send(const struct bench_child *k, uint32_t op)
 {
-	int cmd[2], res[2];
-
-	if (pipe2(cmd, O_CLOEXEC) || pipe2(res, O_CLOEXEC))
-		die("fleet: pipe: %s", strerror(errno));
-	fflush(NULL);
-	k->pid = fork();
-	if (k->pid < 0)
-		die("fleet: fork: %s", strerror(errno));
-	if (!k->pid) {
-		/* Never outlive the bench if it dies. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close(cmd[1]);
-		close(res[0]);
-		fn(x, cmd[0], res[1]);
-		_exit(0);
-	}
-	close(cmd[0]);
-	close(res[1]);
-	k->cmd = cmd[1];
-	k->res = res[0];
-}
-
-static void kid_send(const struct kid *k, uint32_t op)
-{
-	if (!full_io(k->cmd, &op, sizeof(op), true))
+	if (!write_full(k->cmd, &op, sizeof(op)))
 		die("fleet: write to child %d: %s", k->pid, strerror(errno));
 }
 
 /* Wait for the answer of child @i, a @who; die on its failure. */
-static void kid_wait(const struct kid *k, const char *who, size_t i)
+static void kid_wait(const struct bench_child *k, const char *who, size_t i)
 {
 	struct msg m;
 
-	if (!full_io(k->res, &m, sizeof(m), false))
+	if (!read_full(k->res, &m, sizeof(m)))
 		die("fleet: %s %zu died", who, i);
 	if (m.err)
 		die("fleet: %s %zu: %s: %s", who, i,
@@ -140,7 +89,7 @@ static void kid_wait(const struct kid *k, const char *who, size_t i)
 static void fleet_map(const struct fleet_ctx *x, int rm, uint8_t *win,
 		      int res)
 {
-	uint64_t req[FLEET_BATCH], map[FLEET_BATCH];
+	__u64 req[FLEET_BATCH], map[FLEET_BATCH];
 	int32_t errs[FLEET_BATCH];
 	size_t i, k, n;
 	long ret;
@@ -151,7 +100,7 @@ static void fleet_map(const struct fleet_ctx *x, int rm, uint8_t *win,
 			req[k] = x->t->base + (i + k) * PAGE_SZ;
 			map[k] = (uintptr_t)(win + (i + k) * PAGE_SZ);
 		}
-		ret = rm_map_batch(rm, x->t->pidfd, req, map, errs, n);
+		ret = __rm_map_batch(rm, x->t->pidfd, 0, req, map, errs, n);
 		if (ret < 0)
 			kid_answer(res, ST_BATCH, ret);
 		for (k = 0; k < n; k++)
@@ -163,8 +112,9 @@ static void fleet_map(const struct fleet_ctx *x, int rm, uint8_t *win,
 }
 
 /* One introspector: a window of all target pages; 'm' maps, 't' touches. */
-static void fleet_kid(const struct fleet_ctx *x, int cmd, int res)
+static void fleet_kid(void *arg, int cmd, int res)
 {
+	const struct fleet_ctx *x = arg;
 	uint8_t *win;
 	uint32_t op;
 	size_t i;
@@ -176,7 +126,7 @@ static void fleet_kid(const struct fleet_ctx *x, int cmd, int res)
 	if (!win)
 		kid_answer(res, ST_WINDOW, -errno);
 	kid_answer(res, 0, 0);
-	while (full_io(cmd, &op, sizeof(op), false)) {
+	while (read_full(cmd, &op, sizeof(op))) {
 		if (op == 'm')
 			fleet_map(x, rm, win, res);
 		else
@@ -194,8 +144,9 @@ static void fleet_kid(const struct fleet_ctx *x, int cmd, int res)
  * of single maps into its window, each sub-block timed as a whole, then
  * unmapped untimed.  Round r maps the same target pages in every phase.
  */
-static void probe_kid(const struct fleet_ctx *x, int cmd, int res)
+static void probe_kid(void *arg, int cmd, int res)
 {
+	const struct fleet_ctx *x = arg;
 	uint32_t *order = xmalloc(x->maps * sizeof(*order)), rounds, r;
 	uint64_t state = 0x2545f4914f6cdd1dULL, t0;
 	double v[PROBE_ROUNDS];
@@ -208,41 +159,42 @@ static void probe_kid(const struct fleet_ctx *x, int cmd, int res)
 	win = rm_window(rm, 1 + x->sub);
 	if (!win)
 		kid_answer(res, ST_WINDOW, -errno);
-	err = rm_map(rm, x->t->pidfd, x->t->base, win);
+	err = __rm_map(rm, x->t->base, win, x->t->pidfd, 0);
 	if (err)
 		kid_answer(res, ST_MAP, err);
 	rnd_perm(order, x->maps, &state);
 	kid_answer(res, 0, 0);
-	while (full_io(cmd, &rounds, sizeof(rounds), false)) {
+	while (read_full(cmd, &rounds, sizeof(rounds))) {
 		for (r = 0; r < rounds && r < PROBE_ROUNDS; r++) {
 			t0 = now_ns();
 			for (k = 0; k < x->sub; k++) {
 				p = order[(r * x->sub + k) % x->maps];
-				err = rm_map(rm, x->t->pidfd,
-					     x->t->base + p * PAGE_SZ,
-					     win + (1 + k) * PAGE_SZ);
+				err = __rm_map(rm, x->t->base + p * PAGE_SZ,
+					       win + (1 + k) * PAGE_SZ,
+					       x->t->pidfd, 0);
 				if (err)
 					kid_answer(res, ST_MAP, err);
 			}
 			v[r] = (now_ns() - t0 - clock_ns) / x->sub;
 			for (k = 0; k < x->sub; k++) {
-				err = rm_unmap(rm, win + (1 + k) * PAGE_SZ);
+				err = __rm_unmap(rm, win + (1 + k) * PAGE_SZ);
 				if (err)
 					kid_answer(res, ST_UNMAP, err);
 			}
 		}
 		kid_answer(res, 0, 0);
-		if (!full_io(res, v, r * sizeof(v[0]), true))
+		if (!write_full(res, v, r * sizeof(v[0])))
 			_exit(1);
 	}
 }
 
 /* Median ns per map over @rounds probe sub-blocks, samples into @v. */
-static double probe_run(const struct kid *p, uint32_t rounds, double *v)
+static double probe_run(const struct bench_child *p, uint32_t rounds,
+			double *v)
 {
 	kid_send(p, rounds);
 	kid_wait(p, "probe", 0);
-	if (!full_io(p->res, v, rounds * sizeof(*v), false))
+	if (!read_full(p->res, v, rounds * sizeof(*v)))
 		die("fleet: the probe died");
 	return median_of(v, rounds);
 }
@@ -252,8 +204,9 @@ static double probe_run(const struct kid *p, uint32_t rounds, double *v)
  * each would make them (each has its own PTEs, rmap and page references;
  * the memory is shared), without a trap per page where the kernel can.
  */
-static void plain_kid(const struct fleet_ctx *x, int cmd, int res)
+static void plain_kid(void *arg, int cmd, int res)
 {
+	const struct fleet_ctx *x = arg;
 	uint32_t op;
 	size_t i;
 
@@ -261,12 +214,12 @@ static void plain_kid(const struct fleet_ctx *x, int cmd, int res)
 		for (i = 0; i < x->maps; i++)
 			x->shared[i * PAGE_SZ] = 1;
 	kid_answer(res, 0, 0);
-	while (full_io(cmd, &op, sizeof(op), false))
+	while (read_full(cmd, &op, sizeof(op)))
 		;
 }
 
 /* SIGKILL all @n at once; ns from the first kill until all are reaped. */
-static uint64_t kill_all(struct kid *k, size_t n, uint64_t *t0)
+static uint64_t kill_all(struct bench_child *k, size_t n, uint64_t *t0)
 {
 	uint64_t ns;
 	size_t i;
@@ -277,10 +230,8 @@ static uint64_t kill_all(struct kid *k, size_t n, uint64_t *t0)
 	for (i = 0; i < n; i++)
 		waitpid(k[i].pid, NULL, 0);
 	ns = now_ns() - *t0;
-	for (i = 0; i < n; i++) {
-		close(k[i].cmd);
-		close(k[i].res);
-	}
+	for (i = 0; i < n; i++)
+		bench_child_close(&k[i]);
 	return ns;
 }
 
@@ -384,19 +335,24 @@ static void fleet_memory(struct json *j, const struct mem_snap *s,
 }
 
 /* Fork @n children running @fn; wait until all are set up. */
-static void start_all(struct kid *k, size_t n, kid_fn fn,
-		      const struct fleet_ctx *x, const char *who)
+static void start_all(struct bench_child *k, size_t n, bench_child_fn fn,
+		      struct fleet_ctx *x, const char *who)
 {
 	size_t i;
+	int err;
 
-	for (i = 0; i < n; i++)
-		kid_start(&k[i], fn, x);
+	for (i = 0; i < n; i++) {
+		err = bench_child_start(&k[i], fn, x);
+		if (err)
+			die("fleet: starting %s %zu: %s", who, i,
+			    strerror(-err));
+	}
 	for (i = 0; i < n; i++)
 		kid_wait(&k[i], who, i);
 }
 
 /* Command @op to all @n at once; ns until all are done. */
-static uint64_t all_do(struct kid *k, size_t n, uint32_t op)
+static uint64_t all_do(struct bench_child *k, size_t n, uint32_t op)
 {
 	uint64_t t0 = now_ns();
 	size_t i;
@@ -420,8 +376,8 @@ void bench_fleet(const struct cfg *c, int rm, struct json *j)
 	struct fleet_ctx x = { .maps = m };
 	static struct mem_snap s[3];
 	long c0[NCOUNTERS];
-	struct target t;
-	struct kid probe, *kids;
+	struct bench_target t;
+	struct bench_child probe, *kids;
 	struct result *r;
 	bool clean;
 	int err;
@@ -441,7 +397,7 @@ void bench_fleet(const struct cfg *c, int rm, struct json *j)
 	json_int(j, "live_total", live);
 
 	/* count 0: EINVAL from a module that has the batch ioctl. */
-	if (rm_map_batch(rm, -1, NULL, NULL, NULL, 0) == -ENOTTY) {
+	if (__rm_map_batch(rm, -1, 0, NULL, NULL, NULL, 0) == -ENOTTY) {
 		snprintf(why, sizeof(why),
 			 "not available: no REMOTE_MAPPING_MAP_BATCH (ENOTTY)");
 		printf("fleet: %s\n", why);
@@ -458,7 +414,7 @@ void bench_fleet(const struct cfg *c, int rm, struct json *j)
 				what[1], base[1], why);
 		return;
 	}
-	err = target_start(&t, m);
+	err = bench_target_start(&t, m);
 	if (err)
 		die("fleet: starting a target of %zu pages: %s", m,
 		    strerror(-err));
@@ -510,7 +466,7 @@ void bench_fleet(const struct cfg *c, int rm, struct json *j)
 	t_plain = kill_all(kids, np, &t0);
 	munmap(x.shared, m * PAGE_SZ);
 	free(kids);
-	target_stop(&t);
+	bench_target_stop(&t);
 	signal(SIGPIPE, old_pipe);
 
 	json_str(j, "how",

@@ -100,7 +100,7 @@ static ssize_t pvr(pid_t pid, void *buf, uint64_t addr, size_t len)
 
 /* ns of the @len-byte reads [from, to) of @rs by @method, timed as a whole. */
 static double read_range(int method, size_t len, const struct read_set *rs,
-			 size_t from, size_t to, const struct target *t,
+			 size_t from, size_t to, const struct bench_target *t,
 			 const uint8_t *area, const uint8_t *own, int memfd)
 {
 	static uint64_t buf64[PAGE_SZ / 8];
@@ -158,7 +158,7 @@ struct read_stats {
  */
 static void read_compare(const int *ms, int nm, size_t len,
 			 const struct read_set *rs, size_t rounds,
-			 const struct target *t, const uint8_t *area,
+			 const struct bench_target *t, const uint8_t *area,
 			 const uint8_t *own, int memfd, struct read_stats *st)
 {
 	size_t per[NMETHODS], pos[NMETHODS], cnt[NMETHODS], est_n, to, r;
@@ -212,8 +212,8 @@ static void json_read_stats(struct json *j, const char *key,
 	json_end_obj(j);
 }
 
-static void bench_reads(const struct cfg *c, const struct target *t, int rm,
-			struct json *j)
+static void bench_reads(const struct cfg *c, const struct bench_target *t,
+			int rm, struct json *j)
 {
 	static const char * const names[] = {
 		"mapping", "process_vm_readv", "pread /proc/PID/mem",
@@ -235,8 +235,8 @@ static void bench_reads(const struct cfg *c, const struct target *t, int rm,
 	area = anon_area(n);
 	t0 = now_ns();
 	for (i = 0; i < n; i++) {
-		err = rm_map(rm, t->pidfd, t->base + i * PAGE_SZ,
-			     area + i * PAGE_SZ);
+		err = __rm_map(rm, t->base + i * PAGE_SZ, area + i * PAGE_SZ,
+			       t->pidfd, 0);
 		if (err)
 			die("REMOTE_MAPPING_MAP of page %zu: %s", i,
 			    strerror(-err));
@@ -364,17 +364,17 @@ static void bench_reads(const struct cfg *c, const struct target *t, int rm,
 /* Map + first touch + unmap ---------------------------------------------------- */
 
 /* ns of one map (REMOTE_MAPPING_* @flags) + first touch + unmap of page @p. */
-static double mtu_one(int rm, const struct target *t, uint8_t *slot,
+static double mtu_one(int rm, const struct bench_target *t, uint8_t *slot,
 		      size_t p, uint32_t flags)
 {
 	uint64_t t0 = now_ns(), w;
 	int err;
 
-	err = rm_map_flags(rm, t->pidfd, t->base + p * PAGE_SZ, slot, flags);
+	err = __rm_map(rm, t->base + p * PAGE_SZ, slot, t->pidfd, flags);
 	if (err)
 		die("REMOTE_MAPPING_MAP: %s", strerror(-err));
 	w = load64(slot);
-	err = rm_unmap(rm, slot);
+	err = __rm_unmap(rm, slot);
 	if (err)
 		die("REMOTE_MAPPING_UNMAP: %s", strerror(-err));
 	t0 = now_ns() - t0;
@@ -385,7 +385,7 @@ static double mtu_one(int rm, const struct target *t, uint8_t *slot,
 }
 
 /* ns of one 4 KiB process_vm_readv() of target page @p. */
-static double pvr_one(const struct target *t, size_t p)
+static double pvr_one(const struct bench_target *t, size_t p)
 {
 	uint8_t buf[PAGE_SZ];
 	uint64_t t0 = now_ns();
@@ -412,7 +412,7 @@ static long faults_now(void)
 	return ru.ru_minflt + ru.ru_majflt;
 }
 
-static void mtu_steps(int rm, const struct target *t, uint8_t *slot,
+static void mtu_steps(int rm, const struct bench_target *t, uint8_t *slot,
 		      uint32_t flags, const uint32_t *order, size_t n,
 		      size_t count, struct mtu_steps *st)
 {
@@ -428,12 +428,11 @@ static void mtu_steps(int rm, const struct target *t, uint8_t *slot,
 	for (k = 0; k < count; k++) {
 		p = order[k % n];
 		t0 = now_ns();
-		err = rm_map_flags(rm, t->pidfd, t->base + p * PAGE_SZ, slot,
-				   flags);
+		err = __rm_map(rm, t->base + p * PAGE_SZ, slot, t->pidfd, flags);
 		t1 = now_ns();
 		consume(load64(slot));
 		t2 = now_ns();
-		err |= rm_unmap(rm, slot);
+		err |= __rm_unmap(rm, slot);
 		t3 = now_ns();
 		if (err)
 			die("map/unmap failed: %s", strerror(-err));
@@ -468,7 +467,8 @@ static void steps_note(struct result *r, const struct mtu_steps *st)
 }
 
 /* A one-page window, used once; *first_ns: the cost of that first use. */
-static uint8_t *mtu_window(int rm, const struct target *t, double *first_ns)
+static uint8_t *mtu_window(int rm, const struct bench_target *t,
+			   double *first_ns)
 {
 	uint8_t *w = rm_window(rm, 1);
 
@@ -486,7 +486,7 @@ static uint8_t *mtu_window(int rm, const struct target *t, double *first_ns)
  * next.  A window exists only during its own blocks, so that the cold ones
  * stay cold, and is used once before them (that first use is timed apart).
  */
-static void bench_mtu(const struct cfg *c, const struct target *t, int rm,
+static void bench_mtu(const struct cfg *c, const struct bench_target *t, int rm,
 		      struct json *j)
 {
 	size_t nb = c->mtu_iters / c->mtu_block, b, k, n = c->read_pages;
@@ -530,11 +530,11 @@ static void bench_mtu(const struct cfg *c, const struct target *t, int rm,
 			base[i] = pvr_one(t, order[i % n]);
 		}
 		i -= c->mtu_block;	/* the same pages */
-		if (rm_map(rm, t->pidfd, t->base, keep))
+		if (__rm_map(rm, t->base, keep, t->pidfd, 0))
 			die("REMOTE_MAPPING_MAP: %s", strerror(errno));
 		for (k = 0; k < c->mtu_block; k++, i++)
 			warm[i] = mtu_one(rm, t, slot, order[i % n], 0);
-		if (rm_unmap(rm, keep))
+		if (__rm_unmap(rm, keep))
 			die("REMOTE_MAPPING_UNMAP: %s", strerror(errno));
 		prof_part_off("anon");
 		if (!have_win)
@@ -571,10 +571,10 @@ static void bench_mtu(const struct cfg *c, const struct target *t, int rm,
 		munmap(w, PAGE_SZ);
 	}
 	prof_part_on("anon");
-	if (rm_map(rm, t->pidfd, t->base, keep))
+	if (__rm_map(rm, t->base, keep, t->pidfd, 0))
 		die("REMOTE_MAPPING_MAP: %s", strerror(errno));
 	mtu_steps(rm, t, slot, 0, order, n, c->mtu_iters, &st_warm);
-	rm_unmap(rm, keep);
+	__rm_unmap(rm, keep);
 	prof_part_off("anon");
 	prof_off();
 
@@ -688,12 +688,14 @@ struct batch_stats {
  * single maps and then with one batch; the mappings are ended untimed
  * after each.  Windows get more rounds: their maps cost a tenth.
  */
-static void batch_rounds(const struct cfg *c, const struct target *t, int rm,
-			 uint8_t *area, bool window, const uint32_t *order,
-			 size_t *pos, size_t bs, struct batch_stats *st)
+static void batch_rounds(const struct cfg *c, const struct bench_target *t,
+			 int rm, uint8_t *area, bool window,
+			 const uint32_t *order, size_t *pos, size_t bs,
+			 struct batch_stats *st)
 {
-	uint64_t req[BATCH_MAX], map[BATCH_MAX], t0;
+	__u64 req[BATCH_MAX], map[BATCH_MAX];
 	size_t r, i, rounds, n = c->read_pages;
+	uint64_t t0;
 	char single[32], batch[32];
 	int32_t errs[BATCH_MAX];
 	double *vb, *vs;
@@ -719,8 +721,8 @@ static void batch_rounds(const struct cfg *c, const struct target *t, int rm,
 		prof_part_on(single);
 		t0 = now_ns();
 		for (i = 0; i < bs; i++) {
-			err = rm_map(rm, t->pidfd, req[i],
-				     (void *)(uintptr_t)map[i]);
+			err = __rm_map(rm, req[i], (void *)(uintptr_t)map[i],
+				       t->pidfd, 0);
 			if (err)
 				die("REMOTE_MAPPING_MAP: %s", strerror(-err));
 		}
@@ -730,7 +732,7 @@ static void batch_rounds(const struct cfg *c, const struct target *t, int rm,
 
 		prof_part_on(batch);
 		t0 = now_ns();
-		ret = rm_map_batch(rm, t->pidfd, req, map, errs, bs);
+		ret = __rm_map_batch(rm, t->pidfd, 0, req, map, errs, bs);
 		vb[r] = (now_ns() - t0 - clock_ns) / bs;
 		prof_part_off(batch);
 		if (ret != (long)bs)
@@ -814,8 +816,9 @@ struct cycle_stats {
 };
 
 /* One cycle of @bs pages at @win; ns per page.  Dies on an error. */
-static double cycle_once(const struct target *t, int rm, const uint64_t *req,
-			 const uint64_t *map, size_t bs, bool batch_unmap)
+static double cycle_once(const struct bench_target *t, int rm,
+			 const __u64 *req, const __u64 *map, size_t bs,
+			 bool batch_unmap)
 {
 	int32_t errs[BATCH_MAX];
 	uint64_t t0, sum = 0;
@@ -823,19 +826,19 @@ static double cycle_once(const struct target *t, int rm, const uint64_t *req,
 	long ret;
 
 	t0 = now_ns();
-	ret = rm_map_batch_flags(rm, t->pidfd, req, map, errs, bs,
-				 REMOTE_MAPPING_POPULATE);
+	ret = __rm_map_batch(rm, t->pidfd, REMOTE_MAPPING_POPULATE, req, map,
+			     errs, bs);
 	if (ret != (long)bs)
 		die("REMOTE_MAPPING_MAP_BATCH of %zu: %ld", bs, ret);
 	for (i = 0; i < bs; i++)
 		sum += load64((void *)(uintptr_t)map[i]);
 	if (batch_unmap) {
-		ret = rm_unmap_batch(rm, map, errs, bs);
+		ret = __rm_unmap_batch(rm, map, errs, bs);
 		if (ret != (long)bs)
 			die("REMOTE_MAPPING_UNMAP_BATCH of %zu: %ld", bs, ret);
 	} else {
 		for (i = 0; i < bs; i++)
-			if (rm_unmap(rm, (void *)(uintptr_t)map[i]))
+			if (__rm_unmap(rm, (void *)(uintptr_t)map[i]))
 				die("REMOTE_MAPPING_UNMAP: %s", strerror(errno));
 	}
 	t0 = now_ns() - t0;
@@ -853,11 +856,11 @@ static double cycle_once(const struct target *t, int rm, const uint64_t *req,
  * one UNMAP_BATCH or by single unmaps; against one 4 KiB process_vm_readv
  * of the same pages, in the same rounds.
  */
-static void batch_cycles(const struct cfg *c, const struct target *t, int rm,
-			 uint8_t *win, const uint32_t *order,
+static void batch_cycles(const struct cfg *c, const struct bench_target *t,
+			 int rm, uint8_t *win, const uint32_t *order,
 			 struct cycle_stats *st)
 {
-	uint64_t req[BATCH_MAX], map[BATCH_MAX];
+	__u64 req[BATCH_MAX], map[BATCH_MAX];
 	size_t r, i, pos = 0, n = c->read_pages;
 	double *vb, *vs, *vp, p;
 
@@ -941,12 +944,12 @@ static void timed_reads(uint8_t *win, size_t pages, double secs,
  * target is idle, then while it stores into its pages from a thread on
  * the other vCPU (and NUMA balancing scans it, in a VM of two nodes).
  */
-static void bench_running(const struct cfg *c, const struct target *t,
+static void bench_running(const struct cfg *c, const struct bench_target *t,
 			  int rm, struct json *j)
 {
 	size_t pages = c->smoke ? 512 : 4096, i, k, done;
 	double secs = c->smoke ? 0.5 : 5;
-	uint64_t *req, *map;
+	__u64 *req, *map;
 	struct tail_stats st[2];
 	int32_t *errs;
 	uint8_t *win;
@@ -963,19 +966,19 @@ static void bench_running(const struct cfg *c, const struct target *t,
 			req[done + i] = t->base + (done + i) * PAGE_SZ;
 			map[done + i] = (uintptr_t)win + (done + i) * PAGE_SZ;
 		}
-		if (rm_map_batch_flags(rm, t->pidfd, req + done, map + done,
-				       errs, k, REMOTE_MAPPING_POPULATE) !=
+		if (__rm_map_batch(rm, t->pidfd, REMOTE_MAPPING_POPULATE,
+				   req + done, map + done, errs, k) !=
 		    (long)k)
 			die("REMOTE_MAPPING_MAP_BATCH of the read pages");
 	}
 	timed_reads(win, pages, secs, &st[0]);
-	if (target_set_running(t, true))
+	if (bench_target_set_running(t, true))
 		die("cannot start the target's writer");
 	timed_reads(win, pages, secs, &st[1]);
-	target_set_running(t, false);
+	bench_target_set_running(t, false);
 	for (done = 0; done < pages; done += k) {
 		k = pages - done < BATCH_MAX ? pages - done : BATCH_MAX;
-		if (rm_unmap_batch(rm, map + done, errs, k) != (long)k)
+		if (__rm_unmap_batch(rm, map + done, errs, k) != (long)k)
 			die("REMOTE_MAPPING_UNMAP_BATCH of the read pages");
 	}
 	munmap(win, pages * PAGE_SZ);
@@ -1051,7 +1054,7 @@ static void spinners_stop(struct spinners *s)
 }
 
 /* Median ns of one window map (POPULATE) + load + unmap of a page. */
-static double window_mtu(const struct target *t, int rm, uint8_t *win,
+static double window_mtu(const struct bench_target *t, int rm, uint8_t *win,
 			 const uint32_t *order, size_t n, size_t iters)
 {
 	double *v = xcalloc(iters, sizeof(double)), med;
@@ -1061,11 +1064,10 @@ static double window_mtu(const struct target *t, int rm, uint8_t *win,
 	for (i = 0; i < iters; i++) {
 		req = t->base + order[i % n] * PAGE_SZ;
 		t0 = now_ns();
-		if (rm_map_flags(rm, t->pidfd, req, win,
-				 REMOTE_MAPPING_POPULATE))
+		if (__rm_map(rm, req, win, t->pidfd, REMOTE_MAPPING_POPULATE))
 			die("REMOTE_MAPPING_MAP: %s", strerror(errno));
 		consume(load64(win));
-		if (rm_unmap(rm, win))
+		if (__rm_unmap(rm, win))
 			die("REMOTE_MAPPING_UNMAP: %s", strerror(errno));
 		v[i] = now_ns() - t0 - clock_ns;
 	}
@@ -1081,8 +1083,9 @@ static double window_mtu(const struct target *t, int rm, uint8_t *win,
  * whose UNMAP_BATCH flushes once for the run.  With 2 vCPUs, 2 and 4
  * threads differ only in how often one of them is on CPU 1.
  */
-static void bench_threads(const struct cfg *c, const struct target *t, int rm,
-			  uint8_t *win, const uint32_t *order, struct json *j)
+static void bench_threads(const struct cfg *c, const struct bench_target *t,
+			  int rm, uint8_t *win, const uint32_t *order,
+			  struct json *j)
 {
 	static const int threads[] = { 1, 2, 4 };
 	size_t iters = c->smoke ? 64 : 1024, k;
@@ -1172,11 +1175,11 @@ static void cycle_results(struct json *j, const struct cycle_stats *st,
 		   base, st->single_ns, st->pvr_ns);
 }
 
-static void bench_batch(const struct cfg *c, const struct target *t, int rm,
-			struct json *j)
+static void bench_batch(const struct cfg *c, const struct bench_target *t,
+			int rm, struct json *j)
 {
 	struct cycle_stats cst = { 0 };
-	uint64_t req[1], map[1];
+	__u64 req[1], map[1];
 	size_t s, n = c->read_pages, pos = 0;
 	struct batch_stats st[NBATCH], wst[NBATCH];
 	uint8_t *area = anon_area(BATCH_MAX), *win;
@@ -1189,7 +1192,7 @@ static void bench_batch(const struct cfg *c, const struct target *t, int rm,
 	req[0] = t->base;
 	map[0] = (uintptr_t)area;
 	errs[0] = 1;
-	ret = rm_map_batch(rm, t->pidfd, req, map, errs, 1);
+	ret = __rm_map_batch(rm, t->pidfd, 0, req, map, errs, 1);
 	reset_area(area, 1);
 	if (ret != 1) {
 		if (ret == -ENOTTY)
@@ -1288,9 +1291,10 @@ struct scale_out {
 };
 
 /* Median and mean ns of the maps [from, to), each timed alone. */
-static int scale_block(struct scale_out *o, int rm, const struct target *t,
-		       uint8_t *area, const uint32_t *order, size_t from,
-		       size_t to, size_t blk)
+static int scale_block(struct scale_out *o, int rm,
+		       const struct bench_target *t, uint8_t *area,
+		       const uint32_t *order, size_t from, size_t to,
+		       size_t blk)
 {
 	double *v = xcalloc(to - from, sizeof(double)), sum = 0;
 	uint64_t t0;
@@ -1299,9 +1303,8 @@ static int scale_block(struct scale_out *o, int rm, const struct target *t,
 
 	for (k = from; k < to; k++) {
 		t0 = now_ns();
-		err = rm_map(rm, t->pidfd,
-			     t->base + order[k % t->pages] * PAGE_SZ,
-			     area + k * PAGE_SZ);
+		err = __rm_map(rm, t->base + order[k % t->pages] * PAGE_SZ,
+			       area + k * PAGE_SZ, t->pidfd, 0);
 		v[k - from] = now_ns() - t0 - clock_ns;
 		if (err) {
 			o->err = err;
@@ -1318,7 +1321,7 @@ static int scale_block(struct scale_out *o, int rm, const struct target *t,
 }
 
 /* Median ns of maps of @pages at @area, each timed alone; then reset. */
-static double timed_maps(int rm, const struct target *t, uint8_t *area,
+static double timed_maps(int rm, const struct bench_target *t, uint8_t *area,
 			 const uint64_t *pages, size_t count, bool window)
 {
 	double v[MAX_BLOCKS];
@@ -1328,7 +1331,7 @@ static double timed_maps(int rm, const struct target *t, uint8_t *area,
 
 	for (k = 0; k < count; k++) {
 		t0 = now_ns();
-		err = rm_map(rm, t->pidfd, pages[k], area + k * PAGE_SZ);
+		err = __rm_map(rm, pages[k], area + k * PAGE_SZ, t->pidfd, 0);
 		v[k] = now_ns() - t0 - clock_ns;
 		if (err)
 			return NAN;
@@ -1341,8 +1344,9 @@ static double timed_maps(int rm, const struct target *t, uint8_t *area,
  * A fresh introspector (n = 1) mapping sub-blocks on command of the parent;
  * with @window, its mapping and sub-blocks are in a window of its own.
  */
-static void fresh_introspector(const struct cfg *c, const struct target *t,
-			       int cmd, int res, bool window)
+static void fresh_introspector(const struct cfg *c,
+			       const struct bench_target *t, int cmd, int res,
+			       bool window)
 {
 	uint64_t pages[MAX_BLOCKS];
 	uint8_t *area, *one;
@@ -1360,7 +1364,7 @@ static void fresh_introspector(const struct cfg *c, const struct target *t,
 		one = anon_area(1);
 		area = anon_area(c->scale_sub);
 	}
-	if (rm_map(rm, t->pidfd, t->base, one))
+	if (__rm_map(rm, t->base, one, t->pidfd, 0))
 		_exit(1);
 	ns = 0;
 	if (write(res, &ns, sizeof(ns)) != sizeof(ns))
@@ -1377,12 +1381,12 @@ static void fresh_introspector(const struct cfg *c, const struct target *t,
 struct fresh {
 	pid_t pid;
 	int cmd, res;
-	const struct target *t;	/* the target it maps */
+	const struct bench_target *t;	/* the target it maps */
 };
 
 static void fresh_stop(struct fresh *f);
 
-static int fresh_start(const struct cfg *c, const struct target *t,
+static int fresh_start(const struct cfg *c, const struct bench_target *t,
 		       struct fresh *f, bool window)
 {
 	int cmd[2], res[2];
@@ -1425,7 +1429,7 @@ static void fresh_stop(struct fresh *f)
  * load changes on the machine hit both sides alike.  Medians in *live,
  * *fresh.
  */
-static int probe(const struct cfg *c, int rm, const struct target *t,
+static int probe(const struct cfg *c, int rm, const struct bench_target *t,
 		 struct fresh *f, uint8_t *area, const uint32_t *order,
 		 size_t first, int rounds, double *live, double *fresh,
 		 bool window)
@@ -1463,7 +1467,7 @@ static int probe(const struct cfg *c, int rm, const struct target *t,
  * in the same order: each child draws the same permutation.
  */
 static void scale_child(const struct cfg *c, struct scale_out *o,
-			const struct target *t)
+			const struct bench_target *t)
 {
 	size_t n = c->scale_maps, bs = c->scale_block, b, i, k;
 	uint32_t *order = xmalloc(t->pages * sizeof(*order));
@@ -1472,7 +1476,7 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 	uint8_t *area, *parea;
 	double sub[MAX_BLOCKS];
 	struct fresh f, f2;
-	struct target t2;
+	struct bench_target t2;
 	uint64_t t0, t1;
 	int rm;
 
@@ -1500,7 +1504,7 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 
 	/* The first map of this introspector, alone. */
 	t0 = now_ns();
-	o->err = rm_map(rm, t->pidfd, t->base + order[0] * PAGE_SZ, area);
+	o->err = __rm_map(rm, t->base + order[0] * PAGE_SZ, area, t->pidfd, 0);
 	o->first_map_ns = now_ns() - t0;
 	if (o->err)
 		_exit(1);
@@ -1554,7 +1558,7 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 	 * target's side is on both sides of that ratio.  A second fresh
 	 * introspector with a target of its own has nothing of n.
 	 */
-	if (!target_start(&t2, OTHER_TARGET_PAGES)) {
+	if (!bench_target_start(&t2, OTHER_TARGET_PAGES)) {
 		if (!fresh_start(c, &t2, &f2, window)) {
 			if (!probe(c, rm, t, &f2, parea, order, 2 * n,
 				   c->scale_inter_rounds, &o->other_live_ns,
@@ -1562,7 +1566,7 @@ static void scale_child(const struct cfg *c, struct scale_out *o,
 				o->other_rounds = c->scale_inter_rounds;
 			fresh_stop(&f2);
 		}
-		target_stop(&t2);
+		bench_target_stop(&t2);
 	}
 
 	t0 = now_ns();
@@ -1713,7 +1717,7 @@ struct scale_run {
 	long pdbs;		/* pdb_count when done waiting */
 };
 
-static void scale_fork(const struct cfg *c, const struct target *t,
+static void scale_fork(const struct cfg *c, const struct bench_target *t,
 		       bool window, struct scale_run *r)
 {
 	int status;
@@ -2005,7 +2009,7 @@ static void write_scale_dat(const struct cfg *c, const struct scale_run *r)
  * Two introspectors, one after the other: n mappings over anonymous
  * memory, then n mappings into one window.
  */
-static void bench_scale(const struct cfg *c, const struct target *t,
+static void bench_scale(const struct cfg *c, const struct bench_target *t,
 			struct json *j)
 {
 	size_t n = c->scale_maps;
@@ -2256,7 +2260,7 @@ int main(int argc, char **argv)
 		.sections = SECT_ALL,
 	};
 	size_t scale_arg = 0, tpages;
-	struct target t;
+	struct bench_target t;
 	struct json j;
 	char date[64];
 	FILE *jf;
@@ -2368,7 +2372,7 @@ int main(int argc, char **argv)
 	if (c.sections & SECT_TARGET) {
 		printf("target: %zu pages (%zu MiB)\n", tpages,
 		       tpages * PAGE_SZ >> 20);
-		err = target_start(&t, tpages);
+		err = bench_target_start(&t, tpages);
 		if (err)
 			die("starting the target: %s", strerror(-err));
 	}
@@ -2431,7 +2435,7 @@ int main(int argc, char **argv)
 			json_num(&j, section_names[sect], secs[sect]);
 	json_end_obj(&j);
 	if (c.sections & SECT_TARGET)
-		target_stop(&t);
+		bench_target_stop(&t);
 	close(rm);
 
 	json_results(&j);

@@ -24,12 +24,12 @@ static const char * const sm_names[NSM] = {
 
 struct scan {
 	int rm;
-	const struct target *t;
+	const struct bench_target *t;
 	size_t pages;
 	uint8_t *win;		/* BATCH pages */
 	uint8_t *own;		/* the introspector's own copy */
 	uint8_t *buf;		/* BATCH pages of copies */
-	uint64_t req[BATCH], map[BATCH];
+	__u64 req[BATCH], map[BATCH];
 	int32_t errs[BATCH];
 };
 
@@ -52,14 +52,14 @@ static void scan_mapped(struct scan *s, size_t first, size_t cnt)
 		s->req[k] = s->t->base + (first + k) * PAGE_SZ;
 		s->map[k] = (uintptr_t)s->win + k * PAGE_SZ;
 	}
-	ret = rm_map_batch_flags(s->rm, s->t->pidfd, s->req, s->map, s->errs,
-				 cnt, REMOTE_MAPPING_POPULATE);
+	ret = __rm_map_batch(s->rm, s->t->pidfd, REMOTE_MAPPING_POPULATE,
+			     s->req, s->map, s->errs, cnt);
 	if (ret != (long)cnt)
 		die("scan: REMOTE_MAPPING_MAP_BATCH: %ld (%s)", ret,
 		    ret < 0 ? strerror(-ret) : "a page failed");
 	for (k = 0; k < cnt; k++)
 		memcpy(s->buf + k * PAGE_SZ, s->win + k * PAGE_SZ, PAGE_SZ);
-	ret = rm_unmap_batch(s->rm, s->map, s->errs, cnt);
+	ret = __rm_unmap_batch(s->rm, s->map, s->errs, cnt);
 	if (ret != (long)cnt)
 		die("scan: REMOTE_MAPPING_UNMAP_BATCH: %ld (%s)", ret,
 		    ret < 0 ? strerror(-ret) : "a page failed");
@@ -121,13 +121,13 @@ void bench_scan(const struct cfg *c, int rm, struct json *j)
 	struct scan s = { .rm = rm, .pages = c->scan_pages };
 	int rounds = c->smoke ? 1 : SCAN_ROUNDS;
 	char what[96];
-	struct target t;
+	struct bench_target t;
 	int m, r, err;
 	size_t i;
 
 	printf("scan: every page of a %zu MiB target read once, %d rounds\n",
 	       c->scan_pages * PAGE_SZ >> 20, rounds);
-	err = target_start(&t, c->scan_pages);
+	err = bench_target_start(&t, c->scan_pages);
 	if (err)
 		die("scan: starting the target: %s", strerror(-err));
 	s.t = &t;
@@ -175,5 +175,5 @@ void bench_scan(const struct cfg *c, int rm, struct json *j)
 	munmap(s.own, s.pages * PAGE_SZ);
 	munmap(s.buf, BATCH * PAGE_SZ);
 	munmap(s.win, BATCH * PAGE_SZ);
-	target_stop(&t);
+	bench_target_stop(&t);
 }

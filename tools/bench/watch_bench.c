@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* rm_bench watch: what a target pays for being mirrored, in its own mm operations. */
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <linux/remote_mapping.h>
@@ -41,9 +37,8 @@ struct watch_cmd {
 
 /* A target serving churn commands; its own mirrored pages stay as they are. */
 struct watched {
-	pid_t pid;
+	struct bench_child child;
 	int pidfd;
-	int cmd, reply;		/* pipes to and from it */
 	uint64_t base;
 	size_t pages;
 };
@@ -123,28 +118,6 @@ static long churn(int op, double ms, long *collapsed)
 	return n;
 }
 
-static noreturn void watched_main(int cmd, int reply, size_t pages)
-{
-	struct watch_cmd w;
-	long out[2] = { 0, 0 };	/* operations, THP collapses */
-	uint64_t *p, i;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	p = anon_area(pages);
-	for (i = 0; i < pages; i++)
-		p[i * PAGE_SZ / 8] = target_word(i, 0);
-	i = (uintptr_t)p;
-	if (write(reply, &i, sizeof(i)) != sizeof(i))
-		_exit(1);
-	while (read(cmd, &w, sizeof(w)) == sizeof(w)) {
-		out[1] = 0;
-		out[0] = churn(w.op, w.ms, &out[1]);
-		if (write(reply, out, sizeof(out)) != sizeof(out))
-			_exit(1);
-	}
-	_exit(0);
-}
-
 /*
  * The pipes of the targets started before stay open in a later one
  * without this, and their targets never see the end of their commands.
@@ -158,39 +131,49 @@ static void keep_only_fds(int a, int b)
 			close(fd);
 }
 
+/* In the target: @arg is its number of pages. */
+static void watched_main(void *arg, int cmd, int reply)
+{
+	size_t pages = *(const size_t *)arg;
+	struct watch_cmd w;
+	long out[2] = { 0, 0 };	/* operations, THP collapses */
+	uint64_t *p, i;
+
+	keep_only_fds(cmd, reply);
+	p = anon_area(pages);
+	for (i = 0; i < pages; i++)
+		p[i * PAGE_SZ / 8] = target_word(i, 0);
+	i = (uintptr_t)p;
+	if (!write_full(reply, &i, sizeof(i)))
+		_exit(1);
+	while (read_full(cmd, &w, sizeof(w))) {
+		out[1] = 0;
+		out[0] = churn(w.op, w.ms, &out[1]);
+		if (!write_full(reply, out, sizeof(out)))
+			_exit(1);
+	}
+}
+
 static void watched_start(struct watched *w, size_t pages)
 {
-	int cmd[2], reply[2];
+	int err;
 
 	memset(w, 0, sizeof(*w));
-	if (pipe2(cmd, O_CLOEXEC) || pipe2(reply, O_CLOEXEC))
-		die("watch: pipe: %s", strerror(errno));
-	fflush(NULL);
-	w->pid = fork();
-	if (w->pid < 0)
-		die("watch: fork: %s", strerror(errno));
-	if (!w->pid) {
-		keep_only_fds(cmd[0], reply[1]);
-		watched_main(cmd[0], reply[1], pages);
-	}
-	close(cmd[0]);
-	close(reply[1]);
-	w->cmd = cmd[1];
-	w->reply = reply[0];
+	err = bench_child_start(&w->child, watched_main, &pages);
+	if (err)
+		die("watch: starting a target: %s", strerror(-err));
 	w->pages = pages;
-	if (read(w->reply, &w->base, sizeof(w->base)) != sizeof(w->base))
+	if (!read_full(w->child.res, &w->base, sizeof(w->base)))
 		die("watch: the target did not start");
-	w->pidfd = syscall(SYS_pidfd_open, w->pid, 0);
+	w->pidfd = sys_pidfd_open(w->child.pid);
 	if (w->pidfd < 0)
-		die("watch: pidfd_open: %s", strerror(errno));
+		die("watch: pidfd_open: %s", strerror(-w->pidfd));
 }
 
 static void watched_stop(struct watched *w)
 {
-	close(w->cmd);
-	close(w->reply);
 	close(w->pidfd);
-	waitpid(w->pid, NULL, 0);
+	bench_child_stop(&w->child);
 }
 
 /* ns per operation @op of @w over @ms; adds its THP collapses to @collapsed. */
@@ -201,8 +184,8 @@ static double watched_churn(struct watched *w, int op, double ms,
 	uint64_t t0 = now_ns();
 	long out[2];
 
-	if (write(w->cmd, &cmd, sizeof(cmd)) != sizeof(cmd) ||
-	    read(w->reply, out, sizeof(out)) != sizeof(out))
+	if (!write_full(w->child.cmd, &cmd, sizeof(cmd)) ||
+	    !read_full(w->child.res, out, sizeof(out)))
 		die("watch: the target stopped");
 	if (out[0] <= 0)
 		die("watch: %s in the target: %s", op_names[op],
@@ -217,7 +200,7 @@ static double watched_churn(struct watched *w, int op, double ms,
  */
 static void *watched_mirror(int rm, struct watched *w, size_t n)
 {
-	uint64_t req[BATCH], map[BATCH];
+	__u64 req[BATCH], map[BATCH];
 	int32_t errs[BATCH];
 	uint8_t *win;
 	size_t i, k, cnt;
@@ -232,8 +215,8 @@ static void *watched_mirror(int rm, struct watched *w, size_t n)
 			req[k] = w->base + (i + k) * PAGE_SZ;
 			map[k] = (uintptr_t)win + (i + k) * PAGE_SZ;
 		}
-		ret = rm_map_batch_flags(rm, w->pidfd, req, map, errs, cnt,
-					 REMOTE_MAPPING_POPULATE);
+		ret = __rm_map_batch(rm, w->pidfd, REMOTE_MAPPING_POPULATE, req,
+				     map, errs, cnt);
 		if (ret != (long)cnt)
 			die("watch: REMOTE_MAPPING_MAP_BATCH: %ld (%s)", ret,
 			    ret < 0 ? strerror(-ret) : "a page failed");
