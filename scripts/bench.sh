@@ -15,7 +15,8 @@
 #   --smoke        a few seconds of measuring: checks that everything runs
 #                  and prints the ratios, no verdict on the targets
 #   --no-build     do not rebuild the module and kvm (rm_bench still is)
-#   --profile S    perf record the sections S (reads,mtu,batch,scale,hc)
+#   --profile S    perf record the sections S (reads,mtu,batch,scale,hc,
+#                  watch-fork|mm|thp, scan, fleet-probe|teardown)
 #                  in the VM; reports in build/bench/profile/
 #   --erms         under TCG, keep the vCPU's ERMS (the old setup): the
 #                  guest kernel then copies with rep movsb, which TCG

@@ -438,11 +438,15 @@ void bench_fleet(const struct cfg *c, int rm, struct json *j)
 	mapped = probe_run(&probe, rounds, v);
 	t_touch = all_do(kids, np, 't');
 	mem_snapshot(&s[2]);
+	prof_part_on("probe");
 	full = probe_run(&probe, rounds, v);
+	prof_part_off("probe");
 
 	/* All at once; the fleet ends when the module has freed its part. */
+	prof_part_on("teardown");
 	t_reap = kill_all(kids, np, &t0);
 	clean = wait_counters(c0, t0, &t_clean);
+	prof_part_off("teardown");
 	/* At 1 live again: drift between the phases cancels in the pool. */
 	if (clean) {
 		after = probe_run(&probe, rounds, one_v + rounds);

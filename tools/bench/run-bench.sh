@@ -65,11 +65,16 @@ if [ -n "$profile" ]; then
 		only=${sect%%-*}
 		blocks=
 		[ "$only" = "$sect" ] || blocks=${sect#*-}
+		# An exit's mm goes after its perf events (do_exit()), and
+		# what it leaves runs in kworkers: teardowns are recorded
+		# system wide.
+		wide=()
+		[ "$blocks" = teardown ] && wide=(-a)
 		rm -f /tmp/perf.ctl /tmp/perf.ack
 		mkfifo /tmp/perf.ctl /tmp/perf.ack || exit 1
 		RM_BENCH_PERF_CTL=/tmp/perf.ctl RM_BENCH_PERF_ACK=/tmp/perf.ack \
 		RM_BENCH_PROF_BLOCKS=$blocks \
-			perf record -q -e cpu-clock -g -D -1 \
+			perf record -q -e cpu-clock -g -D -1 "${wide[@]}" \
 			--control fifo:/tmp/perf.ctl,/tmp/perf.ack -o /tmp/perf.data -- \
 			"$BIN" "${args[@]}" --only "$only" >"$OUT/run-$sect.txt" || exit 1
 		perf report -i /tmp/perf.data --stdio --no-children \

@@ -290,9 +290,13 @@ void bench_watch(const struct cfg *c, int rm, struct json *j)
 			for (i = 0; i < NCFGS; i++) {
 				cf = (i + r) % NCFGS;
 				watched_touch(win[cf], mirrors[cf]);
+				if (cf == CFG_MANY)
+					prof_part_on(op_names[op]);
 				ns[op][cf][r] = watched_churn(&w[cf], op,
 							      c->watch_ms,
 							      &collapsed);
+				if (cf == CFG_MANY)
+					prof_part_off(op_names[op]);
 			}
 
 	json_obj(j, "watch");
