@@ -195,21 +195,27 @@ void rm_idb_set_live_bulk(struct rm_idb *idb, struct rm_pdb **pdbs,
 	xa_unlock(&idb->pdbs);
 }
 
-static void __rm_idb_erase(struct rm_pdb *pdb)
+/* Erase @pdb's entry, where @xas points. */
+static void __rm_idb_erase_at(struct xa_state *xas, struct rm_pdb *pdb)
 {
-	unsigned long index = pdb->map_hva >> PAGE_SHIFT;
-	struct rm_idb *idb = pdb->idb;
 	void *old;
 
-	lockdep_assert_held(&idb->pdbs.xa_lock);
+	lockdep_assert_held(&pdb->idb->pdbs.xa_lock);
 	if (pdb->state == RM_PDB_LIVE || pdb->state == RM_PDB_DETACHED)
 		atomic_dec(&rm_map_count);
 	/* A window's anchor is reserved again; replacing never allocates. */
-	if (pdb->win && index == pdb->win->anchor)
-		old = __xa_store(&idb->pdbs, index, XA_ZERO_ENTRY, GFP_NOWAIT);
+	if (pdb->win && xas->xa_index == pdb->win->anchor)
+		old = xas_store(xas, XA_ZERO_ENTRY);
 	else
-		old = __xa_erase(&idb->pdbs, index);
+		old = xas_store(xas, NULL);
 	WARN_ON(old != pdb);
+}
+
+static void __rm_idb_erase(struct rm_pdb *pdb)
+{
+	XA_STATE(xas, &pdb->idb->pdbs, pdb->map_hva >> PAGE_SHIFT);
+
+	__rm_idb_erase_at(&xas, pdb);
 }
 
 /* Drop the entry of pdb; its reference is the caller's to put. */
@@ -288,27 +294,38 @@ struct rm_pdb *rm_idb_take_live(struct rm_idb *idb, unsigned long addr,
 }
 
 /*
- * End the first live mapping of window @win in [*@index, @last] (page
- * indices): erase its entry and return the entry's reference, with
- * *@index past it; NULL once there is none.  Pages still being mapped are
- * left to their mapper, which finds the window gone.
+ * End the live mappings of window @win in [*@index, @last] (page
+ * indices), at most @max: erase their entries into @pdbs, whose
+ * references are the caller's, with *@index past the last; how many.
+ * Pages still being mapped are left to their mapper, which finds the
+ * window gone.  One walk under one xa_lock hold, not a lookup from the
+ * root per page: a closing window may have thousands.
  */
-struct rm_pdb *rm_idb_take_next_live(struct rm_idb *idb, struct rm_win *win,
-				     unsigned long *index, unsigned long last)
+unsigned int rm_idb_take_win(struct rm_idb *idb, struct rm_win *win,
+			     unsigned long *index, unsigned long last,
+			     struct rm_pdb **pdbs, unsigned int max)
 {
+	XA_STATE(xas, &idb->pdbs, *index);
 	struct rm_pdb *pdb;
+	unsigned int n = 0;
 
-	xa_lock(&idb->pdbs);
-	xa_for_each_range(&idb->pdbs, *index, pdb, *index, last) {
-		if (pdb->win == win && pdb->state == RM_PDB_LIVE) {
-			__rm_idb_erase(pdb);
+	if (*index > last)
+		return 0;
+	xas_lock(&xas);
+	xas_for_each(&xas, pdb, last) {
+		/* The zero entries of window anchors. */
+		if (xas_retry(&xas, pdb))
+			continue;
+		if (pdb->win != win || pdb->state != RM_PDB_LIVE)
+			continue;
+		__rm_idb_erase_at(&xas, pdb);
+		pdbs[n++] = pdb;
+		*index = xas.xa_index + 1;
+		if (n == max)
 			break;
-		}
 	}
-	xa_unlock(&idb->pdbs);
-	if (pdb)
-		++*index;
-	return pdb;
+	xas_unlock(&xas);
+	return n;
 }
 
 /*
@@ -323,19 +340,23 @@ void rm_idb_forget_range(struct rm_idb *idb, unsigned long start,
 {
 	unsigned long index = start >> PAGE_SHIFT;
 	unsigned long last = (end - 1) >> PAGE_SHIFT;
+	XA_STATE(xas, &idb->pdbs, index);
 	struct rm_pdb *pdb;
 
 	/* Most unmaps of an introspector's memory have no mirror in them. */
 	if (start >= end || !xa_find(&idb->pdbs, &index, last, XA_PRESENT))
 		return;
 
+	xas_set(&xas, index);
 	down_write(&idb->zap_sem);
-	xa_lock(&idb->pdbs);
-	xa_for_each_range(&idb->pdbs, index, pdb, start >> PAGE_SHIFT, last) {
+	xas_lock(&xas);
+	xas_for_each(&xas, pdb, last) {
+		if (xas_retry(&xas, pdb))
+			continue;
 		spin_lock(&pdb->lock);
 		pdb->vma = NULL;
 		spin_unlock(&pdb->lock);
 	}
-	xa_unlock(&idb->pdbs);
+	xas_unlock(&xas);
 	up_write(&idb->zap_sem);
 }

@@ -377,8 +377,9 @@ struct rm_pdb *rm_idb_get_live(struct rm_idb *idb, unsigned long addr,
 			       struct rm_win *win);
 struct rm_pdb *rm_idb_take_live(struct rm_idb *idb, unsigned long addr,
 				struct rm_win *win, bool guest_only, int *err);
-struct rm_pdb *rm_idb_take_next_live(struct rm_idb *idb, struct rm_win *win,
-				     unsigned long *index, unsigned long last);
+unsigned int rm_idb_take_win(struct rm_idb *idb, struct rm_win *win,
+			     unsigned long *index, unsigned long last,
+			     struct rm_pdb **pdbs, unsigned int max);
 void rm_idb_forget_range(struct rm_idb *idb, unsigned long start,
 			 unsigned long end);
 

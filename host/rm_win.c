@@ -15,7 +15,8 @@
 #include "rm_internal.h"
 
 /* Pages of a closing window put together (rm_pdb_put_bulk()). */
-#define RM_WIN_CLOSE_BATCH	32
+#define RM_WIN_CLOSE_BATCH	512
+#define RM_WIN_CLOSE_MIN	32
 
 /* Last reference to the window's file: no VMA and no pdb uses it. */
 static int rm_win_release(struct inode *inode, struct file *file)
@@ -339,21 +340,24 @@ static void rm_win_close(struct vm_area_struct *vma)
 	struct rm_win *win = vma->vm_private_data;
 	unsigned long index = vma->vm_start >> PAGE_SHIFT;
 	unsigned long last = (vma->vm_end >> PAGE_SHIFT) - 1;
-	struct rm_pdb *pdbs[RM_WIN_CLOSE_BATCH], *pdb;
-	unsigned int n;
+	struct rm_pdb *one[RM_WIN_CLOSE_MIN], **pdbs;
+	unsigned int i, n, max = RM_WIN_CLOSE_BATCH;
 
 	mmap_assert_locked(vma->vm_mm);
+	pdbs = kmalloc_array(max, sizeof(*pdbs), GFP_KERNEL | __GFP_NOWARN);
+	if (!pdbs) {
+		pdbs = one;
+		max = ARRAY_SIZE(one);
+	}
 	do {
-		n = 0;
-		while (n < ARRAY_SIZE(pdbs) &&
-		       (pdb = rm_idb_take_next_live(win->idb, win, &index,
-						    last))) {
-			rm_pdb_unmapped(pdb);
-			pdbs[n++] = pdb;
-		}
+		n = rm_idb_take_win(win->idb, win, &index, last, pdbs, max);
+		for (i = 0; i < n; i++)
+			rm_pdb_unmapped(pdbs[i]);
 		/* An exit's window of thousands: a tree lock per batch. */
 		rm_pdb_put_bulk(pdbs, n);
-	} while (n == ARRAY_SIZE(pdbs));
+	} while (n == max);
+	if (pdbs != one)
+		kfree(pdbs);
 }
 
 /*

@@ -2,6 +2,7 @@
 /* rm_bench fleet: the seed's scale, many introspectors mapping one target. */
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,9 +336,17 @@ static void fleet_memory(struct json *j, const struct mem_snap *s,
 }
 
 /* Fork @n children running @fn; wait until all are set up. */
+/*
+ * Each child on its own CPU in turn, as the VMs of a host are spread: the
+ * test VM's two NUMA nodes of one vCPU each otherwise keep the woken
+ * children on their waker's node, and one vCPU tears down while the other
+ * idles (the fleet-teardown profile: half of it in the idle loop).
+ */
 static void start_all(struct bench_child *k, size_t n, bench_child_fn fn,
 		      struct fleet_ctx *x, const char *who)
 {
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
 	size_t i;
 	int err;
 
@@ -346,6 +355,11 @@ static void start_all(struct bench_child *k, size_t n, bench_child_fn fn,
 		if (err)
 			die("fleet: starting %s %zu: %s", who, i,
 			    strerror(-err));
+		CPU_ZERO(&set);
+		CPU_SET(i % (cpus > 0 ? cpus : 1), &set);
+		if (sched_setaffinity(k[i].pid, sizeof(set), &set))
+			die("fleet: sched_setaffinity of %s %zu: %s", who, i,
+			    strerror(errno));
 	}
 	for (i = 0; i < n; i++)
 		kid_wait(&k[i], who, i);
