@@ -114,6 +114,12 @@ int bench_child_start(struct bench_child *c, bench_child_fn fn, void *arg);
 void bench_child_close(struct bench_child *c);
 /* bench_child_close(), then wait until @c exits. */
 void bench_child_stop(struct bench_child *c);
+/*
+ * In a child: close every descriptor but @a and @b (its ends of the pipes).
+ * The pipes of the children started before stay open in a later one
+ * without this, and those never see the end of their commands.
+ */
+void keep_only_fds(int a, int b);
 /* All @len bytes through a pipe, retried on EINTR: false on EOF or error. */
 bool read_full(int fd, void *buf, size_t len);
 bool write_full(int fd, const void *buf, size_t len);

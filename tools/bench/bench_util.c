@@ -370,6 +370,15 @@ void bench_child_stop(struct bench_child *c)
 	waitpid(c->pid, NULL, 0);
 }
 
+void keep_only_fds(int a, int b)
+{
+	int fd, max = sysconf(_SC_OPEN_MAX);
+
+	for (fd = 3; fd < max && fd < 4096; fd++)
+		if (fd != a && fd != b)
+			close(fd);
+}
+
 static bool pipe_io(int fd, void *buf, size_t len, bool wr)
 {
 	uint8_t *p = buf;

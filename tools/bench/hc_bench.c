@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +14,7 @@
 
 #include "rm_bench.h"
 #include "tiny_vm.h"
+#include "tvm_code.h"
 
 #define KVM_ENOSYS	1000
 #define NULL_HC		40	/* served by nobody: -KVM_ENOSYS */
@@ -31,65 +31,10 @@
 /* The pool round trip against a null hypercall (second performance round). */
 #define POOL_TARGET	2.5
 
-/* Real-mode guest code, assembled by hand. */
-struct code {
-	uint8_t b[128];
-	int n;
-};
-
-enum { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
-
-static void emit(struct code *c, int n, ...)
-{
-	va_list ap;
-
-	va_start(ap, n);
-	while (n--)
-		c->b[c->n++] = va_arg(ap, int);
-	va_end(ap);
-}
-
-static void mov32(struct code *c, int reg, uint32_t imm)
-{
-	emit(c, 6, 0x66, 0xb8 + reg, imm & 0xff, (imm >> 8) & 0xff,
-	     (imm >> 16) & 0xff, imm >> 24);
-}
-
-/* add reg, imm32 */
-static void add32(struct code *c, int reg, uint32_t imm)
-{
-	emit(c, 7, 0x66, 0x81, 0xc0 + reg, imm & 0xff, (imm >> 8) & 0xff,
-	     (imm >> 16) & 0xff, imm >> 24);
-}
-
-static void vmmcall(struct code *c)
-{
-	emit(c, 3, 0x0f, 0x01, 0xd9);
-}
-
-/* test eax, eax; jnz (patched later); returns the offset to patch. */
-static int bail_if_error(struct code *c)
-{
-	emit(c, 5, 0x66, 0x85, 0xc0, 0x75, 0x00);
-	return c->n - 1;
-}
-
-/* dec edi; jnz @top */
-static void loop_to(struct code *c, int top)
-{
-	emit(c, 2, 0x66, 0x4f);
-	emit(c, 2, 0x75, (uint8_t)(top - (c->n + 2)));
-}
-
-static void patch_to_here(struct code *c, int at)
-{
-	c->b[at] = c->n - (at + 1);
-}
-
 /* "Hypercall nr 40" edi times, then hlt. */
 static void code_null(struct code *c)
 {
-	c->n = 0;
+	code_start(c, false);
 	mov32(c, EAX, NULL_HC);
 	vmmcall(c);
 	loop_to(c, 0);
@@ -104,7 +49,7 @@ static void code_map_unmap(struct code *c, bool touch, uint32_t map)
 {
 	int e1, e2;
 
-	c->n = 0;
+	code_start(c, false);
 	mov32(c, EAX, KVM_HC_MEM_MAP);
 	mov32(c, EBX, TOKEN_GPA);
 	mov32(c, ECX, REQ_GPA);
@@ -129,7 +74,7 @@ static void code_map_loop(struct code *c)
 {
 	int e;
 
-	c->n = 0;
+	code_start(c, false);
 	mov32(c, EAX, KVM_HC_MEM_MAP);
 	mov32(c, EBX, TOKEN_GPA);
 	mov32(c, ESI, 0);
@@ -147,7 +92,7 @@ static void code_unmap_loop(struct code *c)
 {
 	int e;
 
-	c->n = 0;
+	code_start(c, false);
 	mov32(c, EAX, KVM_HC_MEM_UNMAP);
 	vmmcall(c);
 	e = bail_if_error(c);
@@ -155,31 +100,6 @@ static void code_unmap_loop(struct code *c)
 	loop_to(c, 0);
 	patch_to_here(c, e);
 	emit(c, 1, 0xf4);
-}
-
-/* Like tiny_vm.c's static tvm_run_code(): real mode at 0:0 until hlt. */
-static int run_code(struct tiny_vm *vm, const struct code *c,
-		    struct kvm_regs *regs)
-{
-	struct kvm_sregs sregs;
-
-	memcpy(vm->ram + TVM_CODE_GPA, c->b, c->n);
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs))
-		return -errno;
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	sregs.ds.base = 0;
-	sregs.ds.selector = 0;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs))
-		return -errno;
-	regs->rip = TVM_CODE_GPA;
-	regs->rflags = 2;
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, regs) ||
-	    ioctl(vm->vcpu_fd, KVM_RUN, 0))
-		return -errno;
-	if (vm->run->exit_reason != KVM_EXIT_HLT)
-		return -EIO;
-	return ioctl(vm->vcpu_fd, KVM_GET_REGS, regs) ? -errno : 0;
 }
 
 /* ns of one KVM_RUN of @code looping @loops times; NAN (and *why) on failure. */
@@ -295,7 +215,7 @@ static void hc_guest_batch(const struct cfg *c, struct tiny_vm *intro,
 
 	/* Probe: a one-page batch. */
 	e[0] = (struct kvmmem_map_entry){ SLOT_GPA, SLOT_GPA, 1 };
-	code.n = 0;
+	code_start(&code, false);
 	mov32(&code, EAX, KVM_HC_MEM_MAP_BATCH);
 	vmmcall(&code);
 	emit(&code, 1, 0xf4);
@@ -343,7 +263,7 @@ static void hc_guest_batch(const struct cfg *c, struct tiny_vm *intro,
 				e[i] = (struct kvmmem_map_entry){
 					SLOT_GPA + i * PAGE_SZ,
 					SLOT_GPA + i * PAGE_SZ, 1 };
-			code.n = 0;
+			code_start(&code, false);
 			mov32(&code, EAX, KVM_HC_MEM_MAP_BATCH);
 			vmmcall(&code);
 			emit(&code, 1, 0xf4);
@@ -462,7 +382,7 @@ void bench_hc(const struct cfg *c, int rm, struct json *j)
 	 * Rounds alternate the loops; a KVM_RUN of a bare hlt gives the
 	 * cost of the run itself, subtracted from the others.
 	 */
-	codes[HC_EMPTY].n = 0;
+	code_start(&codes[HC_EMPTY], false);
 	emit(&codes[HC_EMPTY], 1, 0xf4);
 	code_null(&codes[HC_NULL]);
 	code_map_unmap(&codes[HC_PAIR], false, MAP_GPA);

@@ -24,6 +24,11 @@
  *          in a window vs process_vm_readv() and own memory (scan_bench.c)
  *   fleet  the seed's scale: many introspectors x 16,384 mappings of one
  *          target (fleet_bench.c)
+ *   vm     tiny KVM VMs: a target VM's guest churning memory (stores, then
+ *          madvise(MADV_DONTNEED) by its VMM) with 65,536 of its pages
+ *          aliased into an introspector VM vs none; every page of a target
+ *          VM read once from the introspector VM's guest through batch map
+ *          hypercalls vs its own RAM and process_vm_readv() (vm_bench.c)
  * Output: a table on stdout, --json FILE, gnuplot data in --dat-dir DIR.
  * Needs root (CAP_SYS_PTRACE) and remote_mapping.ko loaded.
  */
@@ -57,7 +62,8 @@
 #define SECT_WATCH	BIT(5)
 #define SECT_SCAN	BIT(6)
 #define SECT_FLEET	BIT(7)
-#define NSECTIONS	8
+#define SECT_VM		BIT(8)
+#define NSECTIONS	9
 #define SECT_ALL	(BIT(NSECTIONS) - 1)
 /* The sections that measure on the shared target of main(). */
 #define SECT_TARGET	(SECT_READS | SECT_MTU | SECT_BATCH | SECT_SCALE)
@@ -2154,6 +2160,8 @@ static const char *short_label(const char *id)
 		{ "watch_thp_vs_none", "target THP ops, mirrored vs not (>=0.95x)" },
 		{ "scan_vs_pvr4k", "scan vs pvr 4 KiB (>=10x)" },
 		{ "scan_vs_own", "scan vs own memcpy (>=0.5x)" },
+		{ "watch_vm_vs_none", "guest churn, 65536 aliases vs none (>=0.95x)" },
+		{ "scan_vm_vs_own", "VM scan from a VM vs own RAM (>=0.5x)" },
 		{ "fleet_map_at_full_vs_1", "map at 1.6M live vs at 1 (<=1.5x)" },
 		{ "fleet_bytes_per_mapping", "module bytes, fleet (<=128)" },
 		{ "fleet_teardown_vs_exit", "fleet teardown vs exit (<=2x)" },
@@ -2205,13 +2213,13 @@ static void write_ratios_dat(const struct cfg *c)
 
 static void print_usage(void)
 {
-	printf("Usage: rm_bench [--smoke] [--only reads,mtu,batch,scale,hc,watch,scan,fleet]\n"
+	printf("Usage: rm_bench [--smoke] [--only reads,mtu,batch,scale,hc,watch,scan,fleet,vm]\n"
 	       "                [--json FILE]\n"
 	       "                [--dat-dir DIR] [--host-info FILE] [--scale N]\n");
 }
 
 static const char * const section_names[NSECTIONS] = {
-	"reads", "mtu", "batch", "scale", "hc", "watch", "scan", "fleet"
+	"reads", "mtu", "batch", "scale", "hc", "watch", "scan", "fleet", "vm"
 };
 
 static unsigned int parse_sections(const char *s)
@@ -2256,6 +2264,8 @@ int main(int argc, char **argv)
 		.hc_batch_max = 512, .hc_batch_rounds = 5,
 		.watch_mirrors = 65536, .watch_rounds = 7, .watch_ms = 300,
 		.scan_pages = 262144,
+		.vm_aliases = 65536, .vm_churn_pages = 512, .vm_rounds = 7,
+		.vm_ms = 300, .vm_scan_pages = 16384,
 		.fleet_procs = 100, .fleet_maps = 16384,
 		.sections = SECT_ALL,
 	};
@@ -2321,6 +2331,11 @@ int main(int argc, char **argv)
 		c.watch_rounds = 1;
 		c.watch_ms = 30;
 		c.scan_pages = 1024;
+		c.vm_aliases = 1024;
+		c.vm_churn_pages = 64;
+		c.vm_rounds = 1;
+		c.vm_ms = 30;
+		c.vm_scan_pages = 1024;
 		c.fleet_procs = 4;
 		c.fleet_maps = 256;
 	}
@@ -2391,6 +2406,11 @@ int main(int argc, char **argv)
 	json_int(&j, "watch_rounds", c.watch_rounds);
 	json_num(&j, "watch_round_ms", c.watch_ms);
 	json_int(&j, "scan_pages", c.scan_pages);
+	json_int(&j, "vm_aliases", c.vm_aliases);
+	json_int(&j, "vm_churn_pages", c.vm_churn_pages);
+	json_int(&j, "vm_rounds", c.vm_rounds);
+	json_num(&j, "vm_round_ms", c.vm_ms);
+	json_int(&j, "vm_scan_pages", c.vm_scan_pages);
 	json_int(&j, "fleet_introspectors", c.fleet_procs);
 	json_int(&j, "fleet_maps_each", c.fleet_maps);
 	json_end_obj(&j);
@@ -2424,6 +2444,9 @@ int main(int argc, char **argv)
 			break;
 		case SECT_FLEET:
 			bench_fleet(&c, rm, &j);
+			break;
+		case SECT_VM:
+			bench_vm(&c, rm, &j);
 			break;
 		}
 		secs[sect] = (now_ns() - t0) / 1e9;

@@ -32,6 +32,11 @@ struct cfg {
 	int watch_rounds;	/* interleaved rounds per operation */
 	double watch_ms;	/* one round of one operation */
 	size_t scan_pages;	/* the scanned target */
+	size_t vm_aliases;	/* the watched VM's aliases (vm_bench.c) */
+	size_t vm_churn_pages;	/* pages its guest churns per round */
+	int vm_rounds;		/* interleaved rounds per configuration */
+	double vm_ms;		/* one round of one configuration */
+	size_t vm_scan_pages;	/* the scanned target VM's memslot */
 	size_t fleet_procs;	/* introspectors of the seed's scale */
 	size_t fleet_maps;	/* mappings of each */
 	const char *json_path;
@@ -47,5 +52,7 @@ void bench_watch(const struct cfg *c, int rm, struct json *j);
 void bench_scan(const struct cfg *c, int rm, struct json *j);
 /* fleet_bench.c: the seed's 100 introspectors x 16,384 mappings */
 void bench_fleet(const struct cfg *c, int rm, struct json *j);
+/* vm_bench.c: a target VM churning under aliases, and scanned, by tiny VMs */
+void bench_vm(const struct cfg *c, int rm, struct json *j);
 
 #endif /* RM_BENCH_RM_BENCH_H */

@@ -164,10 +164,6 @@ void bench_scan(const struct cfg *c, int rm, struct json *j)
 		   med[SM_PVR2M]);
 	add_result("scan_vs_own", TK_SPEEDUP, SCAN_VS_OWN, what,
 		   "memcpy of own memory", med[SM_MAP], med[SM_OWN]);
-	add_unavailable("scan_vm_vs_own", TK_SPEEDUP, SCAN_VS_OWN,
-			"scan of a VM from the introspector VM",
-			"memcpy of own memory",
-			"not measured: the nested VM pair has no scan workload yet");
 	add_unavailable("scan_2m_mirror_vs_own", TK_SPEEDUP, SCAN_VS_OWN,
 			"scan with 2 MiB mirrors of THPs", "memcpy of own memory",
 			"not available: the module mirrors 4 KiB pages only");

@@ -118,19 +118,6 @@ static long churn(int op, double ms, long *collapsed)
 	return n;
 }
 
-/*
- * The pipes of the targets started before stay open in a later one
- * without this, and their targets never see the end of their commands.
- */
-static void keep_only_fds(int a, int b)
-{
-	int fd, max = sysconf(_SC_OPEN_MAX);
-
-	for (fd = 3; fd < max && fd < 4096; fd++)
-		if (fd != a && fd != b)
-			close(fd);
-}
-
 /* In the target: @arg is its number of pages. */
 static void watched_main(void *arg, int cmd, int reply)
 {
@@ -334,10 +321,6 @@ void bench_watch(const struct cfg *c, int rm, struct json *j)
 			   "watch_thp_one_vs_none", TK_INFO_SPEEDUP, 0, what,
 			   base, med[op][CFG_ONE], med[op][CFG_NONE]);
 	}
-	add_unavailable("watch_vm_vs_none", TK_SPEEDUP, WATCH_TARGET,
-			"guest throughput, 65536 aliases of its RAM",
-			"the same VM, no alias",
-			"not measured: needs a churning guest workload in the nested VM");
 
 	for (cf = CFG_ONE; cf < NCFGS; cf++)
 		munmap(win[cf], mirrors[cf] * PAGE_SZ);
