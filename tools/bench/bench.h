@@ -87,6 +87,12 @@ struct bench_target {
 
 /* Fork a target owning @pages filled pages (4 KiB, no THP); 0 or -errno. */
 int bench_target_start(struct bench_target *t, size_t pages);
+/*
+ * A memfd of @pages pages filled as a target's, or -errno; and a target
+ * whose pages are that memfd's (@memfd -1: its own, as above).
+ */
+int bench_target_shared_pages(size_t pages);
+int bench_target_start_shared(struct bench_target *t, size_t pages, int memfd);
 void bench_target_stop(struct bench_target *t);
 /* Have the target store into its own pages from a thread, or stop. */
 int bench_target_set_running(const struct bench_target *t, bool running);

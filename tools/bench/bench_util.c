@@ -215,25 +215,40 @@ static void *target_writer_fn(void *arg)
 	return NULL;
 }
 
-static void bench_target_main(int ctl, int report, size_t pages)
+/* Write the target pattern of @pages pages at @p. */
+static void target_fill(uint64_t *p, size_t pages)
+{
+	size_t i, w;
+
+	for (i = 0; i < pages; i++)
+		for (w = 0; w < PAGE_SZ / 8; w++)
+			p[i * PAGE_SZ / 8 + w] = target_word(i, w);
+}
+
+static void bench_target_main(int ctl, int report, size_t pages, int memfd)
 {
 	struct target_writer tw = { .pages = pages };
 	bool running = false;
 	pthread_t writer;
-	uint64_t *p, i, w;
+	uint64_t *p, i;
 	ssize_t n;
 	char c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		_exit(1);
-	/* 4 KiB pages: "thousands of pages", like the mapping sees them. */
-	madvise(p, pages * PAGE_SZ, MADV_NOHUGEPAGE);
-	for (i = 0; i < pages; i++)
-		for (w = 0; w < PAGE_SZ / 8; w++)
-			p[i * PAGE_SZ / 8 + w] = target_word(i, w);
+	if (memfd >= 0) {
+		p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, memfd, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+	} else {
+		p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+		/* 4 KiB pages: "thousands of pages", as the mapping sees them. */
+		madvise(p, pages * PAGE_SZ, MADV_NOHUGEPAGE);
+		target_fill(p, pages);
+	}
 	i = (uintptr_t)p;
 	if (write(report, &i, sizeof(i)) != sizeof(i))
 		_exit(1);
@@ -269,7 +284,36 @@ int bench_target_set_running(const struct bench_target *t, bool running)
 	return write(t->ctl, &c, 1) == 1 ? 0 : -errno;
 }
 
+int bench_target_shared_pages(size_t pages)
+{
+	uint64_t *p;
+	int fd, err;
+
+	fd = memfd_create("rm_bench target", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, pages * PAGE_SZ))
+		goto err_close;
+	p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fd, 0);
+	if (p == MAP_FAILED)
+		goto err_close;
+	target_fill(p, pages);
+	munmap(p, pages * PAGE_SZ);
+	return fd;
+
+err_close:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
 int bench_target_start(struct bench_target *t, size_t pages)
+{
+	return bench_target_start_shared(t, pages, -1);
+}
+
+int bench_target_start_shared(struct bench_target *t, size_t pages, int memfd)
 {
 	int ctl[2], report[2];
 	uint64_t base;
@@ -285,7 +329,7 @@ int bench_target_start(struct bench_target *t, size_t pages)
 	if (!t->pid) {
 		close(ctl[1]);
 		close(report[0]);
-		bench_target_main(ctl[0], report[1], pages);
+		bench_target_main(ctl[0], report[1], pages, memfd);
 	}
 	close(ctl[0]);
 	close(report[1]);

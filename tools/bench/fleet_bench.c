@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* rm_bench fleet: the seed's scale, many introspectors mapping one target. */
+/* rm_bench fleet: the seed's scale, many introspectors and their targets. */
 #include <errno.h>
 #include <math.h>
 #include <sched.h>
@@ -52,11 +52,19 @@ struct msg {
 
 /* What the children work on. */
 struct fleet_ctx {
-	const struct bench_target *t;
+	const struct bench_target *ts;	/* introspector i maps ts[i % nt] */
+	size_t nt;
+	size_t kid;		/* the child being started (its copy keeps it) */
 	size_t maps;		/* target pages = mappings per introspector */
 	size_t sub;		/* maps per timed probe sub-block */
 	uint8_t *shared;	/* region of the plain baseline */
 };
+
+/* The target of the child being started; the probe's is the first. */
+static const struct bench_target *kid_target(const struct fleet_ctx *x)
+{
+	return &x->ts[x->kid % x->nt];
+}
 
 /* In a child: done (@err 0), or tell the parent what failed and exit. */
 static void kid_answer(int res, int stage, int err)
@@ -90,6 +98,7 @@ static void kid_wait(const struct bench_child *k, const char *who, size_t i)
 static void fleet_map(const struct fleet_ctx *x, int rm, uint8_t *win,
 		      int res)
 {
+	const struct bench_target *t = kid_target(x);
 	__u64 req[FLEET_BATCH], map[FLEET_BATCH];
 	int32_t errs[FLEET_BATCH];
 	size_t i, k, n;
@@ -98,10 +107,10 @@ static void fleet_map(const struct fleet_ctx *x, int rm, uint8_t *win,
 	for (i = 0; i < x->maps; i += n) {
 		n = x->maps - i < FLEET_BATCH ? x->maps - i : FLEET_BATCH;
 		for (k = 0; k < n; k++) {
-			req[k] = x->t->base + (i + k) * PAGE_SZ;
+			req[k] = t->base + (i + k) * PAGE_SZ;
 			map[k] = (uintptr_t)(win + (i + k) * PAGE_SZ);
 		}
-		ret = __rm_map_batch(rm, x->t->pidfd, 0, req, map, errs, n);
+		ret = __rm_map_batch(rm, t->pidfd, 0, req, map, errs, n);
 		if (ret < 0)
 			kid_answer(res, ST_BATCH, ret);
 		for (k = 0; k < n; k++)
@@ -148,6 +157,7 @@ static void fleet_kid(void *arg, int cmd, int res)
 static void probe_kid(void *arg, int cmd, int res)
 {
 	const struct fleet_ctx *x = arg;
+	const struct bench_target *t = &x->ts[0];
 	uint32_t *order = xmalloc(x->maps * sizeof(*order)), rounds, r;
 	uint64_t state = 0x2545f4914f6cdd1dULL, t0;
 	double v[PROBE_ROUNDS];
@@ -160,7 +170,7 @@ static void probe_kid(void *arg, int cmd, int res)
 	win = rm_window(rm, 1 + x->sub);
 	if (!win)
 		kid_answer(res, ST_WINDOW, -errno);
-	err = __rm_map(rm, x->t->base, win, x->t->pidfd, 0);
+	err = __rm_map(rm, t->base, win, t->pidfd, 0);
 	if (err)
 		kid_answer(res, ST_MAP, err);
 	rnd_perm(order, x->maps, &state);
@@ -170,9 +180,9 @@ static void probe_kid(void *arg, int cmd, int res)
 			t0 = now_ns();
 			for (k = 0; k < x->sub; k++) {
 				p = order[(r * x->sub + k) % x->maps];
-				err = __rm_map(rm, x->t->base + p * PAGE_SZ,
+				err = __rm_map(rm, t->base + p * PAGE_SZ,
 					       win + (1 + k) * PAGE_SZ,
-					       x->t->pidfd, 0);
+					       t->pidfd, 0);
 				if (err)
 					kid_answer(res, ST_MAP, err);
 			}
@@ -351,6 +361,7 @@ static void start_all(struct bench_child *k, size_t n, bench_child_fn fn,
 	int err;
 
 	for (i = 0; i < n; i++) {
+		x->kid = i;
 		err = bench_child_start(&k[i], fn, x);
 		if (err)
 			die("fleet: starting %s %zu: %s", who, i,
@@ -378,26 +389,128 @@ static uint64_t all_do(struct bench_child *k, size_t n, uint32_t op)
 	return now_ns() - t0;
 }
 
+/* One fleet's figures. */
+struct fleet_out {
+	double before, after, one, mapped, full;	/* ns per map */
+	uint64_t t_map, t_touch, t_reap, t_clean;
+	bool clean;
+	struct mem_snap s[3];
+};
+
+/*
+ * A probe at 1 live, the fleet of @x mapping, the probe at full, touching,
+ * the probe again, the fleet's exit; the perf parts are @pfx "probe" and
+ * @pfx "teardown".
+ */
+static void fleet_run(const struct cfg *c, struct fleet_ctx *x,
+		      const char *pfx, struct fleet_out *o)
+{
+	size_t np = c->fleet_procs;
+	uint32_t rounds = c->smoke ? SMOKE_ROUNDS : PROBE_ROUNDS;
+	double one_v[2 * PROBE_ROUNDS], v[PROBE_ROUNDS];
+	struct bench_child probe, *kids;
+	char part[2][32];
+	long c0[NCOUNTERS];
+	uint64_t t0;
+
+	snprintf(part[0], sizeof(part[0]), "%sprobe", pfx);
+	snprintf(part[1], sizeof(part[1]), "%steardown", pfx);
+	/* At 1 live: only the probe's own mapping (of this section). */
+	start_all(&probe, 1, probe_kid, x, "probe");
+	o->before = probe_run(&probe, rounds, one_v);
+	o->one = o->before;
+	o->after = NAN;
+	read_counters(c0);
+
+	/* Windows are one VMA each: vm.max_map_count is no limit here. */
+	kids = xcalloc(np, sizeof(*kids));
+	start_all(kids, np, fleet_kid, x, "introspector");
+	mem_snapshot(&o->s[0]);
+	o->t_map = all_do(kids, np, 'm');
+	mem_snapshot(&o->s[1]);
+	o->mapped = probe_run(&probe, rounds, v);
+	o->t_touch = all_do(kids, np, 't');
+	mem_snapshot(&o->s[2]);
+	prof_part_on(part[0]);
+	o->full = probe_run(&probe, rounds, v);
+	prof_part_off(part[0]);
+
+	/* All at once; the fleet ends when the module has freed its part. */
+	prof_part_on(part[1]);
+	o->t_reap = kill_all(kids, np, &t0);
+	o->clean = wait_counters(c0, t0, &o->t_clean);
+	prof_part_off(part[1]);
+	/* At 1 live again: drift between the phases cancels in the pool. */
+	if (o->clean) {
+		o->after = probe_run(&probe, rounds, one_v + rounds);
+		o->one = median_of(one_v, 2 * rounds);
+	}
+	kill_all(&probe, 1, &t0);
+	free(kids);
+}
+
+static void fleet_json(struct json *j, const struct fleet_out *o,
+		       size_t live)
+{
+	json_num(j, "map_ns_1_live_before", o->before);
+	json_num(j, "map_ns_1_live_after", o->after);
+	json_num(j, "map_ns_1_live", o->one);
+	json_num(j, "map_ns_full_mapped", o->mapped);
+	json_num(j, "map_ns_full_touched", o->full);
+	json_bool(j, "after_phase_pooled", o->clean);
+	json_num(j, "fleet_map_all_ns", o->t_map);
+	json_num(j, "fleet_touch_all_ns", o->t_touch);
+	json_num(j, "fleet_map_ns_per_page", (double)o->t_map / live);
+	json_num(j, "fleet_touch_ns_per_page", (double)o->t_touch / live);
+}
+
+static void fleet_teardown_json(struct json *j, const struct fleet_out *o,
+				uint64_t t_plain)
+{
+	json_obj(j, "teardown");
+	json_num(j, "reaped_ns", o->t_reap);
+	json_num(j, "counters_back_ns", o->t_clean);
+	json_bool(j, "counters_back", o->clean);
+	json_num(j, "plain_reaped_ns", t_plain);
+	json_end_obj(j);
+}
+
+static void fleet_notes(struct result *map, struct result *down,
+			const struct fleet_out *o, uint32_t rounds,
+			size_t sub, size_t m)
+{
+	snprintf(map->note, sizeof(map->note),
+		 "medians of %u sub-blocks of %zu maps, fleet touched; 1 live: before%s the fleet",
+		 rounds, sub, o->clean ? " and after" : "");
+	snprintf(down->note, sizeof(down->note),
+		 "reaped in %.1f ms, counters %s %.1f ms; plain: one shared %.1f MiB",
+		 o->t_reap / 1e6, o->clean ? "back in" : "NOT back after",
+		 o->t_clean / 1e6, m * PAGE_SZ / 1048576.0);
+}
+
+/*
+ * The seed's deployment is 100 watched VMs: each introspector maps a
+ * target of its own, the targets sharing their pages (one memfd) so that
+ * the memory is that of one.  The same fleet over one target, every pdb
+ * in one tree, is the worst case, reported without a target.
+ */
 void bench_fleet(const struct cfg *c, int rm, struct json *j)
 {
 	size_t np = c->fleet_procs, m = c->fleet_maps, live = np * m, i;
 	uint32_t rounds = c->smoke ? SMOKE_ROUNDS : PROBE_ROUNDS;
-	double one_v[2 * PROBE_ROUNDS], v[PROBE_ROUNDS], one, full, mapped;
-	double before, after = NAN;
-	sighandler_t old_pipe;
-	uint64_t t0, t_map, t_touch, t_reap, t_clean, t_plain;
-	char what[2][96], base[2][64], why[128];
+	static struct fleet_out own, one;
+	struct bench_target *ts, t1;
+	char what[4][96], base[2][64], why[128];
 	struct fleet_ctx x = { .maps = m };
-	static struct mem_snap s[3];
-	long c0[NCOUNTERS];
-	struct bench_target t;
-	struct bench_child probe, *kids;
-	struct result *r;
-	bool clean;
-	int err;
+	struct bench_child *kids;
+	struct result *r, *r2;
+	sighandler_t old_pipe;
+	uint64_t t0, t_plain;
+	int err, memfd;
 
-	printf("fleet: %zu introspectors x %zu maps of one target (%zu live)\n",
+	printf("fleet: %zu introspectors x %zu maps (%zu live), a target each\n",
 	       np, m, live);
+	printf("fleet: (one memfd's pages), then one target for all\n");
 	snprintf(what[0], sizeof(what[0]), "map at %zu live, %zu introspectors",
 		 live, np);
 	snprintf(base[0], sizeof(base[0]), "map at 1 live");
@@ -405,6 +518,10 @@ void bench_fleet(const struct cfg *c, int rm, struct json *j)
 		 "exit of %zu introspectors with %zu mappings each", np, m);
 	snprintf(base[1], sizeof(base[1]),
 		 "exit of %zu processes with %zu plain pages each", np, m);
+	snprintf(what[2], sizeof(what[2]), "map at %zu live, one target for all",
+		 live);
+	snprintf(what[3], sizeof(what[3]), "exit of %zu introspectors, one target",
+		 np);
 	json_obj(j, "fleet");
 	json_int(j, "introspectors", np);
 	json_int(j, "maps_each", m);
@@ -428,45 +545,39 @@ void bench_fleet(const struct cfg *c, int rm, struct json *j)
 				what[1], base[1], why);
 		return;
 	}
-	err = bench_target_start(&t, m);
-	if (err)
-		die("fleet: starting a target of %zu pages: %s", m,
-		    strerror(-err));
-	x.t = &t;
 	x.sub = m < PROBE_SUB ? m : PROBE_SUB;
 	/* A child that died fails its read, not the bench with SIGPIPE. */
 	old_pipe = signal(SIGPIPE, SIG_IGN);
 
-	/* At 1 live: only the probe's own mapping (of this section). */
-	start_all(&probe, 1, probe_kid, &x, "probe");
-	before = probe_run(&probe, rounds, one_v);
-	one = before;
-	read_counters(c0);
-
-	/* Windows are one VMA each: vm.max_map_count is no limit here. */
-	kids = xcalloc(np, sizeof(*kids));
-	start_all(kids, np, fleet_kid, &x, "introspector");
-	mem_snapshot(&s[0]);
-	t_map = all_do(kids, np, 'm');
-	mem_snapshot(&s[1]);
-	mapped = probe_run(&probe, rounds, v);
-	t_touch = all_do(kids, np, 't');
-	mem_snapshot(&s[2]);
-	prof_part_on("probe");
-	full = probe_run(&probe, rounds, v);
-	prof_part_off("probe");
-
-	/* All at once; the fleet ends when the module has freed its part. */
-	prof_part_on("teardown");
-	t_reap = kill_all(kids, np, &t0);
-	clean = wait_counters(c0, t0, &t_clean);
-	prof_part_off("teardown");
-	/* At 1 live again: drift between the phases cancels in the pool. */
-	if (clean) {
-		after = probe_run(&probe, rounds, one_v + rounds);
-		one = median_of(one_v, 2 * rounds);
+	/* A target for each introspector, all of them one memfd's pages. */
+	memfd = bench_target_shared_pages(m);
+	if (memfd < 0)
+		die("fleet: memfd of %zu target pages: %s", m,
+		    strerror(-memfd));
+	ts = xcalloc(np, sizeof(*ts));
+	for (i = 0; i < np; i++) {
+		err = bench_target_start_shared(&ts[i], m, memfd);
+		if (err)
+			die("fleet: starting target %zu: %s", i,
+			    strerror(-err));
 	}
-	kill_all(&probe, 1, &t0);
+	x.ts = ts;
+	x.nt = np;
+	fleet_run(c, &x, "", &own);
+	for (i = 0; i < np; i++)
+		bench_target_stop(&ts[i]);
+	free(ts);
+	close(memfd);
+
+	/* One target for all of them, its pages its own. */
+	err = bench_target_start(&t1, m);
+	if (err)
+		die("fleet: starting a target of %zu pages: %s", m,
+		    strerror(-err));
+	x.ts = &t1;
+	x.nt = 1;
+	fleet_run(c, &x, "one-", &one);
+	bench_target_stop(&t1);
 
 	/*
 	 * The baseline: as many processes with as many touched pages.  Private
@@ -480,11 +591,11 @@ void bench_fleet(const struct cfg *c, int rm, struct json *j)
 	madvise(x.shared, m * PAGE_SZ, MADV_NOHUGEPAGE);
 	for (i = 0; i < m; i++)
 		x.shared[i * PAGE_SZ] = 1;
+	kids = xcalloc(np, sizeof(*kids));
 	start_all(kids, np, plain_kid, &x, "plain process");
 	t_plain = kill_all(kids, np, &t0);
-	munmap(x.shared, m * PAGE_SZ);
 	free(kids);
-	bench_target_stop(&t);
+	munmap(x.shared, m * PAGE_SZ);
 	signal(SIGPIPE, old_pipe);
 
 	json_str(j, "how",
@@ -492,34 +603,23 @@ void bench_fleet(const struct cfg *c, int rm, struct json *j)
 	json_int(j, "batch", FLEET_BATCH);
 	json_int(j, "probe_sub_block", x.sub);
 	json_int(j, "probe_rounds", rounds);
-	json_num(j, "map_ns_1_live_before", before);
-	json_num(j, "map_ns_1_live_after", after);
-	json_num(j, "map_ns_1_live", one);
-	json_num(j, "map_ns_full_mapped", mapped);
-	json_num(j, "map_ns_full_touched", full);
-	json_bool(j, "after_phase_pooled", clean);
-	json_num(j, "fleet_map_all_ns", t_map);
-	json_num(j, "fleet_touch_all_ns", t_touch);
-	json_num(j, "fleet_map_ns_per_page", (double)t_map / live);
-	json_num(j, "fleet_touch_ns_per_page", (double)t_touch / live);
-	fleet_memory(j, s, live);
-	json_obj(j, "teardown");
-	json_num(j, "reaped_ns", t_reap);
-	json_num(j, "counters_back_ns", t_clean);
-	json_bool(j, "counters_back", clean);
-	json_num(j, "plain_reaped_ns", t_plain);
+	fleet_json(j, &own, live);
+	fleet_memory(j, own.s, live);
+	fleet_teardown_json(j, &own, t_plain);
+	json_obj(j, "one_target");
+	fleet_json(j, &one, live);
+	fleet_teardown_json(j, &one, t_plain);
 	json_end_obj(j);
 	json_end_obj(j);
 
 	r = add_result("fleet_map_at_full_vs_1", TK_COST, 1.5, what[0],
-		       base[0], full, one);
-	snprintf(r->note, sizeof(r->note),
-		 "medians of %u sub-blocks of %zu maps, fleet touched; 1 live: before%s the fleet",
-		 rounds, x.sub, clean ? " and after" : "");
-	r = add_result("fleet_teardown_vs_exit", TK_COST, 2.0, what[1],
-		       base[1], t_clean, t_plain);
-	snprintf(r->note, sizeof(r->note),
-		 "reaped in %.1f ms, counters %s %.1f ms; plain: one shared %.1f MiB",
-		 t_reap / 1e6, clean ? "back in" : "NOT back after",
-		 t_clean / 1e6, m * PAGE_SZ / 1048576.0);
+		       base[0], own.full, own.one);
+	r2 = add_result("fleet_teardown_vs_exit", TK_COST, 2.0, what[1],
+			base[1], own.t_clean, t_plain);
+	fleet_notes(r, r2, &own, rounds, x.sub, m);
+	r = add_result("fleet_one_target_map_vs_1", TK_INFO, 0, what[2],
+		       base[0], one.full, one.one);
+	r2 = add_result("fleet_one_target_teardown_vs_exit", TK_INFO, 0,
+			what[3], base[1], one.t_clean, t_plain);
+	fleet_notes(r, r2, &one, rounds, x.sub, m);
 }

@@ -22,8 +22,9 @@
  *          pages (watch_bench.c)
  *   scan   every page of a large target read once: batch map + populate
  *          in a window vs process_vm_readv() and own memory (scan_bench.c)
- *   fleet  the seed's scale: many introspectors x 16,384 mappings of one
- *          target (fleet_bench.c)
+ *   fleet  the seed's scale: many introspectors x 16,384 mappings, each of
+ *          a target of its own (one memfd's pages), then all of one target
+ *          (fleet_bench.c)
  *   vm     tiny KVM VMs: a target VM's guest churning memory (stores, then
  *          madvise(MADV_DONTNEED) by its VMM) with 65,536 of its pages
  *          aliased into an introspector VM vs none; every page of a target

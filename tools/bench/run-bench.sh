@@ -69,7 +69,7 @@ if [ -n "$profile" ]; then
 		# what it leaves runs in kworkers: teardowns are recorded
 		# system wide.
 		wide=()
-		[ "$blocks" = teardown ] && wide=(-a)
+		case $blocks in *teardown) wide=(-a) ;; esac
 		rm -f /tmp/perf.ctl /tmp/perf.ack
 		mkfifo /tmp/perf.ctl /tmp/perf.ack || exit 1
 		RM_BENCH_PERF_CTL=/tmp/perf.ctl RM_BENCH_PERF_ACK=/tmp/perf.ack \
