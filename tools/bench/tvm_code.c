@@ -9,7 +9,12 @@
 #include "tvm_code.h"
 
 #define X86_CR0_PE	BIT(0)
+#define X86_CR0_MP	BIT(1)
+#define X86_CR0_EM	BIT(2)
+#define X86_CR0_TS	BIT(3)
 #define X86_CR0_PG	BIT(31)
+#define X86_CR4_OSFXSR		BIT(9)
+#define X86_CR4_OSXMMEXCPT	BIT(10)
 
 void code_start(struct code *c, bool pm32)
 {
@@ -124,11 +129,35 @@ void dec32(struct code *c, int reg)
 	emit(c, 1, 0x48 + reg);
 }
 
-void rep_movsd(struct code *c)
+/* movdqu xmm@x, [@base + @disp] if @load, else movdqu [@base + @disp], xmm@x */
+static void movdqu(struct code *c, bool load, int x, int base, uint8_t disp)
 {
-	o32(c);
-	a32(c);
-	emit(c, 2, 0xf3, 0xa5);
+	uint8_t op = load ? 0x6f : 0x7f, modrm = (x << 3) | base;
+
+	if (disp)
+		emit(c, 5, 0xf3, 0x0f, op, 0x40 | modrm, disp);
+	else
+		emit(c, 4, 0xf3, 0x0f, op, modrm);
+}
+
+/*
+ * Not rep movsd: TCG emulates a rep movs element by element (8.7 us per
+ * 4 KiB in the nested guest, this loop 3.5-4.9 us), its SSE moves 16 bytes
+ * at a time.
+ */
+void sse_copy64(struct code *c)
+{
+	int top = c->n, x;
+
+	if (!c->pm32)
+		die("tiny VM code: the SSE copy is for flat mode");
+	for (x = 0; x < 4; x++)
+		movdqu(c, true, x, ESI, 16 * x);
+	for (x = 0; x < 4; x++)
+		movdqu(c, false, x, EDI, 16 * x);
+	emit(c, 6, 0x83, 0xc0 + ESI, 64, 0x83, 0xc0 + EDI, 64);
+	dec32(c, ECX);
+	jnz_to(c, top);
 }
 
 void out8(struct code *c, uint8_t port)
@@ -227,8 +256,10 @@ int code_load(struct tiny_vm *vm, const struct code *c,
 		seg.type = 11;
 		seg.selector = 0x8;
 		sregs.cs = seg;
-		sregs.cr0 |= X86_CR0_PE;
-		sregs.cr0 &= ~(__u64)X86_CR0_PG;
+		/* SSE for sse_copy64(): no emulation, no lazy FPU trap. */
+		sregs.cr0 |= X86_CR0_PE | X86_CR0_MP;
+		sregs.cr0 &= ~(__u64)(X86_CR0_PG | X86_CR0_EM | X86_CR0_TS);
+		sregs.cr4 |= X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 	} else {
 		sregs.cs.base = 0;
 		sregs.cs.selector = 0;

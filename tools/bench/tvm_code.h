@@ -44,8 +44,12 @@ void store_abs(struct code *c, uint32_t addr, int reg);
 void dec_abs(struct code *c, uint32_t addr);
 /* dec reg */
 void dec32(struct code *c, int reg);
-/* rep movsd: ecx dwords from [esi] to [edi] */
-void rep_movsd(struct code *c);
+/*
+ * Flat mode only: copy ecx (> 0) blocks of 64 bytes from [esi] to [edi], four
+ * movdqu loads and four stores a block (xmm0-xmm3); esi and edi end past
+ * them, as after a rep movs, and ecx at 0.
+ */
+void sse_copy64(struct code *c);
 /* out @port, al: a KVM_EXIT_IO to the VMM, which resumes after it. */
 void out8(struct code *c, uint8_t port);
 void vmmcall(struct code *c);
