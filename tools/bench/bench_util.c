@@ -249,6 +249,11 @@ static void bench_target_main(int ctl, int report, size_t pages, int memfd)
 		madvise(p, pages * PAGE_SZ, MADV_NOHUGEPAGE);
 		target_fill(p, pages);
 	}
+	/*
+	 * Not the ends of other targets' control pipes: a target holding one
+	 * would keep that one from seeing its EOF (a fleet has 100).
+	 */
+	keep_only_fds(ctl, report);
 	i = (uintptr_t)p;
 	if (write(report, &i, sizeof(i)) != sizeof(i))
 		_exit(1);
