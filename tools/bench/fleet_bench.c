@@ -347,10 +347,10 @@ static void fleet_memory(struct json *j, const struct mem_snap *s,
 
 /* Fork @n children running @fn; wait until all are set up. */
 /*
- * Each child on its own CPU in turn, as the VMs of a host are spread: the
- * test VM's two NUMA nodes of one vCPU each otherwise keep the woken
- * children on their waker's node, and one vCPU tears down while the other
- * idles (the fleet-teardown profile: half of it in the idle loop).
+ * Each child on its own CPU in turn, as the VMs of a host are spread:
+ * rm_bench pins itself to CPU 0 for its timings, and children inheriting
+ * that tore the fleet down on one vCPU while the other idled (the
+ * fleet-teardown profile: half of it in the idle loop).
  */
 static void start_all(struct bench_child *k, size_t n, bench_child_fn fn,
 		      struct fleet_ctx *x, const char *who)
