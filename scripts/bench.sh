@@ -3,7 +3,8 @@
 # make bench: build, run rm_bench in the test VM, collect results.json and the gnuplot PNGs in build/bench/.
 #
 # Usage: scripts/bench.sh [--smoke] [--no-build] [--profile SECTIONS]
-#                         [--erms] [--timeout SEC] [-- rm_bench options]
+#                         [--graph SPECS] [--erms] [--timeout SEC]
+#                         [-- rm_bench options]
 #
 # Builds the module (make modules), the kvm with the hypercall hook
 # (scripts/build-kvm.sh, cached) and build/bench/bin/rm_bench, then boots
@@ -18,6 +19,10 @@
 #   --profile S    perf record the sections S (reads,mtu,batch,scale,hc,
 #                  watch-fork|mm|thp, scan, fleet-probe|teardown)
 #                  in the VM; reports in build/bench/profile/
+#   --graph SPECS  trace with function_graph instead, each spec
+#                  SECT[-PART]@FUNC[+FUNC...][:DEPTH][=UNIT] (for instance
+#                  hc-pool@rm_hc_call:3): the time of each call under FUNC
+#                  per call of UNIT, in build/bench/profile/graph-*.txt
 #   --erms         under TCG, keep the vCPU's ERMS (the old setup): the
 #                  guest kernel then copies with rep movsb, which TCG
 #                  emulates about 7x slower per byte than a user memcpy, and
@@ -33,6 +38,7 @@ cd "$ROOT"
 smoke=0
 build=1
 profile=
+graph=
 erms=0
 timeout_s=1200
 while [ "$#" -gt 0 ]; do
@@ -40,9 +46,10 @@ while [ "$#" -gt 0 ]; do
 	--smoke) smoke=1; shift ;;
 	--no-build) build=0; shift ;;
 	--profile) profile=$2; shift 2 ;;
+	--graph) graph=$2; shift 2 ;;
 	--erms) erms=1; shift ;;
 	--timeout) timeout_s=$2; shift 2 ;;
-	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	*) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
@@ -59,6 +66,9 @@ fi
 make -C "$ROOT/tools/bench" --no-print-directory
 [ -f "$ROOT/host/remote_mapping.ko" ] || { echo "bench: host/remote_mapping.ko is not built" >&2; exit 1; }
 
+if [ -n "$graph" ]; then
+	profile=graph
+fi
 if [ -n "$profile" ]; then
 	dest=$ROOT/build/bench/profile
 elif [ "$smoke" -eq 1 ]; then
@@ -102,7 +112,11 @@ vm_args=()
 # The smoke run is not measured: one vCPU keeps its tiny KVM guest clear of
 # the nested-SVM trouble of two TCG vCPUs (Documentation/testing.rst).
 [ "$smoke" -eq 1 ] && run_args+=(--smoke) && vm_args+=(--smp 1)
-[ -n "$profile" ] && run_args+=(--profile "$profile")
+if [ -n "$graph" ]; then
+	run_args+=(--graph "$graph")
+elif [ -n "$profile" ]; then
+	run_args+=(--profile "$profile")
+fi
 rc=0
 "$ROOT/scripts/vm-run" --no-modules "${vm_args[@]}" --timeout "$timeout_s" -- \
 	tools/bench/run-bench.sh "${run_args[@]}" -- "$@" || rc=$?

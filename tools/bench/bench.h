@@ -58,7 +58,8 @@ static inline uint64_t target_word(uint64_t page, uint64_t word)
 
 /*
  * perf record --control: with RM_BENCH_PERF_CTL and RM_BENCH_PERF_ACK set
- * to perf's control and ack fifos, only the timed parts are recorded.
+ * to perf's control and ack fifos, only the timed parts are recorded.  With
+ * RM_BENCH_TRACE_ON set to tracefs's tracing_on, only they are traced.
  */
 void prof_on(void);
 void prof_off(void);

@@ -153,13 +153,32 @@ static void prof_cmd(const char *cmd)
 		die("perf control: %s", strerror(errno));
 }
 
+/* run-bench.sh --graph: tracefs's tracing_on instead of perf's fifos. */
+static void trace_cmd(const char *val)
+{
+	static int fd = -1;
+	const char *path = getenv("RM_BENCH_TRACE_ON");
+
+	if (!path)
+		return;
+	if (fd < 0) {
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			die("%s: %s", path, strerror(errno));
+	}
+	if (write(fd, val, strlen(val)) < 0)
+		die("%s: %s", path, strerror(errno));
+}
+
 void prof_on(void)
 {
 	prof_cmd("enable\n");
+	trace_cmd("1\n");
 }
 
 void prof_off(void)
 {
+	trace_cmd("0\n");
 	prof_cmd("disable\n");
 }
 

@@ -4,7 +4,7 @@
 #
 # Usage (in the VM, from the repository root; scripts/bench.sh does this):
 #   scripts/vm-run --no-modules -- tools/bench/run-bench.sh [--smoke]
-#       [--profile SECTIONS] [-- rm_bench options]
+#       [--profile SECTIONS] [--graph SPECS] [-- rm_bench options]
 #
 # Loads irqbypass, ccp, build/kvm/current/{kvm,kvm-amd}.ko (the kvm with
 # the hypercall hook, when built) and host/remote_mapping.ko, sets
@@ -14,6 +14,7 @@
 # (comma separated) instead records each section alone with perf
 # (cpu-clock, call graphs) and writes perf-SECTION*.txt there; scale-first
 # and scale-last record only the first or last four blocks of 1024 maps.
+# --graph SPECS traces parts of sections with function_graph instead (below).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -24,10 +25,12 @@ MAX_MAP_COUNT=262144
 
 smoke=()
 profile=
+graph=
 while [ "$#" -gt 0 ]; do
 	case "$1" in
 	--smoke) smoke=(--smoke); shift ;;
 	--profile) profile=$2; shift 2 ;;
+	--graph) graph=$2; shift 2 ;;
 	--) shift; break ;;
 	*) echo "run-bench: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -87,6 +90,56 @@ if [ -n "$profile" ]; then
 			--percent-limit 2 --sort sym -g caller,0.5,callee,function,percent \
 			--max-stack 16 >"$OUT/perf-$sect-callers.txt" 2>/dev/null
 		grep -E '^ +[0-9.]+%' "$OUT/perf-$sect.txt" | head -25
+	done
+	exit 0
+fi
+
+# --graph SECT[-PART]@FUNC[+FUNC...][:DEPTH][=UNIT]: the timed part of a
+# section under the function_graph tracer from those functions down to
+# DEPTH (default 4), summed by tools/bench/graph_report.py per call of
+# UNIT (default a root).  Only the benchmark's own calls are traced:
+# rm_bench turns tracing_on on and off around the part.
+if [ -n "$graph" ]; then
+	T=/sys/kernel/tracing
+	[ -w "$T/tracing_on" ] || mount -t tracefs nodev "$T" 2>/dev/null
+	if ! grep -qw function_graph "$T/available_tracers" 2>/dev/null; then
+		echo "run-bench: no function_graph tracer in this kernel" >&2
+		exit 1
+	fi
+	for spec in ${graph//,/ }; do
+		sect=${spec%%@*}
+		rest=${spec#*@}
+		unit=
+		case $rest in *=*) unit=${rest#*=}; rest=${rest%%=*} ;; esac
+		depth=4
+		case $rest in *:*) depth=${rest#*:}; rest=${rest%%:*} ;; esac
+		funcs=${rest//+/ }
+		only=${sect%%-*}
+		blocks=
+		[ "$only" = "$sect" ] || blocks=${sect#*-}
+		name=$sect-${rest%%+*}
+		echo "run-bench: function_graph of section $sect from $funcs, depth $depth"
+		echo 0 >"$T/tracing_on"
+		echo nop >"$T/current_tracer"
+		echo >"$T/trace"
+		# shellcheck disable=SC2086
+		echo $funcs >"$T/set_graph_function" || exit 1
+		echo "$depth" >"$T/max_graph_depth"
+		echo 0 >"$T/options/funcgraph-irqs"
+		echo 65536 >"$T/buffer_size_kb"
+		echo function_graph >"$T/current_tracer"
+		RM_BENCH_TRACE_ON=$T/tracing_on RM_BENCH_PROF_BLOCKS=$blocks \
+			"$BIN" "${args[@]}" --only "$only" >"$OUT/run-graph-$name.txt" ||
+			exit 1
+		echo 0 >"$T/tracing_on"
+		cat "$T/per_cpu"/cpu*/stats | awk '/^overrun/ { n += $2 } END {
+			if (n) print "run-bench: " n " trace events lost (overrun)" }'
+		gzip -c "$T/trace" >"$OUT/graph-$name.trace.gz"
+		python3 "$ROOT/tools/bench/graph_report.py" <(zcat "$OUT/graph-$name.trace.gz") \
+			${unit:+--unit "$unit"} >"$OUT/graph-$name.txt"
+		echo nop >"$T/current_tracer"
+		echo >"$T/set_graph_function"
+		head -40 "$OUT/graph-$name.txt"
 	done
 	exit 0
 fi
