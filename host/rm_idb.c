@@ -309,8 +309,6 @@ unsigned int rm_idb_take_win(struct rm_idb *idb, struct rm_win *win,
 	struct rm_pdb *pdb;
 	unsigned int n = 0;
 
-	if (*index > last)
-		return 0;
 	xas_lock(&xas);
 	xas_for_each(&xas, pdb, last) {
 		/* The zero entries of window anchors. */

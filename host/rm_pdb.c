@@ -269,7 +269,7 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 				  (write ? HMM_PFN_REQ_WRITE : 0),
 	};
 	struct vm_area_struct *vma;
-	bool nowrite = false, logged, hole, tail = false;
+	bool nowrite = false, logged, hole, tail = false, store;
 	u8 cache;
 	int ret;
 
@@ -343,10 +343,9 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 		 (write || (hmm_pfn & HMM_PFN_WRITE)) &&
 		 rm_tvm_dirty_logged(pdb->tdb, pdb->req_hva);
 
-	if (ret == -EBUSY || ret == -EINTR) {
-		/* nothing to remember; the retried fault resolves again */
-		cache = RM_CACHE_NONE;
-	} else if (!ret && write && logged) {
+	/* Nothing to remember of these: the retried fault resolves again. */
+	store = ret != -EBUSY && ret != -EINTR;
+	if (!ret && write && logged) {
 		/* Refused while logging lasts, retried after: see below. */
 		cache = RM_CACHE_ERR;
 	} else if (!ret) {
@@ -377,14 +376,14 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 	 * Counted before the sequence is checked: a write-protection either
 	 * finds the count or has us store nothing (rm_tdb_invalidate()).
 	 */
-	if (cache != RM_CACHE_NONE && cache != RM_CACHE_RO && !pdb->wp_counted) {
+	if (store && cache != RM_CACHE_RO && !pdb->wp_counted) {
 		pdb->wp_counted = true;
 		atomic_inc(&pdb->tdb->wp_pdbs);
 		smp_mb__after_atomic();	/* pairs with rm_tdb_invalidate() */
 	}
 	/* Pairs with rm_pdb_invalidate(): stale if it ran since read_begin. */
-	if (pdb->cache != RM_CACHE_UNMAPPED && pdb->cache != RM_CACHE_GONE &&
-	    cache != RM_CACHE_NONE &&
+	if (store && pdb->cache != RM_CACHE_UNMAPPED &&
+	    pdb->cache != RM_CACHE_GONE &&
 	    !mmu_interval_read_retry(notifier, range.notifier_seq)) {
 		if (!ret)
 			pdb->pfn = page_to_pfn(hmm_pfn_to_page(hmm_pfn));

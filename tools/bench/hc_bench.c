@@ -50,18 +50,11 @@ static void code_map_unmap(struct code *c, bool touch, uint32_t map)
 	int e1, e2;
 
 	code_start(c, false);
-	mov32(c, EAX, KVM_HC_MEM_MAP);
-	mov32(c, EBX, TOKEN_GPA);
-	mov32(c, ECX, REQ_GPA);
-	mov32(c, EDX, map);
-	mov32(c, ESI, 0);
-	vmmcall(c);
+	hypercall(c, KVM_HC_MEM_MAP, TOKEN_GPA, REQ_GPA, map, 0);
 	e1 = bail_if_error(c);
 	if (touch)	/* mov eax, [map] */
 		emit(c, 4, 0x66, 0xa1, map & 0xff, map >> 8);
-	mov32(c, EAX, KVM_HC_MEM_UNMAP);
-	mov32(c, EBX, map);
-	vmmcall(c);
+	hypercall(c, KVM_HC_MEM_UNMAP, map, 0, 0, 0);
 	e2 = bail_if_error(c);
 	loop_to(c, 0);
 	patch_to_here(c, e1);

@@ -170,6 +170,17 @@ void vmmcall(struct code *c)
 	emit(c, 3, 0x0f, 0x01, 0xd9);
 }
 
+void hypercall(struct code *c, uint32_t nr, uint32_t a0, uint32_t a1,
+	       uint32_t a2, uint32_t a3)
+{
+	mov32(c, EAX, nr);
+	mov32(c, EBX, a0);
+	mov32(c, ECX, a1);
+	mov32(c, EDX, a2);
+	mov32(c, ESI, a3);
+	vmmcall(c);
+}
+
 int bail_if_error(struct code *c)
 {
 	o32(c);

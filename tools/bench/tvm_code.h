@@ -53,6 +53,9 @@ void sse_copy64(struct code *c);
 /* out @port, al: a KVM_EXIT_IO to the VMM, which resumes after it. */
 void out8(struct code *c, uint8_t port);
 void vmmcall(struct code *c);
+/* Hypercall @nr with its four arguments in ebx, ecx, edx, esi (KVM's ABI). */
+void hypercall(struct code *c, uint32_t nr, uint32_t a0, uint32_t a1,
+	       uint32_t a2, uint32_t a3);
 /* test eax, eax; jnz (patched later); returns the offset to patch. */
 int bail_if_error(struct code *c);
 /* dec edi; jnz @top */

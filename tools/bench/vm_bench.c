@@ -536,22 +536,15 @@ static void code_scan(struct code *c, uint32_t win, uint32_t buf)
 	dec32(c, ECX);
 	jnz_to(c, fill);
 	store_abs(c, VAR_NEXT, EDX);
-	mov32(c, EAX, KVM_HC_MEM_MAP_BATCH);
-	mov32(c, EBX, TOKEN_GPA);
-	mov32(c, ECX, MAP_ARRAY_GPA);
-	mov32(c, EDX, SCAN_BATCH);
-	mov32(c, ESI, 0);
-	vmmcall(c);
+	hypercall(c, KVM_HC_MEM_MAP_BATCH, TOKEN_GPA, MAP_ARRAY_GPA, SCAN_BATCH,
+		  0);
 	cmp32(c, EAX, SCAN_BATCH);
 	e1 = jnz_fwd32(c);
 	mov32(c, ESI, win);
 	mov32(c, EDI, buf);
 	mov32(c, ECX, SCAN_BATCH * PAGE_SZ / 64);
 	sse_copy64(c);
-	mov32(c, EAX, KVM_HC_MEM_UNMAP_BATCH);
-	mov32(c, EBX, UNMAP_ARRAY_GPA);
-	mov32(c, ECX, SCAN_BATCH);
-	vmmcall(c);
+	hypercall(c, KVM_HC_MEM_UNMAP_BATCH, UNMAP_ARRAY_GPA, SCAN_BATCH, 0, 0);
 	cmp32(c, EAX, SCAN_BATCH);
 	e2 = jnz_fwd32(c);
 	dec_abs(c, VAR_LEFT);

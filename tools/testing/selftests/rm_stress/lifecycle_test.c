@@ -1174,29 +1174,6 @@ static void shrink_slabs(void)
 	closedir(dir);
 }
 
-static void mem_use(struct mem_use *m)
-{
-	sync();
-	write_file("/proc/sys/vm/drop_caches", "3");
-	shrink_slabs();
-	m->free = -1;
-	m->sunreclaim = -1;
-	m->anon = -1;
-	m->shmem = -1;
-	read_field_kb("/proc/meminfo", "MemFree", &m->free);
-	read_field_kb("/proc/meminfo", "SUnreclaim", &m->sunreclaim);
-	read_field_kb("/proc/meminfo", "AnonPages", &m->anon);
-	read_field_kb("/proc/meminfo", "Shmem", &m->shmem);
-	m->meminfo = malloc(MEM_TEXT_SIZE);
-	m->slabinfo = malloc(MEM_TEXT_SIZE);
-	if (m->meminfo && read_file("/proc/meminfo", m->meminfo,
-				    MEM_TEXT_SIZE) < 0)
-		m->meminfo[0] = 0;
-	if (m->slabinfo && read_file("/proc/slabinfo", m->slabinfo,
-				     MEM_TEXT_SIZE) < 0)
-		m->slabinfo[0] = 0;
-}
-
 /* kB of "Field:" in a /proc/meminfo text, or -1. */
 static long meminfo_kb(const char *text, const char *field)
 {
@@ -1215,6 +1192,26 @@ static long meminfo_kb(const char *text, const char *field)
 		return -1;
 	v = strtol(p, &end, 10);
 	return end == p ? -1 : v;
+}
+
+/* One reading of meminfo, its fields from that same text. */
+static void mem_use(struct mem_use *m)
+{
+	sync();
+	write_file("/proc/sys/vm/drop_caches", "3");
+	shrink_slabs();
+	m->meminfo = malloc(MEM_TEXT_SIZE);
+	m->slabinfo = malloc(MEM_TEXT_SIZE);
+	if (m->meminfo && read_file("/proc/meminfo", m->meminfo,
+				    MEM_TEXT_SIZE) < 0)
+		m->meminfo[0] = 0;
+	if (m->slabinfo && read_file("/proc/slabinfo", m->slabinfo,
+				     MEM_TEXT_SIZE) < 0)
+		m->slabinfo[0] = 0;
+	m->free = m->meminfo ? meminfo_kb(m->meminfo, "MemFree") : -1;
+	m->sunreclaim = m->meminfo ? meminfo_kb(m->meminfo, "SUnreclaim") : -1;
+	m->anon = m->meminfo ? meminfo_kb(m->meminfo, "AnonPages") : -1;
+	m->shmem = m->meminfo ? meminfo_kb(m->meminfo, "Shmem") : -1;
 }
 
 /* Bytes of slab cache @name (num_objs x objsize) in a slabinfo text, or 0. */
