@@ -72,32 +72,6 @@ const char *prof_part(void);
 void prof_part_on(const char *part);
 void prof_part_off(const char *part);
 
-/* Target process ----------------------------------------------------------- */
-
-/*
- * Not rm_util's struct rm_target, which runs commands: this one fills its
- * pages at start, and a thread of its own can store into them.
- */
-struct bench_target {
-	pid_t pid;
-	int pidfd;
-	int ctl;		/* closing it makes the target exit */
-	uint64_t base;		/* address of its pages, in its address space */
-	size_t pages;
-};
-
-/* Fork a target owning @pages filled pages (4 KiB, no THP); 0 or -errno. */
-int bench_target_start(struct bench_target *t, size_t pages);
-/*
- * A memfd of @pages pages filled as a target's, or -errno; and a target
- * whose pages are that memfd's (@memfd -1: its own, as above).
- */
-int bench_target_shared_pages(size_t pages);
-int bench_target_start_shared(struct bench_target *t, size_t pages, int memfd);
-void bench_target_stop(struct bench_target *t);
-/* Have the target store into its own pages from a thread, or stop. */
-int bench_target_set_running(const struct bench_target *t, bool running);
-
 /* Child processes driven through a pipe pair ------------------------------- */
 
 struct bench_child {
@@ -130,6 +104,31 @@ void keep_only_fds(int a, int b);
 /* All @len bytes through a pipe, retried on EINTR: false on EOF or error. */
 bool read_full(int fd, void *buf, size_t len);
 bool write_full(int fd, const void *buf, size_t len);
+
+/* Target process ----------------------------------------------------------- */
+
+/*
+ * Not rm_util's struct rm_target, which runs commands: this one fills its
+ * pages at start, and a thread of its own can store into them.
+ */
+struct bench_target {
+	struct bench_child child;	/* closing its cmd makes the target exit */
+	int pidfd;
+	uint64_t base;		/* address of its pages, in its address space */
+	size_t pages;
+};
+
+/* Fork a target owning @pages filled pages (4 KiB, no THP); 0 or -errno. */
+int bench_target_start(struct bench_target *t, size_t pages);
+/*
+ * A memfd of @pages pages filled as a target's, or -errno; and a target
+ * whose pages are that memfd's (@memfd -1: its own, as above).
+ */
+int bench_target_shared_pages(size_t pages);
+int bench_target_start_shared(struct bench_target *t, size_t pages, int memfd);
+void bench_target_stop(struct bench_target *t);
+/* Have the target store into its own pages from a thread, or stop. */
+int bench_target_set_running(const struct bench_target *t, bool running);
 
 /* /dev/remote_mapping ------------------------------------------------------ */
 

@@ -201,191 +201,6 @@ void prof_part_off(const char *part)
 		prof_off();
 }
 
-/* Target process ----------------------------------------------------------- */
-
-/* The target's own work while it runs: stores into its pages. */
-struct target_writer {
-	uint64_t *p;
-	size_t pages;
-	bool stop;		/* __atomic */
-};
-
-/* Stores each page's first word again (the same value: checks hold). */
-static void *target_writer_fn(void *arg)
-{
-	struct target_writer *tw = arg;
-	uint64_t x = 88172645463325252ULL, i;
-	cpu_set_t cpus;
-
-	/* Beside the introspector, which measures on CPU 0. */
-	CPU_ZERO(&cpus);
-	CPU_SET(1, &cpus);
-	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
-		sched_setaffinity(0, sizeof(cpus), &cpus);
-
-	while (!__atomic_load_n(&tw->stop, __ATOMIC_RELAXED)) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		i = x % tw->pages;
-		__atomic_store_n(&tw->p[i * PAGE_SZ / 8], target_word(i, 0),
-				 __ATOMIC_RELAXED);
-	}
-	return NULL;
-}
-
-/* Write the target pattern of @pages pages at @p. */
-static void target_fill(uint64_t *p, size_t pages)
-{
-	size_t i, w;
-
-	for (i = 0; i < pages; i++)
-		for (w = 0; w < PAGE_SZ / 8; w++)
-			p[i * PAGE_SZ / 8 + w] = target_word(i, w);
-}
-
-static void bench_target_main(int ctl, int report, size_t pages, int memfd)
-{
-	struct target_writer tw = { .pages = pages };
-	bool running = false;
-	pthread_t writer;
-	uint64_t *p, i;
-	ssize_t n;
-	char c;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (memfd >= 0) {
-		p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE,
-			 MAP_SHARED, memfd, 0);
-		if (p == MAP_FAILED)
-			_exit(1);
-	} else {
-		p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			_exit(1);
-		/* 4 KiB pages: "thousands of pages", as the mapping sees them. */
-		madvise(p, pages * PAGE_SZ, MADV_NOHUGEPAGE);
-		target_fill(p, pages);
-	}
-	/*
-	 * Not the ends of other targets' control pipes: a target holding one
-	 * would keep that one from seeing its EOF (a fleet has 100).
-	 */
-	keep_only_fds(ctl, report);
-	i = (uintptr_t)p;
-	if (write(report, &i, sizeof(i)) != sizeof(i))
-		_exit(1);
-	close(report);
-	tw.p = p;
-	/*
-	 * Live until the introspector closes its end (or dies); 'r' starts
-	 * a thread storing into its pages, 'i' stops it.
-	 */
-	for (;;) {
-		n = read(ctl, &c, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (c == 'r' && !running) {
-			__atomic_store_n(&tw.stop, false, __ATOMIC_RELAXED);
-			running = !pthread_create(&writer, NULL,
-						  target_writer_fn, &tw);
-		} else if (c == 'i' && running) {
-			__atomic_store_n(&tw.stop, true, __ATOMIC_RELAXED);
-			pthread_join(writer, NULL);
-			running = false;
-		}
-	}
-	_exit(0);
-}
-
-int bench_target_set_running(const struct bench_target *t, bool running)
-{
-	char c = running ? 'r' : 'i';
-
-	return write(t->ctl, &c, 1) == 1 ? 0 : -errno;
-}
-
-int bench_target_shared_pages(size_t pages)
-{
-	uint64_t *p;
-	int fd, err;
-
-	fd = memfd_create("rm_bench target", MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, pages * PAGE_SZ))
-		goto err_close;
-	p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 fd, 0);
-	if (p == MAP_FAILED)
-		goto err_close;
-	target_fill(p, pages);
-	munmap(p, pages * PAGE_SZ);
-	return fd;
-
-err_close:
-	err = -errno;
-	close(fd);
-	return err;
-}
-
-int bench_target_start(struct bench_target *t, size_t pages)
-{
-	return bench_target_start_shared(t, pages, -1);
-}
-
-int bench_target_start_shared(struct bench_target *t, size_t pages, int memfd)
-{
-	int ctl[2], report[2];
-	uint64_t base;
-	ssize_t n;
-
-	memset(t, 0, sizeof(*t));
-	if (pipe2(ctl, O_CLOEXEC) || pipe2(report, O_CLOEXEC))
-		return -errno;
-	fflush(NULL);
-	t->pid = fork();
-	if (t->pid < 0)
-		return -errno;
-	if (!t->pid) {
-		close(ctl[1]);
-		close(report[0]);
-		bench_target_main(ctl[0], report[1], pages, memfd);
-	}
-	close(ctl[0]);
-	close(report[1]);
-	n = read(report[0], &base, sizeof(base));
-	close(report[0]);
-	t->ctl = ctl[1];
-	if (n != sizeof(base)) {
-		bench_target_stop(t);
-		return -EIO;
-	}
-	t->base = base;
-	t->pages = pages;
-	t->pidfd = sys_pidfd_open(t->pid);
-	if (t->pidfd < 0) {
-		n = t->pidfd;
-		bench_target_stop(t);
-		return n;
-	}
-	return 0;
-}
-
-void bench_target_stop(struct bench_target *t)
-{
-	if (t->pid <= 0)
-		return;
-	close(t->ctl);
-	if (t->pidfd > 0)
-		close(t->pidfd);
-	waitpid(t->pid, NULL, 0);
-	t->pid = 0;
-}
-
 /* Child processes driven through a pipe pair ------------------------------- */
 
 int bench_child_start(struct bench_child *c, bench_child_fn fn, void *arg)
@@ -472,6 +287,183 @@ bool read_full(int fd, void *buf, size_t len)
 bool write_full(int fd, const void *buf, size_t len)
 {
 	return pipe_io(fd, (void *)buf, len, true);
+}
+
+/* Target process ----------------------------------------------------------- */
+
+/* The target's own work while it runs: stores into its pages. */
+struct target_writer {
+	uint64_t *p;
+	size_t pages;
+	bool stop;		/* __atomic */
+};
+
+/* Stores each page's first word again (the same value: checks hold). */
+static void *target_writer_fn(void *arg)
+{
+	struct target_writer *tw = arg;
+	uint64_t x = 88172645463325252ULL, i;
+	cpu_set_t cpus;
+
+	/* Beside the introspector, which measures on CPU 0. */
+	CPU_ZERO(&cpus);
+	CPU_SET(1, &cpus);
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		sched_setaffinity(0, sizeof(cpus), &cpus);
+
+	while (!__atomic_load_n(&tw->stop, __ATOMIC_RELAXED)) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		i = x % tw->pages;
+		__atomic_store_n(&tw->p[i * PAGE_SZ / 8], target_word(i, 0),
+				 __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/* Write the target pattern of @pages pages at @p. */
+static void target_fill(uint64_t *p, size_t pages)
+{
+	size_t i, w;
+
+	for (i = 0; i < pages; i++)
+		for (w = 0; w < PAGE_SZ / 8; w++)
+			p[i * PAGE_SZ / 8 + w] = target_word(i, w);
+}
+
+struct bench_target_args {
+	size_t pages;
+	int memfd;
+};
+
+/* The target's bench_child_fn: @ctl is its command pipe, @report its answers. */
+static void bench_target_main(void *arg, int ctl, int report)
+{
+	const struct bench_target_args *a = arg;
+	size_t pages = a->pages;
+	int memfd = a->memfd;
+	struct target_writer tw = { .pages = pages };
+	bool running = false;
+	pthread_t writer;
+	uint64_t *p, i;
+	ssize_t n;
+	char c;
+
+	if (memfd >= 0) {
+		p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, memfd, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+	} else {
+		p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+		/* 4 KiB pages: "thousands of pages", as the mapping sees them. */
+		madvise(p, pages * PAGE_SZ, MADV_NOHUGEPAGE);
+		target_fill(p, pages);
+	}
+	/*
+	 * Not the ends of other targets' control pipes: a target holding one
+	 * would keep that one from seeing its EOF (a fleet has 100).
+	 */
+	keep_only_fds(ctl, report);
+	i = (uintptr_t)p;
+	if (write(report, &i, sizeof(i)) != sizeof(i))
+		_exit(1);
+	close(report);
+	tw.p = p;
+	/*
+	 * Live until the introspector closes its end (or dies); 'r' starts
+	 * a thread storing into its pages, 'i' stops it.
+	 */
+	for (;;) {
+		n = read(ctl, &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (c == 'r' && !running) {
+			__atomic_store_n(&tw.stop, false, __ATOMIC_RELAXED);
+			running = !pthread_create(&writer, NULL,
+						  target_writer_fn, &tw);
+		} else if (c == 'i' && running) {
+			__atomic_store_n(&tw.stop, true, __ATOMIC_RELAXED);
+			pthread_join(writer, NULL);
+			running = false;
+		}
+	}
+	_exit(0);
+}
+
+int bench_target_set_running(const struct bench_target *t, bool running)
+{
+	char c = running ? 'r' : 'i';
+
+	return write(t->child.cmd, &c, 1) == 1 ? 0 : -errno;
+}
+
+int bench_target_shared_pages(size_t pages)
+{
+	uint64_t *p;
+	int fd, err;
+
+	fd = memfd_create("rm_bench target", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, pages * PAGE_SZ))
+		goto err_close;
+	p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fd, 0);
+	if (p == MAP_FAILED)
+		goto err_close;
+	target_fill(p, pages);
+	munmap(p, pages * PAGE_SZ);
+	return fd;
+
+err_close:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+int bench_target_start(struct bench_target *t, size_t pages)
+{
+	return bench_target_start_shared(t, pages, -1);
+}
+
+int bench_target_start_shared(struct bench_target *t, size_t pages, int memfd)
+{
+	struct bench_target_args args = { .pages = pages, .memfd = memfd };
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	err = bench_child_start(&t->child, bench_target_main, &args);
+	if (err)
+		return err;
+	if (!read_full(t->child.res, &t->base, sizeof(t->base))) {
+		bench_target_stop(t);
+		return -EIO;
+	}
+	t->pages = pages;
+	t->pidfd = sys_pidfd_open(t->child.pid);
+	if (t->pidfd < 0) {
+		err = t->pidfd;
+		bench_target_stop(t);
+		return err;
+	}
+	return 0;
+}
+
+void bench_target_stop(struct bench_target *t)
+{
+	if (t->child.pid <= 0)
+		return;
+	if (t->pidfd > 0)
+		close(t->pidfd);
+	bench_child_stop(&t->child);
+	t->child.pid = 0;
 }
 
 /* /dev/remote_mapping ------------------------------------------------------ */

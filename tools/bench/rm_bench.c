@@ -135,7 +135,7 @@ static double read_range(int method, size_t len, const struct read_set *rs,
 			}
 			break;
 		case 1:
-			if (pvr(t->pid, buf, addr, len) != (ssize_t)len)
+			if (pvr(t->child.pid, buf, addr, len) != (ssize_t)len)
 				die("process_vm_readv: %s", strerror(errno));
 			sum += buf[0];
 			break;
@@ -265,7 +265,7 @@ static void bench_reads(const struct cfg *c, const struct bench_target *t,
 	for (i = 0; i < n; i++)
 		memset(own + i * PAGE_SZ, i, PAGE_SZ);
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", t->pid);
+	snprintf(path, sizeof(path), "/proc/%d/mem", t->child.pid);
 	memfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (memfd < 0)
 		die("open %s: %s", path, strerror(errno));
@@ -397,7 +397,7 @@ static double pvr_one(const struct bench_target *t, size_t p)
 	uint8_t buf[PAGE_SZ];
 	uint64_t t0 = now_ns();
 
-	if (pvr(t->pid, buf, t->base + p * PAGE_SZ, PAGE_SZ) != PAGE_SZ)
+	if (pvr(t->child.pid, buf, t->base + p * PAGE_SZ, PAGE_SZ) != PAGE_SZ)
 		die("process_vm_readv: %s", strerror(errno));
 	t0 = now_ns() - t0;
 	consume(buf[8]);

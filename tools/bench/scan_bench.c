@@ -77,7 +77,7 @@ static void scan_pvr(const struct scan *s, size_t first, size_t cnt,
 		r.iov_base = (void *)(uintptr_t)(s->t->base +
 						 (first + k) * PAGE_SZ);
 		r.iov_len = l.iov_len;
-		if (process_vm_readv(s->t->pid, &l, 1, &r, 1, 0) !=
+		if (process_vm_readv(s->t->child.pid, &l, 1, &r, 1, 0) !=
 		    (ssize_t)l.iov_len)
 			die("scan: process_vm_readv: %s", strerror(errno));
 	}
