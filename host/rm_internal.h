@@ -431,7 +431,11 @@ void rm_pdb_invalidate_done(struct rm_pdb_inval *inv);
 bool rm_pdb_set_cache(struct rm_pdb *pdb, u8 from, u8 to);
 void rm_pdb_zap(struct rm_pdb *pdb);
 void rm_pdb_resolve(struct rm_pdb *pdb, bool write);
+void rm_pdb_resolve_bulk(struct rm_pdb **pdbs, const int *errs,
+			 unsigned int n);
 void rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma);
+void rm_pdb_populate_run(struct rm_pdb **pdbs, unsigned int n,
+			 struct vm_area_struct *vma);
 void rm_pdb_unmapped(struct rm_pdb *pdb);
 bool rm_pte_present(struct vm_area_struct *vma, unsigned long addr);
 void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma);

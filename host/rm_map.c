@@ -155,9 +155,9 @@ static void rm_map_window_pages(struct mm_struct *mm, struct rm_idb *idb,
 				const unsigned long *windows, unsigned int n,
 				unsigned int flags, struct rm_tdb **keep)
 {
-	struct vm_area_struct *vma, *last = NULL;
+	struct vm_area_struct *vma, *last = NULL, *run_vma = NULL;
+	unsigned int i, first = 0, len = 0;
 	struct rm_pdb *pdb;
-	unsigned int i;
 
 	if (mmap_read_lock_killable(mm)) {
 		for_each_set_bit(i, windows, n)
@@ -181,9 +181,22 @@ static void rm_map_window_pages(struct mm_struct *mm, struct rm_idb *idb,
 		}
 		if (pdb->win->pool)
 			rm_win_clear_hole(pdb->win, vma, pdb->map_hva);
-		if (flags & MM_REMOTE_POPULATE)
-			rm_pdb_populate(pdb, vma);
+		if (!(flags & MM_REMOTE_POPULATE))
+			continue;
+		/* Populated by runs of pages that follow each other. */
+		if (len && i == first + len && vma == run_vma &&
+		    pdb->map_hva == pdbs[i - 1]->map_hva + PAGE_SIZE) {
+			len++;
+			continue;
+		}
+		if (len)
+			rm_pdb_populate_run(pdbs + first, len, run_vma);
+		first = i;
+		len = 1;
+		run_vma = vma;
 	}
+	if (len)
+		rm_pdb_populate_run(pdbs + first, len, run_vma);
 	rm_idb_set_live_bulk(idb, pdbs, errs, windows, n);
 	mmap_read_unlock(mm);
 }
@@ -259,12 +272,12 @@ static unsigned int rm_map_pages(struct mm_struct *req_mm,
 	mmap_read_unlock(req_mm);
 
 	rm_tdb_watch(tdb, pdbs, errs, n);
+	/* Resolved now, installed with the mapping, under our lock. */
+	if (flags & (MM_REMOTE_POPULATE | MM_REMOTE_NO_TAIL))
+		rm_pdb_resolve_bulk(pdbs, errs, n);
 	for (i = 0; i < n; i++) {
 		if (errs[i])
 			continue;
-		/* Resolved now, installed with the mapping, under our lock. */
-		if (flags & (MM_REMOTE_POPULATE | MM_REMOTE_NO_TAIL))
-			rm_pdb_resolve(pdbs[i], false);
 		if (pdbs[i]->tail) {
 			errs[i] = -EOPNOTSUPP;
 			continue;

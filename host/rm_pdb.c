@@ -249,6 +249,32 @@ void rm_pdb_zap(struct rm_pdb *pdb)
 }
 
 /*
+ * Cache what a resolution found (@hmm_pfn, 0 if it found no page) unless
+ * an invalidation ran since @seq: see rm_tdb_invalidate().
+ */
+static void rm_pdb_store(struct rm_pdb *pdb, u8 cache, unsigned long hmm_pfn,
+			 unsigned long seq)
+{
+	lockdep_assert_held(&pdb->lock);
+	/*
+	 * Counted before the sequence is checked: a write-protection either
+	 * finds the count or has us store nothing (rm_tdb_invalidate()).
+	 */
+	if (cache != RM_CACHE_RO && !pdb->wp_counted) {
+		pdb->wp_counted = true;
+		atomic_inc(&pdb->tdb->wp_pdbs);
+		smp_mb__after_atomic();	/* pairs with rm_tdb_invalidate() */
+	}
+	/* Pairs with rm_pdb_invalidate(): stale if it ran since read_begin. */
+	if (pdb->cache == RM_CACHE_UNMAPPED || pdb->cache == RM_CACHE_GONE ||
+	    mmu_interval_read_retry(&pdb->tdb->notifier, seq))
+		return;
+	if (hmm_pfn & HMM_PFN_VALID)
+		pdb->pfn = page_to_pfn(hmm_pfn_to_page(hmm_pfn));
+	pdb->cache = cache;
+}
+
+/*
  * Resolve the target page with the introspector's mmap_lock NOT held, and
  * cache it unless an invalidation ran meanwhile.  A failure is cached too,
  * so that the retried fault can raise SIGBUS.
@@ -372,26 +398,119 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 
 	spin_lock(&pdb->lock);
 	pdb->tail = tail;
-	/*
-	 * Counted before the sequence is checked: a write-protection either
-	 * finds the count or has us store nothing (rm_tdb_invalidate()).
-	 */
-	if (store && cache != RM_CACHE_RO && !pdb->wp_counted) {
-		pdb->wp_counted = true;
-		atomic_inc(&pdb->tdb->wp_pdbs);
-		smp_mb__after_atomic();	/* pairs with rm_tdb_invalidate() */
-	}
-	/* Pairs with rm_pdb_invalidate(): stale if it ran since read_begin. */
-	if (store && pdb->cache != RM_CACHE_UNMAPPED &&
-	    pdb->cache != RM_CACHE_GONE &&
-	    !mmu_interval_read_retry(notifier, range.notifier_seq)) {
-		if (!ret)
-			pdb->pfn = page_to_pfn(hmm_pfn_to_page(hmm_pfn));
-		pdb->cache = cache;
-	}
+	if (store)
+		rm_pdb_store(pdb, cache, ret ? 0 : hmm_pfn, range.notifier_seq);
 	spin_unlock(&pdb->lock);
 
 	mmput_async(mm);
+}
+
+/* The longest run of target pages resolved by one hmm_range_fault(). */
+#define RM_RESOLVE_RUN	512
+
+/*
+ * The pages of a run: pdbs[0..n) resolved for reads, their target pages
+ * consecutive.  Resolved whole in one VMA of the target, under one hold of
+ * its mmap_lock and with one notifier sequence, rather than page by page;
+ * a run that cannot be (in more than one VMA, a page the target cannot
+ * give now) is left to rm_pdb_resolve(): -EAGAIN.
+ */
+static int rm_pdb_resolve_run(struct rm_pdb **pdbs, unsigned int n,
+			      unsigned long *hmm_pfns)
+{
+	struct rm_tdb *tdb = pdbs[0]->tdb;
+	struct mm_struct *mm = tdb->notifier.mm;
+	unsigned long timeout = jiffies +
+				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	struct hmm_range range = {
+		.notifier	= &tdb->notifier,
+		.start		= pdbs[0]->req_hva,
+		.end		= pdbs[0]->req_hva + n * PAGE_SIZE,
+		.hmm_pfns	= hmm_pfns,
+		.default_flags	= HMM_PFN_REQ_FAULT,
+	};
+	struct vm_area_struct *vma;
+	unsigned int i;
+	int ret;
+
+	cond_resched();
+	/* As in rm_pdb_resolve(). */
+	if (!mmget_not_zero(mm)) {
+		WRITE_ONCE(tdb->dead, true);
+		return 0;
+	}
+	do {
+		range.notifier_seq = mmu_interval_read_begin(range.notifier);
+		if (mmap_read_lock_killable(mm)) {
+			ret = -EINTR;
+			break;
+		}
+		vma = vma_lookup(mm, range.start);
+		if (!vma || vma->vm_end < range.end ||
+		    rm_target_vma_check(vma, false))
+			ret = -EAGAIN;
+		else
+			ret = hmm_range_fault(&range);
+		mmap_read_unlock(mm);
+	} while (ret == -EBUSY && !fatal_signal_pending(current) &&
+		 time_before(jiffies, timeout));
+
+	for (i = 0; !ret && i < n; i++) {
+		spin_lock(&pdbs[i]->lock);
+		pdbs[i]->tail = false;
+		rm_pdb_store(pdbs[i], hmm_pfns[i] & HMM_PFN_WRITE ?
+				      RM_CACHE_RW : RM_CACHE_RO,
+			     hmm_pfns[i], range.notifier_seq);
+		spin_unlock(&pdbs[i]->lock);
+	}
+	mmput_async(mm);
+	/* Busy or interrupted: nothing to store, as for one page. */
+	if (ret && ret != -EBUSY && ret != -EINTR)
+		return -EAGAIN;
+	return 0;
+}
+
+/* Whether pdbs[i] continues the run of pdbs[first..i). */
+static bool rm_pdb_run_continues(struct rm_pdb **pdbs, const int *errs,
+				 unsigned int first, unsigned int i)
+{
+	struct rm_pdb *pdb = pdbs[i];
+
+	return !errs[i] && i - first < RM_RESOLVE_RUN &&
+	       !pdb->zerohole && !pdb->no_tail &&
+	       pdb->tdb == pdbs[first]->tdb &&
+	       pdb->req_hva == pdbs[i - 1]->req_hva + PAGE_SIZE;
+}
+
+/*
+ * rm_pdb_resolve(pdb, false) of each of pdbs[0..n) without an error (a
+ * batch mapped with MM_REMOTE_POPULATE), by runs of consecutive target
+ * pages (rm_pdb_resolve_run()).  KVM's aliases (zerohole, no_tail) have
+ * checks of their own per page and are resolved alone.
+ */
+void rm_pdb_resolve_bulk(struct rm_pdb **pdbs, const int *errs,
+			 unsigned int n)
+{
+	unsigned long *hmm_pfns;
+	unsigned int i, k, j;
+
+	hmm_pfns = n < 2 ? NULL :
+		   kmalloc_array(min_t(unsigned int, n, RM_RESOLVE_RUN),
+				 sizeof(*hmm_pfns), GFP_KERNEL);
+	for (i = 0; i < n; i = k) {
+		k = i + 1;
+		if (errs[i])
+			continue;
+		if (hmm_pfns && !pdbs[i]->zerohole && !pdbs[i]->no_tail)
+			while (k < n && rm_pdb_run_continues(pdbs, errs, i, k))
+				k++;
+		if (k - i > 1 &&
+		    !rm_pdb_resolve_run(pdbs + i, k - i, hmm_pfns))
+			continue;
+		for (j = i; j < k; j++)
+			rm_pdb_resolve(pdbs[j], false);
+	}
+	kfree(hmm_pfns);
 }
 
 struct rm_install {
@@ -561,21 +680,47 @@ void rm_pdb_forget_vma(struct rm_pdb *pdb)
 	spin_unlock(&pdb->lock);
 }
 
-/*
- * Install what pdb->cache holds at pdb->map_hva of @vma, the way a read
- * fault would, if it holds anything valid (else the first access faults).
- * The caller holds vma's mmap_lock and a reference on @pdb.
- */
-void rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma)
+struct rm_install_run {
+	struct rm_install ins;
+	struct rm_pdb **pdbs;
+	unsigned long start;
+};
+
+/* rm_install_pte() for the page of a run at @addr; a page left is no error. */
+static int rm_install_run_pte(pte_t *ptep, unsigned long addr, void *data)
 {
-	struct rm_install ins = {
-		.pdb	= pdb,
-		.vma	= vma,
+	struct rm_install_run *run = data;
+
+	run->ins.pdb = run->pdbs[(addr - run->start) >> PAGE_SHIFT];
+	rm_install_pte(ptep, addr, &run->ins);
+	return 0;
+}
+
+/*
+ * Install what the cache of each of pdbs[0..n) holds at its map_hva in
+ * @vma, the way a read fault would, if it holds anything valid (else the
+ * first access faults).  Their pages follow each other from
+ * pdbs[0]->map_hva: one walk of the page table, its lock taken once per
+ * page table rather than per page.  The caller holds vma's mmap_lock and
+ * a reference on each pdb.
+ */
+void rm_pdb_populate_run(struct rm_pdb **pdbs, unsigned int n,
+			 struct vm_area_struct *vma)
+{
+	struct rm_install_run run = {
+		.ins.vma	= vma,
+		.pdbs		= pdbs,
+		.start		= pdbs[0]->map_hva,
 	};
 
 	mmap_assert_locked(vma->vm_mm);
-	apply_to_page_range(vma->vm_mm, pdb->map_hva, PAGE_SIZE,
-			    rm_install_pte, &ins);
+	apply_to_page_range(vma->vm_mm, run.start, n * PAGE_SIZE,
+			    rm_install_run_pte, &run);
+}
+
+void rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma)
+{
+	rm_pdb_populate_run(&pdb, 1, vma);
 }
 
 /* Fault at a page of @pdb; the caller holds a reference on @pdb. */

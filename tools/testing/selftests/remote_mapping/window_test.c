@@ -362,6 +362,67 @@ TEST_F(remote_mapping, window_batch)
 	t_check(_metadata, &self->t, req, n * page_size, SEED_A);
 }
 
+/*
+ * A POPULATE batch of consecutive target pages is resolved by runs: each
+ * page is installed whatever its target page is (filled, or never touched:
+ * the zero page), a page the target denies gets its errno and the runs
+ * on both sides of it and of a VMA boundary are installed, and every page
+ * follows its target afterwards.
+ */
+TEST_F(remote_mapping, window_batch_populate_runs)
+{
+	const size_t n = 96;
+	uintptr_t req = t_alloc(_metadata, &self->t, n);
+	char *w = win_map(_metadata, self->fd, n, PROT_READ | PROT_WRITE);
+	__u64 reqs[96], maps[96];
+	__s32 errs[96];
+	size_t i;
+
+	/* [0, 32) and [64, 96) filled, [32, 64) never touched. */
+	t_fill(_metadata, &self->t, req, 32 * page_size, SEED_A);
+	t_fill(_metadata, &self->t, req + 64 * page_size, 32 * page_size,
+	       SEED_A + 64 * page_size / 8);
+	/* Page 40 denied; [80, 96) a VMA of its own. */
+	t_call(_metadata, &self->t, TARGET_MPROTECT, req + 40 * page_size,
+	       page_size, PROT_NONE, 0);
+	t_call(_metadata, &self->t, TARGET_MADVISE, req + 80 * page_size,
+	       16 * page_size, MADV_DONTFORK, 0);
+	for (i = 0; i < n; i++) {
+		reqs[i] = req + i * page_size;
+		maps[i] = (uintptr_t)w + i * page_size;
+	}
+	ASSERT_EQ((int)n - 1,
+		  __rm_map_batch(self->fd, self->t.pidfd, REMOTE_MAPPING_POPULATE,
+				 reqs, maps, errs, n));
+	ASSERT_EQ(-EACCES, errs[40]);
+	for (i = 0; i < n; i++) {
+		if (i == 40)
+			continue;
+		ASSERT_EQ(0, errs[i]) TH_LOG("page %zu", i);
+		ASSERT_EQ(0, read_faults(_metadata, w + i * page_size))
+			TH_LOG("page %zu was not installed at map time", i);
+	}
+	for (i = 0; i < n; i++) {
+		if (i < 32 || i >= 64) {
+			check_pattern(_metadata, w + i * page_size, page_size,
+				      SEED_A + i * page_size / 8);
+			continue;
+		}
+		if (i != 40)
+			ASSERT_TRUE(is_zero(w + i * page_size, page_size))
+				TH_LOG("page %zu", i);
+	}
+	ASSERT_EQ(SIGBUS, probe_read(w + 40 * page_size, &(__u64){ 0 }));
+
+	/* The target's first store to a zero page, and to a filled page. */
+	t_write(_metadata, &self->t, reqs[50], TAG);
+	ASSERT_EQ(TAG, must_read(_metadata, w + 50 * page_size));
+	check_coherent(_metadata, &self->t, reqs[85], w + 85 * page_size, TAG);
+
+	ASSERT_EQ(0, munmap(w, n * page_size));
+	rm_expect_counters_back(_metadata, self);
+}
+
 /* Read every page of @w that @mapped has a bit for, faulting it in. */
 static void touch_pages(struct __test_metadata *_metadata, char *w,
 			unsigned int mapped)
