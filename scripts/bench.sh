@@ -17,7 +17,8 @@
 #                  and prints the ratios, no verdict on the targets
 #   --no-build     do not rebuild the module and kvm (rm_bench still is)
 #   --profile S    perf record the sections S (reads,mtu,batch,scale,hc,
-#                  watch-fork|mm|thp, scan, fleet-probe|teardown)
+#                  watch-fork|mm|thp[.none|.one], scan,
+#                  fleet-probe|teardown)
 #                  in the VM; reports in build/bench/profile/
 #   --graph SPECS  trace with function_graph instead, each spec
 #                  SECT[-PART]@FUNC[+FUNC...][:DEPTH][=UNIT] (for instance
@@ -49,7 +50,7 @@ while [ "$#" -gt 0 ]; do
 	--graph) graph=$2; shift 2 ;;
 	--erms) erms=1; shift ;;
 	--timeout) timeout_s=$2; shift 2 ;;
-	-h|--help) sed -n '3,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	*) echo "bench: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac

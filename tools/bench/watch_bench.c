@@ -252,7 +252,7 @@ void bench_watch(const struct cfg *c, int rm, struct json *j)
 	size_t n = c->watch_mirrors, k;
 	size_t mirrors[NCFGS] = { 0 };
 	uint8_t *win[NCFGS] = { NULL };
-	char what[96], base[64];
+	char what[96], base[64], part[16];
 	struct result *res;
 	int op, cf, r, i;
 
@@ -277,13 +277,16 @@ void bench_watch(const struct cfg *c, int rm, struct json *j)
 			for (i = 0; i < NCFGS; i++) {
 				cf = (i + r) % NCFGS;
 				watched_touch(win[cf], mirrors[cf]);
-				if (cf == CFG_MANY)
-					prof_part_on(op_names[op]);
+				/* --profile watch-mm (many) or watch-mm.none */
+				snprintf(part, sizeof(part), "%s%s",
+					 op_names[op],
+					 cf == CFG_MANY ? "" : cf == CFG_ONE ?
+					 ".one" : ".none");
+				prof_part_on(part);
 				ns[op][cf][r] = watched_churn(&w[cf], op,
 							      c->watch_ms,
 							      &collapsed);
-				if (cf == CFG_MANY)
-					prof_part_off(op_names[op]);
+				prof_part_off(part);
 			}
 
 	json_obj(j, "watch");
