@@ -631,7 +631,7 @@ int mm_remote_unmap_batch(const unsigned long *map_hvas, int *errs,
 	/* One page (the single unmap hypercall) allocates nothing. */
 	struct rm_pdb *one_pdb = NULL, **pdbs = &one_pdb;
 	unsigned long one_single = 0, *singles = &one_single;
-	unsigned int i;
+	unsigned int i, k;
 	int ret;
 
 	if (!mm || (current->flags & PF_KTHREAD) || !n)
@@ -654,9 +654,11 @@ int mm_remote_unmap_batch(const unsigned long *map_hvas, int *errs,
 				    flags & MM_REMOTE_GUEST, pdbs, singles);
 	mmap_read_unlock(mm);
 
-	for (i = 0; i < n; i++)
+	/* Out of their tdbs' trees under one lock hold per run of a tdb. */
+	for (i = 0, k = 0; i < n; i++)
 		if (pdbs[i])
-			rm_pdb_put(pdbs[i]);
+			pdbs[k++] = pdbs[i];
+	rm_pdb_put_bulk(pdbs, k);
 	for_each_set_bit(i, singles, n) {
 		errs[i] = mm_remote_unmap(map_hvas[i]);
 		if (!errs[i])
