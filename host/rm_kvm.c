@@ -17,16 +17,20 @@
 
 /*
  * What a hypercall's mapping is: a KVM alias (MM_REMOTE_ZEROHOLE) that
- * the guest may unmap.  On a stock kvm.ko that takes references on the
+ * the guest may unmap, made of the hypercall's flags (KVMMEM_MAP_*).  On a stock kvm.ko that takes references on the
  * VM_PFNMAP pages it maps (before 6.13), tail pages of THPs and huge pages
  * are refused: KVM could not map them (rm_kvm_hook_no_tail).
  */
-static unsigned int rm_hc_map_flags(bool readonly)
+#define RM_HC_MAP_FLAGS	(KVMMEM_MAP_READONLY | KVMMEM_MAP_POPULATE)
+
+static unsigned int rm_hc_map_flags(unsigned long hc_flags)
 {
 	unsigned int flags = MM_REMOTE_ZEROHOLE | MM_REMOTE_GUEST;
 
-	if (readonly)
+	if (hc_flags & KVMMEM_MAP_READONLY)
 		flags |= MM_REMOTE_READONLY;
+	if (hc_flags & KVMMEM_MAP_POPULATE)
+		flags |= MM_REMOTE_POPULATE;
 	if (rm_kvm_hook_no_tail)
 		flags |= MM_REMOTE_NO_TAIL;
 	return flags;
@@ -214,7 +218,7 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 	int idx;
 	long err;
 
-	if (flags & ~(unsigned long)KVMMEM_MAP_READONLY)
+	if (flags & ~(unsigned long)RM_HC_MAP_FLAGS)
 		return -EINVAL;
 	if (!PAGE_ALIGNED(req_gpa) || !PAGE_ALIGNED(map_gpa))
 		return -EINVAL;
@@ -232,7 +236,7 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 			      &req_hva, &map_hva);
 	if (!err)
 		err = mm_remote_map_flags(target->mm, req_hva, map_hva,
-					  rm_hc_map_flags(readonly));
+					  rm_hc_map_flags(flags));
 	srcu_read_unlock(&target->srcu, idx);
 	rm_tdb_put(tdb);
 out_put:
@@ -282,7 +286,7 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	int idx;
 	long ret;
 
-	if (flags & ~(unsigned long)KVMMEM_MAP_READONLY)
+	if (flags & ~(unsigned long)RM_HC_MAP_FLAGS)
 		return -EINVAL;
 	if (!count || count > KVMMEM_BATCH_MAX || !IS_ALIGNED(array_gpa, 8))
 		return -EINVAL;
@@ -320,7 +324,7 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	if (n) {
 		ret = mm_remote_map_batch(target->mm, b.req_hvas, b.map_hvas,
 					  b.errs, n,
-					  rm_hc_map_flags(readonly));
+					  rm_hc_map_flags(flags));
 		for (i = 0; i < n; i++)
 			b.entries[b.index[i]].err = ret < 0 ? ret : b.errs[i];
 	}

@@ -12,9 +12,13 @@
  *	    must not cross a page)
  *	a1: page-aligned gpa in the target VM (the VM the token was granted for)
  *	a2: page-aligned gpa in the calling VM (RAM, not ROM)
- *	a3: flags, KVMMEM_MAP_READONLY or 0
+ *	a3: flags, 0 or KVMMEM_MAP_READONLY and KVMMEM_MAP_POPULATE
  *	Afterwards a2 of the caller reaches the same page as a1 of the target,
  *	both ways.  When the target VM goes away, a2 reads zeros.
+ *	KVMMEM_MAP_POPULATE resolves the target page during the call and
+ *	installs it in the host's page table, as for a read: the guest's
+ *	first access then costs KVM's fault alone.  Without it the first
+ *	access resolves the page (cheaper for pages that may never be read).
  *
  * KVM_HC_MEM_MAP_BATCH (34)
  *	a0: gpa of a struct kvmi_map_mem_token, as for KVM_HC_MEM_MAP
@@ -117,8 +121,9 @@
 /* KVM_HC_MEM_POOL a2: pages per pool (1 GiB) */
 #define KVMMEM_POOL_MAX		262144
 
-/* KVM_HC_MEM_MAP a3 */
+/* KVM_HC_MEM_MAP and KVM_HC_MEM_MAP_BATCH a3 */
 #define KVMMEM_MAP_READONLY	(1U << 0)
+#define KVMMEM_MAP_POPULATE	(1U << 1)
 
 struct kvmi_map_mem_token {
 	__u64 token[4];

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -247,7 +248,7 @@ TEST_F(hc, bad_arguments)
 	/* Unaligned gpas, unknown flag, token crossing a page. */
 	EXPECT_EQ(-EINVAL, hc_map(vm, &self->tok, REQ_GPA + 8, MAP_GPA, 0));
 	EXPECT_EQ(-EINVAL, hc_map(vm, &self->tok, REQ_GPA, MAP_GPA + 8, 0));
-	EXPECT_EQ(-EINVAL, hc_map(vm, &self->tok, REQ_GPA, MAP_GPA, 2));
+	EXPECT_EQ(-EINVAL, hc_map(vm, &self->tok, REQ_GPA, MAP_GPA, 4));
 	EXPECT_EQ(-EINVAL, tvm_hypercall(vm, KVM_HC_MEM_MAP, 0x1ff0, REQ_GPA,
 					 MAP_GPA, 0));
 	EXPECT_EQ(-EINVAL, hc_unmap(vm, MAP_GPA + 1));
@@ -506,6 +507,75 @@ static __s32 hc_pool(struct tiny_vm *vm,
 static __s32 hc_unpool(struct tiny_vm *vm, __u32 gpa, __u32 npages)
 {
 	return tvm_hypercall(vm, KVM_HC_MEM_UNPOOL, gpa, npages, 0, 0);
+}
+
+/* Page faults of the calling thread so far (minor and major). */
+static long thread_faults(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return -1;
+	return ru.ru_minflt + ru.ru_majflt;
+}
+
+/*
+ * Faults taken by the VMM's (this process's) first read of the alias at
+ * @gpa of @vm: 0 once the hypercall installed the page.
+ */
+static long vmm_read_faults(struct tiny_vm *vm, __u32 gpa, __u32 *val)
+{
+	long before = thread_faults();
+
+	*val = *(volatile __u32 *)(vm->ram + gpa);
+	return thread_faults() - before;
+}
+
+/*
+ * KVMMEM_MAP_POPULATE installs the target page in the VMM's page table
+ * during the call, single and batched, into RAM and into a pool; without
+ * it the first access faults.  Either way the alias follows the target.
+ */
+TEST_F(hc, map_populate)
+{
+	struct kvmmem_map_entry *e =
+		(struct kvmmem_map_entry *)(self->intro.ram + 0x2000);
+	__u32 *t = target_page(&self->target, REQ_GPA);
+	const __u32 slot = POOL_GPA + 0x1000;
+	__u32 val;
+
+	t[0] = 0x9091a2a3;
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, MAP_GPA,
+			    KVMMEM_MAP_POPULATE));
+	EXPECT_EQ(0, vmm_read_faults(&self->intro, MAP_GPA, &val))
+		TH_LOG("not installed during the map hypercall");
+	EXPECT_EQ(0x9091a2a3, val);
+	t[0] = 0x9191a2a3;
+	EXPECT_EQ(0x9191a2a3, tvm_guest_read32(&self->intro, MAP_GPA));
+	ASSERT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+
+	/* The control: without the flag, the first read faults. */
+	ASSERT_EQ(0, hc_map(&self->intro, &self->tok, REQ_GPA, MAP_GPA, 0));
+	EXPECT_LE(1, vmm_read_faults(&self->intro, MAP_GPA, &val));
+	EXPECT_EQ(0x9191a2a3, val);
+	ASSERT_EQ(0, hc_unmap(&self->intro, MAP_GPA));
+
+	/* Batched into a pool, read-only too. */
+	ASSERT_EQ(0, hc_pool(&self->intro, &self->tok, POOL_GPA, POOL_PAGES,
+			     0));
+	e[0] = (struct kvmmem_map_entry){ .req_gpa = REQ_GPA,
+					  .map_gpa = slot };
+	EXPECT_EQ(1, tvm_hypercall(&self->intro, KVM_HC_MEM_MAP_BATCH,
+				   TOKEN_GPA, 0x2000, 1,
+				   KVMMEM_MAP_POPULATE | KVMMEM_MAP_READONLY));
+	EXPECT_EQ(0, e[0].err);
+	EXPECT_EQ(0, vmm_read_faults(&self->intro, slot, &val))
+		TH_LOG("the pool page was not installed during the batch");
+	EXPECT_EQ(0x9191a2a3, val);
+	t[0] = 0x9292a2a3;
+	EXPECT_EQ(0x9292a2a3, tvm_guest_read32(&self->intro, slot));
+	EXPECT_EQ(0, hc_unmap(&self->intro, slot));
+	EXPECT_EQ(0, hc_unpool(&self->intro, POOL_GPA, POOL_PAGES));
 }
 
 static int maps_lines(void)
