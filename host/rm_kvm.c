@@ -15,14 +15,15 @@
 #include "rm_internal.h"
 #include "rm_kvm.h"
 
-/*
- * What a hypercall's mapping is: a KVM alias (MM_REMOTE_ZEROHOLE) that
- * the guest may unmap, made of the hypercall's flags (KVMMEM_MAP_*).  On a stock kvm.ko that takes references on the
- * VM_PFNMAP pages it maps (before 6.13), tail pages of THPs and huge pages
- * are refused: KVM could not map them (rm_kvm_hook_no_tail).
- */
 #define RM_HC_MAP_FLAGS	(KVMMEM_MAP_READONLY | KVMMEM_MAP_POPULATE)
 
+/*
+ * What a hypercall's mapping is, with its flags (KVMMEM_MAP_*): a KVM
+ * alias (MM_REMOTE_ZEROHOLE) that the guest may unmap.  On a stock kvm.ko
+ * that takes references on the VM_PFNMAP pages it maps (before 6.13), tail
+ * pages of THPs and huge pages are refused: KVM could not map them
+ * (rm_kvm_hook_no_tail).
+ */
 static unsigned int rm_hc_map_flags(unsigned long hc_flags)
 {
 	unsigned int flags = MM_REMOTE_ZEROHOLE | MM_REMOTE_GUEST;

@@ -773,8 +773,9 @@ static void vm_scan(const struct cfg *c, struct json *j)
 		json_num(j, vs_names[m], med[m]);
 	}
 	json_end_obj(j);
-	printf("vm: scan %.2f us/page (batch map, populate), %.2f us/page (without), %.2f us/page (own RAM), ",
-	       med[VS_VM] / 1e3, med[VS_VM_LAZY] / 1e3, med[VS_OWN] / 1e3);
+	printf("vm: scan %.2f us/page (batch map, populate), %.2f us/page (without), ",
+	       med[VS_VM] / 1e3, med[VS_VM_LAZY] / 1e3);
+	printf("%.2f us/page (own RAM), ", med[VS_OWN] / 1e3);
 	printf("%.2f us/page (process_vm_readv 4 KiB)\n", med[VS_PVR] / 1e3);
 	vm_copy_slope(med[VS_OWN]);
 
