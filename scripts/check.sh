@@ -435,11 +435,20 @@ vm_result "vm" "$vm_log" "${PIPESTATUS[0]}"
 # The end-to-end run (Linux L2 guests, kvmmem.ko, rm-vmcore: two thirds of
 # a nested run's time) only on the stock one, the kvm.ko users run and the
 # harder hook; the patched one serves the same hypercalls to kvm_hc_test
-# and the rest.  --debug has only this run, with everything.
+# and the rest.  --debug has only this run.
+# --debug runs the others, not the end-to-end test: under TCG, a KASAN and
+# lockdep L1 running three L2 guests on one vCPU was starved of its timer
+# at the same point in 4 of 5 attempts (Documentation/debug-kernel.rst,
+# "Seventh run"); it runs on the same line without debug options.
 patched_progs="${NESTED_PROGS[*]}"
-[ "$debug" -eq 1 ] || patched_progs=${patched_progs/kvmmem\/run_e2e.sh/}
+patched_progs=${patched_progs/kvmmem\/run_e2e.sh/}
 nested_vm "vm nested" "$LOGDIR/vm-nested.log" results "$patched_progs"
 count_nested "vm nested" "$LOGDIR/vm-nested.log" ""
+if [ "$debug" -eq 1 ]; then
+	skipped=$((skipped + 1))
+	summary_row "vm nested: kvmmem/run_e2e.sh" 0 0 1
+	results+=("vm nested: kvmmem/run_e2e.sh: SKIP (TCG starves the debug L1 of its timer with three L2 guests; run by make check on this line)")
+fi
 
 if [ "$debug" -eq 1 ]; then
 	# The long stress: one test.
