@@ -124,6 +124,15 @@ if [ -n "$graph" ]; then
 		echo >"$T/trace"
 		# shellcheck disable=SC2086
 		echo $funcs >"$T/set_graph_function" || exit 1
+		# Only these and the functions of our modules and KVM's are
+		# hooked: with every kernel function hooked, TCG runs the whole
+		# section many times slower.  The rest of the kernel counts in
+		# the time of the caller.
+		# shellcheck disable=SC2086
+		echo $funcs >"$T/set_ftrace_filter" || exit 1
+		for m in remote_mapping kvm kvm_amd; do
+			[ ! -d "/sys/module/$m" ] || echo "*:mod:$m" >>"$T/set_ftrace_filter"
+		done
 		echo "$depth" >"$T/max_graph_depth"
 		echo 0 >"$T/options/funcgraph-irqs"
 		echo 65536 >"$T/buffer_size_kb"
@@ -139,6 +148,7 @@ if [ -n "$graph" ]; then
 			${unit:+--unit "$unit"} >"$OUT/graph-$name.txt"
 		echo nop >"$T/current_tracer"
 		echo >"$T/set_graph_function"
+		echo >"$T/set_ftrace_filter"
 		head -40 "$OUT/graph-$name.txt"
 	done
 	exit 0
