@@ -491,20 +491,22 @@ static bool rm_pdb_run_continues(struct rm_pdb **pdbs, const int *errs,
 void rm_pdb_resolve_bulk(struct rm_pdb **pdbs, const int *errs,
 			 unsigned int n)
 {
-	unsigned long *hmm_pfns;
+	unsigned long *hmm_pfns = NULL;
 	unsigned int i, k, j;
 
-	hmm_pfns = n < 2 ? NULL :
-		   kmalloc_array(min_t(unsigned int, n, RM_RESOLVE_RUN),
-				 sizeof(*hmm_pfns), GFP_KERNEL);
 	for (i = 0; i < n; i = k) {
 		k = i + 1;
 		if (errs[i])
 			continue;
-		if (hmm_pfns && !pdbs[i]->zerohole && !pdbs[i]->no_tail)
+		if (!pdbs[i]->zerohole && !pdbs[i]->no_tail)
 			while (k < n && rm_pdb_run_continues(pdbs, errs, i, k))
 				k++;
-		if (k - i > 1 &&
+		/* Allocated for the first run: most batches of KVM have none. */
+		if (k - i > 1 && !hmm_pfns)
+			hmm_pfns = kmalloc_array(min_t(unsigned int, n,
+						       RM_RESOLVE_RUN),
+						 sizeof(*hmm_pfns), GFP_KERNEL);
+		if (k - i > 1 && hmm_pfns &&
 		    !rm_pdb_resolve_run(pdbs + i, k - i, hmm_pfns))
 			continue;
 		for (j = i; j < k; j++)
