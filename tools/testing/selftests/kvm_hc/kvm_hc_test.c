@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -507,16 +506,6 @@ static __s32 hc_pool(struct tiny_vm *vm,
 static __s32 hc_unpool(struct tiny_vm *vm, __u32 gpa, __u32 npages)
 {
 	return tvm_hypercall(vm, KVM_HC_MEM_UNPOOL, gpa, npages, 0, 0);
-}
-
-/* Page faults of the calling thread so far (minor and major). */
-static long thread_faults(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_THREAD, &ru))
-		return -1;
-	return ru.ru_minflt + ru.ru_majflt;
 }
 
 /*

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -645,6 +646,15 @@ __u64 peek(const void *addr)
 void poke(void *addr, __u64 val)
 {
 	__atomic_store_n((__u64 *)addr, val, __ATOMIC_RELAXED);
+}
+
+long thread_faults(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return -1;
+	return ru.ru_minflt + ru.ru_majflt;
 }
 
 void *anon_map(size_t npages, int prot, int flags)

@@ -79,6 +79,12 @@ size_t pattern_check(const void *addr, size_t len, __u64 seed);
 bool is_zero(const void *addr, size_t len);
 __u64 peek(const void *addr);
 void poke(void *addr, __u64 val);
+/*
+ * Page faults of the calling thread so far, or -1.  A fault completed
+ * after a retry (the module's, after resolving the target page) counts as
+ * major.
+ */
+long thread_faults(void);
 
 /*
  * A shared mapping of @len bytes of a new memfd_secret at @addr (MAP_FIXED

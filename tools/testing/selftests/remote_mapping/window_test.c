@@ -3,7 +3,6 @@
 #define _GNU_SOURCE
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 
 #include "rm_harness.h"
 
@@ -174,29 +173,16 @@ TEST_F(remote_mapping, window_readonly_file)
 }
 
 /*
- * Page faults of the calling thread so far.  A fault completed after a
- * retry (ours, after resolving the target page) counts as major.
- */
-static long faults(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_THREAD, &ru))
-		return -1;
-	return ru.ru_minflt + ru.ru_majflt;
-}
-
-/*
  * Faults taken by a first read of @addr (pagemap does not walk PFNMAP
  * VMAs, so whether a PTE is installed shows only by the fault count).
  */
 static long read_faults(struct __test_metadata *_metadata, const char *addr)
 {
-	long before = faults(), after;
+	long before = thread_faults(), after;
 
 	ASSERT_LE(0, before);
 	peek(addr);	/* a load in another file: not optimised away */
-	after = faults();
+	after = thread_faults();
 	return after - before;
 }
 
