@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/userfaultfd_k.h>
 
 #include "rm_internal.h"
 
@@ -160,6 +161,32 @@ static struct rm_pdb *rm_tdb_next(struct rm_pdb *pdb)
 }
 
 /*
+ * What @range does to a mirror.  A protection change of a VMA
+ * (MMU_NOTIFY_PROTECTION_VMA: mprotect(), NUMA balancing's hinting
+ * faults, userfaultfd's write-protection, a pagemap write-protecting
+ * scan) keeps every pfn, so where the target's VMA still grants reads it
+ * is a write-protection for us: read-only mirrors stay, writable ones and
+ * cached failures go.  mprotect() sets the VMA's flags before its
+ * invalidation, so one that takes reads away is still seen here and zaps
+ * everything.  A VMA registered with userfaultfd keeps the old rule: a
+ * read protection of its own (7.3's uffd RWP) looks the same.
+ */
+static enum mmu_notifier_event rm_tdb_event(const struct mmu_notifier_range *range)
+{
+	struct vm_area_struct *vma;
+
+	if (range->event != MMU_NOTIFY_PROTECTION_VMA)
+		return range->event;
+	/* Each of those callers holds it, for write or read. */
+	lockdep_assert_held(&range->mm->mmap_lock);
+	vma = vma_lookup(range->mm, range->start);
+	if (!vma || range->end > vma->vm_end || !(vma->vm_flags & VM_READ) ||
+	    userfaultfd_armed(vma))
+		return range->event;
+	return MMU_NOTIFY_PROTECTION_PAGE;
+}
+
+/*
  * Every invalidation of the target mm comes here.  Those of watched pages
  * bump the notifier's sequence, so that a resolution in flight is not
  * installed and a new one waits for the invalidation to end, and zap the
@@ -201,7 +228,8 @@ static struct rm_pdb *rm_tdb_next(struct rm_pdb *pdb)
  *   ... for the end: then resolves        range_end
  *
  * A write-protection (MMU_NOTIFY_PROTECTION_PAGE: fork's COW,
- * page_mkclean()) keeps read-only mirrors.  When no pdb is counted in
+ * page_mkclean(); or a VMA's protection change that keeps reads, see
+ * rm_tdb_event()) keeps read-only mirrors.  When no pdb is counted in
  * wp_pdbs, it takes no pdb->lock at all, and a barrier pair does what
  * that lock does above: of the two stores, one is seen.
  *
@@ -221,6 +249,7 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 {
 	struct rm_tdb *tdb = container_of(sub, struct rm_tdb, notifier);
 	bool blockable = mmu_notifier_range_blockable(range);
+	enum mmu_notifier_event event = range->event;
 	struct rm_pdb_inval inv = { };
 	bool found = false, ret = true;
 	struct rm_pdb *pdb;
@@ -236,8 +265,12 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 		down_read(&tdb->pdbs_sem);
 	}
 	pdb = rm_tdb_first(tdb, range->start);
-	if (range->event == MMU_NOTIFY_PROTECTION_PAGE && pdb &&
-	    pdb->req_hva < range->end) {
+	if (pdb && pdb->req_hva >= range->end)
+		pdb = NULL;
+	/* Its VMA is looked up only when a watched page is in the range. */
+	if (pdb)
+		event = rm_tdb_event(range);
+	if (event == MMU_NOTIFY_PROTECTION_PAGE && pdb) {
 		/* Only pdbs counted in wp_pdbs change: see above. */
 		mmu_interval_set_seq(sub, cur_seq);
 		found = true;
@@ -255,7 +288,7 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 			mmu_interval_set_seq(sub, cur_seq);
 			found = true;
 		}
-		rm_pdb_invalidate(pdb, range->event, &inv);
+		rm_pdb_invalidate(pdb, event, &inv);
 	}
 	/* The pages of a fork's or a munmap()'s range: one zap per span. */
 	rm_pdb_invalidate_done(&inv);

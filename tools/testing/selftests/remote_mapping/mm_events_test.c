@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Mirrors and windows follow THP split, KSM, swap, migration and fork. */
+/*
+ * Mirrors and windows follow THP split, KSM, swap, migration, fork and
+ * mprotect().
+ */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <signal.h>
@@ -442,6 +445,78 @@ TEST_F(remote_mapping, numa_migration)
 TEST_F(remote_mapping, numa_migration_window)
 {
 	numa_migration(_metadata, self, true);
+}
+
+/*
+ * mprotect() of the target (MMU_NOTIFY_PROTECTION_VMA, like NUMA
+ * balancing's hinting): while the target's VMA grants reads, a read-only
+ * mirror stays (its next read takes no fault) and writes are refused;
+ * once reads are taken away it goes; given back, it refaults.  A VMA
+ * registered with userfaultfd, whose pages the module does not resolve,
+ * loses its mirrors on any protection change.
+ */
+static void mprotect_keeps_read(struct __test_metadata *_metadata,
+				RM_FIXTURE *self, bool win)
+{
+	char *map = mm_slot(_metadata, self, win);
+	long before, after;
+	uintptr_t req;
+	__u64 v = 0;
+	int ret;
+
+	req = t_alloc(_metadata, &self->t, 1);
+	t_fill(_metadata, &self->t, req, page_size, SEED_A);
+	rm_map(_metadata, self->fd, req, map, self->t.pidfd, 0);
+	check_pattern(_metadata, map, page_size, SEED_A);
+
+	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
+	       PROT_READ, 0);
+	before = thread_faults();
+	v = peek(map + 8);
+	after = thread_faults();
+	ASSERT_EQ(SEED_A + 1, v);
+	ASSERT_EQ(before, after)
+		TH_LOG("the mirror was dropped by mprotect(PROT_READ)");
+	ASSERT_EQ(SIGBUS, probe_write(map + 8, TAG));
+
+	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
+	       PROT_NONE, 0);
+	ASSERT_EQ(SIGBUS, probe_read(map + 8, &v))
+		TH_LOG("read %#llx after mprotect(PROT_NONE)",
+		       (unsigned long long)v);
+
+	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
+	       PROT_READ | PROT_WRITE, 0);
+	check_middle(_metadata, map, SEED_A);
+	check_coherent(_metadata, &self->t, req, map, TAG);
+
+	/* A read-only mirror again, then the target registers the page. */
+	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
+	       PROT_READ, 0);
+	ASSERT_EQ(SEED_A + 6, must_read(_metadata, map + 48));
+	ret = target_call(&self->t, TARGET_UFFD, req, page_size, 0, 0, NULL);
+	if (ret) {
+		rm_unmap(_metadata, self->fd, map);
+		SKIP(return, "userfaultfd unavailable: %s", strerror(-ret));
+	}
+	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
+	       PROT_READ | PROT_WRITE, 0);
+	ASSERT_EQ(SIGBUS, probe_read(map + 48, &v))
+		TH_LOG("a userfaultfd VMA kept its mirror: read %#llx",
+		       (unsigned long long)v);
+
+	rm_unmap(_metadata, self->fd, map);
+	rm_expect_counters_back(_metadata, self);
+}
+
+TEST_F(remote_mapping, mprotect_keeps_read)
+{
+	mprotect_keeps_read(_metadata, self, false);
+}
+
+TEST_F(remote_mapping, mprotect_keeps_read_window)
+{
+	mprotect_keeps_read(_metadata, self, true);
 }
 
 /* A word of a process other than the target (a child of it). */
