@@ -405,39 +405,105 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 	mmput_async(mm);
 }
 
-/* The longest run of target pages resolved by one hmm_range_fault(). */
-#define RM_RESOLVE_RUN	512
+/*
+ * Whether pdbs[i] is resolved with the other pages of @tdb in a batch
+ * (rm_pdb_resolve_bulk()): KVM's aliases (zerohole, no_tail) have checks
+ * of their own per page.
+ */
+static bool rm_pdb_bulk_ok(struct rm_pdb **pdbs, const int *errs,
+			   unsigned int i, struct rm_tdb *tdb)
+{
+	return !errs[i] && !pdbs[i]->zerohole && !pdbs[i]->no_tail &&
+	       pdbs[i]->tdb == tdb;
+}
 
 /*
- * The pages of a run: pdbs[0..n) resolved for reads, their target pages
- * consecutive.  Resolved whole in one VMA of the target, under one hold of
- * its mmap_lock and with one notifier sequence, rather than page by page;
- * a run that cannot be (in more than one VMA, a page the target cannot
- * give now) is left to rm_pdb_resolve(): -EAGAIN.
+ * hmm_range_fault() of each run of consecutive target pages among the
+ * pdbs[i] that rm_pdb_bulk_ok(), with the target's mmap_lock held and
+ * one notifier sequence, @range's.  A run outside one VMA of the target,
+ * or that it cannot give whole now, is left with no HMM_PFN_VALID in
+ * @hmm_pfns: rm_pdb_resolve() takes its pages one by one.  0, or the
+ * -EBUSY of a run that an invalidation overtook.
  */
-static int rm_pdb_resolve_run(struct rm_pdb **pdbs, unsigned int n,
-			      unsigned long *hmm_pfns)
+static int rm_pdb_fault_runs(struct rm_pdb **pdbs, const int *errs,
+			     unsigned int n, struct hmm_range *range,
+			     unsigned long *hmm_pfns)
 {
-	struct rm_tdb *tdb = pdbs[0]->tdb;
-	struct mm_struct *mm = tdb->notifier.mm;
-	unsigned long timeout = jiffies +
-				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
-	struct hmm_range range = {
-		.notifier	= &tdb->notifier,
-		.start		= pdbs[0]->req_hva,
-		.end		= pdbs[0]->req_hva + n * PAGE_SIZE,
-		.hmm_pfns	= hmm_pfns,
-		.default_flags	= HMM_PFN_REQ_FAULT,
-	};
-	struct vm_area_struct *vma;
-	unsigned int i;
+	struct rm_tdb *tdb = container_of(range->notifier, struct rm_tdb,
+					  notifier);
+	struct mm_struct *mm = range->notifier->mm;
+	struct vm_area_struct *vma = NULL;
+	unsigned int i, k;
 	int ret;
 
+	mmap_assert_locked(mm);
+	for (i = 0; i < n; i = k) {
+		cond_resched();
+		hmm_pfns[i] = 0;
+		k = i + 1;
+		if (!rm_pdb_bulk_ok(pdbs, errs, i, tdb))
+			continue;
+		while (k < n && rm_pdb_bulk_ok(pdbs, errs, k, tdb) &&
+		       pdbs[k]->req_hva == pdbs[k - 1]->req_hva + PAGE_SIZE)
+			hmm_pfns[k++] = 0;
+		range->start = pdbs[i]->req_hva;
+		range->end = pdbs[k - 1]->req_hva + PAGE_SIZE;
+		range->hmm_pfns = hmm_pfns + i;
+		/* Scattered pages mostly share a VMA: look it up once. */
+		if (!vma || range->start < vma->vm_start ||
+		    range->start >= vma->vm_end) {
+			vma = vma_lookup(mm, range->start);
+			if (vma && rm_target_vma_check(vma, false))
+				vma = NULL;
+		}
+		if (!vma || range->end > vma->vm_end)
+			continue;
+		ret = hmm_range_fault(range);
+		if (ret == -EBUSY)
+			return ret;
+		/* Left to rm_pdb_resolve(), which caches the failure. */
+		if (ret)
+			memset(hmm_pfns + i, 0, (k - i) * sizeof(*hmm_pfns));
+	}
+	return 0;
+}
+
+/*
+ * rm_pdb_resolve(pdb, false) of each of pdbs[0..n) without an error (a
+ * batch mapped with MM_REMOTE_POPULATE): those of one target under one
+ * hold of its mmap_lock and with one notifier sequence, by runs of
+ * consecutive pages (rm_pdb_fault_runs()), rather than page by page.
+ */
+void rm_pdb_resolve_bulk(struct rm_pdb **pdbs, const int *errs,
+			 unsigned int n)
+{
+	unsigned long timeout = jiffies +
+				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	struct hmm_range range = { .default_flags = HMM_PFN_REQ_FAULT };
+	unsigned long *hmm_pfns = NULL;
+	unsigned int i, bulk = 0;
+	struct rm_tdb *tdb = NULL;
+	struct mm_struct *mm;
+	int ret;
+
+	/* A batch has one target; KVM's aliases are not counted. */
+	for (i = 0; i < n; i++) {
+		if (!tdb && !errs[i])
+			tdb = pdbs[i]->tdb;
+		bulk += tdb && rm_pdb_bulk_ok(pdbs, errs, i, tdb);
+	}
+	if (bulk > 1)
+		hmm_pfns = kvmalloc_array(n, sizeof(*hmm_pfns), GFP_KERNEL);
+	if (!hmm_pfns)
+		goto one_by_one;
+	range.notifier = &tdb->notifier;
+	mm = tdb->notifier.mm;
 	cond_resched();
 	/* As in rm_pdb_resolve(). */
 	if (!mmget_not_zero(mm)) {
 		WRITE_ONCE(tdb->dead, true);
-		return 0;
+		kvfree(hmm_pfns);
+		return;
 	}
 	do {
 		range.notifier_seq = mmu_interval_read_begin(range.notifier);
@@ -445,17 +511,21 @@ static int rm_pdb_resolve_run(struct rm_pdb **pdbs, unsigned int n,
 			ret = -EINTR;
 			break;
 		}
-		vma = vma_lookup(mm, range.start);
-		if (!vma || vma->vm_end < range.end ||
-		    rm_target_vma_check(vma, false))
-			ret = -EAGAIN;
-		else
-			ret = hmm_range_fault(&range);
+		ret = rm_pdb_fault_runs(pdbs, errs, n, &range, hmm_pfns);
 		mmap_read_unlock(mm);
 	} while (ret == -EBUSY && !fatal_signal_pending(current) &&
 		 time_before(jiffies, timeout));
+	mmput_async(mm);
+	/* Busy or interrupted: nothing to store, as for one page. */
+	if (ret) {
+		kvfree(hmm_pfns);
+		return;
+	}
 
-	for (i = 0; !ret && i < n; i++) {
+	for (i = 0; i < n; i++) {
+		if (!rm_pdb_bulk_ok(pdbs, errs, i, tdb) ||
+		    !(hmm_pfns[i] & HMM_PFN_VALID))
+			continue;
 		spin_lock(&pdbs[i]->lock);
 		pdbs[i]->tail = false;
 		rm_pdb_store(pdbs[i], hmm_pfns[i] & HMM_PFN_WRITE ?
@@ -463,56 +533,13 @@ static int rm_pdb_resolve_run(struct rm_pdb **pdbs, unsigned int n,
 			     hmm_pfns[i], range.notifier_seq);
 		spin_unlock(&pdbs[i]->lock);
 	}
-	mmput_async(mm);
-	/* Busy or interrupted: nothing to store, as for one page. */
-	if (ret && ret != -EBUSY && ret != -EINTR)
-		return -EAGAIN;
-	return 0;
-}
-
-/* Whether pdbs[i] continues the run of pdbs[first..i). */
-static bool rm_pdb_run_continues(struct rm_pdb **pdbs, const int *errs,
-				 unsigned int first, unsigned int i)
-{
-	struct rm_pdb *pdb = pdbs[i];
-
-	return !errs[i] && i - first < RM_RESOLVE_RUN &&
-	       !pdb->zerohole && !pdb->no_tail &&
-	       pdb->tdb == pdbs[first]->tdb &&
-	       pdb->req_hva == pdbs[i - 1]->req_hva + PAGE_SIZE;
-}
-
-/*
- * rm_pdb_resolve(pdb, false) of each of pdbs[0..n) without an error (a
- * batch mapped with MM_REMOTE_POPULATE), by runs of consecutive target
- * pages (rm_pdb_resolve_run()).  KVM's aliases (zerohole, no_tail) have
- * checks of their own per page and are resolved alone.
- */
-void rm_pdb_resolve_bulk(struct rm_pdb **pdbs, const int *errs,
-			 unsigned int n)
-{
-	unsigned long *hmm_pfns = NULL;
-	unsigned int i, k, j;
-
-	for (i = 0; i < n; i = k) {
-		k = i + 1;
-		if (errs[i])
-			continue;
-		if (!pdbs[i]->zerohole && !pdbs[i]->no_tail)
-			while (k < n && rm_pdb_run_continues(pdbs, errs, i, k))
-				k++;
-		/* Allocated for the first run: most batches of KVM have none. */
-		if (k - i > 1 && !hmm_pfns)
-			hmm_pfns = kmalloc_array(min_t(unsigned int, n,
-						       RM_RESOLVE_RUN),
-						 sizeof(*hmm_pfns), GFP_KERNEL);
-		if (k - i > 1 && hmm_pfns &&
-		    !rm_pdb_resolve_run(pdbs + i, k - i, hmm_pfns))
-			continue;
-		for (j = i; j < k; j++)
-			rm_pdb_resolve(pdbs[j], false);
-	}
-	kfree(hmm_pfns);
+one_by_one:
+	for (i = 0; i < n; i++)
+		if (!errs[i] &&
+		    (!hmm_pfns || !rm_pdb_bulk_ok(pdbs, errs, i, tdb) ||
+		     !(hmm_pfns[i] & HMM_PFN_VALID)))
+			rm_pdb_resolve(pdbs[i], false);
+	kvfree(hmm_pfns);
 }
 
 struct rm_install {

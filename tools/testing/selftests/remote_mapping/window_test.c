@@ -349,20 +349,23 @@ TEST_F(remote_mapping, window_batch)
 }
 
 /*
- * A POPULATE batch of consecutive target pages is resolved by runs: each
- * page is installed whatever its target page is (filled, or never touched:
- * the zero page), a page the target denies gets its errno and the runs
- * on both sides of it and of a VMA boundary are installed, and every page
- * follows its target afterwards.
+ * A POPULATE batch is resolved by runs of consecutive target pages, and
+ * scattered pages under one hold of the target's mmap_lock: page i of the
+ * window maps target page (i * @stride) % 96.  Each page is installed
+ * whatever its target page is (filled, or never touched: the zero page),
+ * a page the target denies gets its errno and the pages on both sides of
+ * it and of a VMA boundary are installed, and every page follows its
+ * target afterwards.
  */
-TEST_F(remote_mapping, window_batch_populate_runs)
+static void batch_populate(struct __test_metadata *_metadata,
+			   RM_FIXTURE *self, size_t stride)
 {
 	const size_t n = 96;
 	uintptr_t req = t_alloc(_metadata, &self->t, n);
 	char *w = win_map(_metadata, self->fd, n, PROT_READ | PROT_WRITE);
+	size_t i, p, denied = 0, zero = 0, own = 0;
 	__u64 reqs[96], maps[96];
 	__s32 errs[96];
-	size_t i;
 
 	/* [0, 32) and [64, 96) filled, [32, 64) never touched. */
 	t_fill(_metadata, &self->t, req, 32 * page_size, SEED_A);
@@ -374,39 +377,59 @@ TEST_F(remote_mapping, window_batch_populate_runs)
 	t_call(_metadata, &self->t, TARGET_MADVISE, req + 80 * page_size,
 	       16 * page_size, MADV_DONTFORK, 0);
 	for (i = 0; i < n; i++) {
-		reqs[i] = req + i * page_size;
+		p = (i * stride) % n;
+		reqs[i] = req + p * page_size;
 		maps[i] = (uintptr_t)w + i * page_size;
+		if (p == 40)
+			denied = i;
+		else if (p == 50)
+			zero = i;
+		else if (p == 85)
+			own = i;
 	}
 	ASSERT_EQ((int)n - 1,
 		  __rm_map_batch(self->fd, self->t.pidfd, REMOTE_MAPPING_POPULATE,
 				 reqs, maps, errs, n));
-	ASSERT_EQ(-EACCES, errs[40]);
+	ASSERT_EQ(-EACCES, errs[denied]);
 	for (i = 0; i < n; i++) {
-		if (i == 40)
+		if (i == denied)
 			continue;
 		ASSERT_EQ(0, errs[i]) TH_LOG("page %zu", i);
 		ASSERT_EQ(0, read_faults(_metadata, w + i * page_size))
 			TH_LOG("page %zu was not installed at map time", i);
 	}
 	for (i = 0; i < n; i++) {
-		if (i < 32 || i >= 64) {
+		p = (i * stride) % n;
+		if (p < 32 || p >= 64) {
 			check_pattern(_metadata, w + i * page_size, page_size,
-				      SEED_A + i * page_size / 8);
+				      SEED_A + p * page_size / 8);
 			continue;
 		}
-		if (i != 40)
+		if (i != denied)
 			ASSERT_TRUE(is_zero(w + i * page_size, page_size))
 				TH_LOG("page %zu", i);
 	}
-	ASSERT_EQ(SIGBUS, probe_read(w + 40 * page_size, &(__u64){ 0 }));
+	ASSERT_EQ(SIGBUS, probe_read(w + denied * page_size, &(__u64){ 0 }));
 
 	/* The target's first store to a zero page, and to a filled page. */
-	t_write(_metadata, &self->t, reqs[50], TAG);
-	ASSERT_EQ(TAG, must_read(_metadata, w + 50 * page_size));
-	check_coherent(_metadata, &self->t, reqs[85], w + 85 * page_size, TAG);
+	t_write(_metadata, &self->t, reqs[zero], TAG);
+	ASSERT_EQ(TAG, must_read(_metadata, w + zero * page_size));
+	check_coherent(_metadata, &self->t, reqs[own], w + own * page_size,
+		       TAG);
 
 	ASSERT_EQ(0, munmap(w, n * page_size));
 	rm_expect_counters_back(_metadata, self);
+}
+
+TEST_F(remote_mapping, window_batch_populate_runs)
+{
+	batch_populate(_metadata, self, 1);
+}
+
+/* 7 is prime to 96: no two pages of the window are a run. */
+TEST_F(remote_mapping, window_batch_populate_scattered)
+{
+	batch_populate(_metadata, self, 7);
 }
 
 /* Read every page of @w that @mapped has a bit for, faulting it in. */
