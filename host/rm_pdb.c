@@ -275,28 +275,21 @@ static void rm_pdb_store(struct rm_pdb *pdb, u8 cache, unsigned long hmm_pfn,
 }
 
 /*
- * Resolve the target page with the introspector's mmap_lock NOT held, and
- * cache it unless an invalidation ran meanwhile.  A failure is cached too,
- * so that the retried fault can raise SIGBUS.
+ * @fault(@range, @arg) with the target's mmap_lock held, again while an
+ * invalidation overtakes it (-EBUSY) and HMM_RANGE_DEFAULT_TIMEOUT
+ * allows, with one notifier sequence each time (@range's).  -EINTR on a
+ * fatal signal; -ESRCH, and the tdb marked dead, if the target has no
+ * user left: it is exiting and will never touch its pages again, so
+ * they are not waited for until ->release() (the exit's invalidations
+ * still zap their PTEs).
  */
-void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
+static int rm_hmm_locked(struct rm_tdb *tdb, struct hmm_range *range,
+			 int (*fault)(struct hmm_range *range, void *arg),
+			 void *arg)
 {
-	struct mmu_interval_notifier *notifier = &pdb->tdb->notifier;
-	struct mm_struct *mm = notifier->mm;
+	struct mm_struct *mm = tdb->notifier.mm;
 	unsigned long timeout = jiffies +
 				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
-	unsigned long hmm_pfn = 0;
-	struct hmm_range range = {
-		.notifier	= notifier,
-		.start		= pdb->req_hva,
-		.end		= pdb->req_hva + PAGE_SIZE,
-		.hmm_pfns	= &hmm_pfn,
-		.default_flags	= HMM_PFN_REQ_FAULT |
-				  (write ? HMM_PFN_REQ_WRITE : 0),
-	};
-	struct vm_area_struct *vma;
-	bool nowrite = false, logged, hole, tail = false, store;
-	u8 cache;
 	int ret;
 
 	/*
@@ -305,53 +298,91 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 	 * such as the exit of the target we may be waiting for.
 	 */
 	cond_resched();
-
-	/*
-	 * No user left: the target is exiting and will never touch this page
-	 * again.  Treat it as dead now rather than spin until ->release();
-	 * PTEs of its pages are still zapped by the exit's invalidations.
-	 */
 	if (!mmget_not_zero(mm)) {
-		WRITE_ONCE(pdb->tdb->dead, true);
-		return;
+		WRITE_ONCE(tdb->dead, true);
+		return -ESRCH;
 	}
-
+	range->notifier = &tdb->notifier;
 	do {
-		range.notifier_seq = mmu_interval_read_begin(range.notifier);
+		range->notifier_seq = mmu_interval_read_begin(range->notifier);
 		if (mmap_read_lock_killable(mm)) {
 			ret = -EINTR;
 			break;
 		}
-		vma = find_vma(mm, pdb->req_hva);
-		hole = !vma || vma->vm_start > pdb->req_hva;
-		if (hole || rm_target_vma_check(vma, false)) {
-			ret = -EFAULT;
-		} else if (pdb->zerohole && !rm_target_faults_safely(vma)) {
-			/*
-			 * KVM: take the page as it is, never wait for a
-			 * file system the target may serve itself.
-			 */
-			range.default_flags = 0;
-			ret = hmm_range_fault(&range);
-			if (!ret && (!(hmm_pfn & HMM_PFN_VALID) ||
-				     (write && !(hmm_pfn & HMM_PFN_WRITE))))
-				ret = -EFAULT;
-		} else {
-			ret = hmm_range_fault(&range);
-		}
+		ret = fault(range, arg);
 		mmap_read_unlock(mm);
-		/*
-		 * The page may be there but not writable (mprotect()): keep
-		 * following it for reads, and fail writes to it.
-		 */
-		if (ret == -EPERM &&
-		    (range.default_flags & HMM_PFN_REQ_WRITE)) {
-			range.default_flags &= ~HMM_PFN_REQ_WRITE;
-			nowrite = true;
-			ret = -EBUSY;
-		}
 	} while (ret == -EBUSY && !fatal_signal_pending(current) &&
 		 time_before(jiffies, timeout));
+	mmput_async(mm);
+	return ret;
+}
+
+struct rm_resolve {
+	struct rm_pdb *pdb;
+	bool write;
+	bool hole;		/* no VMA of the target at req_hva */
+	bool nowrite;		/* retried for reads: not writable */
+};
+
+/* One page for rm_pdb_resolve(), under the target's mmap_lock. */
+static int rm_pdb_fault_one(struct hmm_range *range, void *arg)
+{
+	struct rm_resolve *r = arg;
+	struct vm_area_struct *vma;
+	int ret;
+
+	vma = find_vma(range->notifier->mm, r->pdb->req_hva);
+	r->hole = !vma || vma->vm_start > r->pdb->req_hva;
+	if (r->hole || rm_target_vma_check(vma, false))
+		return -EFAULT;
+	if (r->pdb->zerohole && !rm_target_faults_safely(vma)) {
+		/*
+		 * KVM: take the page as it is, never wait for a file system
+		 * the target may serve itself.
+		 */
+		range->default_flags = 0;
+		ret = hmm_range_fault(range);
+		if (!ret && (!(*range->hmm_pfns & HMM_PFN_VALID) ||
+			     (r->write && !(*range->hmm_pfns & HMM_PFN_WRITE))))
+			ret = -EFAULT;
+		return ret;
+	}
+	ret = hmm_range_fault(range);
+	/*
+	 * The page may be there but not writable (mprotect()): keep
+	 * following it for reads, and fail writes to it.
+	 */
+	if (ret == -EPERM && (range->default_flags & HMM_PFN_REQ_WRITE)) {
+		range->default_flags &= ~HMM_PFN_REQ_WRITE;
+		r->nowrite = true;
+		ret = -EBUSY;
+	}
+	return ret;
+}
+
+/*
+ * Resolve the target page with the introspector's mmap_lock NOT held, and
+ * cache it unless an invalidation ran meanwhile.  A failure is cached too,
+ * so that the retried fault can raise SIGBUS.
+ */
+void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
+{
+	struct rm_resolve r = { .pdb = pdb, .write = write };
+	unsigned long hmm_pfn = 0;
+	struct hmm_range range = {
+		.start		= pdb->req_hva,
+		.end		= pdb->req_hva + PAGE_SIZE,
+		.hmm_pfns	= &hmm_pfn,
+		.default_flags	= HMM_PFN_REQ_FAULT |
+				  (write ? HMM_PFN_REQ_WRITE : 0),
+	};
+	bool logged, tail = false, store;
+	u8 cache;
+	int ret;
+
+	ret = rm_hmm_locked(pdb->tdb, &range, rm_pdb_fault_one, &r);
+	if (ret == -ESRCH)
+		return;
 
 	/* See MM_REMOTE_NO_TAIL. */
 	if (!ret && pdb->no_tail && PageTail(hmm_pfn_to_page(hmm_pfn))) {
@@ -378,8 +409,8 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 		if ((hmm_pfn & HMM_PFN_WRITE) && !logged)
 			cache = RM_CACHE_RW;
 		else
-			cache = nowrite ? RM_CACHE_NOWRITE : RM_CACHE_RO;
-	} else if (hole && pdb->zerohole) {
+			cache = r.nowrite ? RM_CACHE_NOWRITE : RM_CACHE_RO;
+	} else if (r.hole && pdb->zerohole) {
 		/*
 		 * The target has no memory there: a ZEROHOLE mapping reads
 		 * zeros for good, as after the target's exit.  (The unmap
@@ -401,49 +432,53 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 	if (store)
 		rm_pdb_store(pdb, cache, ret ? 0 : hmm_pfn, range.notifier_seq);
 	spin_unlock(&pdb->lock);
-
-	mmput_async(mm);
 }
 
+/* The pages of a batch for rm_pdb_resolve_bulk(). */
+struct rm_resolve_bulk {
+	struct rm_pdb **pdbs;
+	const int *errs;
+	unsigned int n;
+	struct rm_tdb *tdb;
+	unsigned long *hmm_pfns;
+};
+
 /*
- * Whether pdbs[i] is resolved with the other pages of @tdb in a batch
- * (rm_pdb_resolve_bulk()): KVM's aliases (zerohole, no_tail) have checks
- * of their own per page.
+ * Whether pdbs[i] is resolved with the other pages of its target in a
+ * batch: KVM's aliases (zerohole, no_tail) have checks of their own per
+ * page.
  */
-static bool rm_pdb_bulk_ok(struct rm_pdb **pdbs, const int *errs,
-			   unsigned int i, struct rm_tdb *tdb)
+static bool rm_pdb_bulk_ok(const struct rm_resolve_bulk *b, unsigned int i)
 {
-	return !errs[i] && !pdbs[i]->zerohole && !pdbs[i]->no_tail &&
-	       pdbs[i]->tdb == tdb;
+	return !b->errs[i] && !b->pdbs[i]->zerohole && !b->pdbs[i]->no_tail &&
+	       b->pdbs[i]->tdb == b->tdb;
 }
 
 /*
  * hmm_range_fault() of each run of consecutive target pages among the
- * pdbs[i] that rm_pdb_bulk_ok(), with the target's mmap_lock held and
- * one notifier sequence, @range's.  A run outside one VMA of the target,
- * or that it cannot give whole now, is left with no HMM_PFN_VALID in
- * @hmm_pfns: rm_pdb_resolve() takes its pages one by one.  0, or the
- * -EBUSY of a run that an invalidation overtook.
+ * pdbs that rm_pdb_bulk_ok(), under the target's mmap_lock.  A run
+ * outside one VMA of the target, or that it cannot give whole now, is
+ * left with no HMM_PFN_VALID: rm_pdb_resolve() takes its pages one by
+ * one.  0, or the -EBUSY of a run that an invalidation overtook.
  */
-static int rm_pdb_fault_runs(struct rm_pdb **pdbs, const int *errs,
-			     unsigned int n, struct hmm_range *range,
-			     unsigned long *hmm_pfns)
+static int rm_pdb_fault_runs(struct hmm_range *range, void *arg)
 {
-	struct rm_tdb *tdb = container_of(range->notifier, struct rm_tdb,
-					  notifier);
+	struct rm_resolve_bulk *b = arg;
 	struct mm_struct *mm = range->notifier->mm;
+	unsigned long *hmm_pfns = b->hmm_pfns;
 	struct vm_area_struct *vma = NULL;
+	struct rm_pdb **pdbs = b->pdbs;
 	unsigned int i, k;
 	int ret;
 
 	mmap_assert_locked(mm);
-	for (i = 0; i < n; i = k) {
+	for (i = 0; i < b->n; i = k) {
 		cond_resched();
 		hmm_pfns[i] = 0;
 		k = i + 1;
-		if (!rm_pdb_bulk_ok(pdbs, errs, i, tdb))
+		if (!rm_pdb_bulk_ok(b, i))
 			continue;
-		while (k < n && rm_pdb_bulk_ok(pdbs, errs, k, tdb) &&
+		while (k < b->n && rm_pdb_bulk_ok(b, k) &&
 		       pdbs[k]->req_hva == pdbs[k - 1]->req_hva + PAGE_SIZE)
 			hmm_pfns[k++] = 0;
 		range->start = pdbs[i]->req_hva;
@@ -477,54 +512,30 @@ static int rm_pdb_fault_runs(struct rm_pdb **pdbs, const int *errs,
 void rm_pdb_resolve_bulk(struct rm_pdb **pdbs, const int *errs,
 			 unsigned int n)
 {
-	unsigned long timeout = jiffies +
-				msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT);
+	struct rm_resolve_bulk b = { .pdbs = pdbs, .errs = errs, .n = n };
 	struct hmm_range range = { .default_flags = HMM_PFN_REQ_FAULT };
 	unsigned long *hmm_pfns = NULL;
 	unsigned int i, bulk = 0;
-	struct rm_tdb *tdb = NULL;
-	struct mm_struct *mm;
-	int ret;
 
 	/* A batch has one target; KVM's aliases are not counted. */
 	for (i = 0; i < n; i++) {
-		if (!tdb && !errs[i])
-			tdb = pdbs[i]->tdb;
-		bulk += tdb && rm_pdb_bulk_ok(pdbs, errs, i, tdb);
+		if (!b.tdb && !errs[i])
+			b.tdb = pdbs[i]->tdb;
+		bulk += b.tdb && rm_pdb_bulk_ok(&b, i);
 	}
 	if (bulk > 1)
 		hmm_pfns = kvmalloc_array(n, sizeof(*hmm_pfns), GFP_KERNEL);
+	b.hmm_pfns = hmm_pfns;
 	if (!hmm_pfns)
 		goto one_by_one;
-	range.notifier = &tdb->notifier;
-	mm = tdb->notifier.mm;
-	cond_resched();
-	/* As in rm_pdb_resolve(). */
-	if (!mmget_not_zero(mm)) {
-		WRITE_ONCE(tdb->dead, true);
-		kvfree(hmm_pfns);
-		return;
-	}
-	do {
-		range.notifier_seq = mmu_interval_read_begin(range.notifier);
-		if (mmap_read_lock_killable(mm)) {
-			ret = -EINTR;
-			break;
-		}
-		ret = rm_pdb_fault_runs(pdbs, errs, n, &range, hmm_pfns);
-		mmap_read_unlock(mm);
-	} while (ret == -EBUSY && !fatal_signal_pending(current) &&
-		 time_before(jiffies, timeout));
-	mmput_async(mm);
-	/* Busy or interrupted: nothing to store, as for one page. */
-	if (ret) {
+	/* Busy, interrupted or exiting: nothing to store, as for one page. */
+	if (rm_hmm_locked(b.tdb, &range, rm_pdb_fault_runs, &b)) {
 		kvfree(hmm_pfns);
 		return;
 	}
 
 	for (i = 0; i < n; i++) {
-		if (!rm_pdb_bulk_ok(pdbs, errs, i, tdb) ||
-		    !(hmm_pfns[i] & HMM_PFN_VALID))
+		if (!rm_pdb_bulk_ok(&b, i) || !(hmm_pfns[i] & HMM_PFN_VALID))
 			continue;
 		spin_lock(&pdbs[i]->lock);
 		pdbs[i]->tail = false;
@@ -536,7 +547,7 @@ void rm_pdb_resolve_bulk(struct rm_pdb **pdbs, const int *errs,
 one_by_one:
 	for (i = 0; i < n; i++)
 		if (!errs[i] &&
-		    (!hmm_pfns || !rm_pdb_bulk_ok(pdbs, errs, i, tdb) ||
+		    (!hmm_pfns || !rm_pdb_bulk_ok(&b, i) ||
 		     !(hmm_pfns[i] & HMM_PFN_VALID)))
 			rm_pdb_resolve(pdbs[i], false);
 	kvfree(hmm_pfns);
