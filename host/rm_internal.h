@@ -153,15 +153,23 @@ struct rm_tdb {
 	 */
 	unsigned long miss_seq;
 	/*
-	 * pdbs a write-protection of the target (fork's COW, page_mkclean())
-	 * must visit: those whose resolution cached anything but a read-only
-	 * page, which rm_pdb_invalidate() keeps through it.  A pdb counts
+	 * pdbs a write-protection of the target (fork's COW, page_mkclean(),
+	 * see rm_tdb_keep()) must visit: those whose resolution cached
+	 * anything but a read-only page, which rm_pdb_invalidate() keeps
+	 * through it.  A pdb counts
 	 * (pdb->wp_counted) from that store until an invalidation of it has
 	 * zapped its mirror, or until it is freed; so a writable PTE of a
 	 * target page is never left while this reads 0.  A write-protection
 	 * that reads 0 walks nothing (rm_tdb_invalidate()).
 	 */
 	atomic_t wp_pdbs;
+	/*
+	 * Of those, the pdbs whose resolution cached a failure (anything
+	 * but a page), counted the same way (pdb->fail_counted): a
+	 * protection change that leaves the target's VMA readable and
+	 * writable keeps writable mirrors too, and visits only these.
+	 */
+	atomic_t fail_pdbs;
 	struct file *file;		/* mirrors map this; offset == req_hva */
 	/*
 	 * Set by ->release() when the target mm exits, before its mirrors are
@@ -261,6 +269,7 @@ struct rm_pdb {
 	u8 cache;		/* enum rm_pdb_cache, under lock */
 	bool tail;		/* last resolution refused a tail, under lock */
 	bool wp_counted;	/* in tdb->wp_pdbs, under lock */
+	bool fail_counted;	/* in tdb->fail_pdbs, under lock */
 	u8 state;		/* enum rm_pdb_state, under idb->pdbs xa_lock */
 	u8 orig_prot;		/* PROT_* of map_hva before the map */
 	u8 readonly:1;
@@ -423,10 +432,11 @@ struct rm_pdb_inval {
 	struct rm_zap_span span;
 	struct rm_idb *idb;	/* whose zap_sem is held, or NULL */
 	unsigned int wp_zapped;	/* leave tdb->wp_pdbs once zapped */
+	unsigned int fail_zapped; /* leave tdb->fail_pdbs once zapped */
 };
 
 void rm_pdb_invalidate(struct rm_pdb *pdb, enum mmu_notifier_event event,
-		       struct rm_pdb_inval *inv);
+		       u8 keep, struct rm_pdb_inval *inv);
 void rm_pdb_invalidate_done(struct rm_pdb_inval *inv);
 bool rm_pdb_set_cache(struct rm_pdb *pdb, u8 from, u8 to);
 void rm_pdb_zap(struct rm_pdb *pdb);

@@ -75,6 +75,8 @@ static void rm_pdb_free(struct rm_pdb *pdb)
 	/* No mirror PTE is left: no zap to wait for. */
 	if (pdb->wp_counted)
 		atomic_dec(&pdb->tdb->wp_pdbs);
+	if (pdb->fail_counted)
+		atomic_dec(&pdb->tdb->fail_pdbs);
 	if (pdb->tdb)
 		rm_tdb_put(pdb->tdb);
 	if (pdb->idb)
@@ -146,17 +148,16 @@ void rm_pdb_put_bulk(struct rm_pdb **pdbs, unsigned int n)
  * span); the next access refaults to what the target has then.  A KVM
  * alias whose memory is unmapped never follows the target again
  * (RM_CACHE_GONE): whatever comes at req_hva later is not what was
- * granted.  A read-only mirror stays through a write-protection
- * (MMU_NOTIFY_PROTECTION_PAGE: fork's COW, page_mkclean()), which keeps
- * the pfn: a copy on write that replaces it later is an invalidation of
- * its own.  Called with tdb->pdbs_sem held for read, by
+ * granted.  A mirror whose cache is in @keep (bits of enum
+ * rm_pdb_cache, see rm_tdb_keep()) stays: the event keeps its pfn and
+ * its access.  Called with tdb->pdbs_sem held for read, by
  * rm_tdb_invalidate() after it bumped the notifier's sequence: a
  * resolution taking pdb->lock after this sees that and does not store
  * what it read (pairs with rm_pdb_resolve()), and one that does not see
  * it finds RM_CACHE_GONE.
  */
 void rm_pdb_invalidate(struct rm_pdb *pdb, enum mmu_notifier_event event,
-		       struct rm_pdb_inval *inv)
+		       u8 keep, struct rm_pdb_inval *inv)
 {
 	bool end = pdb->zerohole && event == MMU_NOTIFY_UNMAP;
 	struct vm_area_struct *vma;
@@ -173,7 +174,7 @@ void rm_pdb_invalidate(struct rm_pdb *pdb, enum mmu_notifier_event event,
 		inv->idb = pdb->idb;
 	}
 	spin_lock(&pdb->lock);
-	if (event == MMU_NOTIFY_PROTECTION_PAGE && pdb->cache == RM_CACHE_RO) {
+	if (keep & BIT(pdb->cache)) {
 		spin_unlock(&pdb->lock);
 		return;
 	}
@@ -186,6 +187,10 @@ void rm_pdb_invalidate(struct rm_pdb *pdb, enum mmu_notifier_event event,
 	if (pdb->wp_counted) {
 		pdb->wp_counted = false;
 		inv->wp_zapped++;
+	}
+	if (pdb->fail_counted) {
+		pdb->fail_counted = false;
+		inv->fail_zapped++;
 	}
 	vma = pdb->vma;
 	spin_unlock(&pdb->lock);
@@ -255,6 +260,8 @@ void rm_pdb_zap(struct rm_pdb *pdb)
 static void rm_pdb_store(struct rm_pdb *pdb, u8 cache, unsigned long hmm_pfn,
 			 unsigned long seq)
 {
+	bool counted = false;
+
 	lockdep_assert_held(&pdb->lock);
 	/*
 	 * Counted before the sequence is checked: a write-protection either
@@ -263,8 +270,16 @@ static void rm_pdb_store(struct rm_pdb *pdb, u8 cache, unsigned long hmm_pfn,
 	if (cache != RM_CACHE_RO && !pdb->wp_counted) {
 		pdb->wp_counted = true;
 		atomic_inc(&pdb->tdb->wp_pdbs);
-		smp_mb__after_atomic();	/* pairs with rm_tdb_invalidate() */
+		counted = true;
 	}
+	if (cache != RM_CACHE_RO && cache != RM_CACHE_RW &&
+	    !pdb->fail_counted) {
+		pdb->fail_counted = true;
+		atomic_inc(&pdb->tdb->fail_pdbs);
+		counted = true;
+	}
+	if (counted)
+		smp_mb__after_atomic();	/* pairs with rm_tdb_invalidate() */
 	/* Pairs with rm_pdb_invalidate(): stale if it ran since read_begin. */
 	if (pdb->cache == RM_CACHE_UNMAPPED || pdb->cache == RM_CACHE_GONE ||
 	    mmu_interval_read_retry(&pdb->tdb->notifier, seq))

@@ -161,29 +161,37 @@ static struct rm_pdb *rm_tdb_next(struct rm_pdb *pdb)
 }
 
 /*
- * What @range does to a mirror.  A protection change of a VMA
- * (MMU_NOTIFY_PROTECTION_VMA: mprotect(), NUMA balancing's hinting
- * faults, userfaultfd's write-protection, a pagemap write-protecting
- * scan) keeps every pfn, so where the target's VMA still grants reads it
- * is a write-protection for us: read-only mirrors stay, writable ones and
- * cached failures go.  mprotect() sets the VMA's flags before its
- * invalidation, so one that takes reads away is still seen here and zaps
- * everything.  A VMA registered with userfaultfd keeps the old rule: a
- * read protection of its own (7.3's uffd RWP) looks the same.
+ * The caches (bits of enum rm_pdb_cache) that @range leaves as they are:
+ * none for a change of the target's pages.  A write-protection
+ * (MMU_NOTIFY_PROTECTION_PAGE: fork's COW, page_mkclean()) keeps the
+ * pfn, so read-only mirrors stay; a copy on write that replaces it later
+ * is an invalidation of its own.  A protection change of a VMA
+ * (MMU_NOTIFY_PROTECTION_VMA: mprotect(), NUMA balancing's hinting scan,
+ * userfaultfd's write-protection) keeps every pfn too: read-only mirrors
+ * stay where the target's VMA still grants reads, writable ones where it
+ * still grants writes, so a hinting scan, which changes no flag, leaves
+ * every mirror.  mprotect() sets the flags before its invalidation, so
+ * one that takes access away is seen here.  Cached failures go: the
+ * change may have lifted them.  A VMA registered with userfaultfd keeps
+ * nothing: its read protection (7.3's uffd RWP) is such a change too.
  */
-static enum mmu_notifier_event rm_tdb_event(const struct mmu_notifier_range *range)
+static u8 rm_tdb_keep(const struct mmu_notifier_range *range)
 {
 	struct vm_area_struct *vma;
 
+	if (range->event == MMU_NOTIFY_PROTECTION_PAGE)
+		return BIT(RM_CACHE_RO);
 	if (range->event != MMU_NOTIFY_PROTECTION_VMA)
-		return range->event;
+		return 0;
 	/* Each of those callers holds it, for write or read. */
 	lockdep_assert_held(&range->mm->mmap_lock);
 	vma = vma_lookup(range->mm, range->start);
 	if (!vma || range->end > vma->vm_end || !(vma->vm_flags & VM_READ) ||
 	    userfaultfd_armed(vma))
-		return range->event;
-	return MMU_NOTIFY_PROTECTION_PAGE;
+		return 0;
+	if (!(vma->vm_flags & VM_WRITE))
+		return BIT(RM_CACHE_RO);
+	return BIT(RM_CACHE_RO) | BIT(RM_CACHE_RW);
 }
 
 /*
@@ -227,21 +235,22 @@ static enum mmu_notifier_event rm_tdb_event(const struct mmu_notifier_range *ran
  *   mmu_interval_read_begin() waits ...   (the target's PTE changes)
  *   ... for the end: then resolves        range_end
  *
- * A write-protection (MMU_NOTIFY_PROTECTION_PAGE: fork's COW,
- * page_mkclean(); or a VMA's protection change that keeps reads, see
- * rm_tdb_event()) keeps read-only mirrors.  When no pdb is counted in
- * wp_pdbs, it takes no pdb->lock at all, and a barrier pair does what
- * that lock does above: of the two stores, one is seen.
+ * A protection change that keeps mirrors (rm_tdb_keep()) changes only
+ * the pdbs counted in wp_pdbs (read-only mirrors stay) or in fail_pdbs
+ * (writable ones stay too).  When none is counted, it takes no pdb->lock
+ * at all, and a barrier pair does what that lock does above: of the two
+ * stores, one is seen.
  *
- *   resolution of a writable page         write-protection (here)
+ *   resolution of a writable page         protection change (here)
+ *   or of a failure
  *
- *   pdb->lock; wp_pdbs++                  mmu_interval_set_seq(cur_seq)
+ *   pdb->lock; wp_pdbs++ (fail_pdbs++)    mmu_interval_set_seq(cur_seq)
  *   smp_mb__after_atomic()                smp_mb()
- *   mmu_interval_read_retry(seq)          wp_pdbs is 0: no walk
+ *   mmu_interval_read_retry(seq)          the count is 0: no walk
  *
  * A count goes only after the invalidation that dropped its pdb's cache
- * has zapped the mirror, so a 0 also means that no writable PTE of a
- * target page is left for a zap still under way.
+ * has zapped the mirror, so a 0 also means that no such PTE of a target
+ * page is left for a zap still under way.
  */
 static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 			      const struct mmu_notifier_range *range,
@@ -249,10 +258,10 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 {
 	struct rm_tdb *tdb = container_of(sub, struct rm_tdb, notifier);
 	bool blockable = mmu_notifier_range_blockable(range);
-	enum mmu_notifier_event event = range->event;
 	struct rm_pdb_inval inv = { };
 	bool found = false, ret = true;
 	struct rm_pdb *pdb;
+	u8 keep = 0;
 
 	if (rm_zap_nested(range))
 		return true;
@@ -267,15 +276,16 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 	pdb = rm_tdb_first(tdb, range->start);
 	if (pdb && pdb->req_hva >= range->end)
 		pdb = NULL;
-	/* Its VMA is looked up only when a watched page is in the range. */
+	/* The VMA is looked up only when a watched page is in the range. */
 	if (pdb)
-		event = rm_tdb_event(range);
-	if (event == MMU_NOTIFY_PROTECTION_PAGE && pdb) {
-		/* Only pdbs counted in wp_pdbs change: see above. */
+		keep = rm_tdb_keep(range);
+	if (keep) {
+		/* Only the pdbs counted change: see above. */
 		mmu_interval_set_seq(sub, cur_seq);
 		found = true;
-		smp_mb();	/* pairs with rm_pdb_resolve() */
-		if (!atomic_read(&tdb->wp_pdbs))
+		smp_mb();	/* pairs with rm_pdb_store() */
+		if (!atomic_read(keep & BIT(RM_CACHE_RW) ? &tdb->fail_pdbs :
+							   &tdb->wp_pdbs))
 			pdb = NULL;
 	}
 	for (; pdb && pdb->req_hva < range->end; pdb = rm_tdb_next(pdb)) {
@@ -288,14 +298,15 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 			mmu_interval_set_seq(sub, cur_seq);
 			found = true;
 		}
-		rm_pdb_invalidate(pdb, event, &inv);
+		rm_pdb_invalidate(pdb, range->event, keep, &inv);
 	}
 	/* The pages of a fork's or a munmap()'s range: one zap per span. */
 	rm_pdb_invalidate_done(&inv);
 	if (inv.wp_zapped) {
-		/* After the zaps: see wp_pdbs. */
-		smp_mb__before_atomic();
+		/* After the zaps, both: see wp_pdbs. */
+		smp_mb();
 		atomic_sub(inv.wp_zapped, &tdb->wp_pdbs);
+		atomic_sub(inv.fail_zapped, &tdb->fail_pdbs);
 	}
 	if (!found)
 		WRITE_ONCE(tdb->miss_seq, cur_seq);
@@ -411,6 +422,7 @@ static void rm_tdb_free_work(struct work_struct *work)
 	WARN_ON(!list_empty(&tdb->pending));
 	WARN_ON(!RB_EMPTY_ROOT(&tdb->pdbs));
 	WARN_ON(atomic_read(&tdb->wp_pdbs));
+	WARN_ON(atomic_read(&tdb->fail_pdbs));
 	/* Before the module reference of tdb->file goes: KVM calls us. */
 	flush_work(&tdb->tvm_work);
 	rm_tvm_detach_all(tdb);

@@ -447,19 +447,33 @@ TEST_F(remote_mapping, numa_migration_window)
 	numa_migration(_metadata, self, true);
 }
 
-/*
- * mprotect() of the target (MMU_NOTIFY_PROTECTION_VMA, like NUMA
- * balancing's hinting): while the target's VMA grants reads, a read-only
- * mirror stays (its next read takes no fault) and writes are refused;
- * once reads are taken away it goes; given back, it refaults.  A VMA
- * registered with userfaultfd, whose pages the module does not resolve,
- * loses its mirrors on any protection change.
- */
-static void mprotect_keeps_read(struct __test_metadata *_metadata,
-				RM_FIXTURE *self, bool win)
+/* Whether an 8-byte read (@write: a write of @val) of @addr faults. */
+static bool access_faults(struct __test_metadata *_metadata, char *addr,
+			  bool write, __u64 val)
 {
+	long before = thread_faults();
+	int sig = write ? probe_write(addr, val) : probe_read(addr, &val);
+	long after = thread_faults();
+
+	EXPECT_EQ(0, sig) TH_LOG("%s at %p: signal %d",
+				 write ? "write" : "read", addr, sig);
+	return after != before;
+}
+
+/*
+ * mprotect() of the target (MMU_NOTIFY_PROTECTION_VMA, as NUMA balancing's
+ * hinting scan): a mirror stays while the target's VMA still grants what
+ * it was resolved for (its next access takes no fault), goes when that is
+ * taken away, and a write refused while the target's page was read-only
+ * is allowed once it is writable again.  A VMA registered with
+ * userfaultfd, whose pages the module does not resolve, loses its
+ * mirrors on any protection change.
+ */
+static void mprotect_keeps(struct __test_metadata *_metadata,
+			   RM_FIXTURE *self, bool win)
+{
+	const int rw = PROT_READ | PROT_WRITE;
 	char *map = mm_slot(_metadata, self, win);
-	long before, after;
 	uintptr_t req;
 	__u64 v = 0;
 	int ret;
@@ -469,28 +483,42 @@ static void mprotect_keeps_read(struct __test_metadata *_metadata,
 	rm_map(_metadata, self->fd, req, map, self->t.pidfd, 0);
 	check_pattern(_metadata, map, page_size, SEED_A);
 
+	/* Writable mirror, reads and writes kept. */
+	must_write(_metadata, map + 8, TAG);
+	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
+	       rw | PROT_EXEC, 0);
+	ASSERT_FALSE(access_faults(_metadata, map + 16, true, TAG + 1))
+		TH_LOG("mprotect(RWX) dropped a writable mirror");
+	ASSERT_EQ(TAG + 1, t_read(_metadata, &self->t, req + 16));
+
+	/* Writes taken away: the next read refaults, then stays. */
 	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
 	       PROT_READ, 0);
-	before = thread_faults();
-	v = peek(map + 8);
-	after = thread_faults();
-	ASSERT_EQ(SEED_A + 1, v);
-	ASSERT_EQ(before, after)
-		TH_LOG("the mirror was dropped by mprotect(PROT_READ)");
-	ASSERT_EQ(SIGBUS, probe_write(map + 8, TAG));
+	ASSERT_TRUE(access_faults(_metadata, map + 8, false, 0))
+		TH_LOG("mprotect(PROT_READ) kept a writable mirror");
+	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
+	       PROT_READ | PROT_EXEC, 0);
+	ASSERT_FALSE(access_faults(_metadata, map + 8, false, 0))
+		TH_LOG("mprotect(PROT_READ | PROT_EXEC) dropped a read-only mirror");
+	ASSERT_EQ(SIGBUS, probe_write(map + 24, TAG + 2));
 
+	/* Writable again: the refused write goes through. */
+	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size, rw, 0);
+	ASSERT_EQ(0, probe_write(map + 24, TAG + 2))
+		TH_LOG("a write stays refused after mprotect(RW)");
+	ASSERT_EQ(TAG + 2, t_read(_metadata, &self->t, req + 24));
+
+	/* Reads taken away, then given back. */
 	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
 	       PROT_NONE, 0);
 	ASSERT_EQ(SIGBUS, probe_read(map + 8, &v))
 		TH_LOG("read %#llx after mprotect(PROT_NONE)",
 		       (unsigned long long)v);
-
-	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
-	       PROT_READ | PROT_WRITE, 0);
+	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size, rw, 0);
 	check_middle(_metadata, map, SEED_A);
-	check_coherent(_metadata, &self->t, req, map, TAG);
+	check_coherent(_metadata, &self->t, req, map, TAG + 16);
 
-	/* A read-only mirror again, then the target registers the page. */
+	/* A read-only mirror, then the target registers the page. */
 	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
 	       PROT_READ, 0);
 	ASSERT_EQ(SEED_A + 6, must_read(_metadata, map + 48));
@@ -499,8 +527,7 @@ static void mprotect_keeps_read(struct __test_metadata *_metadata,
 		rm_unmap(_metadata, self->fd, map);
 		SKIP(return, "userfaultfd unavailable: %s", strerror(-ret));
 	}
-	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
-	       PROT_READ | PROT_WRITE, 0);
+	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size, rw, 0);
 	ASSERT_EQ(SIGBUS, probe_read(map + 48, &v))
 		TH_LOG("a userfaultfd VMA kept its mirror: read %#llx",
 		       (unsigned long long)v);
@@ -509,14 +536,14 @@ static void mprotect_keeps_read(struct __test_metadata *_metadata,
 	rm_expect_counters_back(_metadata, self);
 }
 
-TEST_F(remote_mapping, mprotect_keeps_read)
+TEST_F(remote_mapping, mprotect_keeps)
 {
-	mprotect_keeps_read(_metadata, self, false);
+	mprotect_keeps(_metadata, self, false);
 }
 
-TEST_F(remote_mapping, mprotect_keeps_read_window)
+TEST_F(remote_mapping, mprotect_keeps_window)
 {
-	mprotect_keeps_read(_metadata, self, true);
+	mprotect_keeps(_metadata, self, true);
 }
 
 /* A word of a process other than the target (a child of it). */
