@@ -146,12 +146,20 @@ struct rm_tdb {
 	struct rw_semaphore pdbs_sem;
 	struct rb_root pdbs;		/* struct rm_pdb by req_hva, duplicates */
 	/*
-	 * Sequence of the last invalidation that found no pdb in its
-	 * range, carried into notifier by a new pdb (rm_tdb_watch()).
-	 * Stored with pdbs_sem held for read: invalidations running at once
-	 * share one sequence, so racing stores store the same value.
+	 * Sequence of the last invalidation, carried into notifier by a new
+	 * pdb (rm_tdb_watch()).  Stored by each invalidation before it looks
+	 * for pdbs: invalidations running at once share one sequence, so
+	 * racing stores store the same value.
 	 */
 	unsigned long miss_seq;
+	/*
+	 * Bounds of the req_hvas in pdbs, [watch_lo, watch_hi]: grown by
+	 * rm_tdb_watch() and reset when the tree empties, under pdbs_sem
+	 * for write.  An invalidation outside them takes neither pdbs_sem
+	 * nor the tree walk (rm_tdb_invalidate()).
+	 */
+	unsigned long watch_lo;
+	unsigned long watch_hi;
 	/*
 	 * pdbs a write-protection of the target (fork's COW, page_mkclean(),
 	 * see rm_tdb_keep()) must visit: those whose resolution cached

@@ -64,9 +64,16 @@ int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
  */
 static void __rm_pdb_unwatch(struct rm_pdb *pdb)
 {
-	lockdep_assert_held_write(&pdb->tdb->pdbs_sem);
-	if (pdb->watched)
-		rb_erase(&pdb->tnode, &pdb->tdb->pdbs);
+	struct rm_tdb *tdb = pdb->tdb;
+
+	lockdep_assert_held_write(&tdb->pdbs_sem);
+	if (!pdb->watched)
+		return;
+	rb_erase(&pdb->tnode, &tdb->pdbs);
+	if (RB_EMPTY_ROOT(&tdb->pdbs)) {
+		WRITE_ONCE(tdb->watch_lo, ULONG_MAX);
+		WRITE_ONCE(tdb->watch_hi, 0);
+	}
 }
 
 /* What is left of a pdb out of its tdb's tree. */

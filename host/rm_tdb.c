@@ -224,13 +224,18 @@ static u8 rm_tdb_keep(const struct mmu_notifier_range *range)
  *   store nothing; the fault retries      (the target's PTE changes)
  *   pdb->lock dropped                     range_end
  *
- * A pdb added while an invalidation runs that did not find it:
+ * A pdb added while an invalidation runs that did not find it, in the
+ * tree or within its bounds, which a range outside them does not take
+ * pdbs_sem to look at: a barrier pair orders the two sides.
  *
  *   map (rm_tdb_watch())                 invalidation (here)
  *
- *                                         pdbs_sem (read): no pdb
  *                                         miss_seq = cur_seq
+ *                                         smp_mb()
+ *                                         range outside the bounds
  *   pdbs_sem (write): add the pdb
+ *   grow the bounds
+ *   smp_mb()
  *   mmu_interval_set_seq(miss_seq)
  *   mmu_interval_read_begin() waits ...   (the target's PTE changes)
  *   ... for the end: then resolves        range_end
@@ -264,6 +269,15 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 	u8 keep = 0;
 
 	if (rm_zap_nested(range))
+		return true;
+	/*
+	 * Before the bounds are read: a pdb added meanwhile is either in
+	 * them or given this sequence (pairs with rm_tdb_watch()).
+	 */
+	WRITE_ONCE(tdb->miss_seq, cur_seq);
+	smp_mb();	/* pairs with rm_tdb_watch() */
+	if (range->end <= READ_ONCE(tdb->watch_lo) ||
+	    range->start > READ_ONCE(tdb->watch_hi))
 		return true;
 
 	/* The zaps sleep: only the OOM reaper does not let us. */
@@ -308,8 +322,6 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 		atomic_sub(inv.wp_zapped, &tdb->wp_pdbs);
 		atomic_sub(inv.fail_zapped, &tdb->fail_pdbs);
 	}
-	if (!found)
-		WRITE_ONCE(tdb->miss_seq, cur_seq);
 	up_read(&tdb->pdbs_sem);
 	return ret;
 }
@@ -395,7 +407,7 @@ static bool rm_pdb_less(struct rb_node *a, const struct rb_node *b)
 void rm_tdb_watch(struct rm_tdb *tdb, struct rm_pdb **pdbs, const int *errs,
 		  unsigned int n)
 {
-	unsigned long miss_seq;
+	unsigned long miss_seq, lo = ULONG_MAX, hi = 0;
 	unsigned int i;
 
 	down_write(&tdb->pdbs_sem);
@@ -404,12 +416,21 @@ void rm_tdb_watch(struct rm_tdb *tdb, struct rm_pdb **pdbs, const int *errs,
 			continue;
 		rb_add(&pdbs[i]->tnode, &tdb->pdbs, rm_pdb_less);
 		pdbs[i]->watched = true;
+		lo = min(lo, pdbs[i]->req_hva);
+		hi = max(hi, pdbs[i]->req_hva);
 	}
+	if (lo < tdb->watch_lo)
+		WRITE_ONCE(tdb->watch_lo, lo);
+	if (hi > tdb->watch_hi)
+		WRITE_ONCE(tdb->watch_hi, hi);
 	/*
-	 * Invalidations set the sequence only under pdbs_sem, always to that
-	 * of the latest invalidation period, so it only moves forward.
+	 * An invalidation stores its sequence before it reads the bounds:
+	 * either it sees the new ones or we see its sequence (pairs with
+	 * rm_tdb_invalidate()).  The sequence stored is always that of the
+	 * latest invalidation period, so it only moves forward.
 	 */
-	miss_seq = tdb->miss_seq;
+	smp_mb();	/* pairs with rm_tdb_invalidate() */
+	miss_seq = READ_ONCE(tdb->miss_seq);
 	if ((long)(miss_seq - READ_ONCE(tdb->notifier.invalidate_seq)) > 0)
 		mmu_interval_set_seq(&tdb->notifier, miss_seq);
 	up_write(&tdb->pdbs_sem);
@@ -452,6 +473,7 @@ static struct mmu_notifier *rm_tdb_alloc_notifier(struct mm_struct *mm)
 		return ERR_PTR(-ENOMEM);
 	init_rwsem(&tdb->pdbs_sem);
 	tdb->pdbs = RB_ROOT;
+	tdb->watch_lo = ULONG_MAX;
 	spin_lock_init(&tdb->lock);
 	INIT_LIST_HEAD(&tdb->pending);
 	INIT_LIST_HEAD(&tdb->tvms);
