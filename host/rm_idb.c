@@ -275,22 +275,50 @@ struct rm_pdb *rm_idb_take_live(struct rm_idb *idb, unsigned long addr,
 {
 	struct rm_pdb *pdb;
 
-	xa_lock(&idb->pdbs);
-	pdb = xa_load(&idb->pdbs, addr >> PAGE_SHIFT);
-	if (!pdb || pdb->win != win) {
-		*err = -ENOENT;
-		pdb = NULL;
-	} else if (pdb->state != RM_PDB_LIVE) {
-		*err = -EAGAIN;
-		pdb = NULL;
-	} else if (guest_only && !pdb->guest) {
-		*err = -EPERM;
-		pdb = NULL;
-	} else {
-		__rm_idb_erase(pdb);
-	}
-	xa_unlock(&idb->pdbs);
+	rm_idb_take_live_bulk(idb, &addr, 1, win, guest_only, &pdb, err);
 	return pdb;
+}
+
+/*
+ * rm_idb_take_live() of each of @addrs[0..n), pages of window @win, in one
+ * hold of the xa_lock: @pdbs[i] gets the entry's reference, or NULL with
+ * @errs[i] set.  Consecutive pages step to the next slot rather than walk
+ * down from the root again.
+ */
+void rm_idb_take_live_bulk(struct rm_idb *idb, const unsigned long *addrs,
+			   unsigned int n, struct rm_win *win, bool guest_only,
+			   struct rm_pdb **pdbs, int *errs)
+{
+	XA_STATE(xas, &idb->pdbs, 0);
+	bool at_prev = false;	/* xas is at the slot before this page's */
+	unsigned long index;
+	struct rm_pdb *pdb;
+	unsigned int i;
+
+	xas_lock(&xas);
+	for (i = 0; i < n; i++) {
+		index = addrs[i] >> PAGE_SHIFT;
+		if (at_prev && xas.xa_index + 1 == index) {
+			pdb = xas_next(&xas);
+		} else {
+			xas_set(&xas, index);
+			pdb = xas_load(&xas);
+		}
+		at_prev = true;
+		pdb = rm_unzero(pdb);
+		pdbs[i] = NULL;
+		if (!pdb || pdb->win != win) {
+			errs[i] = -ENOENT;
+		} else if (pdb->state != RM_PDB_LIVE) {
+			errs[i] = -EAGAIN;
+		} else if (guest_only && !pdb->guest) {
+			errs[i] = -EPERM;
+		} else {
+			__rm_idb_erase_at(&xas, pdb);
+			pdbs[i] = pdb;
+		}
+	}
+	xas_unlock(&xas);
 }
 
 /*

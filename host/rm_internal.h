@@ -394,6 +394,9 @@ struct rm_pdb *rm_idb_get_live(struct rm_idb *idb, unsigned long addr,
 			       struct rm_win *win);
 struct rm_pdb *rm_idb_take_live(struct rm_idb *idb, unsigned long addr,
 				struct rm_win *win, bool guest_only, int *err);
+void rm_idb_take_live_bulk(struct rm_idb *idb, const unsigned long *addrs,
+			   unsigned int n, struct rm_win *win, bool guest_only,
+			   struct rm_pdb **pdbs, int *errs);
 unsigned int rm_idb_take_win(struct rm_idb *idb, struct rm_win *win,
 			     unsigned long *index, unsigned long last,
 			     struct rm_pdb **pdbs, unsigned int max);

@@ -566,13 +566,13 @@ static unsigned int rm_unmap_window_pages(struct mm_struct *mm,
 {
 	struct vm_area_struct *vma, *last = NULL;
 	struct rm_zap_span span = { };
-	unsigned int i, done = 0;
+	unsigned int i, j, k, done = 0;
 	struct rm_win *win;
-	struct rm_pdb *pdb;
 	unsigned long addr;
 
 	mmap_assert_locked(mm);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i = k) {
+		k = i + 1;
 		addr = map_hvas[i];
 		if (!rm_user_page(addr)) {
 			errs[i] = -EINVAL;
@@ -588,17 +588,22 @@ static unsigned int rm_unmap_window_pages(struct mm_struct *mm,
 			__set_bit(i, singles);
 			continue;
 		}
+		/* The pages of this window that follow: one xa_lock hold. */
+		while (k < n && rm_user_page(map_hvas[k]) &&
+		       map_hvas[k] >= vma->vm_start && map_hvas[k] < vma->vm_end)
+			k++;
 		win = vma->vm_private_data;
-		pdb = rm_idb_take_live(win->idb, addr, win, guest_only,
-				       &errs[i]);
-		if (!pdb)
-			continue;
-		rm_pdb_unmapped(pdb);
-		if (rm_pte_present(vma, addr))
-			rm_zap_span_add(&span, vma, addr);
-		pdbs[i] = pdb;
-		errs[i] = 0;
-		done++;
+		rm_idb_take_live_bulk(win->idb, map_hvas + i, k - i, win,
+				      guest_only, pdbs + i, errs + i);
+		for (j = i; j < k; j++) {
+			if (!pdbs[j])
+				continue;
+			rm_pdb_unmapped(pdbs[j]);
+			if (rm_pte_present(vma, map_hvas[j]))
+				rm_zap_span_add(&span, vma, map_hvas[j]);
+			errs[j] = 0;
+			done++;
+		}
 	}
 	rm_zap_span_flush(&span);
 	for (i = 0; i < n; i++)
