@@ -548,17 +548,20 @@ void rm_pdb_resolve_bulk(struct rm_pdb **pdbs, const int *errs,
 	if (bulk > 1)
 		hmm_pfns = kvmalloc_array(n, sizeof(*hmm_pfns), GFP_KERNEL);
 	b.hmm_pfns = hmm_pfns;
-	if (!hmm_pfns)
-		goto one_by_one;
 	/* Busy, interrupted or exiting: nothing to store, as for one page. */
-	if (rm_hmm_locked(b.tdb, &range, rm_pdb_fault_runs, &b)) {
+	if (hmm_pfns && rm_hmm_locked(b.tdb, &range, rm_pdb_fault_runs, &b)) {
 		kvfree(hmm_pfns);
 		return;
 	}
 
 	for (i = 0; i < n; i++) {
-		if (!rm_pdb_bulk_ok(&b, i) || !(hmm_pfns[i] & HMM_PFN_VALID))
+		if (errs[i])
 			continue;
+		if (!hmm_pfns || !rm_pdb_bulk_ok(&b, i) ||
+		    !(hmm_pfns[i] & HMM_PFN_VALID)) {
+			rm_pdb_resolve(pdbs[i], false);
+			continue;
+		}
 		spin_lock(&pdbs[i]->lock);
 		pdbs[i]->tail = false;
 		rm_pdb_store(pdbs[i], hmm_pfns[i] & HMM_PFN_WRITE ?
@@ -566,12 +569,6 @@ void rm_pdb_resolve_bulk(struct rm_pdb **pdbs, const int *errs,
 			     hmm_pfns[i], range.notifier_seq);
 		spin_unlock(&pdbs[i]->lock);
 	}
-one_by_one:
-	for (i = 0; i < n; i++)
-		if (!errs[i] &&
-		    (!hmm_pfns || !rm_pdb_bulk_ok(&b, i) ||
-		     !(hmm_pfns[i] & HMM_PFN_VALID)))
-			rm_pdb_resolve(pdbs[i], false);
 	kvfree(hmm_pfns);
 }
 
