@@ -319,6 +319,25 @@ static inline void must_write(struct __test_metadata *_metadata, void *addr,
 	ASSERT_EQ(0, sig) TH_LOG("write at %p: signal %d", addr, sig);
 }
 
+/*
+ * The page faults of one 8-byte access of @addr (@write: a store of
+ * @val).  A plain load or store in another file, not optimised away, and
+ * nothing else between the two counts (a signal ends the test).
+ */
+static inline long access_faults(struct __test_metadata *_metadata,
+				 void *addr, bool write, __u64 val)
+{
+	long before = thread_faults(), after;
+
+	ASSERT_LE(0, before);
+	if (write)
+		poke(addr, val);
+	else
+		peek(addr);
+	after = thread_faults();
+	return after - before;
+}
+
 /* Stores through the mirror reach the target and the other way round. */
 static inline void check_coherent(struct __test_metadata *_metadata,
 				  struct rm_target *t, uintptr_t req,

@@ -447,19 +447,6 @@ TEST_F(remote_mapping, numa_migration_window)
 	numa_migration(_metadata, self, true);
 }
 
-/* Whether an 8-byte read (@write: a write of @val) of @addr faults. */
-static bool access_faults(struct __test_metadata *_metadata, char *addr,
-			  bool write, __u64 val)
-{
-	long before = thread_faults();
-	int sig = write ? probe_write(addr, val) : probe_read(addr, &val);
-	long after = thread_faults();
-
-	EXPECT_EQ(0, sig) TH_LOG("%s at %p: signal %d",
-				 write ? "write" : "read", addr, sig);
-	return after != before;
-}
-
 /*
  * mprotect() of the target (MMU_NOTIFY_PROTECTION_VMA, as NUMA balancing's
  * hinting scan): a mirror stays while the target's VMA still grants what
@@ -487,18 +474,18 @@ static void mprotect_keeps(struct __test_metadata *_metadata,
 	must_write(_metadata, map + 8, TAG);
 	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
 	       rw | PROT_EXEC, 0);
-	ASSERT_FALSE(access_faults(_metadata, map + 16, true, TAG + 1))
+	ASSERT_EQ(0, access_faults(_metadata, map + 16, true, TAG + 1))
 		TH_LOG("mprotect(RWX) dropped a writable mirror");
 	ASSERT_EQ(TAG + 1, t_read(_metadata, &self->t, req + 16));
 
 	/* Writes taken away: the next read refaults, then stays. */
 	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
 	       PROT_READ, 0);
-	ASSERT_TRUE(access_faults(_metadata, map + 8, false, 0))
+	ASSERT_LE(1, access_faults(_metadata, map + 8, false, 0))
 		TH_LOG("mprotect(PROT_READ) kept a writable mirror");
 	t_call(_metadata, &self->t, TARGET_MPROTECT, req, page_size,
 	       PROT_READ | PROT_EXEC, 0);
-	ASSERT_FALSE(access_faults(_metadata, map + 8, false, 0))
+	ASSERT_EQ(0, access_faults(_metadata, map + 8, false, 0))
 		TH_LOG("mprotect(PROT_READ | PROT_EXEC) dropped a read-only mirror");
 	ASSERT_EQ(SIGBUS, probe_write(map + 24, TAG + 2));
 

@@ -176,14 +176,9 @@ TEST_F(remote_mapping, window_readonly_file)
  * Faults taken by a first read of @addr (pagemap does not walk PFNMAP
  * VMAs, so whether a PTE is installed shows only by the fault count).
  */
-static long read_faults(struct __test_metadata *_metadata, const char *addr)
+static long read_faults(struct __test_metadata *_metadata, char *addr)
 {
-	long before = thread_faults(), after;
-
-	ASSERT_LE(0, before);
-	peek(addr);	/* a load in another file: not optimised away */
-	after = thread_faults();
-	return after - before;
+	return access_faults(_metadata, addr, false, 0);
 }
 
 /* POPULATE installs the target page at map time: no fault on first read. */
