@@ -65,6 +65,23 @@ static inline struct pid *compat_pidfd_pid(struct file *file)
 #endif
 
 /*
+ * 6.12 on x86-64: a VM_PFNMAP mapping can hold a huge PMD marked special
+ * (pmd_special()), which GUP-fast does not take references through, as a
+ * special PTE.  Before it, such a PMD of a target page would give one, so
+ * 6.1 mirrors a 2 MiB range with PTEs only.  6.17 dropped pfn_t.
+ */
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+#define RM_HAVE_PMD_MIRROR 1
+#ifdef COMPAT_HAVE_VMF_INSERT_PFN_PMD_PFN
+#define rm_insert_pfn_pmd(vmf, pfn)	vmf_insert_pfn_pmd(vmf, pfn, false)
+#else
+#include <linux/pfn_t.h>
+#define rm_insert_pfn_pmd(vmf, pfn) \
+	vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, 0), false)
+#endif
+#endif
+
+/*
  * 6.8: the largest allocation order is MAX_PAGE_ORDER.  It was MAX_ORDER
  * from 6.4, and one less than MAX_ORDER before.
  */

@@ -39,9 +39,16 @@ struct mm_struct;
  * KVM_RUN would fail with EFAULT.  Implies resolving at the map.
  */
 #define MM_REMOTE_NO_TAIL	BIT(4)
+/*
+ * Map 2 MiB as one mapping: req_hva and map_hva aligned to 2 MiB, map_hva
+ * in a window (not a pool), with MM_REMOTE_READONLY and none of the KVM
+ * flags.  Installed as one PMD where the target maps a huge page there
+ * and the kernel has special huge PMDs, else as PTEs.
+ */
+#define MM_REMOTE_HUGE		BIT(5)
 #define MM_REMOTE_FLAGS		(MM_REMOTE_READONLY | MM_REMOTE_ZEROHOLE | \
 				 MM_REMOTE_POPULATE | MM_REMOTE_GUEST | \
-				 MM_REMOTE_NO_TAIL)
+				 MM_REMOTE_NO_TAIL | MM_REMOTE_HUGE)
 
 int mm_remote_map(struct mm_struct *req_mm, unsigned long req_hva,
 		  unsigned long map_hva);

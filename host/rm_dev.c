@@ -82,6 +82,8 @@ static unsigned int rm_dev_map_flags(u32 uflags)
 		flags |= MM_REMOTE_READONLY;
 	if (uflags & REMOTE_MAPPING_POPULATE)
 		flags |= MM_REMOTE_POPULATE;
+	if (uflags & REMOTE_MAPPING_HUGE)
+		flags |= MM_REMOTE_HUGE;
 	return flags;
 }
 

@@ -110,6 +110,37 @@ static void *rm_unzero(void *entry)
 }
 
 /*
+ * The 2 MiB pdb whose pages hold @index, which has no entry of its own,
+ * or NULL.
+ */
+static struct rm_pdb *rm_idb_huge_at(struct rm_idb *idb, unsigned long index)
+{
+	struct rm_pdb *pdb;
+
+	lockdep_assert_held(&idb->pdbs.xa_lock);
+	if (!idb->huge)
+		return NULL;
+	pdb = xa_load(&idb->pdbs, ALIGN_DOWN(index, RM_HUGE_PAGES));
+	return pdb && pdb->huge ? pdb : NULL;
+}
+
+/*
+ * The first entry of the 512 pages of a 2 MiB pdb at @xas, or NULL: its
+ * own slot, then those it leaves empty.
+ */
+static struct rm_pdb *rm_idb_huge_busy(struct xa_state *xas)
+{
+	unsigned long index = xas->xa_index + 1;
+	struct rm_pdb *old;
+
+	old = rm_unzero(xas_load(xas));
+	if (!old)
+		old = xa_find(xas->xa, &index, xas->xa_index + RM_HUGE_PAGES - 1,
+			      XA_PRESENT);
+	return old;
+}
+
+/*
  * Claim map_hva of every page of [0, n) without an error for a new mapping
  * in state MAPPING, in one hold of the xa_lock (dropped only to allocate).
  * Consecutive pages, as in a window, step to the next slot rather than
@@ -133,13 +164,17 @@ void rm_idb_reserve(struct rm_idb *idb, struct rm_pdb **pdbs, int *errs,
 		/* Set while the pdb is still private to this call. */
 		pdb->state = RM_PDB_MAPPING;
 		index = pdb->map_hva >> PAGE_SHIFT;
-		if (at_prev && xas.xa_index + 1 == index) {
-			old = xas_next(&xas);
+		if (pdb->huge) {
+			xas_set(&xas, index);
+			old = rm_idb_huge_busy(&xas);
+		} else if (at_prev && xas.xa_index + 1 == index) {
+			old = rm_unzero(xas_next(&xas));
 		} else {
 			xas_set(&xas, index);
-			old = xas_load(&xas);
+			old = rm_unzero(xas_load(&xas));
 		}
-		old = rm_unzero(old);
+		if (!old)
+			old = rm_idb_huge_at(idb, index);
 		while (!old) {
 			xas_store(&xas, pdb);
 			if (xas_error(&xas) != -ENOMEM)
@@ -150,9 +185,12 @@ void rm_idb_reserve(struct rm_idb *idb, struct rm_pdb **pdbs, int *errs,
 				break;
 			}
 			xas_lock(&xas);
-			old = rm_unzero(xas_load(&xas));
+			old = pdb->huge ? rm_idb_huge_busy(&xas) :
+					  rm_unzero(xas_load(&xas));
+			if (!old)
+				old = rm_idb_huge_at(idb, index);
 		}
-		at_prev = !xas_error(&xas);
+		at_prev = !xas_error(&xas) && !pdb->huge;
 		if (xas_error(&xas)) {
 			errs[i] = xas_error(&xas);
 		} else if (old) {
@@ -160,6 +198,7 @@ void rm_idb_reserve(struct rm_idb *idb, struct rm_pdb **pdbs, int *errs,
 							       -EAGAIN;
 		} else {
 			pdb->reserved = true;
+			idb->huge += pdb->huge;
 		}
 	}
 	xas_unlock(&xas);
@@ -203,6 +242,7 @@ static void __rm_idb_erase_at(struct xa_state *xas, struct rm_pdb *pdb)
 	lockdep_assert_held(&pdb->idb->pdbs.xa_lock);
 	if (pdb->state == RM_PDB_LIVE || pdb->state == RM_PDB_DETACHED)
 		atomic_dec(&rm_map_count);
+	pdb->idb->huge -= pdb->huge;
 	/* A window's anchor is reserved again; replacing never allocates. */
 	if (pdb->win && xas->xa_index == pdb->win->anchor)
 		old = xas_store(xas, XA_ZERO_ENTRY);
@@ -255,13 +295,31 @@ struct rm_pdb *rm_idb_get_live(struct rm_idb *idb, unsigned long addr,
 	struct rm_pdb *pdb;
 
 	xa_lock(&idb->pdbs);
-	pdb = xa_load(&idb->pdbs, addr >> PAGE_SHIFT);
+	pdb = xa_load(&idb->pdbs, addr >> PAGE_SHIFT) ?:
+	      rm_idb_huge_at(idb, addr >> PAGE_SHIFT);
 	if (pdb && pdb->win == win && pdb->state == RM_PDB_LIVE)
 		kref_get(&pdb->ref);
 	else
 		pdb = NULL;
 	xa_unlock(&idb->pdbs);
 	return pdb;
+}
+
+/*
+ * Whether @addr is a page of a 2 MiB pdb of @win other than its first,
+ * in any state: a VMA of the window may not be split there.
+ */
+bool rm_idb_in_huge(struct rm_idb *idb, unsigned long addr,
+		    struct rm_win *win)
+{
+	struct rm_pdb *pdb;
+
+	if (IS_ALIGNED(addr, PMD_SIZE))
+		return false;
+	xa_lock(&idb->pdbs);
+	pdb = rm_idb_huge_at(idb, addr >> PAGE_SHIFT);
+	xa_unlock(&idb->pdbs);
+	return pdb && pdb->win == win;
 }
 
 /*

@@ -121,10 +121,21 @@ struct rm_idb {
 	 */
 	struct xarray pdbs;
 	/*
+	 * 2 MiB pdbs in pdbs, under its xa_lock.  Such a pdb's entry is at
+	 * its first page, the other 511 slots are empty: while there is
+	 * one, a lookup that finds an empty slot looks at the first page of
+	 * its 2 MiB too (rm_idb_huge_at()).
+	 */
+	unsigned int huge;
+	/*
 	 * Held for read by a target invalidation zapping through rm_pdb::vma,
 	 * for write to forget those VMAs before their page tables can be
 	 * freed: the read side keeps a VMA and its page tables alive.  Never
-	 * held for write across an invalidation of this mm.
+	 * held for write across an invalidation of this mm.  Also held for
+	 * write across the install of a 2 MiB pdb's PMD, and for read by an
+	 * unmap of one across its zap: a PMD's install cannot take the page
+	 * table lock before it checks the cache, as a PTE's does
+	 * (rm_pdb_huge_fault()).
 	 */
 	struct rw_semaphore zap_sem;
 };
@@ -145,6 +156,7 @@ struct rm_tdb {
 	 */
 	struct rw_semaphore pdbs_sem;
 	struct rb_root pdbs;		/* struct rm_pdb by req_hva, duplicates */
+	struct rb_root hpdbs;		/* the same for 2 MiB pdbs (pdb->huge) */
 	/*
 	 * Sequence of the last invalidation, carried into notifier by a new
 	 * pdb (rm_tdb_watch()).  Stored by each invalidation before it looks
@@ -153,7 +165,8 @@ struct rm_tdb {
 	 */
 	unsigned long miss_seq;
 	/*
-	 * Bounds of the req_hvas in pdbs, [watch_lo, watch_hi]: grown by
+	 * Bounds of the target pages of pdbs and hpdbs, [watch_lo, watch_hi]:
+	 * grown by
 	 * rm_tdb_watch() and reset when the tree empties, under pdbs_sem
 	 * for write.  An invalidation outside them takes neither pdbs_sem
 	 * nor the tree walk (rm_tdb_invalidate()).
@@ -278,6 +291,7 @@ struct rm_pdb {
 	bool tail;		/* last resolution refused a tail, under lock */
 	bool wp_counted;	/* in tdb->wp_pdbs, under lock */
 	bool fail_counted;	/* in tdb->fail_pdbs, under lock */
+	bool pmd;		/* huge: cached pages are one PMD's, under lock */
 	u8 state;		/* enum rm_pdb_state, under idb->pdbs xa_lock */
 	u8 orig_prot;		/* PROT_* of map_hva before the map */
 	u8 readonly:1;
@@ -287,10 +301,20 @@ struct rm_pdb {
 	u8 populate:1;		/* MM_REMOTE_POPULATE */
 	u8 guest:1;		/* MM_REMOTE_GUEST: a hypercall may unmap it */
 	u8 no_tail:1;		/* MM_REMOTE_NO_TAIL */
+	u8 huge:1;		/* MM_REMOTE_HUGE: 2 MiB from req_hva */
 	int vmas;		/* page mirror VMAs, under their mmap_lock */
 	u32 orig_flags;		/* RM_RAM_FLAGS of map_hva before the map */
 	unsigned long pfn;	/* under lock */
-	struct page *orphan;	/* private page after target exit, under lock */
+	union {
+		/* Private page after target exit, under lock; not huge. */
+		struct page *orphan;
+		/*
+		 * Huge: the pfns of its 512 pages, replaced (not written)
+		 * under lock by a resolution that stores; valid while the
+		 * cache is RM_CACHE_RO.
+		 */
+		unsigned long *hpfns;
+	};
 	/*
 	 * The VMA a PTE of this page was last installed in, or NULL; under
 	 * lock.  Set with each PTE, so a target invalidation that saw it set
@@ -314,6 +338,14 @@ struct rm_pending {
 	bool unmap;			/* the removal: a MAP_PRIVATE vm_mmap() */
 	bool removing;			/* unmap: the guard let the mirror go */
 };
+
+#define RM_HUGE_PAGES	(PMD_SIZE >> PAGE_SHIFT)
+
+/* Bytes a pdb maps: a page, or 2 MiB. */
+static inline unsigned long rm_pdb_size(const struct rm_pdb *pdb)
+{
+	return pdb->huge ? PMD_SIZE : PAGE_SIZE;
+}
 
 /* debugfs counters */
 extern atomic_t rm_map_count;
@@ -374,7 +406,7 @@ void rm_zap_init(void);
 void rm_zap_mirror(struct vm_area_struct *vma, unsigned long start,
 		   unsigned long size);
 void rm_zap_span_add(struct rm_zap_span *span, struct vm_area_struct *vma,
-		     unsigned long addr);
+		     unsigned long addr, unsigned long size);
 void rm_zap_span_flush(struct rm_zap_span *span);
 bool rm_zap_nested(const struct mmu_notifier_range *range);
 
@@ -392,6 +424,8 @@ void rm_idb_reserve(struct rm_idb *idb, struct rm_pdb **pdbs, int *errs,
 		    unsigned int n);
 struct rm_pdb *rm_idb_get_live(struct rm_idb *idb, unsigned long addr,
 			       struct rm_win *win);
+bool rm_idb_in_huge(struct rm_idb *idb, unsigned long addr,
+		    struct rm_win *win);
 struct rm_pdb *rm_idb_take_live(struct rm_idb *idb, unsigned long addr,
 				struct rm_win *win, bool guest_only, int *err);
 void rm_idb_take_live_bulk(struct rm_idb *idb, const unsigned long *addrs,
@@ -462,6 +496,7 @@ bool rm_pte_present(struct vm_area_struct *vma, unsigned long addr);
 void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma);
 void rm_pdb_forget_vma(struct rm_pdb *pdb);
 vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb);
+vm_fault_t rm_pdb_huge_fault(struct vm_fault *vmf, struct rm_pdb *pdb);
 vm_fault_t rm_mirror_pfn_mkwrite(struct vm_fault *vmf);
 int rm_mirror_mremap(struct vm_area_struct *vma);
 

@@ -18,6 +18,24 @@ static bool rm_user_page(unsigned long addr)
 	return !offset_in_page(addr) && addr && addr < TASK_SIZE_MAX;
 }
 
+/* A 2 MiB mapping is read-only, and for a process, not for KVM. */
+static bool rm_map_flags_ok(unsigned int flags)
+{
+	if (flags & ~MM_REMOTE_FLAGS)
+		return false;
+	return !(flags & MM_REMOTE_HUGE) ||
+	       (flags & (MM_REMOTE_READONLY | MM_REMOTE_ZEROHOLE |
+			 MM_REMOTE_GUEST | MM_REMOTE_NO_TAIL)) ==
+	       MM_REMOTE_READONLY;
+}
+
+/* An aligned range of @size (a page or 2 MiB) of user addresses. */
+static bool rm_user_range(unsigned long addr, unsigned long size)
+{
+	return IS_ALIGNED(addr, size) && addr && addr < TASK_SIZE_MAX &&
+	       size <= TASK_SIZE_MAX - addr;
+}
+
 /*
  * The VMA at @addr, or NULL; *@last is the one found before, which the
  * pages of a batch often share.
@@ -51,6 +69,11 @@ static int rm_check_map_vma(struct mm_struct *mm, struct rm_pdb *pdb,
 	vma = rm_vma_at(mm, pdb->map_hva, last);
 	if (!vma) {
 		err = -EFAULT;
+	} else if (pdb->huge &&
+		   (!rm_is_window(vma) ||
+		    ((struct rm_win *)vma->vm_private_data)->pool ||
+		    vma->vm_end - pdb->map_hva < PMD_SIZE)) {
+		err = -EINVAL;
 	} else if (rm_is_window(vma)) {
 		if (!pdb->readonly && !(vma->vm_flags & VM_WRITE)) {
 			err = -EACCES;
@@ -86,6 +109,8 @@ static int rm_check_req_vma(struct mm_struct *req_mm, struct rm_pdb *pdb,
 	vma = rm_vma_at(req_mm, pdb->req_hva, last);
 	if (!vma)
 		return -EFAULT;
+	if (vma->vm_end - pdb->req_hva < rm_pdb_size(pdb))
+		return -EINVAL;
 	return rm_target_vma_check(vma, !pdb->readonly);
 }
 
@@ -127,7 +152,8 @@ static unsigned int rm_batch_create(struct rm_pdb **pdbs, int *errs,
 	}
 	for (i = 0; i < n; i++) {
 		errs[i] = 0;
-		if (!rm_user_page(req_hvas[i]) || !rm_user_page(map_hvas[i]) ||
+		if (!rm_user_range(req_hvas[i], rm_pdb_size(pdbs[i])) ||
+		    !rm_user_range(map_hvas[i], rm_pdb_size(pdbs[i])) ||
 		    (req_mm == current->mm && req_hvas[i] == map_hvas[i])) {
 			errs[i] = -EINVAL;
 			rm_pdb_put(pdbs[i]);
@@ -181,7 +207,8 @@ static void rm_map_window_pages(struct mm_struct *mm, struct rm_idb *idb,
 		}
 		if (pdb->win->pool)
 			rm_win_clear_hole(pdb->win, vma, pdb->map_hva);
-		if (!(flags & MM_REMOTE_POPULATE))
+		/* A 2 MiB mapping is installed by its first access's fault. */
+		if (!(flags & MM_REMOTE_POPULATE) || pdb->huge)
 			continue;
 		/* Populated by runs of pages that follow each other. */
 		if (len && i == first + len && vma == run_vma &&
@@ -356,7 +383,7 @@ int mm_remote_map_batch(struct mm_struct *req_mm,
 
 	if (!current->mm || (current->flags & PF_KTHREAD) || !req_mm || !n)
 		return -EINVAL;
-	if (flags & ~MM_REMOTE_FLAGS)
+	if (!rm_map_flags_ok(flags))
 		return -EINVAL;
 	if (!mmget_not_zero(req_mm))
 		return -ESRCH;
@@ -402,7 +429,7 @@ int mm_remote_map_flags(struct mm_struct *req_mm, unsigned long req_hva,
 
 	if (!current->mm || (current->flags & PF_KTHREAD) || !req_mm)
 		return -EINVAL;
-	if (flags & ~MM_REMOTE_FLAGS)
+	if (!rm_map_flags_ok(flags))
 		return -EINVAL;
 	if (!mmget_not_zero(req_mm))
 		return -ESRCH;
@@ -598,9 +625,14 @@ static unsigned int rm_unmap_window_pages(struct mm_struct *mm,
 		for (j = i; j < k; j++) {
 			if (!pdbs[j])
 				continue;
-			rm_pdb_unmapped(pdbs[j]);
-			if (rm_pte_present(vma, map_hvas[j]))
-				rm_zap_span_add(&span, vma, map_hvas[j]);
+			if (pdbs[j]->huge) {
+				rm_pdb_unmap(pdbs[j], vma);
+			} else {
+				rm_pdb_unmapped(pdbs[j]);
+				if (rm_pte_present(vma, map_hvas[j]))
+					rm_zap_span_add(&span, vma, map_hvas[j],
+							PAGE_SIZE);
+			}
 			errs[j] = 0;
 			done++;
 		}

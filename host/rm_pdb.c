@@ -43,8 +43,15 @@ int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
 	if (!kmem_cache_alloc_bulk(rm_pdb_cache, GFP_KERNEL | __GFP_ZERO, n,
 				   (void **)pdbs))
 		return -ENOMEM;
+	for (i = 0; (flags & MM_REMOTE_HUGE) && i < n; i++) {
+		pdbs[i]->hpfns = kvmalloc_array(RM_HUGE_PAGES, sizeof(long),
+						GFP_KERNEL_ACCOUNT);
+		if (!pdbs[i]->hpfns)
+			goto err_free_hpfns;
+	}
 	for (i = 0; i < n; i++) {
 		pdb = pdbs[i];
+		pdb->huge = !!(flags & MM_REMOTE_HUGE);
 		pdb->readonly = !!(flags & MM_REMOTE_READONLY);
 		pdb->zerohole = !!(flags & MM_REMOTE_ZEROHOLE);
 		pdb->populate = !!(flags & MM_REMOTE_POPULATE);
@@ -55,6 +62,12 @@ int rm_pdb_create_bulk(struct rm_pdb **pdbs, unsigned int n,
 	}
 	atomic_add(n, &rm_pdb_count);
 	return 0;
+
+err_free_hpfns:
+	while (i--)
+		kvfree(pdbs[i]->hpfns);
+	kmem_cache_free_bulk(rm_pdb_cache, n, (void **)pdbs);
+	return -ENOMEM;
 }
 
 /*
@@ -69,8 +82,8 @@ static void __rm_pdb_unwatch(struct rm_pdb *pdb)
 	lockdep_assert_held_write(&tdb->pdbs_sem);
 	if (!pdb->watched)
 		return;
-	rb_erase(&pdb->tnode, &tdb->pdbs);
-	if (RB_EMPTY_ROOT(&tdb->pdbs)) {
+	rb_erase(&pdb->tnode, pdb->huge ? &tdb->hpdbs : &tdb->pdbs);
+	if (RB_EMPTY_ROOT(&tdb->pdbs) && RB_EMPTY_ROOT(&tdb->hpdbs)) {
 		WRITE_ONCE(tdb->watch_lo, ULONG_MAX);
 		WRITE_ONCE(tdb->watch_hi, 0);
 	}
@@ -88,7 +101,9 @@ static void rm_pdb_free(struct rm_pdb *pdb)
 		rm_tdb_put(pdb->tdb);
 	if (pdb->idb)
 		rm_idb_put(pdb->idb);
-	if (pdb->orphan)
+	if (pdb->huge)
+		kvfree(pdb->hpfns);
+	else if (pdb->orphan)
 		__free_page(pdb->orphan);
 	if (pdb->win)
 		fput(pdb->win->file);
@@ -202,7 +217,8 @@ void rm_pdb_invalidate(struct rm_pdb *pdb, enum mmu_notifier_event event,
 	vma = pdb->vma;
 	spin_unlock(&pdb->lock);
 	if (vma)
-		rm_zap_span_add(&inv->span, vma, pdb->map_hva);
+		rm_zap_span_add(&inv->span, vma, pdb->map_hva,
+				rm_pdb_size(pdb));
 }
 
 /* Zap the span of @inv and drop the zap_sem it holds. */
@@ -255,16 +271,17 @@ void rm_pdb_zap(struct rm_pdb *pdb)
 	if (vma && vma->vm_file ==
 		   (pdb->win ? pdb->win->file : pdb->tdb->file) &&
 	    vma->vm_private_data == (pdb->win ? (void *)pdb->win : pdb))
-		rm_zap_mirror(vma, pdb->map_hva, PAGE_SIZE);
+		rm_zap_mirror(vma, pdb->map_hva, rm_pdb_size(pdb));
 	mmap_read_unlock(mm);
 	mmput_async(mm);
 }
 
 /*
  * Cache what a resolution found (@hmm_pfn, 0 if it found no page) unless
- * an invalidation ran since @seq: see rm_tdb_invalidate().
+ * an invalidation ran since @seq: see rm_tdb_invalidate().  Whether it
+ * was stored.
  */
-static void rm_pdb_store(struct rm_pdb *pdb, u8 cache, unsigned long hmm_pfn,
+static bool rm_pdb_store(struct rm_pdb *pdb, u8 cache, unsigned long hmm_pfn,
 			 unsigned long seq)
 {
 	bool counted = false;
@@ -290,10 +307,11 @@ static void rm_pdb_store(struct rm_pdb *pdb, u8 cache, unsigned long hmm_pfn,
 	/* Pairs with rm_pdb_invalidate(): stale if it ran since read_begin. */
 	if (pdb->cache == RM_CACHE_UNMAPPED || pdb->cache == RM_CACHE_GONE ||
 	    mmu_interval_read_retry(&pdb->tdb->notifier, seq))
-		return;
+		return false;
 	if (hmm_pfn & HMM_PFN_VALID)
 		pdb->pfn = page_to_pfn(hmm_pfn_to_page(hmm_pfn));
 	pdb->cache = cache;
+	return true;
 }
 
 /*
@@ -383,6 +401,88 @@ static int rm_pdb_fault_one(struct hmm_range *range, void *arg)
 }
 
 /*
+ * The 512 pages of a 2 MiB pdb, under the target's mmap_lock: in as many
+ * VMAs as the target has made of them since the map (mprotect() of a
+ * part), each of which must be one that may be mirrored.
+ */
+static int rm_pdb_fault_huge(struct hmm_range *range, void *arg)
+{
+	struct vm_area_struct *vma;
+	unsigned long addr;
+
+	for (addr = range->start; addr < range->end; addr = vma->vm_end) {
+		vma = vma_lookup(range->notifier->mm, addr);
+		if (!vma || rm_target_vma_check(vma, false))
+			return -EFAULT;
+	}
+	return hmm_range_fault(range);
+}
+
+/*
+ * Whether the huge page at @pfn is the huge zero page, which a target's
+ * read of untouched anonymous memory maps: 7.x's zap_huge_pmd() knows it
+ * by its pfn whatever the PMD, and would free a page table deposited
+ * with it, which no PMD of ours has.  So it is mirrored by PTEs.  It is
+ * the only huge page mapped without a ->mapping (anonymous, file and
+ * hugetlb pages have one); reading it racily is fine, as what was read
+ * is stored only if no invalidation ran meanwhile.
+ */
+static bool rm_huge_zero(unsigned long pfn)
+{
+	return !READ_ONCE(page_folio(pfn_to_page(pfn))->mapping);
+}
+
+/*
+ * rm_pdb_resolve() of a 2 MiB pdb, for reads: all of its pages, into a
+ * new array of pfns that replaces the cached one if it is stored.  They
+ * are one PMD's (pdb->pmd) when HMM found the first mapped at that
+ * order: the range is aligned to it, so the rest follow physically.
+ */
+static void rm_pdb_resolve_huge(struct rm_pdb *pdb)
+{
+	struct hmm_range range = {
+		.start		= pdb->req_hva,
+		.end		= pdb->req_hva + PMD_SIZE,
+		.default_flags	= HMM_PFN_REQ_FAULT,
+	};
+	unsigned long *pfns;
+	unsigned int i;
+	bool pmd = false;
+	int ret;
+
+	pfns = kvmalloc_array(RM_HUGE_PAGES, sizeof(*pfns), GFP_KERNEL);
+	if (pfns) {
+		range.hmm_pfns = pfns;
+		ret = rm_hmm_locked(pdb->tdb, &range, rm_pdb_fault_huge, NULL);
+	} else {
+		/* Cached as a failure, not retried without end. */
+		range.notifier_seq = mmu_interval_read_begin(&pdb->tdb->notifier);
+		ret = -ENOMEM;
+	}
+	if (ret == -ESRCH || ret == -EBUSY || ret == -EINTR)
+		goto out_free;
+	if (!ret) {
+		pmd = hmm_pfn_to_map_order(pfns[0]) >= PMD_SHIFT - PAGE_SHIFT;
+		for (i = 0; i < RM_HUGE_PAGES; i++)
+			pfns[i] = page_to_pfn(hmm_pfn_to_page(pfns[i]));
+		pmd = pmd && IS_ALIGNED(pfns[0], RM_HUGE_PAGES) &&
+		      !rm_huge_zero(pfns[0]);
+	}
+
+	spin_lock(&pdb->lock);
+	pdb->tail = false;
+	/* A failure is cached as for a page: one SIGBUS, then resolved again. */
+	if (rm_pdb_store(pdb, ret ? RM_CACHE_ERR : RM_CACHE_RO, 0,
+			 range.notifier_seq) && !ret) {
+		swap(pdb->hpfns, pfns);
+		pdb->pmd = pmd;
+	}
+	spin_unlock(&pdb->lock);
+out_free:
+	kvfree(pfns);
+}
+
+/*
  * Resolve the target page with the introspector's mmap_lock NOT held, and
  * cache it unless an invalidation ran meanwhile.  A failure is cached too,
  * so that the retried fault can raise SIGBUS.
@@ -402,6 +502,10 @@ void rm_pdb_resolve(struct rm_pdb *pdb, bool write)
 	u8 cache;
 	int ret;
 
+	if (pdb->huge) {
+		rm_pdb_resolve_huge(pdb);
+		return;
+	}
 	ret = rm_hmm_locked(pdb->tdb, &range, rm_pdb_fault_one, &r);
 	if (ret == -ESRCH)
 		return;
@@ -468,12 +572,12 @@ struct rm_resolve_bulk {
 /*
  * Whether pdbs[i] is resolved with the other pages of its target in a
  * batch: KVM's aliases (zerohole, no_tail) have checks of their own per
- * page.
+ * page, and a 2 MiB pdb resolves its 512 pages itself.
  */
 static bool rm_pdb_bulk_ok(const struct rm_resolve_bulk *b, unsigned int i)
 {
 	return !b->errs[i] && !b->pdbs[i]->zerohole && !b->pdbs[i]->no_tail &&
-	       b->pdbs[i]->tdb == b->tdb;
+	       !b->pdbs[i]->huge && b->pdbs[i]->tdb == b->tdb;
 }
 
 /*
@@ -593,6 +697,15 @@ static bool rm_install_writable(struct rm_install *ins)
 		(ins->vma->vm_flags & VM_WRITE));
 }
 
+/* The cached pfn of the target page behind @addr, a page of @pdb. */
+static unsigned long rm_pdb_pfn(const struct rm_pdb *pdb, unsigned long addr)
+{
+	lockdep_assert_held(&pdb->lock);
+	if (pdb->huge)
+		return pdb->hpfns[(addr - pdb->map_hva) >> PAGE_SHIFT];
+	return pdb->pfn;
+}
+
 static void rm_set_pte(struct rm_install *ins, pte_t *ptep, unsigned long addr,
 		       unsigned long pfn, bool writable)
 {
@@ -637,7 +750,8 @@ static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
 		/* The window page was unmapped: the refault finds a hole. */
 	} else if (READ_ONCE(pdb->tdb->dead) || pdb->cache == RM_CACHE_GONE) {
 		ins->dead = true;
-		if (pdb->orphan)
+		/* A 2 MiB pdb is read-only, and its union holds hpfns. */
+		if (!pdb->huge && pdb->orphan)
 			rm_set_pte(ins, ptep, addr, page_to_pfn(pdb->orphan),
 				   ins->write);
 		else if (!ins->write)
@@ -665,7 +779,7 @@ static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
 		 */
 		if (writable)
 			set_page_dirty(pfn_to_page(pdb->pfn));
-		rm_set_pte(ins, ptep, addr, pdb->pfn, writable);
+		rm_set_pte(ins, ptep, addr, rm_pdb_pfn(pdb, addr), writable);
 	}
 	spin_unlock(&pdb->lock);
 	return ret;
@@ -719,6 +833,15 @@ bool rm_pte_present(struct vm_area_struct *vma, unsigned long addr)
  */
 void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma)
 {
+	if (pdb->huge) {
+		/* After a PMD's install, or before its check: see zap_sem. */
+		down_read(&pdb->idb->zap_sem);
+		rm_pdb_unmapped(pdb);
+		rm_zap_mirror(vma, pdb->map_hva, PMD_SIZE);
+		up_read(&pdb->idb->zap_sem);
+		rm_pdb_forget_vma(pdb);
+		return;
+	}
 	rm_pdb_unmapped(pdb);
 	/*
 	 * A page never touched since its map has no PTE, and after
@@ -836,6 +959,64 @@ vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb)
 	rm_pdb_put(pdb);
 	return VM_FAULT_RETRY;
 }
+
+#ifdef RM_HAVE_PMD_MIRROR
+/*
+ * The huge fault at a 2 MiB pdb: one PMD for all of it, if its cache holds
+ * one PMD's pages of the target and the access is a read; else the fault
+ * goes on with PTEs (VM_FAULT_FALLBACK: rm_pdb_fault() for the page).
+ * Writes are never mapped so: the pdb is read-only.
+ *
+ * The check of the cache and the install of the PMD are one step against
+ * the zaps of target invalidations and unmaps, which hold zap_sem for read
+ * from before they change the cache until their zap is done: held here for
+ * write.  A PTE's install gets the same from the page table lock, taken
+ * before the check; vmf_insert_pfn_pmd() takes the PMD's lock itself.
+ * Called under the mmap_lock or only the VMA's lock: with the latter,
+ * nothing is resolved here (that drops the mmap_lock), the PTE fault
+ * retries under the mmap_lock and comes back.
+ */
+vm_fault_t rm_pdb_huge_fault(struct vm_fault *vmf, struct rm_pdb *pdb)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct rm_idb *idb = pdb->idb;
+	vm_fault_t ret = VM_FAULT_FALLBACK;
+	bool install = false, dead;
+	unsigned long pfn = 0;
+	u8 cache;
+
+	if ((vmf->flags & FAULT_FLAG_WRITE) || vma->vm_start > pdb->map_hva ||
+	    vma->vm_end < pdb->map_hva + PMD_SIZE)
+		return VM_FAULT_FALLBACK;
+
+	down_write(&idb->zap_sem);
+	spin_lock(&pdb->lock);
+	cache = pdb->cache;
+	dead = READ_ONCE(pdb->tdb->dead);
+	if (cache == RM_CACHE_RO && pdb->pmd && !dead) {
+		pfn = pdb->hpfns[0];
+		/* With the PMD: see rm_pdb_invalidate(). */
+		pdb->vma = vma;
+		install = true;
+	}
+	spin_unlock(&pdb->lock);
+	if (install)
+		ret = rm_insert_pfn_pmd(vmf, pfn);
+	up_write(&idb->zap_sem);
+
+	/* The PTE fault maps what is left of a dead target: zeros. */
+	if (dead || cache != RM_CACHE_NONE ||
+	    !(vmf->flags & FAULT_FLAG_ALLOW_RETRY) ||
+	    (vmf->flags & (FAULT_FLAG_RETRY_NOWAIT | FAULT_FLAG_VMA_LOCK)))
+		return ret;
+	/* Nothing cached: resolve as rm_pdb_fault() does, then retry. */
+	kref_get(&pdb->ref);
+	mmap_read_unlock(vma->vm_mm);
+	rm_pdb_resolve(pdb, false);
+	rm_pdb_put(pdb);
+	return VM_FAULT_RETRY;
+}
+#endif
 
 static vm_fault_t rm_mirror_fault(struct vm_fault *vmf)
 {

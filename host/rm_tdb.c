@@ -134,10 +134,11 @@ static const struct file_operations rm_mirror_fops = {
 	.get_unmapped_area	= rm_mirror_get_area,
 };
 
-/* The first pdb at or after @start, or NULL. */
-static struct rm_pdb *rm_tdb_first(struct rm_tdb *tdb, unsigned long start)
+/* The first pdb of @root (a tree of @tdb's) at or after @start, or NULL. */
+static struct rm_pdb *rm_tdb_first(struct rm_tdb *tdb, struct rb_root *root,
+				   unsigned long start)
 {
-	struct rb_node *node = tdb->pdbs.rb_node;
+	struct rb_node *node = root->rb_node;
 	struct rm_pdb *pdb, *first = NULL;
 
 	lockdep_assert_held(&tdb->pdbs_sem);
@@ -158,6 +159,21 @@ static struct rm_pdb *rm_tdb_next(struct rm_pdb *pdb)
 	struct rb_node *node = rb_next(&pdb->tnode);
 
 	return node ? rb_entry(node, struct rm_pdb, tnode) : NULL;
+}
+
+/*
+ * The first pdb of @tdb with a page in [@start, @end) of @root, or NULL: a
+ * 2 MiB one (hpdbs) starts up to 2 MiB before @start.
+ */
+static struct rm_pdb *rm_tdb_first_in(struct rm_tdb *tdb, struct rb_root *root,
+				      unsigned long start, unsigned long end)
+{
+	struct rm_pdb *pdb;
+
+	if (root == &tdb->hpdbs)
+		start = ALIGN_DOWN(start, PMD_SIZE);
+	pdb = rm_tdb_first(tdb, root, start);
+	return pdb && pdb->req_hva < end ? pdb : NULL;
 }
 
 /*
@@ -192,6 +208,28 @@ static u8 rm_tdb_keep(const struct mmu_notifier_range *range)
 	if (!(vma->vm_flags & VM_WRITE))
 		return BIT(RM_CACHE_RO);
 	return BIT(RM_CACHE_RO) | BIT(RM_CACHE_RW);
+}
+
+/*
+ * rm_pdb_invalidate() of @pdb and of those after it in its tree that start
+ * before the end of @range; false if @range does not let us sleep.
+ */
+static bool rm_tdb_walk(struct mmu_interval_notifier *sub,
+			const struct mmu_notifier_range *range,
+			unsigned long cur_seq, struct rm_pdb *pdb, u8 keep,
+			bool *found, struct rm_pdb_inval *inv)
+{
+	for (; pdb && pdb->req_hva < range->end; pdb = rm_tdb_next(pdb)) {
+		if (!mmu_notifier_range_blockable(range))
+			return false;
+		if (!*found) {
+			/* Before any pdb->lock: see rm_pdb_invalidate(). */
+			mmu_interval_set_seq(sub, cur_seq);
+			*found = true;
+		}
+		rm_pdb_invalidate(pdb, range->event, keep, inv);
+	}
+	return true;
 }
 
 /*
@@ -265,7 +303,7 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 	bool blockable = mmu_notifier_range_blockable(range);
 	struct rm_pdb_inval inv = { };
 	bool found = false, ret = true;
-	struct rm_pdb *pdb;
+	struct rm_pdb *pdb, *hpdb;
 	u8 keep = 0;
 
 	if (rm_zap_nested(range))
@@ -287,11 +325,10 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 	} else {
 		down_read(&tdb->pdbs_sem);
 	}
-	pdb = rm_tdb_first(tdb, range->start);
-	if (pdb && pdb->req_hva >= range->end)
-		pdb = NULL;
+	pdb = rm_tdb_first_in(tdb, &tdb->pdbs, range->start, range->end);
+	hpdb = rm_tdb_first_in(tdb, &tdb->hpdbs, range->start, range->end);
 	/* The VMA is looked up only when a watched page is in the range. */
-	if (pdb)
+	if (pdb || hpdb)
 		keep = rm_tdb_keep(range);
 	if (keep) {
 		/* Only the pdbs counted change: see above. */
@@ -299,21 +336,13 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 		found = true;
 		smp_mb();	/* pairs with rm_pdb_store() */
 		if (!atomic_read(keep & BIT(RM_CACHE_RW) ? &tdb->fail_pdbs :
-							   &tdb->wp_pdbs))
+							   &tdb->wp_pdbs)) {
 			pdb = NULL;
-	}
-	for (; pdb && pdb->req_hva < range->end; pdb = rm_tdb_next(pdb)) {
-		if (!blockable) {
-			ret = false;
-			break;
+			hpdb = NULL;
 		}
-		if (!found) {
-			/* Before any pdb->lock: see rm_pdb_invalidate(). */
-			mmu_interval_set_seq(sub, cur_seq);
-			found = true;
-		}
-		rm_pdb_invalidate(pdb, range->event, keep, &inv);
 	}
+	ret = rm_tdb_walk(sub, range, cur_seq, pdb, keep, &found, &inv) &&
+	      rm_tdb_walk(sub, range, cur_seq, hpdb, keep, &found, &inv);
 	/* The pages of a fork's or a munmap()'s range: one zap per span. */
 	rm_pdb_invalidate_done(&inv);
 	if (inv.wp_zapped) {
@@ -349,8 +378,8 @@ static void rm_tdb_set_range(struct rm_tdb *tdb, unsigned long start,
 
 	/* Nothing is allocated under pdbs_sem: reclaim takes it. */
 	down_read(&tdb->pdbs_sem);
-	for (pdb = rm_tdb_first(tdb, start); pdb && pdb->req_hva < end;
-	     pdb = rm_tdb_next(pdb))
+	for (pdb = rm_tdb_first(tdb, &tdb->pdbs, start);
+	     pdb && pdb->req_hva < end; pdb = rm_tdb_next(pdb))
 		n++;
 	up_read(&tdb->pdbs_sem);
 	if (!n)
@@ -363,7 +392,7 @@ static void rm_tdb_set_range(struct rm_tdb *tdb, unsigned long start,
 	}
 again:
 	down_read(&tdb->pdbs_sem);
-	for (pdb = rm_tdb_first(tdb, start);
+	for (pdb = rm_tdb_first(tdb, &tdb->pdbs, start);
 	     pdb && pdb->req_hva < end && i < n; pdb = rm_tdb_next(pdb)) {
 		if (!pdb->zerohole || !rm_pdb_set_cache(pdb, from, to))
 			continue;
@@ -414,10 +443,12 @@ void rm_tdb_watch(struct rm_tdb *tdb, struct rm_pdb **pdbs, const int *errs,
 	for (i = 0; i < n; i++) {
 		if (errs[i])
 			continue;
-		rb_add(&pdbs[i]->tnode, &tdb->pdbs, rm_pdb_less);
+		rb_add(&pdbs[i]->tnode,
+		       pdbs[i]->huge ? &tdb->hpdbs : &tdb->pdbs, rm_pdb_less);
 		pdbs[i]->watched = true;
 		lo = min(lo, pdbs[i]->req_hva);
-		hi = max(hi, pdbs[i]->req_hva);
+		hi = max(hi, pdbs[i]->req_hva + rm_pdb_size(pdbs[i]) -
+			     PAGE_SIZE);
 	}
 	if (lo < tdb->watch_lo)
 		WRITE_ONCE(tdb->watch_lo, lo);
@@ -441,7 +472,7 @@ static void rm_tdb_free_work(struct work_struct *work)
 	struct rm_tdb *tdb = container_of(work, struct rm_tdb, free_work);
 
 	WARN_ON(!list_empty(&tdb->pending));
-	WARN_ON(!RB_EMPTY_ROOT(&tdb->pdbs));
+	WARN_ON(!RB_EMPTY_ROOT(&tdb->pdbs) || !RB_EMPTY_ROOT(&tdb->hpdbs));
 	WARN_ON(atomic_read(&tdb->wp_pdbs));
 	WARN_ON(atomic_read(&tdb->fail_pdbs));
 	/* Before the module reference of tdb->file goes: KVM calls us. */
@@ -473,6 +504,7 @@ static struct mmu_notifier *rm_tdb_alloc_notifier(struct mm_struct *mm)
 		return ERR_PTR(-ENOMEM);
 	init_rwsem(&tdb->pdbs_sem);
 	tdb->pdbs = RB_ROOT;
+	tdb->hpdbs = RB_ROOT;
 	tdb->watch_lo = ULONG_MAX;
 	spin_lock_init(&tdb->lock);
 	INIT_LIST_HEAD(&tdb->pending);

@@ -331,6 +331,39 @@ static vm_fault_t rm_win_fault(struct vm_fault *vmf)
 	return ret;
 }
 
+#ifdef RM_HAVE_PMD_MIRROR
+/* A PMD for a 2 MiB mapping, or VM_FAULT_FALLBACK to rm_win_fault(). */
+static vm_fault_t rm_win_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct rm_win *win = vmf->vma->vm_private_data;
+	vm_fault_t ret = VM_FAULT_FALLBACK;
+	struct rm_pdb *pdb;
+
+	if (order != PMD_ORDER)
+		return VM_FAULT_FALLBACK;
+	pdb = rm_idb_get_live(win->idb, vmf->address, win);
+	if (!pdb)
+		return VM_FAULT_FALLBACK;
+	if (pdb->huge)
+		ret = rm_pdb_huge_fault(vmf, pdb);
+	rm_pdb_put(pdb);
+	return ret;
+}
+#endif
+
+/*
+ * A 2 MiB mapping is all in one VMA of its window, as it was checked to be
+ * when it was made: its PMD, pdb->vma and the unmap of its part of the
+ * window (rm_idb_forget_range(), rm_win_close()) all assume so.  So a
+ * split inside one is refused, as for hugetlbfs pages.
+ */
+static int rm_win_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct rm_win *win = vma->vm_private_data;
+
+	return rm_idb_in_huge(win->idb, addr, win) ? -EINVAL : 0;
+}
+
 /*
  * Close of (a part of) a window, with the mmap_lock held (munmap, exit):
  * end the live mappings of the part.
@@ -386,8 +419,12 @@ static void rm_win_open(struct vm_area_struct *vma)
 const struct vm_operations_struct rm_win_vm_ops = {
 	.open		= rm_win_open,
 	.close		= rm_win_close,
+	.may_split	= rm_win_may_split,
 	.mremap		= rm_mirror_mremap,	/* pages indexed by address */
 	.fault		= rm_win_fault,
+#ifdef RM_HAVE_PMD_MIRROR
+	.huge_fault	= rm_win_huge_fault,
+#endif
 	.pfn_mkwrite	= rm_mirror_pfn_mkwrite,
 };
 

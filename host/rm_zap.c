@@ -88,32 +88,34 @@ void rm_zap_span_flush(struct rm_zap_span *span)
 }
 
 /*
- * Add @addr of @vma to @span, zapping what it holds first if @addr is in
- * another VMA or would make the span sparse.  A page in a span that was
- * not added only takes a fault again, so a dense span is one zap, one TLB
- * flush, one invalidation of a KVM's secondary MMU.
+ * Add [@addr, @addr + @size) of @vma to @span, zapping what it holds
+ * first if it is in another VMA or would make the span sparse.  A page in
+ * a span that was not added only takes a fault again, so a dense span is
+ * one zap, one TLB flush, one invalidation of a KVM's secondary MMU.
  */
 void rm_zap_span_add(struct rm_zap_span *span, struct vm_area_struct *vma,
-		     unsigned long addr)
+		     unsigned long addr, unsigned long size)
 {
+	unsigned long last = addr + size - PAGE_SIZE;
+	unsigned int n = size >> PAGE_SHIFT;
 	unsigned long lo, hi;
 
 	if (span->n && span->vma == vma) {
 		lo = min(span->lo, addr);
-		hi = max(span->hi, addr);
+		hi = max(span->hi, last);
 		if (((hi - lo) >> PAGE_SHIFT) <
-		    2 * (span->n + 1) + RM_ZAP_SPAN_SLACK) {
+		    2 * (span->n + n) + RM_ZAP_SPAN_SLACK) {
 			span->lo = lo;
 			span->hi = hi;
-			span->n++;
+			span->n += n;
 			return;
 		}
 	}
 	rm_zap_span_flush(span);
 	span->vma = vma;
 	span->lo = addr;
-	span->hi = addr;
-	span->n = 1;
+	span->hi = last;
+	span->n = n;
 }
 
 /* Whether @range is being invalidated by current's rm_zap_mirror(). */

@@ -13,6 +13,8 @@
 #include "rm_util.h"
 
 #define PAGE_SZ		4096UL
+#define THP_SZ		(2UL << 20)
+#define THP_PAGES	(THP_SZ / PAGE_SZ)
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define BIT(n)		(1U << (n))
@@ -126,6 +128,12 @@ int bench_target_start(struct bench_target *t, size_t pages);
  */
 int bench_target_shared_pages(size_t pages);
 int bench_target_start_shared(struct bench_target *t, size_t pages, int memfd);
+/*
+ * A target whose @pages pages (a multiple of THP_PAGES) start at a 2 MiB
+ * boundary, THP advised before they are filled and collapsed after where
+ * a fault got none (best effort: thp_ranges() tells what it got).
+ */
+int bench_target_start_thp(struct bench_target *t, size_t pages);
 void bench_target_stop(struct bench_target *t);
 /* Have the target store into its own pages from a thread, or stop. */
 int bench_target_set_running(const struct bench_target *t, bool running);
@@ -141,10 +149,21 @@ int bench_target_set_running(const struct bench_target *t, bool running);
 void rm_unmap_pages(int rm, void *area, size_t pages);
 /* A window of @pages holes (mmap() of @rm); NULL with errno on failure. */
 void *rm_window(int rm, size_t pages);
+/* The same at a 2 MiB boundary, for REMOTE_MAPPING_HUGE. */
+void *rm_window_2m(int rm, size_t pages);
 /* Debugfs counter of the module (map_count, pdb_count...), -1 if unreadable. */
 long rm_counter(const char *name);
 /* Private anonymous area of @pages pages, without THP. */
 void *anon_area(size_t pages);
+/* One at a 2 MiB boundary, THP advised; NULL with errno on failure. */
+void *thp_area(size_t pages);
+/* MADV_COLLAPSE of the @pages pages at @p where a fault got no THP. */
+void thp_collapse(void *p, size_t pages);
+/*
+ * How many 2 MiB ranges of the @pages pages at @start @pid (0: the caller)
+ * maps with a THP each (AnonHugePages of /proc/PID/smaps), or -errno.
+ */
+long thp_ranges(pid_t pid, uint64_t start, size_t pages);
 
 /* Kernel memory snapshots -------------------------------------------------- */
 

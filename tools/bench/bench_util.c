@@ -17,6 +17,10 @@
 
 #include "bench.h"
 
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
+
 double clock_ns;
 
 uint64_t now_ns(void)
@@ -335,6 +339,7 @@ static void target_fill(uint64_t *p, size_t pages)
 struct bench_target_args {
 	size_t pages;
 	int memfd;
+	bool thp;
 };
 
 /* The target's bench_child_fn: @ctl is its command pipe, @report its answers. */
@@ -355,6 +360,12 @@ static void bench_target_main(void *arg, int ctl, int report)
 			 MAP_SHARED, memfd, 0);
 		if (p == MAP_FAILED)
 			_exit(1);
+	} else if (a->thp) {
+		p = thp_area(pages);
+		if (!p)
+			_exit(1);
+		target_fill(p, pages);
+		thp_collapse(p, pages);
 	} else {
 		p = mmap(NULL, pages * PAGE_SZ, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -433,13 +444,14 @@ int bench_target_start(struct bench_target *t, size_t pages)
 	return bench_target_start_shared(t, pages, -1);
 }
 
-int bench_target_start_shared(struct bench_target *t, size_t pages, int memfd)
+static int bench_target_spawn(struct bench_target *t,
+			      struct bench_target_args *args)
 {
-	struct bench_target_args args = { .pages = pages, .memfd = memfd };
+	size_t pages = args->pages;
 	int err;
 
 	memset(t, 0, sizeof(*t));
-	err = bench_child_start(&t->child, bench_target_main, &args);
+	err = bench_child_start(&t->child, bench_target_main, args);
 	if (err)
 		return err;
 	if (!read_full(t->child.res, &t->base, sizeof(t->base))) {
@@ -454,6 +466,23 @@ int bench_target_start_shared(struct bench_target *t, size_t pages, int memfd)
 		return err;
 	}
 	return 0;
+}
+
+int bench_target_start_shared(struct bench_target *t, size_t pages, int memfd)
+{
+	struct bench_target_args args = { .pages = pages, .memfd = memfd };
+
+	return bench_target_spawn(t, &args);
+}
+
+int bench_target_start_thp(struct bench_target *t, size_t pages)
+{
+	struct bench_target_args args = { .pages = pages, .memfd = -1,
+					  .thp = true };
+
+	if (!pages || pages % THP_PAGES)
+		return -EINVAL;
+	return bench_target_spawn(t, &args);
 }
 
 void bench_target_stop(struct bench_target *t)
@@ -489,6 +518,37 @@ void *rm_window(int rm, size_t pages)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/*
+ * @len bytes of mmap(@prot, @flags, @fd) at a 2 MiB boundary: placed with
+ * MAP_FIXED in a reservation 2 MiB larger, whose rest is given back.
+ */
+static void *map_2m(size_t len, int prot, int flags, int fd)
+{
+	uint8_t *r, *p;
+	int err;
+
+	r = mmap(NULL, len + THP_SZ, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r == MAP_FAILED)
+		return NULL;
+	p = (uint8_t *)(((uintptr_t)r + THP_SZ - 1) & ~(THP_SZ - 1));
+	if (mmap(p, len, prot, flags | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		err = errno;
+		munmap(r, len + THP_SZ);
+		errno = err;
+		return NULL;
+	}
+	if (p > r)
+		munmap(r, p - r);
+	munmap(p + len, r + THP_SZ - p);
+	return p;
+}
+
+void *rm_window_2m(int rm, size_t pages)
+{
+	return map_2m(pages * PAGE_SZ, PROT_READ | PROT_WRITE, MAP_SHARED, rm);
+}
+
 long rm_counter(const char *name)
 {
 	long v;
@@ -505,6 +565,62 @@ void *anon_area(size_t pages)
 		die("mmap of %zu pages: %s", pages, strerror(errno));
 	madvise(p, pages * PAGE_SZ, MADV_NOHUGEPAGE);
 	return p;
+}
+
+void *thp_area(size_t pages)
+{
+	void *p = map_2m(pages * PAGE_SZ, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
+	int err;
+
+	if (p && madvise(p, pages * PAGE_SZ, MADV_HUGEPAGE)) {
+		err = errno;
+		munmap(p, pages * PAGE_SZ);
+		errno = err;
+		return NULL;
+	}
+	return p;
+}
+
+/* Best effort: where fragmentation or the THP settings denied a fault one. */
+void thp_collapse(void *p, size_t pages)
+{
+	madvise(p, pages * PAGE_SZ, MADV_COLLAPSE);
+}
+
+/*
+ * Sums AnonHugePages (PMD-mapped THPs) over the VMAs that overlap the
+ * range: thp_area()'s VMA is exactly its range (VM_HUGEPAGE keeps its
+ * neighbours from merging with it).
+ */
+long thp_ranges(pid_t pid, uint64_t start, size_t pages)
+{
+	uint64_t end = start + pages * PAGE_SZ;
+	unsigned long s, e, vs = 0, ve = 0;
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	long kb = 0, v;
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/smaps");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
+			vs = s;
+			ve = e;
+		} else if (vs < end && ve > start &&
+			   sscanf(line, "AnonHugePages: %ld", &v) == 1) {
+			kb += v;
+		}
+	}
+	free(line);
+	fclose(f);
+	return kb / (THP_SZ >> 10);
 }
 
 /* Kernel memory snapshots -------------------------------------------------- */

@@ -21,7 +21,9 @@
  *          split/collapse rate with 0, 1 and many live mirrors of its
  *          pages (watch_bench.c)
  *   scan   every page of a large target read once: batch map + populate
- *          in a window vs process_vm_readv() and own memory (scan_bench.c)
+ *          in a window vs process_vm_readv() and own memory; the same of a
+ *          THP target through 2 MiB mirrors (REMOTE_MAPPING_HUGE), and a
+ *          2 MiB map + unmap vs a 4 KiB one (scan_bench.c)
  *   fleet  the seed's scale: many introspectors x 16,384 mappings, each of
  *          a target of its own (one memfd's pages), then all of one target
  *          (fleet_bench.c)
@@ -2161,6 +2163,12 @@ static const char *short_label(const char *id)
 		{ "watch_thp_vs_none", "target THP ops, mirrored vs not (>=0.95x)" },
 		{ "scan_vs_pvr4k", "scan vs pvr 4 KiB (>=10x)" },
 		{ "scan_vs_own", "scan vs own memcpy (>=0.5x)" },
+		{ "scan_2m_mirror_vs_own",
+		  "2 MiB mirror scan vs own memcpy (>=0.5x)" },
+		{ "scan_2m_mirror_vs_pvr4k",
+		  "2 MiB mirror scan vs pvr 4 KiB (>=10x)" },
+		{ "map_2m_per_4k_vs_map_4k",
+		  "2 MiB map per 4 KiB vs 4 KiB map (<=0.01x)" },
 		{ "watch_vm_vs_none", "guest churn, 65536 aliases vs none (>=0.95x)" },
 		{ "scan_vm_vs_own", "VM scan from a VM vs own RAM (>=0.5x)" },
 		{ "fleet_map_at_full_vs_1", "map at 1.6M live vs at 1 (<=1.5x)" },

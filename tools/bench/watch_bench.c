@@ -17,7 +17,6 @@
 
 #define WATCH_TARGET	0.95	/* rate with many mirrors vs with none */
 #define CHURN_PAGES	16	/* the area of one mm operation */
-#define THP_SZ		(2UL << 20)
 #define BATCH		512
 
 enum watch_op { OP_MM, OP_FORK, OP_THP, NOPS };

@@ -53,9 +53,26 @@
  * first write to a writable mapping still faults once, to get write access
  * to the target page).  Best effort, like MAP_POPULATE.
  *
+ * REMOTE_MAPPING_HUGE maps 2 MiB at once: the 512 pages from @req_hva at
+ * the 512 from @map_hva, as one mapping.  Both addresses must be aligned
+ * to 2 MiB, @map_hva in a window made by mmap() (not a pool) whose VMA
+ * covers the 2 MiB, @req_hva in one VMA of the target that covers them;
+ * REMOTE_MAPPING_READONLY is required (a write raises SIGBUS).  Where the
+ * target has a transparent huge page mapped by one PMD there, the window
+ * maps it with one PMD too, on kernels whose x86-64 page tables can hold
+ * a special huge PMD (6.12 and later); elsewhere, and after the target
+ * splits its huge page, with one PTE per page.  A resolution covers all
+ * 512 pages: an access to any of them faults in the target's memory of
+ * the whole range, and raises SIGBUS if part of it cannot be read.
+ * REMOTE_MAPPING_UNMAP (or the batch) of the first address ends it;
+ * another address inside it gives ENOENT, and a map of a page inside it
+ * EALREADY, as does a 2 MiB map over a page that is mapped already.
+ *
  * Errors (besides EFAULT for a bad argument pointer):
  *   EINVAL   unaligned or non-user address, reserved field or unknown flag
- *            set, @map_hva neither in a window nor in a private anonymous
+ *            set, REMOTE_MAPPING_HUGE without REMOTE_MAPPING_READONLY or
+ *            outside a window, a 2 MiB range not in one VMA of either
+ *            side, @map_hva neither in a window nor in a private anonymous
  *            writable mapping (or in a stack that grows), @req_hva in a
  *            VM_IO/VM_PFNMAP/VM_MIXEDMAP mapping (device memory, [vvar]),
  *            @map_hva == @req_hva in the caller itself, target is a kernel
@@ -86,9 +103,11 @@
 #define REMOTE_MAPPING_TARGET_PID	(1U << 0) /* @target is a pid */
 #define REMOTE_MAPPING_READONLY		(1U << 1) /* map without write access */
 #define REMOTE_MAPPING_POPULATE		(1U << 2) /* install the page now */
+#define REMOTE_MAPPING_HUGE		(1U << 3) /* 2 MiB, see above */
 #define REMOTE_MAPPING_MAP_FLAGS	(REMOTE_MAPPING_TARGET_PID | \
 					 REMOTE_MAPPING_READONLY | \
-					 REMOTE_MAPPING_POPULATE)
+					 REMOTE_MAPPING_POPULATE | \
+					 REMOTE_MAPPING_HUGE)
 
 struct remote_mapping_map {
 	__u64 req_hva;		/* page-aligned address in the target */
