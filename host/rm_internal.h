@@ -54,6 +54,12 @@
  *     mirror page table lock		(apply_to_page_range())
  *       rm_pdb::lock
  *
+ * huge fault (a 2 MiB pdb's PMD, rm_pdb_huge_fault()):
+ *   introspector mmap_lock, or the window VMA's lock
+ *     rm_idb::zap_sem (write)
+ *       rm_pdb::lock			(dropped before the install)
+ *       mirror PMD lock		(vmf_insert_pfn_pmd())
+ *
  * target invalidation (rm_tdb_invalidate()):
  *   the caller's target locks (mmap_lock, anon_vma, i_mmap_rwsem, page)
  *     rm_tdb::pdbs_sem (read)
@@ -132,10 +138,10 @@ struct rm_idb {
 	 * for write to forget those VMAs before their page tables can be
 	 * freed: the read side keeps a VMA and its page tables alive.  Never
 	 * held for write across an invalidation of this mm.  Also held for
-	 * write across the install of a 2 MiB pdb's PMD, and for read by an
-	 * unmap of one across its zap: a PMD's install cannot take the page
-	 * table lock before it checks the cache, as a PTE's does
-	 * (rm_pdb_huge_fault()).
+	 * write across the check and install of a 2 MiB pdb's PMD, and for
+	 * read by an unmap of one to mark it unmapped: a PMD's install cannot
+	 * take the page table lock before it checks the cache, as a PTE's
+	 * does (rm_pdb_huge_fault()).
 	 */
 	struct rw_semaphore zap_sem;
 };

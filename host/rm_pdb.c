@@ -834,11 +834,16 @@ bool rm_pte_present(struct vm_area_struct *vma, unsigned long addr)
 void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma)
 {
 	if (pdb->huge) {
-		/* After a PMD's install, or before its check: see zap_sem. */
+		/*
+		 * After a PMD's install, whose zap follows, or before its
+		 * check: see zap_sem.  Not across the zap, whose invalidation
+		 * of this mm may go through a tdb's pdbs_sem, which is taken
+		 * before zap_sem.
+		 */
 		down_read(&pdb->idb->zap_sem);
 		rm_pdb_unmapped(pdb);
-		rm_zap_mirror(vma, pdb->map_hva, PMD_SIZE);
 		up_read(&pdb->idb->zap_sem);
+		rm_zap_mirror(vma, pdb->map_hva, PMD_SIZE);
 		rm_pdb_forget_vma(pdb);
 		return;
 	}
