@@ -497,6 +497,7 @@ void rm_pdb_resolve_bulk(struct rm_pdb **pdbs, const int *errs,
 void rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma);
 void rm_pdb_populate_run(struct rm_pdb **pdbs, unsigned int n,
 			 struct vm_area_struct *vma);
+void rm_pdb_populate_huge(struct rm_pdb *pdb, struct vm_area_struct *vma);
 void rm_pdb_unmapped(struct rm_pdb *pdb);
 bool rm_pte_present(struct vm_area_struct *vma, unsigned long addr);
 void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma);

@@ -207,9 +207,12 @@ static void rm_map_window_pages(struct mm_struct *mm, struct rm_idb *idb,
 		}
 		if (pdb->win->pool)
 			rm_win_clear_hole(pdb->win, vma, pdb->map_hva);
-		/* A 2 MiB mapping is installed by its first access's fault. */
-		if (!(flags & MM_REMOTE_POPULATE) || pdb->huge)
+		if (!(flags & MM_REMOTE_POPULATE))
 			continue;
+		if (pdb->huge) {
+			rm_pdb_populate_huge(pdb, vma);
+			continue;
+		}
 		/* Populated by runs of pages that follow each other. */
 		if (len && i == first + len && vma == run_vma &&
 		    pdb->map_hva == pdbs[i - 1]->map_hva + PAGE_SIZE) {

@@ -910,6 +910,25 @@ void rm_pdb_populate(struct rm_pdb *pdb, struct vm_area_struct *vma)
 	rm_pdb_populate_run(&pdb, 1, vma);
 }
 
+/*
+ * rm_pdb_populate() of a 2 MiB pdb: its 512 PTEs, where no PMD can map
+ * it (6.1, or the target's range is not one huge page).  A PMD is left
+ * to the first access's huge fault: PTEs here would keep it out for good.
+ */
+void rm_pdb_populate_huge(struct rm_pdb *pdb, struct vm_area_struct *vma)
+{
+	struct rm_install ins = { .pdb = pdb, .vma = vma };
+	bool pmd;
+
+	mmap_assert_locked(vma->vm_mm);
+	spin_lock(&pdb->lock);
+	pmd = pdb->pmd && IS_ENABLED(RM_HAVE_PMD_MIRROR);
+	spin_unlock(&pdb->lock);
+	if (!pmd)
+		apply_to_page_range(vma->vm_mm, pdb->map_hva, PMD_SIZE,
+				    rm_install_pte, &ins);
+}
+
 /* Fault at a page of @pdb; the caller holds a reference on @pdb. */
 vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb)
 {

@@ -63,7 +63,10 @@
  * a special huge PMD (6.12 and later); elsewhere, and after the target
  * splits its huge page, with one PTE per page.  A resolution covers all
  * 512 pages: an access to any of them faults in the target's memory of
- * the whole range, and raises SIGBUS if part of it cannot be read.
+ * the whole range, and raises SIGBUS if part of it cannot be read.  With
+ * REMOTE_MAPPING_POPULATE the range is resolved during the call, and its
+ * PTEs installed where no PMD can map it (a PMD comes with the first
+ * access).
  * REMOTE_MAPPING_UNMAP (or the batch) of the first address ends it;
  * another address inside it gives ENOENT, and a map of a page inside it
  * EALREADY, as does a 2 MiB map over a page that is mapped already.

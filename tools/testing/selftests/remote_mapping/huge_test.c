@@ -15,6 +15,7 @@
 #endif
 
 #define SEED_A		0x4a9e000000000000ULL
+#define SEED_B		0x5b1f000000000000ULL
 #define TAG		0x4c7a900000000000ULL
 #define HPAGE_SIZE	(2UL << 20)
 #define HPAGE_NR	512
@@ -754,6 +755,34 @@ TEST_F(remote_mapping, small_pages)
 
 	rm_unmap(_metadata, self->fd, w);
 	ASSERT_EQ(0, munmap(w, HPAGE_SIZE));
+	rm_expect_counters_back(_metadata, self);
+}
+
+/*
+ * REMOTE_MAPPING_POPULATE: a range that no PMD can map gets its 512 PTEs
+ * during the call, no fault after; a THP is left to the first read's
+ * huge fault where a PMD can map it (PTEs would keep it out), and gets
+ * its PTEs too where none can.
+ */
+TEST_F(remote_mapping, populate)
+{
+	uintptr_t thp = t_huge_range(_metadata, self, 1, BACK_THP, SEED_A);
+	uintptr_t small = t_huge_range(_metadata, self, 1, BACK_4K, SEED_B);
+	char *w = huge_window(_metadata, self->fd, 2 * HPAGE_SIZE, PROT_READ);
+	const int flags = HUGE_RO | REMOTE_MAPPING_POPULATE;
+	long want = thp_faults(_metadata) == 1 ? 1 : 0;
+
+	rm_map(_metadata, self->fd, small, w + HPAGE_SIZE, self->t.pidfd,
+	       flags);
+	expect_read_faults(_metadata, w + HPAGE_SIZE, 0);
+	check_pattern(_metadata, w + HPAGE_SIZE, HPAGE_SIZE, SEED_B);
+	rm_map(_metadata, self->fd, thp, w, self->t.pidfd, flags);
+	expect_read_faults(_metadata, w, want);
+	check_pattern(_metadata, w, HPAGE_SIZE, SEED_A);
+
+	rm_unmap(_metadata, self->fd, w);
+	rm_unmap(_metadata, self->fd, w + HPAGE_SIZE);
+	ASSERT_EQ(0, munmap(w, 2 * HPAGE_SIZE));
 	rm_expect_counters_back(_metadata, self);
 }
 
