@@ -922,7 +922,7 @@ void rm_pdb_populate_huge(struct rm_pdb *pdb, struct vm_area_struct *vma)
 
 	mmap_assert_locked(vma->vm_mm);
 	spin_lock(&pdb->lock);
-	pmd = pdb->pmd && IS_ENABLED(RM_HAVE_PMD_MIRROR);
+	pmd = pdb->pmd && IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP);
 	spin_unlock(&pdb->lock);
 	if (!pmd)
 		apply_to_page_range(vma->vm_mm, pdb->map_hva, PMD_SIZE,
@@ -992,10 +992,11 @@ vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb)
  * Writes are never mapped so: the pdb is read-only.
  *
  * The check of the cache and the install of the PMD are one step against
- * the zaps of target invalidations and unmaps, which hold zap_sem for read
- * from before they change the cache until their zap is done: held here for
- * write.  A PTE's install gets the same from the page table lock, taken
- * before the check; vmf_insert_pfn_pmd() takes the PMD's lock itself.
+ * what drops the cache and then zaps, held off by zap_sem held here for
+ * write: a target invalidation holds it for read from before its drop
+ * until its zap is done, an unmap around its drop, before its zap.  A
+ * PTE's install gets the same from the page table lock, taken before the
+ * check; vmf_insert_pfn_pmd() takes the PMD's lock itself.
  * Called under the mmap_lock or only the VMA's lock: with the latter,
  * nothing is resolved here (that drops the mmap_lock), the PTE fault
  * retries under the mmap_lock and comes back.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* REMOTE_MAPPING_HUGE: 2 MiB of a target mapped into a window at once. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -837,6 +838,170 @@ TEST_F(remote_mapping, batch)
 	ASSERT_EQ(SIGBUS, probe_read(w2 + 7 * page_size, &val));
 
 	ASSERT_EQ(0, munmap(w, 2 * HPAGE_SIZE));
+	rm_expect_counters_back(_metadata, self);
+}
+
+/* A thread reading the 512 pages of a mirror until told to stop. */
+struct huge_reader {
+	const char *map;
+	int stop;
+};
+
+static void *huge_reader(void *arg)
+{
+	struct huge_reader *r = arg;
+	size_t i = 0;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		/* Every page, in a scattered order (37 is prime to 512). */
+		(void)__atomic_load_n((const __u64 *)(r->map + (i % HPAGE_NR) *
+						      page_size),
+				      __ATOMIC_RELAXED);
+		i += 37;
+	}
+	return NULL;
+}
+
+/*
+ * The target replaces its 2 MiB over and over (MADV_DONTNEED of all of
+ * it, then new contents, which a huge page or the huge zero page takes in
+ * turn) while two threads read the mirror without pause: their faults,
+ * and where a PMD can map it the PMD's install, race with the target's
+ * invalidations.  Once a replacement is done, the mirror shows the new
+ * contents: a PTE or PMD installed from a cache that an invalidation had
+ * already dropped would show the old page, or a freed one.
+ */
+TEST_F_TIMEOUT(remote_mapping, invalidations_race_faults, 120)
+{
+	uintptr_t req = t_huge_range(_metadata, self, 1, BACK_THP, SEED_A);
+	char *w = huge_window(_metadata, self->fd, HPAGE_SIZE, PROT_READ);
+	struct huge_reader r = { .map = w };
+	pthread_t th[2];
+	__u64 seed;
+	int i;
+
+	rm_map(_metadata, self->fd, req, w, self->t.pidfd, HUGE_RO);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, huge_reader, &r));
+	for (i = 0; i < 40; i++) {
+		seed = SEED_B + ((__u64)i << 32);
+		t_call(_metadata, &self->t, TARGET_MADVISE, req, HPAGE_SIZE,
+		       MADV_DONTNEED, 0);
+		t_fill(_metadata, &self->t, req, HPAGE_SIZE, seed);
+		check_pattern(_metadata, w, HPAGE_SIZE, seed);
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+
+	rm_unmap(_metadata, self->fd, w);
+	ASSERT_EQ(0, munmap(w, HPAGE_SIZE));
+	rm_expect_counters_back(_metadata, self);
+}
+
+/* The sigjmp_buf of this thread's access in progress, for race_signal(). */
+static __thread void *race_env;
+
+static void race_signal(int sig)
+{
+	if (race_env)
+		siglongjmp(*(sigjmp_buf *)race_env, sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * Word 0 at @addr into *@val, or the signal that reading it raised: as
+ * probe_read(), but from any thread (race_signal() is installed).
+ */
+static int race_read(const char *addr, __u64 *val)
+{
+	sigjmp_buf env;
+	int sig;
+
+	sig = sigsetjmp(env, 1);
+	if (!sig) {
+		race_env = &env;
+		*val = __atomic_load_n((const __u64 *)addr, __ATOMIC_RELAXED);
+	}
+	race_env = NULL;
+	return sig;
+}
+
+struct unmap_reader {
+	const char *map;
+	int stop;
+	__u64 seeds[2];		/* of the two ranges mapped in turn */
+	int bad;		/* page + 1 of a read of neither */
+};
+
+static void *unmap_reader(void *arg)
+{
+	struct unmap_reader *r = arg;
+	size_t i = 0, page;
+	__u64 val;
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		page = i % HPAGE_NR;
+		if (!race_read(r->map + page * page_size, &val) &&
+		    val != page_seed(r->seeds[0], page) &&
+		    val != page_seed(r->seeds[1], page))
+			__atomic_store_n(&r->bad, (int)page + 1,
+					 __ATOMIC_RELAXED);
+		i += 37;
+	}
+	return NULL;
+}
+
+/*
+ * Two threads fault a window's 2 MiB without pause while the main thread
+ * maps two target ranges there in turn and unmaps each: their faults (a
+ * PMD's install where one can map it) race with the unmaps.  Once an
+ * unmap is done the page is a hole, and once the next map is done it
+ * shows that range: a PMD installed from the cache of a mapping that an
+ * unmap had already ended would show the other range, or stay after it.
+ */
+TEST_F_TIMEOUT(remote_mapping, unmaps_race_faults, 120)
+{
+	uintptr_t req = t_huge_range(_metadata, self, 2, BACK_THP, SEED_A);
+	char *w = huge_window(_metadata, self->fd, HPAGE_SIZE, PROT_READ);
+	struct unmap_reader r = { .map = w };
+	struct sigaction sa = { .sa_handler = race_signal };
+	size_t page = 0;
+	pthread_t th[2];
+	uintptr_t from;
+	__u64 val;
+	int i, k;
+
+	t_fill(_metadata, &self->t, req + HPAGE_SIZE, HPAGE_SIZE, SEED_B);
+	r.seeds[0] = SEED_A;
+	r.seeds[1] = SEED_B;
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, NULL));
+	for (k = 0; k < 2; k++)
+		ASSERT_EQ(0, pthread_create(&th[k], NULL, unmap_reader, &r));
+	for (i = 0; i < 200; i++) {
+		k = i % 2;
+		from = req + k * HPAGE_SIZE;
+		rm_map(_metadata, self->fd, from, w, self->t.pidfd, HUGE_RO);
+		page = (page + 101) % HPAGE_NR;
+		ASSERT_EQ(0, race_read(w + page * page_size, &val));
+		ASSERT_EQ(page_seed(r.seeds[k], page), val)
+			TH_LOG("round %d: page %zu shows the other range", i,
+			       page);
+		rm_unmap(_metadata, self->fd, w);
+		ASSERT_EQ(SIGBUS, race_read(w + page * page_size, &val))
+			TH_LOG("round %d: page %zu still mapped after the unmap",
+			       i, page);
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+	for (k = 0; k < 2; k++)
+		ASSERT_EQ(0, pthread_join(th[k], NULL));
+	ASSERT_EQ(0, r.bad) TH_LOG("a reader saw neither range at page %d",
+				   r.bad - 1);
+
+	ASSERT_EQ(0, munmap(w, HPAGE_SIZE));
 	rm_expect_counters_back(_metadata, self);
 }
 
