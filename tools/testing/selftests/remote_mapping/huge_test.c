@@ -1028,6 +1028,40 @@ TEST_F(remote_mapping, target_exit)
 	rm_expect_counters_back(_metadata, self);
 }
 
+/*
+ * A window is not split inside a 2 MiB mapping (munmap() or mprotect() of
+ * a part of it: EINVAL, and the mapping stays whole), only at its edges.
+ */
+TEST_F(remote_mapping, no_split_inside)
+{
+	uintptr_t req = t_huge_range(_metadata, self, 1, BACK_THP, SEED_A);
+	char *w = huge_window(_metadata, self->fd, 2 * HPAGE_SIZE, PROT_READ);
+	char *mid = w + HPAGE_SIZE / 2;
+	__u64 val;
+
+	rm_map(_metadata, self->fd, req, w, self->t.pidfd, HUGE_RO);
+	pages_read_faults(_metadata, w, HPAGE_NR);
+	ASSERT_EQ(-1, munmap(mid, page_size));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-1, munmap(w + page_size, HPAGE_SIZE));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(-1, mprotect(mid, HPAGE_SIZE / 2, PROT_NONE));
+	ASSERT_EQ(EINVAL, errno);
+	check_pattern(_metadata, w, HPAGE_SIZE, SEED_A);
+
+	/* At its edge: the 2 MiB after it goes, the mapping stays. */
+	ASSERT_EQ(0, munmap(w + HPAGE_SIZE, HPAGE_SIZE));
+	ASSERT_EQ(SIGSEGV, probe_read(w + HPAGE_SIZE, &val));
+	check_pattern(_metadata, w, HPAGE_SIZE, SEED_A);
+	rm_expect_maps(_metadata, self, 1);
+
+	rm_unmap(_metadata, self->fd, w);
+	/* Unmapped, the window splits anywhere again. */
+	ASSERT_EQ(0, munmap(mid, page_size));
+	ASSERT_EQ(0, munmap(w, HPAGE_SIZE));
+	rm_expect_counters_back(_metadata, self);
+}
+
 /* munmap() of a window with live mappings in it leaves nothing behind. */
 TEST_F(remote_mapping, munmap_window)
 {
