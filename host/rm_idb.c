@@ -16,6 +16,7 @@ static struct mmu_notifier *rm_idb_alloc_notifier(struct mm_struct *mm)
 		return ERR_PTR(-ENOMEM);
 	xa_init(&idb->pdbs);
 	init_rwsem(&idb->zap_sem);
+	mutex_init(&idb->huge_lock);
 	atomic_inc(&rm_idb_count);
 	return &idb->rmn.mn;
 }

@@ -56,9 +56,10 @@
  *
  * huge fault (a 2 MiB pdb's PMD, rm_pdb_huge_fault()):
  *   introspector mmap_lock, or the window VMA's lock
- *     rm_idb::zap_sem (write)
- *       rm_pdb::lock			(dropped before the install)
- *       mirror PMD lock		(vmf_insert_pfn_pmd())
+ *     rm_idb::huge_lock		(also around a 2 MiB pdb's PTE installs)
+ *       rm_idb::zap_sem (write)
+ *         rm_pdb::lock		(dropped before the install)
+ *         mirror PMD lock		(vmf_insert_pfn_pmd())
  *
  * target invalidation (rm_tdb_invalidate()):
  *   the caller's target locks (mmap_lock, anon_vma, i_mmap_rwsem, page)
@@ -101,6 +102,7 @@
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
 #include <linux/rbtree.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
@@ -144,6 +146,14 @@ struct rm_idb {
 	 * does (rm_pdb_huge_fault()).
 	 */
 	struct rw_semaphore zap_sem;
+	/*
+	 * Held across the PTE installs of a 2 MiB pdb and across the
+	 * install of its PMD, which must not meet: apply_to_page_range()
+	 * warns on a PMD, and a PMD is not installed over a page table.
+	 * Taken by faults and populates only, never by an invalidation, so
+	 * a page table may be allocated under it.
+	 */
+	struct mutex huge_lock;
 };
 
 struct rm_tdb {

@@ -785,6 +785,56 @@ static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
 	return ret;
 }
 
+/*
+ * Whether @addr of @mm is mapped by a huge PMD, which only a 2 MiB pdb's
+ * huge fault installs (there is none on a kernel without special huge
+ * PMDs).  The caller holds the mmap_lock: no page table goes meanwhile.
+ */
+static bool rm_pmd_leaf(struct mm_struct *mm, unsigned long addr)
+{
+#ifdef RM_HAVE_PMD_MIRROR
+	pgd_t *pgd = pgd_offset(mm, addr);
+	p4d_t *p4d;
+	pud_t *pud;
+
+	if (pgd_none(*pgd))
+		return false;
+	p4d = p4d_offset(pgd, addr);
+	if (p4d_none(*p4d))
+		return false;
+	pud = pud_offset(p4d, addr);
+	if (pud_none(*pud))
+		return false;
+	return pmd_leaf(pmdp_get_lockless(pmd_offset(pud, addr)));
+#else
+	return false;
+#endif
+}
+
+/*
+ * apply_to_page_range() of rm_install_pte() over [@addr, @addr + @size),
+ * pages of ins->pdb.  Those of a 2 MiB pdb may be under a PMD that the
+ * huge fault of another thread installed since this fault found none:
+ * then there is nothing to do (the access is retried), and
+ * apply_to_page_range(), which warns on a PMD, is not called.  The
+ * idb's huge_lock keeps one from coming meanwhile.
+ */
+static int rm_install_range(struct rm_install *ins, unsigned long addr,
+			    unsigned long size)
+{
+	struct mm_struct *mm = ins->vma->vm_mm;
+	struct rm_idb *idb = ins->pdb->idb;
+	int err = 0;
+
+	if (!ins->pdb->huge)
+		return apply_to_page_range(mm, addr, size, rm_install_pte, ins);
+	mutex_lock(&idb->huge_lock);
+	if (!rm_pmd_leaf(mm, addr))
+		err = apply_to_page_range(mm, addr, size, rm_install_pte, ins);
+	mutex_unlock(&idb->huge_lock);
+	return err;
+}
+
 static int rm_pdb_alloc_orphan(struct rm_pdb *pdb)
 {
 	struct page *page;
@@ -925,8 +975,7 @@ void rm_pdb_populate_huge(struct rm_pdb *pdb, struct vm_area_struct *vma)
 	pmd = pdb->pmd && IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP);
 	spin_unlock(&pdb->lock);
 	if (!pmd)
-		apply_to_page_range(vma->vm_mm, pdb->map_hva, PMD_SIZE,
-				    rm_install_pte, &ins);
+		rm_install_range(&ins, pdb->map_hva, PMD_SIZE);
 }
 
 /* Fault at a page of @pdb; the caller holds a reference on @pdb. */
@@ -948,13 +997,12 @@ vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb)
 	};
 	int err;
 
-	err = apply_to_page_range(vma->vm_mm, vmf->address & PAGE_MASK,
-				  PAGE_SIZE, rm_install_pte, &ins);
+	err = rm_install_range(&ins, vmf->address & PAGE_MASK, PAGE_SIZE);
 	if (err == RM_INSTALL_ORPHAN) {
 		if (rm_pdb_alloc_orphan(pdb))
 			return VM_FAULT_OOM;
-		err = apply_to_page_range(vma->vm_mm, vmf->address & PAGE_MASK,
-					  PAGE_SIZE, rm_install_pte, &ins);
+		err = rm_install_range(&ins, vmf->address & PAGE_MASK,
+				       PAGE_SIZE);
 	}
 	switch (err) {
 	case 0:
@@ -996,7 +1044,8 @@ vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb)
  * write: a target invalidation holds it for read from before its drop
  * until its zap is done, an unmap around its drop, before its zap.  A
  * PTE's install gets the same from the page table lock, taken before the
- * check; vmf_insert_pfn_pmd() takes the PMD's lock itself.
+ * check; vmf_insert_pfn_pmd() takes the PMD's lock itself.  The idb's
+ * huge_lock keeps the PTE installs of this pdb's pages out meanwhile.
  * Called under the mmap_lock or only the VMA's lock: with the latter,
  * nothing is resolved here (that drops the mmap_lock), the PTE fault
  * retries under the mmap_lock and comes back.
@@ -1014,6 +1063,7 @@ vm_fault_t rm_pdb_huge_fault(struct vm_fault *vmf, struct rm_pdb *pdb)
 	    vma->vm_end < pdb->map_hva + PMD_SIZE)
 		return VM_FAULT_FALLBACK;
 
+	mutex_lock(&idb->huge_lock);
 	down_write(&idb->zap_sem);
 	spin_lock(&pdb->lock);
 	cache = pdb->cache;
@@ -1028,6 +1078,7 @@ vm_fault_t rm_pdb_huge_fault(struct vm_fault *vmf, struct rm_pdb *pdb)
 	if (install)
 		ret = rm_insert_pfn_pmd(vmf, pfn);
 	up_write(&idb->zap_sem);
+	mutex_unlock(&idb->huge_lock);
 
 	/* The PTE fault maps what is left of a dead target: zeros. */
 	if (dead || cache != RM_CACHE_NONE ||

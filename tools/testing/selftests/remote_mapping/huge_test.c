@@ -841,22 +841,69 @@ TEST_F(remote_mapping, batch)
 	rm_expect_counters_back(_metadata, self);
 }
 
-/* A thread reading the 512 pages of a mirror until told to stop. */
+/* The sigjmp_buf of this thread's access in progress, for race_signal(). */
+static __thread void *race_env;
+
+static void race_signal(int sig)
+{
+	if (race_env)
+		siglongjmp(*(sigjmp_buf *)race_env, sig);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void race_install(struct __test_metadata *_metadata)
+{
+	struct sigaction sa = { .sa_handler = race_signal };
+
+	sigemptyset(&sa.sa_mask);
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, NULL));
+}
+
+/*
+ * Word 0 at @addr into *@val, or the signal that reading it raised: as
+ * probe_read(), but from any thread (race_install() was called).
+ */
+static int race_read(const char *addr, __u64 *val)
+{
+	sigjmp_buf env;
+	int sig;
+
+	sig = sigsetjmp(env, 1);
+	if (!sig) {
+		race_env = &env;
+		*val = __atomic_load_n((const __u64 *)addr, __ATOMIC_RELAXED);
+	}
+	race_env = NULL;
+	return sig;
+}
+
+/*
+ * A thread reading the 512 pages of a mirror until told to stop, in a
+ * scattered order (37 is prime to 512).  With @seeds, a read that shows
+ * neither range's contents is noted in @bad.
+ */
 struct huge_reader {
 	const char *map;
 	int stop;
+	__u64 seeds[2];		/* of the two ranges mapped in turn, or 0 */
+	int bad;		/* page + 1 of a read of neither */
 };
 
 static void *huge_reader(void *arg)
 {
 	struct huge_reader *r = arg;
-	size_t i = 0;
+	size_t i = 0, page;
+	__u64 val;
 
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
-		/* Every page, in a scattered order (37 is prime to 512). */
-		(void)__atomic_load_n((const __u64 *)(r->map + (i % HPAGE_NR) *
-						      page_size),
-				      __ATOMIC_RELAXED);
+		page = i % HPAGE_NR;
+		if (!race_read(r->map + page * page_size, &val) &&
+		    r->seeds[0] && val != page_seed(r->seeds[0], page) &&
+		    val != page_seed(r->seeds[1], page))
+			__atomic_store_n(&r->bad, (int)page + 1,
+					 __ATOMIC_RELAXED);
 		i += 37;
 	}
 	return NULL;
@@ -881,6 +928,7 @@ TEST_F_TIMEOUT(remote_mapping, invalidations_race_faults, 120)
 	int i;
 
 	rm_map(_metadata, self->fd, req, w, self->t.pidfd, HUGE_RO);
+	race_install(_metadata);
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, huge_reader, &r));
 	for (i = 0; i < 40; i++) {
@@ -899,60 +947,6 @@ TEST_F_TIMEOUT(remote_mapping, invalidations_race_faults, 120)
 	rm_expect_counters_back(_metadata, self);
 }
 
-/* The sigjmp_buf of this thread's access in progress, for race_signal(). */
-static __thread void *race_env;
-
-static void race_signal(int sig)
-{
-	if (race_env)
-		siglongjmp(*(sigjmp_buf *)race_env, sig);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-/*
- * Word 0 at @addr into *@val, or the signal that reading it raised: as
- * probe_read(), but from any thread (race_signal() is installed).
- */
-static int race_read(const char *addr, __u64 *val)
-{
-	sigjmp_buf env;
-	int sig;
-
-	sig = sigsetjmp(env, 1);
-	if (!sig) {
-		race_env = &env;
-		*val = __atomic_load_n((const __u64 *)addr, __ATOMIC_RELAXED);
-	}
-	race_env = NULL;
-	return sig;
-}
-
-struct unmap_reader {
-	const char *map;
-	int stop;
-	__u64 seeds[2];		/* of the two ranges mapped in turn */
-	int bad;		/* page + 1 of a read of neither */
-};
-
-static void *unmap_reader(void *arg)
-{
-	struct unmap_reader *r = arg;
-	size_t i = 0, page;
-	__u64 val;
-
-	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
-		page = i % HPAGE_NR;
-		if (!race_read(r->map + page * page_size, &val) &&
-		    val != page_seed(r->seeds[0], page) &&
-		    val != page_seed(r->seeds[1], page))
-			__atomic_store_n(&r->bad, (int)page + 1,
-					 __ATOMIC_RELAXED);
-		i += 37;
-	}
-	return NULL;
-}
-
 /*
  * Two threads fault a window's 2 MiB without pause while the main thread
  * maps two target ranges there in turn and unmaps each: their faults (a
@@ -965,8 +959,7 @@ TEST_F_TIMEOUT(remote_mapping, unmaps_race_faults, 120)
 {
 	uintptr_t req = t_huge_range(_metadata, self, 2, BACK_THP, SEED_A);
 	char *w = huge_window(_metadata, self->fd, HPAGE_SIZE, PROT_READ);
-	struct unmap_reader r = { .map = w };
-	struct sigaction sa = { .sa_handler = race_signal };
+	struct huge_reader r = { .map = w };
 	size_t page = 0;
 	pthread_t th[2];
 	uintptr_t from;
@@ -976,11 +969,9 @@ TEST_F_TIMEOUT(remote_mapping, unmaps_race_faults, 120)
 	t_fill(_metadata, &self->t, req + HPAGE_SIZE, HPAGE_SIZE, SEED_B);
 	r.seeds[0] = SEED_A;
 	r.seeds[1] = SEED_B;
-	sigemptyset(&sa.sa_mask);
-	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
-	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, NULL));
+	race_install(_metadata);
 	for (k = 0; k < 2; k++)
-		ASSERT_EQ(0, pthread_create(&th[k], NULL, unmap_reader, &r));
+		ASSERT_EQ(0, pthread_create(&th[k], NULL, huge_reader, &r));
 	for (i = 0; i < 200; i++) {
 		k = i % 2;
 		from = req + k * HPAGE_SIZE;
