@@ -81,6 +81,11 @@ static inline struct pid *compat_pidfd_pid(struct file *file)
 #endif
 #endif
 
+/* 6.5: pmdp_get_lockless(); a PMD is one word on x86-64. */
+#ifndef COMPAT_HAVE_PMDP_GET_LOCKLESS
+#define pmdp_get_lockless(pmdp)	READ_ONCE(*(pmdp))
+#endif
+
 /*
  * 6.8: the largest allocation order is MAX_PAGE_ORDER.  It was MAX_ORDER
  * from 6.4, and one less than MAX_ORDER before.

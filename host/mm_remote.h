@@ -41,9 +41,10 @@ struct mm_struct;
 #define MM_REMOTE_NO_TAIL	BIT(4)
 /*
  * Map 2 MiB as one mapping: req_hva and map_hva aligned to 2 MiB, map_hva
- * in a window (not a pool), with MM_REMOTE_READONLY and none of the KVM
- * flags.  Installed as one PMD where the target maps a huge page there
- * and the kernel has special huge PMDs, else as PTEs.
+ * in a window or a pool, with MM_REMOTE_READONLY and without
+ * MM_REMOTE_NO_TAIL.  Installed as one PMD where the target maps a huge
+ * page there, the kernel has special huge PMDs and no page table of PTEs
+ * is left there (a pool hole the guest touched), else as PTEs.
  */
 #define MM_REMOTE_HUGE		BIT(5)
 #define MM_REMOTE_FLAGS		(MM_REMOTE_READONLY | MM_REMOTE_ZEROHOLE | \

@@ -114,7 +114,7 @@ static void *rm_unzero(void *entry)
  * The 2 MiB pdb whose pages hold @index, which has no entry of its own,
  * or NULL.
  */
-static struct rm_pdb *rm_idb_huge_at(struct rm_idb *idb, unsigned long index)
+struct rm_pdb *rm_idb_huge_at(struct rm_idb *idb, unsigned long index)
 {
 	struct rm_pdb *pdb;
 

@@ -438,6 +438,7 @@ struct rm_idb *rm_idb_get_locked(struct mm_struct *mm);
 void rm_idb_put(struct rm_idb *idb);
 void rm_idb_reserve(struct rm_idb *idb, struct rm_pdb **pdbs, int *errs,
 		    unsigned int n);
+struct rm_pdb *rm_idb_huge_at(struct rm_idb *idb, unsigned long index);
 struct rm_pdb *rm_idb_get_live(struct rm_idb *idb, unsigned long addr,
 			       struct rm_win *win);
 bool rm_idb_in_huge(struct rm_idb *idb, unsigned long addr,
@@ -510,6 +511,7 @@ void rm_pdb_populate_run(struct rm_pdb **pdbs, unsigned int n,
 void rm_pdb_populate_huge(struct rm_pdb *pdb, struct vm_area_struct *vma);
 void rm_pdb_unmapped(struct rm_pdb *pdb);
 bool rm_pte_present(struct vm_area_struct *vma, unsigned long addr);
+bool rm_pmd_table(struct mm_struct *mm, unsigned long addr);
 void rm_pdb_unmap(struct rm_pdb *pdb, struct vm_area_struct *vma);
 void rm_pdb_forget_vma(struct rm_pdb *pdb);
 vm_fault_t rm_pdb_fault(struct vm_fault *vmf, struct rm_pdb *pdb);
@@ -535,8 +537,8 @@ static inline void rm_tdb_put(struct rm_tdb *tdb)
 /* rm_win.c */
 int rm_win_mmap(struct vm_area_struct *vma);
 void rm_win_keep_tdb(struct rm_win *win, struct rm_tdb *tdb);
-void rm_win_clear_hole(struct rm_win *win, struct vm_area_struct *vma,
-		       unsigned long addr);
+void rm_win_clear_holes(struct rm_win *win, struct vm_area_struct *vma,
+			unsigned long addr, unsigned long size);
 int rm_win_pool_create(unsigned long start, unsigned long len);
 int rm_win_pool_destroy(unsigned long start, unsigned long len);
 

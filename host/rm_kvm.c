@@ -15,7 +15,8 @@
 #include "rm_internal.h"
 #include "rm_kvm.h"
 
-#define RM_HC_MAP_FLAGS	(KVMMEM_MAP_READONLY | KVMMEM_MAP_POPULATE)
+#define RM_HC_MAP_FLAGS	(KVMMEM_MAP_READONLY | KVMMEM_MAP_POPULATE | \
+			 KVMMEM_MAP_HUGE)
 
 /*
  * What a hypercall's mapping is, with its flags (KVMMEM_MAP_*): a KVM
@@ -32,9 +33,33 @@ static unsigned int rm_hc_map_flags(unsigned long hc_flags)
 		flags |= MM_REMOTE_READONLY;
 	if (hc_flags & KVMMEM_MAP_POPULATE)
 		flags |= MM_REMOTE_POPULATE;
+	if (hc_flags & KVMMEM_MAP_HUGE)
+		flags |= MM_REMOTE_HUGE;
 	if (rm_kvm_hook_no_tail)
 		flags |= MM_REMOTE_NO_TAIL;
 	return flags;
+}
+
+/*
+ * The flags of a map hypercall: 0, or -EINVAL for unknown ones and for a
+ * 2 MiB alias that is not read-only; -EOPNOTSUPP for a 2 MiB alias where
+ * KVM cannot map tail pages (see rm_hc_map_flags()).
+ */
+static int rm_hc_flags_check(unsigned long flags)
+{
+	if (flags & ~(unsigned long)RM_HC_MAP_FLAGS)
+		return -EINVAL;
+	if (!(flags & KVMMEM_MAP_HUGE))
+		return 0;
+	if (!(flags & KVMMEM_MAP_READONLY))
+		return -EINVAL;
+	return rm_kvm_hook_no_tail ? -EOPNOTSUPP : 0;
+}
+
+/* Bytes a map hypercall with @flags maps per entry: a page, or 2 MiB. */
+static unsigned long rm_hc_map_size(unsigned long flags)
+{
+	return flags & KVMMEM_MAP_HUGE ? PMD_SIZE : PAGE_SIZE;
 }
 
 /*
@@ -58,15 +83,27 @@ static struct kvm_memory_slot *rm_user_slot(struct kvm_memslots *slots,
 	return slot;
 }
 
-/* The hva of @gpa in the calling VM's RAM, or KVM_HVA_ERR_BAD. */
-static unsigned long rm_vcpu_hva(struct kvm_vcpu *vcpu, gpa_t gpa)
+/* Whether [@gfn, @gfn + @npages) is all in @slot, whose first gfn it is in. */
+static bool rm_slot_holds(const struct kvm_memory_slot *slot, gfn_t gfn,
+			  unsigned long npages)
+{
+	return gfn + npages <= slot->base_gfn + slot->npages;
+}
+
+/*
+ * The hva of @gpa in the calling VM's RAM, whose memslot holds @size bytes
+ * from it, or KVM_HVA_ERR_BAD.
+ */
+static unsigned long rm_vcpu_hva(struct kvm_vcpu *vcpu, gpa_t gpa,
+				 unsigned long size)
 {
 	struct kvm_memory_slot *slot;
+	gfn_t gfn = gpa_to_gfn(gpa);
 
-	slot = rm_user_slot(kvm_vcpu_memslots(vcpu), gpa_to_gfn(gpa), false);
-	if (!slot)
+	slot = rm_user_slot(kvm_vcpu_memslots(vcpu), gfn, false);
+	if (!slot || !rm_slot_holds(slot, gfn, size >> PAGE_SHIFT))
 		return KVM_HVA_ERR_BAD;
-	return __gfn_to_hva_memslot(slot, gpa_to_gfn(gpa)) + offset_in_page(gpa);
+	return __gfn_to_hva_memslot(slot, gfn) + offset_in_page(gpa);
 }
 
 /*
@@ -145,15 +182,15 @@ static void rm_kvm_put_target(struct kvm *kvm)
 }
 
 /*
- * A target gpa in a user RAM memslot: its hva in the target's mm, and the
- * memslot noted in the watch of @tdb.  Called with kvm->srcu held across
+ * A target gpa in a user RAM memslot that holds @size bytes from it: its
+ * hva in the target's mm, and the memslot noted in the watch of @tdb.  Called with kvm->srcu held across
  * the map that uses it, so that a deletion of the memslot waits for the
  * map and then ends what it made (rm_tvm_remove_region()): an alias never
  * outlives the memslot it was made in, whatever the VMM puts at that hva
  * later.
  */
 static int rm_target_hva(struct rm_tdb *tdb, struct kvm *kvm, gpa_t gpa,
-			 bool write, unsigned long *hva)
+			 unsigned long size, bool write, unsigned long *hva)
 {
 	struct kvm_memory_slot *slot;
 	int err;
@@ -161,7 +198,7 @@ static int rm_target_hva(struct rm_tdb *tdb, struct kvm *kvm, gpa_t gpa,
 	RCU_LOCKDEP_WARN(!srcu_read_lock_held(&kvm->srcu),
 			 "remote_mapping: target memslots without kvm->srcu");
 	slot = rm_user_slot(kvm_memslots(kvm), gpa_to_gfn(gpa), false);
-	if (!slot)
+	if (!slot || !rm_slot_holds(slot, gpa_to_gfn(gpa), size >> PAGE_SHIFT))
 		return -EFAULT;
 	/* Stores through the alias would miss the log: rm_tvm_dirty_logged(). */
 	if (write && (slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
@@ -189,21 +226,21 @@ static struct kvm *rm_hc_target(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	return target;
 }
 
-/* Both gpas of one page to map, as hvas; 0 or -errno. */
+/* Both gpas of one mapping of @size bytes, as hvas; 0 or -errno. */
 static int rm_hc_translate(struct kvm_vcpu *vcpu, struct rm_tdb *tdb,
 			   struct kvm *target, gpa_t req_gpa, gpa_t map_gpa,
-			   bool write, unsigned long *req_hva,
-			   unsigned long *map_hva)
+			   unsigned long size, bool write,
+			   unsigned long *req_hva, unsigned long *map_hva)
 {
 	int err;
 
-	if (!PAGE_ALIGNED(req_gpa) || !PAGE_ALIGNED(map_gpa))
+	if (!IS_ALIGNED(req_gpa, size) || !IS_ALIGNED(map_gpa, size))
 		return -EINVAL;
-	err = rm_target_hva(tdb, target, req_gpa, write, req_hva);
+	err = rm_target_hva(tdb, target, req_gpa, size, write, req_hva);
 	if (err)
 		return err;
 	/* KVM holds vcpu->kvm->srcu while it handles the exit. */
-	*map_hva = rm_vcpu_hva(vcpu, map_gpa);
+	*map_hva = rm_vcpu_hva(vcpu, map_gpa, size);
 	if (kvm_is_error_hva(*map_hva))
 		return -EFAULT;
 	return 0;
@@ -219,9 +256,11 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 	int idx;
 	long err;
 
-	if (flags & ~(unsigned long)RM_HC_MAP_FLAGS)
-		return -EINVAL;
-	if (!PAGE_ALIGNED(req_gpa) || !PAGE_ALIGNED(map_gpa))
+	err = rm_hc_flags_check(flags);
+	if (err)
+		return err;
+	if (!IS_ALIGNED(req_gpa, rm_hc_map_size(flags)) ||
+	    !IS_ALIGNED(map_gpa, rm_hc_map_size(flags)))
 		return -EINVAL;
 	target = rm_hc_target(vcpu, token_gpa, !readonly);
 	if (IS_ERR(target))
@@ -233,8 +272,9 @@ static long rm_hc_map(struct kvm_vcpu *vcpu, gpa_t token_gpa, gpa_t req_gpa,
 		goto out_put;
 	}
 	idx = srcu_read_lock(&target->srcu);
-	err = rm_hc_translate(vcpu, tdb, target, req_gpa, map_gpa, !readonly,
-			      &req_hva, &map_hva);
+	err = rm_hc_translate(vcpu, tdb, target, req_gpa, map_gpa,
+			      rm_hc_map_size(flags), !readonly, &req_hva,
+			      &map_hva);
 	if (!err)
 		err = mm_remote_map_flags(target->mm, req_hva, map_hva,
 					  rm_hc_map_flags(flags));
@@ -287,8 +327,9 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 	int idx;
 	long ret;
 
-	if (flags & ~(unsigned long)RM_HC_MAP_FLAGS)
-		return -EINVAL;
+	ret = rm_hc_flags_check(flags);
+	if (ret)
+		return ret;
 	if (!count || count > KVMMEM_BATCH_MAX || !IS_ALIGNED(array_gpa, 8))
 		return -EINVAL;
 	target = rm_hc_target(vcpu, token_gpa, !readonly);
@@ -316,6 +357,7 @@ static long rm_hc_map_batch(struct kvm_vcpu *vcpu, gpa_t token_gpa,
 		b.entries[i].err = rm_hc_translate(vcpu, tdb, target,
 						   b.entries[i].req_gpa,
 						   b.entries[i].map_gpa,
+						   rm_hc_map_size(flags),
 						   !readonly, &b.req_hvas[n],
 						   &b.map_hvas[n]);
 		if (!b.entries[i].err)
@@ -353,7 +395,7 @@ static long rm_hc_unmap(struct kvm_vcpu *vcpu, gpa_t map_gpa)
 
 	if (!PAGE_ALIGNED(map_gpa))
 		return -EINVAL;
-	map_hva = rm_vcpu_hva(vcpu, map_gpa);
+	map_hva = rm_vcpu_hva(vcpu, map_gpa, PAGE_SIZE);
 	if (kvm_is_error_hva(map_hva))
 		return -EFAULT;
 	ret = mm_remote_unmap_batch(&map_hva, &err, 1, MM_REMOTE_GUEST);
@@ -396,7 +438,8 @@ static long rm_hc_unmap_batch(struct kvm_vcpu *vcpu, gpa_t array_gpa,
 		entries[i].err = -EINVAL;
 		if (!PAGE_ALIGNED(entries[i].map_gpa))
 			continue;
-		map_hvas[n] = rm_vcpu_hva(vcpu, entries[i].map_gpa);
+		map_hvas[n] = rm_vcpu_hva(vcpu, entries[i].map_gpa,
+					  PAGE_SIZE);
 		entries[i].err = -EFAULT;
 		if (kvm_is_error_hva(map_hvas[n]))
 			continue;
@@ -433,7 +476,7 @@ static int rm_hc_pool_range(struct kvm_vcpu *vcpu, gpa_t gpa,
 		return -EINVAL;
 	/* KVM holds vcpu->kvm->srcu while it handles the exit. */
 	slot = rm_user_slot(kvm_vcpu_memslots(vcpu), gfn, false);
-	if (!slot || gfn + npages > slot->base_gfn + slot->npages)
+	if (!slot || !rm_slot_holds(slot, gfn, npages))
 		return -EFAULT;
 	*hva = __gfn_to_hva_memslot(slot, gfn);
 	return 0;

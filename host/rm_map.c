@@ -18,14 +18,16 @@ static bool rm_user_page(unsigned long addr)
 	return !offset_in_page(addr) && addr && addr < TASK_SIZE_MAX;
 }
 
-/* A 2 MiB mapping is read-only, and for a process, not for KVM. */
+/*
+ * A 2 MiB mapping is read-only; 511 of its pages are tail pages where a
+ * PMD can map it.
+ */
 static bool rm_map_flags_ok(unsigned int flags)
 {
 	if (flags & ~MM_REMOTE_FLAGS)
 		return false;
 	return !(flags & MM_REMOTE_HUGE) ||
-	       (flags & (MM_REMOTE_READONLY | MM_REMOTE_ZEROHOLE |
-			 MM_REMOTE_GUEST | MM_REMOTE_NO_TAIL)) ==
+	       (flags & (MM_REMOTE_READONLY | MM_REMOTE_NO_TAIL)) ==
 	       MM_REMOTE_READONLY;
 }
 
@@ -69,10 +71,8 @@ static int rm_check_map_vma(struct mm_struct *mm, struct rm_pdb *pdb,
 	vma = rm_vma_at(mm, pdb->map_hva, last);
 	if (!vma) {
 		err = -EFAULT;
-	} else if (pdb->huge &&
-		   (!rm_is_window(vma) ||
-		    ((struct rm_win *)vma->vm_private_data)->pool ||
-		    vma->vm_end - pdb->map_hva < PMD_SIZE)) {
+	} else if (pdb->huge && (!rm_is_window(vma) ||
+				 vma->vm_end - pdb->map_hva < PMD_SIZE)) {
 		err = -EINVAL;
 	} else if (rm_is_window(vma)) {
 		if (!pdb->readonly && !(vma->vm_flags & VM_WRITE)) {
@@ -206,7 +206,8 @@ static void rm_map_window_pages(struct mm_struct *mm, struct rm_idb *idb,
 			*keep = NULL;
 		}
 		if (pdb->win->pool)
-			rm_win_clear_hole(pdb->win, vma, pdb->map_hva);
+			rm_win_clear_holes(pdb->win, vma, pdb->map_hva,
+					   rm_pdb_size(pdb));
 		if (!(flags & MM_REMOTE_POPULATE))
 			continue;
 		if (pdb->huge) {

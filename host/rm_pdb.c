@@ -232,12 +232,17 @@ void rm_pdb_invalidate_done(struct rm_pdb_inval *inv)
 
 /*
  * Set pdb's cache to @to if it is @from (if @from is RM_CACHE_NONE: if it
- * is neither RM_CACHE_UNMAPPED nor @to already); whether it was set.
+ * is neither RM_CACHE_UNMAPPED nor @to already); whether it was set.  For
+ * a 2 MiB pdb under zap_sem held for read, as an unmap's drop: a PMD
+ * installed from the old cache is in place by then, for the caller's zap
+ * that follows (rm_pdb_huge_fault()).
  */
 bool rm_pdb_set_cache(struct rm_pdb *pdb, u8 from, u8 to)
 {
 	bool set;
 
+	if (pdb->huge)
+		down_read(&pdb->idb->zap_sem);
 	spin_lock(&pdb->lock);
 	if (from == RM_CACHE_NONE)
 		set = pdb->cache != RM_CACHE_UNMAPPED && pdb->cache != to;
@@ -246,6 +251,8 @@ bool rm_pdb_set_cache(struct rm_pdb *pdb, u8 from, u8 to)
 	if (set)
 		pdb->cache = to;
 	spin_unlock(&pdb->lock);
+	if (pdb->huge)
+		up_read(&pdb->idb->zap_sem);
 	return set;
 }
 
@@ -403,19 +410,35 @@ static int rm_pdb_fault_one(struct hmm_range *range, void *arg)
 /*
  * The 512 pages of a 2 MiB pdb, under the target's mmap_lock: in as many
  * VMAs as the target has made of them since the map (mprotect() of a
- * part), each of which must be one that may be mirrored.
+ * part), each of which must be one that may be mirrored.  A KVM alias
+ * takes them as they are where one of them may wait on the target, as
+ * rm_pdb_fault_one() does.
  */
 static int rm_pdb_fault_huge(struct hmm_range *range, void *arg)
 {
+	struct rm_resolve *r = arg;
 	struct vm_area_struct *vma;
+	bool safe = true;
 	unsigned long addr;
+	unsigned int i;
+	int ret;
 
 	for (addr = range->start; addr < range->end; addr = vma->vm_end) {
 		vma = vma_lookup(range->notifier->mm, addr);
+		r->hole = !vma;
 		if (!vma || rm_target_vma_check(vma, false))
 			return -EFAULT;
+		if (r->pdb->zerohole && !rm_target_faults_safely(vma))
+			safe = false;
 	}
-	return hmm_range_fault(range);
+	if (safe)
+		return hmm_range_fault(range);
+	range->default_flags = 0;
+	ret = hmm_range_fault(range);
+	for (i = 0; !ret && i < RM_HUGE_PAGES; i++)
+		if (!(range->hmm_pfns[i] & HMM_PFN_VALID))
+			ret = -EFAULT;
+	return ret;
 }
 
 /*
@@ -445,15 +468,17 @@ static void rm_pdb_resolve_huge(struct rm_pdb *pdb)
 		.end		= pdb->req_hva + PMD_SIZE,
 		.default_flags	= HMM_PFN_REQ_FAULT,
 	};
+	struct rm_resolve r = { .pdb = pdb };
 	unsigned long *pfns;
 	unsigned int i;
 	bool pmd = false;
+	u8 cache;
 	int ret;
 
 	pfns = kvmalloc_array(RM_HUGE_PAGES, sizeof(*pfns), GFP_KERNEL);
 	if (pfns) {
 		range.hmm_pfns = pfns;
-		ret = rm_hmm_locked(pdb->tdb, &range, rm_pdb_fault_huge, NULL);
+		ret = rm_hmm_locked(pdb->tdb, &range, rm_pdb_fault_huge, &r);
 	} else {
 		/* Cached as a failure, not retried without end. */
 		range.notifier_seq = mmu_interval_read_begin(&pdb->tdb->notifier);
@@ -469,11 +494,17 @@ static void rm_pdb_resolve_huge(struct rm_pdb *pdb)
 		      !rm_huge_zero(pfns[0]);
 	}
 
+	/*
+	 * A failure is cached as for a page: one SIGBUS, then resolved
+	 * again; a KVM alias of a range the target no longer has reads zeros.
+	 */
+	if (!ret)
+		cache = RM_CACHE_RO;
+	else
+		cache = r.hole && pdb->zerohole ? RM_CACHE_GONE : RM_CACHE_ERR;
 	spin_lock(&pdb->lock);
 	pdb->tail = false;
-	/* A failure is cached as for a page: one SIGBUS, then resolved again. */
-	if (rm_pdb_store(pdb, ret ? RM_CACHE_ERR : RM_CACHE_RO, 0,
-			 range.notifier_seq) && !ret) {
+	if (rm_pdb_store(pdb, cache, 0, range.notifier_seq) && !ret) {
 		swap(pdb->hpfns, pfns);
 		pdb->pmd = pmd;
 	}
@@ -786,29 +817,44 @@ static int rm_install_pte(pte_t *ptep, unsigned long addr, void *data)
 }
 
 /*
- * Whether @addr of @mm is mapped by a huge PMD, which only a 2 MiB pdb's
- * huge fault installs (there is none on a kernel without special huge
- * PMDs).  The caller holds the mmap_lock: no page table goes meanwhile.
+ * The PMD of @addr in @mm, read without its lock, or an empty one where no
+ * page table reaches it.  The caller holds the mmap_lock or the VMA's lock:
+ * no page table goes meanwhile.
  */
-static bool rm_pmd_leaf(struct mm_struct *mm, unsigned long addr)
+static pmd_t rm_pmd_get(struct mm_struct *mm, unsigned long addr)
 {
-#ifdef RM_HAVE_PMD_MIRROR
 	pgd_t *pgd = pgd_offset(mm, addr);
 	p4d_t *p4d;
 	pud_t *pud;
 
 	if (pgd_none(*pgd))
-		return false;
+		return __pmd(0);
 	p4d = p4d_offset(pgd, addr);
 	if (p4d_none(*p4d))
-		return false;
+		return __pmd(0);
 	pud = pud_offset(p4d, addr);
-	if (pud_none(*pud))
-		return false;
-	return pmd_leaf(pmdp_get_lockless(pmd_offset(pud, addr)));
-#else
-	return false;
-#endif
+	if (pud_none(*pud) || pud_leaf(*pud))
+		return __pmd(0);
+	return pmdp_get_lockless(pmd_offset(pud, addr));
+}
+
+/*
+ * Whether @addr of @mm is mapped by a huge PMD, which only a 2 MiB pdb's
+ * huge fault installs (there is none on a kernel without special huge
+ * PMDs).
+ */
+static bool rm_pmd_leaf(struct mm_struct *mm, unsigned long addr)
+{
+	return IS_ENABLED(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP) &&
+	       pmd_leaf(rm_pmd_get(mm, addr));
+}
+
+/* Whether the 2 MiB of @addr in @mm has a page table of PTEs. */
+bool rm_pmd_table(struct mm_struct *mm, unsigned long addr)
+{
+	pmd_t pmd = rm_pmd_get(mm, addr);
+
+	return !pmd_none(pmd) && !pmd_leaf(pmd);
 }
 
 /*

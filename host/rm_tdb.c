@@ -373,14 +373,16 @@ static bool rm_tdb_invalidate(struct mmu_interval_notifier *sub,
 static void rm_tdb_set_range(struct rm_tdb *tdb, unsigned long start,
 			     unsigned long end, u8 from, u8 to)
 {
+	struct rb_root *roots[] = { &tdb->pdbs, &tdb->hpdbs };
 	struct rm_pdb *pdb, *one, **pdbs;
-	unsigned int n = 0, i = 0;
+	unsigned int n = 0, i = 0, r;
 
 	/* Nothing is allocated under pdbs_sem: reclaim takes it. */
 	down_read(&tdb->pdbs_sem);
-	for (pdb = rm_tdb_first(tdb, &tdb->pdbs, start);
-	     pdb && pdb->req_hva < end; pdb = rm_tdb_next(pdb))
-		n++;
+	for (r = 0; r < ARRAY_SIZE(roots); r++)
+		for (pdb = rm_tdb_first_in(tdb, roots[r], start, end);
+		     pdb && pdb->req_hva < end; pdb = rm_tdb_next(pdb))
+			n++;
 	up_read(&tdb->pdbs_sem);
 	if (!n)
 		return;
@@ -392,14 +394,16 @@ static void rm_tdb_set_range(struct rm_tdb *tdb, unsigned long start,
 	}
 again:
 	down_read(&tdb->pdbs_sem);
-	for (pdb = rm_tdb_first(tdb, &tdb->pdbs, start);
-	     pdb && pdb->req_hva < end && i < n; pdb = rm_tdb_next(pdb)) {
-		if (!pdb->zerohole || !rm_pdb_set_cache(pdb, from, to))
-			continue;
-		/* A pdb at 0 references is leaving: nothing to zap. */
-		if (kref_get_unless_zero(&pdb->ref))
-			pdbs[i++] = pdb;
-	}
+	for (r = 0; r < ARRAY_SIZE(roots); r++)
+		for (pdb = rm_tdb_first_in(tdb, roots[r], start, end);
+		     pdb && pdb->req_hva < end && i < n;
+		     pdb = rm_tdb_next(pdb)) {
+			if (!pdb->zerohole || !rm_pdb_set_cache(pdb, from, to))
+				continue;
+			/* A pdb at 0 references is leaving: nothing to zap. */
+			if (kref_get_unless_zero(&pdb->ref))
+				pdbs[i++] = pdb;
+		}
 	up_read(&tdb->pdbs_sem);
 
 	if (pdbs == &one && i) {

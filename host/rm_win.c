@@ -206,7 +206,7 @@ struct rm_hole {
  * apply_to_page_range() callback: install a pool hole's page, under the
  * PTL, unless the page is being mapped, mapped or being unmapped
  * (RM_HOLE_BUSY): a map reserves its idb entry before it zaps the hole
- * (rm_win_clear_hole()).
+ * (rm_win_clear_holes()).
  */
 static int rm_win_install_hole(pte_t *ptep, unsigned long addr, void *data)
 {
@@ -224,7 +224,8 @@ static int rm_win_install_hole(pte_t *ptep, unsigned long addr, void *data)
 	else
 		pte = pte_mkdirty(pte_mkwrite_novma(pte));
 	xa_lock(&idb->pdbs);
-	if (xa_load(&idb->pdbs, addr >> PAGE_SHIFT))
+	if (xa_load(&idb->pdbs, addr >> PAGE_SHIFT) ||
+	    rm_idb_huge_at(idb, addr >> PAGE_SHIFT))
 		ret = RM_HOLE_BUSY;
 	else
 		set_pte_at(h->vma->vm_mm, addr, ptep, pte_mkyoung(pte));
@@ -289,20 +290,24 @@ static vm_fault_t rm_win_hole_fault(struct vm_fault *vmf, struct rm_win *win)
 }
 
 /*
- * A map is replacing the pool hole at @addr of @vma (its idb entry is
- * reserved, so no hole page is installed again): zap the hole's PTE if it
- * has one, and zero its page for when the page is a hole again.
+ * A map is replacing the pool holes of [@addr, @addr + @size) of @vma (a
+ * page or 2 MiB; its idb entry is reserved, so no hole page is installed
+ * again): zap their PTEs if they have any, and zero their pages for when
+ * they are holes again.  A page table left over 2 MiB keeps a PMD out:
+ * the mapping gets PTEs.
  */
-void rm_win_clear_hole(struct rm_win *win, struct vm_area_struct *vma,
-		       unsigned long addr)
+void rm_win_clear_holes(struct rm_win *win, struct vm_area_struct *vma,
+			unsigned long addr, unsigned long size)
 {
+	unsigned long index;
 	struct page *page;
 
 	/* Most holes were never touched: no zap, no KVM TLB flush. */
-	if (rm_pte_present(vma, addr))
-		rm_zap_mirror(vma, addr, PAGE_SIZE);
-	page = xa_load(&win->holes, addr >> PAGE_SHIFT);
-	if (page)
+	if (size == PAGE_SIZE ? rm_pte_present(vma, addr) :
+				rm_pmd_table(vma->vm_mm, addr))
+		rm_zap_mirror(vma, addr, size);
+	xa_for_each_range(&win->holes, index, page, addr >> PAGE_SHIFT,
+			  (addr + size - 1) >> PAGE_SHIFT)
 		clear_highpage(page);
 }
 
@@ -568,6 +573,21 @@ static bool rm_win_vmm_mapped(struct rm_idb *idb, unsigned long start,
 	return found;
 }
 
+/*
+ * Whether @addr of @mm is a page of a 2 MiB mapping of a window other than
+ * its first, where the window cannot be split (rm_win_may_split()).
+ */
+static bool rm_win_in_huge(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+	struct rm_win *win;
+
+	if (!vma || !rm_is_window(vma))
+		return false;
+	win = vma->vm_private_data;
+	return rm_idb_in_huge(win->idb, addr, win);
+}
+
 /**
  * rm_win_pool_destroy - give pool memory of current->mm back as RAM
  * @start: page-aligned start
@@ -582,8 +602,9 @@ static bool rm_win_vmm_mapped(struct rm_idb *idb, unsigned long start,
  *
  * Return: 0; -ENOENT if part of the range is not a window (also if another
  * thread changed it meanwhile: what it mapped stays); -EPERM if part of it
- * is a window or a mapping made by the VMM; -EAGAIN if another thread is
- * destroying it; -ENOMEM, -EINTR.
+ * is a window or a mapping made by the VMM; -EINVAL if it starts or ends
+ * inside a 2 MiB mapping; -EAGAIN if another thread is destroying it;
+ * -ENOMEM, -EINTR.
  */
 int rm_win_pool_destroy(unsigned long start, unsigned long len)
 {
@@ -601,6 +622,9 @@ int rm_win_pool_destroy(unsigned long start, unsigned long len)
 		win = vma_lookup(mm, start)->vm_private_data;
 		if (rm_win_vmm_mapped(win->idb, start, start + len))
 			err = -EPERM;
+		else if (rm_win_in_huge(mm, start) ||
+			 rm_win_in_huge(mm, start + len))
+			err = -EINVAL;
 		else	/* Its VMA's reference goes with the pool. */
 			file = get_file(win->file);
 	}

@@ -157,7 +157,7 @@ fi
 # --- VM runs: what they run and how they are counted -------------------------
 
 # The programs that run KVM guests inside the test VM (nested SVM).
-NESTED_PROGS=(kvm_hc/kvm_hc_test kvm_hc/rmmod_test kvm_hc/teardown_test kvm_hc/hook_test.sh
+NESTED_PROGS=(kvm_hc/kvm_hc_test kvm_hc/huge_hc_test kvm_hc/rmmod_test kvm_hc/teardown_test kvm_hc/hook_test.sh
 	rm_abuse/bad_hc_test rm_abuse/access_test vmcore/vmcore_test
 	kvmmem/run_e2e.sh)
 

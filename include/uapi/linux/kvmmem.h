@@ -124,6 +124,7 @@
 /* KVM_HC_MEM_MAP and KVM_HC_MEM_MAP_BATCH a3 */
 #define KVMMEM_MAP_READONLY	(1U << 0)
 #define KVMMEM_MAP_POPULATE	(1U << 1)
+#define KVMMEM_MAP_HUGE		(1U << 2)
 
 struct kvmi_map_mem_token {
 	__u64 token[4];

@@ -396,27 +396,6 @@ TEST_F(hc, map_batch)
 	EXPECT_EQ(before, map_count());
 }
 
-static long anon_huge_kb(void *addr)
-{
-	char line[256], range[64];
-	bool in = false;
-	long kb = -1;
-	FILE *f;
-
-	snprintf(range, sizeof(range), "%lx-", (unsigned long)addr);
-	f = fopen("/proc/self/smaps", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, range, strlen(range)))
-			in = true;
-		else if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
-}
-
 /*
  * A target page inside a transparent huge page, read by the guest.  A
  * stock kvm.ko before 6.13 takes a reference on each VM_PFNMAP page it
@@ -429,6 +408,7 @@ TEST_F(hc, thp_target_page)
 	bool no_tail = tvm_kvm_hook() == TVM_HOOK_FTRACE &&
 		       !tvm_kernel_at_least(6, 13);
 	char *raw, *thp, said[4] = "";
+	long kb;
 	__u32 i;
 
 	/* What the module says of itself, for the scripts that set up VMs. */
@@ -442,7 +422,7 @@ TEST_F(hc, thp_target_page)
 		SKIP(return, "no THP (madvise: %s)", strerror(errno));
 	for (i = 0; i < huge / 4096; i++)
 		*(__u32 *)(thp + i * 4096) = 0x7a0000 + i;
-	if (anon_huge_kb(thp) < 2048)
+	if (smaps_vma_kb(0, (uintptr_t)thp, "AnonHugePages", &kb) || kb < 2048)
 		SKIP(return, "the target region did not get a huge page");
 	ASSERT_EQ(0, __tvm_add_slot(&self->target, 2, 0x200000, thp, huge, 0));
 

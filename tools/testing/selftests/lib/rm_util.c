@@ -481,6 +481,45 @@ int smaps_check_flags(pid_t pid, uintptr_t start, uintptr_t end,
 	return ret;
 }
 
+/*
+ * Field @field, in kB, of the VMA of /proc/@pid/smaps (0: this process)
+ * that holds @addr: 0, -ENOENT, or -errno.
+ */
+int smaps_vma_kb(pid_t pid, uintptr_t addr, const char *field,
+			long *kb)
+{
+	size_t cap = 0, flen = strlen(field);
+	char path[64], *line = NULL;
+	unsigned long start, end;
+	bool in = false;
+	int ret = -ENOENT;
+	FILE *f;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/smaps");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			if (in)
+				break;
+			in = addr >= start && addr < end;
+			continue;
+		}
+		if (in && !strncmp(line, field, flen) && line[flen] == ':') {
+			*kb = strtol(line + flen + 1, NULL, 10);
+			ret = 0;
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
 struct maps_query {
 	uintptr_t addr;
 	const char *perms;

@@ -63,6 +63,7 @@ void sleep_ms(unsigned int ms);
 /* /proc/PID/maps; pid 0 means the calling process. */
 int maps_count_lines(pid_t pid);
 int maps_lookup(pid_t pid, uintptr_t addr, uintptr_t *start, uintptr_t *end);
+int smaps_vma_kb(pid_t pid, uintptr_t addr, const char *field, long *kb);
 int smaps_check_flags(pid_t pid, uintptr_t start, uintptr_t end,
 		      const char *want, int *vmas, uintptr_t *bad,
 		      char *bad_flags, size_t size);

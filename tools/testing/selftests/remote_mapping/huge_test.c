@@ -78,39 +78,6 @@ static char *huge_window(struct __test_metadata *_metadata, int fd,
 	return w;
 }
 
-/* Field @field, in kB, of the VMA of /proc/@pid/smaps that holds @addr. */
-static int smaps_vma_kb(pid_t pid, uintptr_t addr, const char *field,
-			long *kb)
-{
-	size_t cap = 0, flen = strlen(field);
-	char path[64], *line = NULL;
-	unsigned long start, end;
-	bool in = false;
-	int ret = -ENOENT;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
-			if (in)
-				break;
-			in = addr >= start && addr < end;
-			continue;
-		}
-		if (in && !strncmp(line, field, flen) && line[flen] == ':') {
-			*kb = strtol(line + flen + 1, NULL, 10);
-			ret = 0;
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
-	return ret;
-}
-
 /* kB of the target's VMA holding @addr that are PMD-mapped THPs. */
 static long t_huge_kb(struct __test_metadata *_metadata, RM_FIXTURE *self,
 		      uintptr_t addr)
