@@ -155,6 +155,8 @@ void *rm_window_2m(int rm, size_t pages);
 long rm_counter(const char *name);
 /* Private anonymous area of @pages pages, without THP. */
 void *anon_area(size_t pages);
+/* The same at a 2 MiB boundary; NULL with errno on failure. */
+void *anon_area_2m(size_t pages);
 /* One at a 2 MiB boundary, THP advised; NULL with errno on failure. */
 void *thp_area(size_t pages);
 /* MADV_COLLAPSE of the @pages pages at @p where a fault got no THP. */

@@ -567,6 +567,16 @@ void *anon_area(size_t pages)
 	return p;
 }
 
+void *anon_area_2m(size_t pages)
+{
+	void *p = map_2m(pages * PAGE_SZ, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
+
+	if (p)
+		madvise(p, pages * PAGE_SZ, MADV_NOHUGEPAGE);
+	return p;
+}
+
 void *thp_area(size_t pages)
 {
 	void *p = map_2m(pages * PAGE_SZ, PROT_READ | PROT_WRITE,

@@ -38,7 +38,8 @@
 #define VAR_LEFT	(VARS_GPA + 4)	/* batches left */
 #define MAP_ARRAY_GPA	0x10000U	/* KVMMEM_BATCH_MAX map entries */
 #define UNMAP_ARRAY_GPA	0x30000U	/* SCAN_BATCH unmap entries */
-#define SLOT_GPA	0x100000U	/* second memslot, 1 MiB */
+#define SLOT_GPA	0x200000U	/* second memslot, 2 MiB-aligned */
+#define SZ_2M		0x200000U
 #define CHURN_PORT	0x10		/* the churn guest's exit to its VMM */
 #define SCAN_BATCH	512
 #define SCAN_ROUNDS	3
@@ -65,6 +66,7 @@ static void fill_page(uint8_t *p, size_t page)
 struct vm_target_arg {
 	size_t pages;		/* memslot at SLOT_GPA */
 	size_t churn_pages;	/* its last pages, churned; 0: an idle target */
+	bool thp;		/* the memslot's memory: THPs (thp_area()) */
 };
 
 struct vm_hello {
@@ -129,12 +131,16 @@ static int vm_target_setup(struct tiny_vm *vm, const struct vm_target_arg *a,
 	err = __tvm_create(vm);
 	if (err)
 		return err;
-	*slot = anon_area(a->pages);
+	*slot = a->thp ? thp_area(a->pages) : anon_area(a->pages);
+	if (!*slot)
+		return -ENOMEM;
 	err = __tvm_add_slot(vm, 1, SLOT_GPA, *slot, a->pages * PAGE_SZ, 0);
 	if (err)
 		return err;
 	for (i = 0; i < a->pages; i++)
 		fill_page(*slot + i * PAGE_SZ, i);
+	if (a->thp)
+		thp_collapse(*slot, a->pages);
 	h->hva = (uintptr_t)*slot;
 	rm = rm_open();
 	if (rm < 0)
@@ -219,9 +225,9 @@ static void vm_target_main(void *arg, int cfd, int rfd)
 
 /* 0, or -errno of the target's setup (then it has exited). */
 static int vm_target_start(struct vm_target *t, size_t pages,
-			   size_t churn_pages)
+			   size_t churn_pages, bool thp)
 {
-	struct vm_target_arg a = { pages, churn_pages };
+	struct vm_target_arg a = { pages, churn_pages, thp };
 	int err;
 
 	memset(t, 0, sizeof(*t));
@@ -247,9 +253,12 @@ struct intro {
 	int32_t pool;		/* KVM_HC_MEM_POOL's result over the slot */
 };
 
-/* An introspector VM for @t with a memslot of @pages at SLOT_GPA. */
+/*
+ * An introspector VM for @t with a memslot of @pages at SLOT_GPA, whose
+ * memory is aligned to 2 MiB if @aligned (for 2 MiB aliases).
+ */
 static const char *intro_create(struct intro *in, const struct vm_target *t,
-				size_t pages, bool pool)
+				size_t pages, bool pool, bool aligned)
 {
 	int err;
 
@@ -258,7 +267,9 @@ static const char *intro_create(struct intro *in, const struct vm_target *t,
 	if (err)
 		return "creating the introspector VM failed";
 	in->created = true;
-	in->slot = anon_area(pages);
+	in->slot = aligned ? anon_area_2m(pages) : anon_area(pages);
+	if (!in->slot)
+		return "no 2 MiB-aligned memory for the introspector";
 	in->slot_pages = pages;
 	err = __tvm_add_slot(&in->vm, 1, SLOT_GPA, in->slot, pages * PAGE_SZ,
 			     0);
@@ -423,7 +434,7 @@ static void vm_watch(const struct cfg *c, struct json *j)
 	       churn, n, rounds, c->vm_ms);
 	memset(in, 0, sizeof(in));
 	for (cf = 0; cf < NVC; cf++) {
-		err = vm_target_start(&t[cf], pages, churn);
+		err = vm_target_start(&t[cf], pages, churn, false);
 		if (err) {
 			snprintf(why, sizeof(why),
 				 "not available: a target VM's setup: %s",
@@ -436,7 +447,7 @@ static void vm_watch(const struct cfg *c, struct json *j)
 	}
 	t0 = now_ns();
 	for (cf = VC_MANY; cf < NVC && !fail; cf++) {
-		fail = intro_create(&in[cf], &t[cf], n, true);
+		fail = intro_create(&in[cf], &t[cf], n, true, false);
 		fail = fail ?: intro_map(&in[cf], first[cf], n);
 		fail = fail ?: intro_touch(&in[cf], SLOT_GPA, n, true,
 					   first[cf]);
@@ -507,21 +518,23 @@ out:
 
 /* Row 2: a scan of the target VM ------------------------------------------- */
 
-enum { VS_VM, VS_VM_LAZY, VS_OWN, VS_PVR, NVS };
+enum { VS_VM, VS_VM_LAZY, VS_VM_2M, VS_OWN, VS_PVR, NVS };
 
 static const char * const vs_names[NVS] = {
-	"vm_batch_map", "vm_batch_map_lazy", "own_ram", "process_vm_readv_4k",
+	"vm_batch_map", "vm_batch_map_lazy", "vm_map_2m", "own_ram",
+	"process_vm_readv_4k",
 };
 
 /*
  * The introspector's scan: per batch of SCAN_BATCH target pages from
- * VAR_NEXT on, fill in the map entries' target gpas, KVM_HC_MEM_MAP_BATCH
- * with @flags into the window, copy the window into the buffer
- * (sse_copy64()), then KVM_HC_MEM_UNMAP_BATCH; VAR_LEFT times, or until a
- * hypercall maps or unmaps fewer pages (eax then says how many).
+ * VAR_NEXT on, fill in the target gpas of @n map entries @stride bytes
+ * apart (512 pages, or one 2 MiB alias), KVM_HC_MEM_MAP_BATCH with @flags
+ * into the window, copy the window into the buffer (sse_copy64()), then
+ * KVM_HC_MEM_UNMAP_BATCH; VAR_LEFT times, or until a hypercall maps or
+ * unmaps fewer (eax then says how many).
  */
 static void code_scan(struct code *c, uint32_t win, uint32_t buf,
-		      uint32_t flags)
+		      uint32_t flags, uint32_t n, uint32_t stride)
 {
 	int top, fill, e1, e2;
 
@@ -529,24 +542,23 @@ static void code_scan(struct code *c, uint32_t win, uint32_t buf,
 	top = c->n;
 	load_abs(c, EDX, VAR_NEXT);
 	mov32(c, EBX, MAP_ARRAY_GPA);
-	mov32(c, ECX, SCAN_BATCH);
+	mov32(c, ECX, n);
 	fill = c->n;
 	store32(c, EBX, EDX);
 	add32(c, EBX, sizeof(struct kvmmem_map_entry));
-	add32(c, EDX, PAGE_SZ);
+	add32(c, EDX, stride);
 	dec32(c, ECX);
 	jnz_to(c, fill);
 	store_abs(c, VAR_NEXT, EDX);
-	hypercall(c, KVM_HC_MEM_MAP_BATCH, TOKEN_GPA, MAP_ARRAY_GPA, SCAN_BATCH,
-		  flags);
-	cmp32(c, EAX, SCAN_BATCH);
+	hypercall(c, KVM_HC_MEM_MAP_BATCH, TOKEN_GPA, MAP_ARRAY_GPA, n, flags);
+	cmp32(c, EAX, n);
 	e1 = jnz_fwd32(c);
 	mov32(c, ESI, win);
 	mov32(c, EDI, buf);
 	mov32(c, ECX, SCAN_BATCH * PAGE_SZ / 64);
 	sse_copy64(c);
-	hypercall(c, KVM_HC_MEM_UNMAP_BATCH, UNMAP_ARRAY_GPA, SCAN_BATCH, 0, 0);
-	cmp32(c, EAX, SCAN_BATCH);
+	hypercall(c, KVM_HC_MEM_UNMAP_BATCH, UNMAP_ARRAY_GPA, n, 0, 0);
+	cmp32(c, EAX, n);
 	e2 = jnz_fwd32(c);
 	dec_abs(c, VAR_LEFT);
 	jnz_to(c, top);
@@ -574,12 +586,15 @@ static void code_own(struct code *c, uint32_t buf)
 
 struct vm_scan {
 	struct intro in;	/* window at SLOT_GPA, pooled */
+	struct intro hin;	/* the same for 2 MiB aliases of th */
 	uint8_t *mem;		/* own RAM: buffer, then own copy */
 	uint32_t buf_gpa, own_gpa;
 	const struct vm_target *t;
+	const struct vm_target *th;	/* its memslot in THPs */
 	size_t pages;
 	uint8_t *pvr_buf;
-	struct code scan, scan_lazy, own;
+	struct code scan, scan_lazy, scan_2m, own;
+	char no_2m[120];	/* why 2 MiB aliases are not measured */
 };
 
 /* The buffer holds the last batch: the filled words of each copy are checked. */
@@ -601,7 +616,8 @@ static bool scan_check(const uint8_t *buf, size_t pages)
 /* ns per page of one scan by @m; NAN (and @why) on failure. */
 static double vm_scan_once(struct vm_scan *s, int m, char *why, size_t len)
 {
-	uint32_t *vars = (void *)(s->in.vm.ram + VARS_GPA);
+	struct intro *in = m == VS_VM_2M ? &s->hin : &s->in;
+	uint32_t *vars = (void *)(in->vm.ram + VARS_GPA);
 	uint8_t *buf = s->mem;
 	struct kvm_regs regs = { 0 };
 	struct iovec l, r;
@@ -610,7 +626,7 @@ static double vm_scan_once(struct vm_scan *s, int m, char *why, size_t len)
 	int err = 0;
 
 	memset(buf, 0, SCAN_BATCH * PAGE_SZ);
-	vars[0] = m == VS_VM || m == VS_VM_LAZY ? SLOT_GPA : s->own_gpa;
+	vars[0] = m == VS_OWN ? s->own_gpa : SLOT_GPA;
 	vars[1] = s->pages / SCAN_BATCH;
 	prof_part_on(vs_names[m]);
 	t0 = now_ns();
@@ -620,6 +636,9 @@ static double vm_scan_once(struct vm_scan *s, int m, char *why, size_t len)
 		break;
 	case VS_VM_LAZY:
 		err = run_code(&s->in.vm, &s->scan_lazy, &regs);
+		break;
+	case VS_VM_2M:
+		err = run_code(&s->hin.vm, &s->scan_2m, &regs);
 		break;
 	case VS_OWN:
 		err = run_code(&s->in.vm, &s->own, &regs);
@@ -654,6 +673,14 @@ static double vm_scan_once(struct vm_scan *s, int m, char *why, size_t len)
 	return (double)t0 / s->pages;
 }
 
+static void vm_scan_2m_unavailable(const char *why)
+{
+	printf("vm: scan with 2 MiB aliases: %s\n", why);
+	add_unavailable("scan_vm_2m_vs_own", TK_SPEEDUP, SCAN_VS_OWN,
+			"scan of a VM with 2 MiB aliases",
+			"guest read of own RAM", why);
+}
+
 static void vm_scan_unavailable(struct json *j, const char *why)
 {
 	printf("vm: scan: %s\n", why);
@@ -661,6 +688,48 @@ static void vm_scan_unavailable(struct json *j, const char *why)
 	add_unavailable("scan_vm_vs_own", TK_SPEEDUP, SCAN_VS_OWN,
 			"scan of a VM from the introspector VM",
 			"guest read of own RAM", why);
+	vm_scan_2m_unavailable(why);
+}
+
+/*
+ * The target VM @s->th with its memslot in THPs, and an introspector whose
+ * pool is 2 MiB-aligned, for the 2 MiB scan (VS_VM_2M); else s->no_2m
+ * says why not.  How many of the target's 2 MiB ranges are THPs: *@thp.
+ */
+static void vm_scan_2m_setup(struct vm_scan *s, struct vm_target *th,
+			     long *thp)
+{
+	struct kvmmem_map_entry *e;
+	struct kvmmem_unmap_entry *u;
+	const char *fail;
+	int err;
+
+	err = vm_target_start(th, s->pages, 0, true);
+	if (err) {
+		snprintf(s->no_2m, sizeof(s->no_2m),
+			 "not available: the THP target VM's setup: %s",
+			 strerror(-err));
+		return;
+	}
+	s->th = th;
+	*thp = thp_ranges(th->child.pid, th->hello.hva, s->pages);
+	fail = intro_create(&s->hin, th, SCAN_BATCH, true, true);
+	if (!fail && s->hin.pool)
+		fail = "KVM_HC_MEM_POOL failed";
+	if (!fail && __tvm_add_slot(&s->hin.vm, 2, s->buf_gpa, s->mem,
+				    (SCAN_BATCH + s->pages) * PAGE_SZ, 0))
+		fail = "KVM_SET_USER_MEMORY_REGION failed";
+	if (fail) {
+		snprintf(s->no_2m, sizeof(s->no_2m), "not available: %s", fail);
+		return;
+	}
+	e = (void *)(s->hin.vm.ram + MAP_ARRAY_GPA);
+	u = (void *)(s->hin.vm.ram + UNMAP_ARRAY_GPA);
+	e[0] = (struct kvmmem_map_entry){ 0, SLOT_GPA, 0 };
+	u[0] = (struct kvmmem_unmap_entry){ SLOT_GPA, 0 };
+	code_scan(&s->scan_2m, SLOT_GPA, s->buf_gpa,
+		  KVMMEM_MAP_READONLY | KVMMEM_MAP_HUGE | KVMMEM_MAP_POPULATE,
+		  1, SZ_2M);
 }
 
 /*
@@ -690,8 +759,9 @@ static void vm_scan(const struct cfg *c, struct json *j)
 	size_t pages = c->vm_scan_pages, i;
 	int rounds = c->smoke ? 1 : SCAN_ROUNDS, r, m, err;
 	double v[NVS][SCAN_ROUNDS], med[NVS], warm, warm_max = 0;
-	struct vm_target t;
+	struct vm_target t, th;
 	struct vm_scan s;
+	long thp = -1;
 	const char *fail;
 	struct result *res;
 	char why[200] = "", what[96];
@@ -699,7 +769,7 @@ static void vm_scan(const struct cfg *c, struct json *j)
 	pages -= pages % SCAN_BATCH;
 	printf("vm: every page of a %zu MiB target VM read from the introspector VM, %d rounds\n",
 	       pages * PAGE_SZ >> 20, rounds);
-	err = vm_target_start(&t, pages, 0);
+	err = vm_target_start(&t, pages, 0, false);
 	if (err) {
 		snprintf(why, sizeof(why),
 			 "not available: the target VM's setup: %s",
@@ -710,7 +780,7 @@ static void vm_scan(const struct cfg *c, struct json *j)
 	memset(&s, 0, sizeof(s));
 	s.t = &t;
 	s.pages = pages;
-	fail = intro_create(&s.in, &t, SCAN_BATCH, true);
+	fail = intro_create(&s.in, &t, SCAN_BATCH, true, false);
 	if (fail)
 		goto out;
 	/* Own RAM above the window: the buffer, then the own copy. */
@@ -731,9 +801,17 @@ static void vm_scan(const struct cfg *c, struct json *j)
 		e[i] = (struct kvmmem_map_entry){ 0, SLOT_GPA + i * PAGE_SZ, 0 };
 		u[i] = (struct kvmmem_unmap_entry){ SLOT_GPA + i * PAGE_SZ, 0 };
 	}
-	code_scan(&s.scan, SLOT_GPA, s.buf_gpa, KVMMEM_MAP_POPULATE);
-	code_scan(&s.scan_lazy, SLOT_GPA, s.buf_gpa, 0);
+	code_scan(&s.scan, SLOT_GPA, s.buf_gpa, KVMMEM_MAP_POPULATE,
+		  SCAN_BATCH, PAGE_SZ);
+	code_scan(&s.scan_lazy, SLOT_GPA, s.buf_gpa, 0, SCAN_BATCH, PAGE_SZ);
 	code_own(&s.own, s.buf_gpa);
+	vm_scan_2m_setup(&s, &th, &thp);
+	/* A refusal (KVM maps no tail page here) shows in a first scan. */
+	if (!s.no_2m[0] &&
+	    !isfinite(vm_scan_once(&s, VS_VM_2M, s.no_2m, sizeof(s.no_2m))))
+		vm_scan_2m_unavailable(s.no_2m);
+	else if (s.no_2m[0])
+		vm_scan_2m_unavailable(s.no_2m);
 
 	/*
 	 * Methods interleave within each round: drift hits all alike.  Each
@@ -747,6 +825,9 @@ static void vm_scan(const struct cfg *c, struct json *j)
 	for (r = 0; r < rounds; r++)
 		for (i = 0; i < NVS; i++) {
 			m = (i + r) % NVS;
+			v[m][r] = NAN;
+			if (m == VS_VM_2M && s.no_2m[0])
+				continue;
 			if (m == VS_OWN) {
 				warm = vm_scan_once(&s, m, why, sizeof(why));
 				if (!isfinite(warm))
@@ -768,13 +849,17 @@ static void vm_scan(const struct cfg *c, struct json *j)
 	json_bool(j, "pool", !s.in.pool);
 	json_num(j, "own_ram_warm_up_max", warm_max);
 	json_str(j, "copy", "sse: 4 movdqu loads and stores, 64 B a turn");
+	json_int(j, "thp_ranges_2m", thp);
 	for (m = 0; m < NVS; m++) {
 		med[m] = median_of(v[m], rounds);
-		json_num(j, vs_names[m], med[m]);
+		if (m != VS_VM_2M || !s.no_2m[0])
+			json_num(j, vs_names[m], med[m]);
 	}
 	json_end_obj(j);
 	printf("vm: scan %.2f us/page (batch map, populate), %.2f us/page (without), ",
 	       med[VS_VM] / 1e3, med[VS_VM_LAZY] / 1e3);
+	if (!s.no_2m[0])
+		printf("%.2f us/page (2 MiB aliases), ", med[VS_VM_2M] / 1e3);
 	printf("%.2f us/page (own RAM), ", med[VS_OWN] / 1e3);
 	printf("%.2f us/page (process_vm_readv 4 KiB)\n", med[VS_PVR] / 1e3);
 	vm_copy_slope(med[VS_OWN]);
@@ -798,12 +883,31 @@ static void vm_scan(const struct cfg *c, struct json *j)
 			 med[VS_VM], med[VS_PVR]);
 	snprintf(res->note, sizeof(res->note),
 		 "process_vm_readv from the bench (the host process) of the target VMM's memslot");
+	if (s.no_2m[0])
+		goto out;
+	snprintf(what, sizeof(what),
+		 "scan of a %zu MiB VM (THPs) with 2 MiB aliases",
+		 pages * PAGE_SZ >> 20);
+	res = add_result("scan_vm_2m_vs_own", TK_SPEEDUP, SCAN_VS_OWN, what,
+			 "the guest's copy of its own RAM", med[VS_VM_2M],
+			 med[VS_OWN]);
+	snprintf(res->note, sizeof(res->note),
+		 "per 2 MiB: MAP_BATCH of one alias (READONLY, HUGE, POPULATE), copy, UNMAP_BATCH; %ld of the target's %zu 2 MiB ranges THPs",
+		 thp, pages / SCAN_BATCH);
+	res = add_result("scan_vm_2m_vs_4k", TK_INFO_SPEEDUP, 0, what,
+			 "the scan by 4 KiB aliases (POPULATE)", med[VS_VM_2M],
+			 med[VS_VM]);
+	snprintf(res->note, sizeof(res->note),
+		 "the same copies; one map and one unmap per 2 MiB instead of 512 pages' worth");
 out:
 	if (fail)
 		snprintf(why, sizeof(why), "not available: %s", fail);
 	if (why[0])
 		vm_scan_unavailable(j, why);
 	intro_destroy(&s.in);
+	intro_destroy(&s.hin);
+	if (s.th)
+		bench_child_stop(&th.child);
 	if (s.mem)
 		munmap(s.mem, (SCAN_BATCH + pages) * PAGE_SZ);
 	if (s.pvr_buf)
