@@ -12,13 +12,20 @@
  *	    must not cross a page)
  *	a1: page-aligned gpa in the target VM (the VM the token was granted for)
  *	a2: page-aligned gpa in the calling VM (RAM, not ROM)
- *	a3: flags, 0 or KVMMEM_MAP_READONLY and KVMMEM_MAP_POPULATE
+ *	a3: flags, 0 or KVMMEM_MAP_READONLY, KVMMEM_MAP_POPULATE and
+ *	    KVMMEM_MAP_HUGE
  *	Afterwards a2 of the caller reaches the same page as a1 of the target,
  *	both ways.  When the target VM goes away, a2 reads zeros.
  *	KVMMEM_MAP_POPULATE resolves the target page during the call and
  *	installs it in the host's page table, as for a read: the guest's
  *	first access then costs KVM's fault alone.  Without it the first
  *	access resolves the page (cheaper for pages that may never be read).
+ *	KVMMEM_MAP_HUGE maps 2 MiB as one read-only alias (READONLY required,
+ *	EINVAL otherwise): a1 and a2 aligned to 2 MiB, a2 in a pool, each in
+ *	one memslot (EFAULT otherwise).  Where the target has a THP there and
+ *	the host kernel can, KVM maps it with one 2 MiB entry.  Only a2
+ *	unmaps it (ENOENT for its other pages); EALREADY for a map that
+ *	overlaps it.  EOPNOTSUPP on a stock kvm.ko older than 6.13.
  *
  * KVM_HC_MEM_MAP_BATCH (34)
  *	a0: gpa of a struct kvmi_map_mem_token, as for KVM_HC_MEM_MAP
@@ -124,7 +131,7 @@
 /* KVM_HC_MEM_MAP and KVM_HC_MEM_MAP_BATCH a3 */
 #define KVMMEM_MAP_READONLY	(1U << 0)
 #define KVMMEM_MAP_POPULATE	(1U << 1)
-#define KVMMEM_MAP_HUGE		(1U << 2)
+#define KVMMEM_MAP_HUGE		(1U << 2)	/* 2 MiB, with READONLY */
 
 struct kvmi_map_mem_token {
 	__u64 token[4];
