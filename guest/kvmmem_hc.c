@@ -53,15 +53,16 @@ int kvmmem_hc_map(const struct kvmi_map_mem_token *token, u64 gpa,
 }
 
 /*
- * KVM_HC_MEM_MAP_BATCH of @n entries at @e (physically contiguous): the
- * host writes each entry's result; -errno if the call as a whole failed.
+ * KVM_HC_MEM_MAP_BATCH of @n entries at @e (physically contiguous), with
+ * @flags (KVMMEM_MAP_*): the host writes each entry's result; -errno if
+ * the call as a whole failed.
  */
 int kvmmem_hc_map_batch(const struct kvmi_map_mem_token *token,
 			struct kvmmem_map_entry *e, unsigned int n,
-			bool readonly)
+			u32 flags)
 {
 	long ret = kvm_hypercall4(KVM_HC_MEM_MAP_BATCH, __pa(token), __pa(e), n,
-				  readonly ? KVMMEM_MAP_READONLY : 0);
+				  flags);
 
 	return ret < 0 ? kvmmem_hc_result(ret) : 0;
 }

@@ -62,7 +62,7 @@ int kvmmem_hc_map(const struct kvmi_map_mem_token *token, u64 gpa,
 		  phys_addr_t map_gpa, bool readonly);
 int kvmmem_hc_map_batch(const struct kvmi_map_mem_token *token,
 			struct kvmmem_map_entry *e, unsigned int n,
-			bool readonly);
+			u32 flags);
 int kvmmem_hc_pool(const struct kvmi_map_mem_token *token, phys_addr_t gpa,
 		   unsigned long npages);
 int kvmmem_hc_unmap(phys_addr_t gpa);
@@ -78,8 +78,8 @@ void kvmmem_maps_end_all(struct kvmmem_file *kf);
 struct kvmmem_pool;
 int kvmmem_pool_mmap(struct kvmmem_file *kf, struct vm_area_struct *vma);
 int kvmmem_pool_page(struct kvmmem_file *kf, struct vm_area_struct *vma,
-		     unsigned long gva, struct kvmmem_pool **pool,
-		     phys_addr_t *gpa);
+		     unsigned long gva, unsigned long size,
+		     struct kvmmem_pool **pool, phys_addr_t *gpa);
 int kvmmem_pool_make(struct kvmmem_pool *pool,
 		     const struct kvmi_map_mem_token *token);
 void kvmmem_pools_free(struct kvmmem_file *kf);

@@ -13,6 +13,7 @@
  * it may still alias the target's memory.
  */
 #include <linux/atomic.h>
+#include <linux/sizes.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -22,14 +23,60 @@
 
 #include "kvmmem_internal.h"
 
-/* One page mapped through a file. */
+/* One page, or 2 MiB (KVMMEM_MAP_HUGE), mapped through a file. */
 struct kvmmem_map {
 	unsigned long gva;	/* key, as given to KVM_INTRO_MEM_MAP */
 	phys_addr_t gpa;	/* local gpa, backed by the target */
 	struct kvmmem_slot *slot;	/* reference; NULL in a pool */
 	bool place;		/* @slot to be put at @gva once mapped */
 	bool readonly;
+	bool huge;		/* 2 MiB of a pool from @gva, read-only */
 };
+
+/* Pages of @map: one, or the 512 of a 2 MiB map. */
+static unsigned long kvmmem_map_pages(const struct kvmmem_map *map)
+{
+	return map->huge ? SZ_2M >> PAGE_SHIFT : 1;
+}
+
+/*
+ * Enter @map in kf->maps at each of its pages, so that no other map takes
+ * one; only the first is its key.  0, or -EALREADY with none entered.
+ */
+static int kvmmem_maps_insert(struct kvmmem_file *kf, struct kvmmem_map *map)
+{
+	unsigned long first = map->gva >> PAGE_SHIFT, i;
+	int ret = 0;
+
+	lockdep_assert_held(&kf->lock);
+	for (i = 0; i < kvmmem_map_pages(map); i++) {
+		ret = xa_insert(&kf->maps, first + i, map, GFP_KERNEL);
+		if (ret)
+			break;
+	}
+	if (!ret)
+		return 0;
+	while (i--)
+		xa_erase(&kf->maps, first + i);
+	return ret == -EBUSY ? -EALREADY : ret;
+}
+
+static void kvmmem_maps_erase(struct kvmmem_file *kf, struct kvmmem_map *map)
+{
+	unsigned long first = map->gva >> PAGE_SHIFT, i;
+
+	for (i = 0; i < kvmmem_map_pages(map); i++)
+		xa_erase(&kf->maps, first + i);
+}
+
+/* The map whose key is @gva, or NULL (also for the other pages of one). */
+static struct kvmmem_map *kvmmem_maps_find(struct kvmmem_file *kf,
+					   unsigned long gva)
+{
+	struct kvmmem_map *map = xa_load(&kf->maps, gva >> PAGE_SHIFT);
+
+	return map && map->gva == gva ? map : NULL;
+}
 
 /* Free a map the host no longer backs (or never did). */
 static void kvmmem_free_map(struct kvmmem_map *map)
@@ -79,6 +126,13 @@ static int kvmmem_local_page(struct kvmmem_file *kf, unsigned long gva,
 		goto out_unlock;
 	}
 	map->readonly = !(vma->vm_flags & VM_WRITE);
+	/* 2 MiB of a pool only: slots and anonymous memory are pages. */
+	if (map->huge) {
+		ret = kvmmem_pool_page(kf, vma, gva, SZ_2M, pool, &map->gpa);
+		if (ret > 0)
+			ret = -EINVAL;
+		goto out_unlock;
+	}
 	slot = kvmmem_slot_of(kf, vma);
 	if (IS_ERR(slot)) {
 		ret = PTR_ERR(slot);
@@ -86,7 +140,8 @@ static int kvmmem_local_page(struct kvmmem_file *kf, unsigned long gva,
 		map->slot = slot;
 		map->gpa = kvmmem_slot_gpa(slot);
 	} else {
-		ret = kvmmem_pool_page(kf, vma, gva, pool, &map->gpa);
+		ret = kvmmem_pool_page(kf, vma, gva, PAGE_SIZE, pool,
+				       &map->gpa);
 		if (ret > 0 && !kvmmem_vma_replaceable(kf, vma))
 			ret = -EINVAL;
 	}
@@ -113,6 +168,14 @@ static int kvmmem_get_page(struct kvmmem_file *kf, unsigned long gva,
 	ret = kvmmem_local_page(kf, gva, map, &pool);
 	if (ret < 0)
 		return ret;
+	/*
+	 * The host maps 2 MiB read-only (a store would stop the VM), at a
+	 * local gpa aligned as the target's.
+	 */
+	if (map->huge && !map->readonly)
+		return -EACCES;
+	if (map->huge && !IS_ALIGNED(map->gpa, SZ_2M))
+		return -EINVAL;
 	if (ret) {
 		slot = kvmmem_slot_alloc(token);
 		if (IS_ERR(slot))
@@ -143,7 +206,6 @@ static long kvmmem_ioctl_map(struct kvmmem_file *kf, void __user *argp)
 	struct kvmi_map_mem_token *token;
 	struct kvmi_mem_map req;
 	struct kvmmem_map *map;
-	unsigned long index;
 	int ret;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
@@ -153,7 +215,6 @@ static long kvmmem_ioctl_map(struct kvmmem_file *kf, void __user *argp)
 		ret = -EINVAL;
 		goto out_wipe;
 	}
-	index = req.gva >> PAGE_SHIFT;
 
 	map = kzalloc(sizeof(*map), GFP_KERNEL);
 	if (!map) {
@@ -171,15 +232,12 @@ static long kvmmem_ioctl_map(struct kvmmem_file *kf, void __user *argp)
 		goto err_free_token;
 	}
 
-	mutex_lock(&kf->lock);
-	ret = xa_insert(&kf->maps, index, map, GFP_KERNEL);
-	if (ret) {
-		if (ret == -EBUSY)
-			ret = -EALREADY;
-		goto err_unlock;
-	}
-
 	map->gva = req.gva;
+	mutex_lock(&kf->lock);
+	ret = kvmmem_maps_insert(kf, map);
+	if (ret)
+		goto err_unlock;
+
 	ret = kvmmem_get_page(kf, req.gva, token, map);
 	if (ret)
 		goto err_erase_map;
@@ -203,7 +261,7 @@ err_put_page:
 	if (map->slot)
 		kvmmem_slot_put(map->slot);
 err_erase_map:
-	xa_erase(&kf->maps, index);
+	kvmmem_maps_erase(kf, map);
 err_unlock:
 	mutex_unlock(&kf->lock);
 err_free_token:
@@ -215,17 +273,20 @@ out_wipe:
 	return ret;
 }
 
-/* One group of a batch: pages of the same writability, one hypercall. */
+/*
+ * One group of a batch: pages of the same writability, one hypercall with
+ * @flags (KVMMEM_MAP_*).
+ */
 static void kvmmem_batch_hc(const struct kvmi_map_mem_token *token,
 			    struct kvmmem_map_entry *e, unsigned int n,
-			    bool readonly)
+			    u32 flags)
 {
 	unsigned int i;
 	int ret;
 
 	if (!n)
 		return;
-	ret = kvmmem_hc_map_batch(token, e, n, readonly);
+	ret = kvmmem_hc_map_batch(token, e, n, flags);
 	if (ret)
 		for (i = 0; i < n; i++)
 			e[i].err = ret;
@@ -265,29 +326,34 @@ static int kvmmem_batch_alloc(struct kvmmem_batch *b, unsigned int n)
 	return -ENOMEM;
 }
 
-/* Reserve page i and its local page; 0 or -errno (nothing held on error). */
+/*
+ * Reserve page i (2 MiB if @huge) and its local page; 0 or -errno
+ * (nothing held on error).
+ */
 static int kvmmem_batch_get(struct kvmmem_file *kf, struct kvmmem_batch *b,
 			    unsigned int i,
-			    const struct kvmi_map_mem_token *token)
+			    const struct kvmi_map_mem_token *token, bool huge)
 {
 	struct kvmmem_map *map;
 	int ret;
 
-	if (!PAGE_ALIGNED(b->gvas[i]) || !PAGE_ALIGNED(b->gpas[i]) ||
+	if (!PAGE_ALIGNED(b->gvas[i]) ||
+	    !IS_ALIGNED(b->gpas[i], huge ? SZ_2M : PAGE_SIZE) ||
 	    b->gvas[i] != (unsigned long)b->gvas[i])
 		return -EINVAL;
 	map = kzalloc(sizeof(*map), GFP_KERNEL);
 	if (!map)
 		return -ENOMEM;
-	ret = xa_insert(&kf->maps, b->gvas[i] >> PAGE_SHIFT, map, GFP_KERNEL);
+	map->gva = b->gvas[i];
+	map->huge = huge;
+	ret = kvmmem_maps_insert(kf, map);
 	if (ret) {
 		kfree(map);
-		return ret == -EBUSY ? -EALREADY : ret;
+		return ret;
 	}
-	map->gva = b->gvas[i];
 	ret = kvmmem_get_page(kf, b->gvas[i], token, map);
 	if (ret) {
-		xa_erase(&kf->maps, b->gvas[i] >> PAGE_SHIFT);
+		kvmmem_maps_erase(kf, map);
 		kfree(map);
 		return ret;
 	}
@@ -302,13 +368,15 @@ static long kvmmem_ioctl_map_batch(struct kvmmem_file *kf, void __user *argp)
 	struct kvmmem_batch b = { };
 	unsigned int i, n, nrw = 0, nro;
 	long mapped = 0, ret;
+	bool huge;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
 	ret = -EINVAL;
 	if (!req.count || req.count > KVMMEM_BATCH_MAX ||
-	    req.reserved[0] || req.reserved[1])
+	    (req.flags & ~KVMMEM_MAP_HUGE) || req.pad || req.reserved)
 		goto out_wipe;
+	huge = req.flags & KVMMEM_MAP_HUGE;
 	n = req.count;
 	ret = -ENOMEM;
 	token = kmemdup(&req.token, sizeof(*token), GFP_KERNEL);
@@ -326,7 +394,7 @@ static long kvmmem_ioctl_map_batch(struct kvmmem_file *kf, void __user *argp)
 	mutex_lock(&kf->lock);
 	nro = n;
 	for (i = 0; i < n; i++) {
-		b.errs[i] = kvmmem_batch_get(kf, &b, i, token);
+		b.errs[i] = kvmmem_batch_get(kf, &b, i, token, huge);
 		if (b.errs[i])
 			continue;
 		b.slot[i] = b.maps[i]->readonly ? --nro : nrw++;
@@ -334,8 +402,9 @@ static long kvmmem_ioctl_map_batch(struct kvmmem_file *kf, void __user *argp)
 		b.e[b.slot[i]].map_gpa = b.maps[i]->gpa;
 		b.e[b.slot[i]].err = -EIO;
 	}
-	kvmmem_batch_hc(token, b.e, nrw, false);
-	kvmmem_batch_hc(token, b.e + nro, n - nro, true);
+	kvmmem_batch_hc(token, b.e, nrw, 0);
+	kvmmem_batch_hc(token, b.e + nro, n - nro,
+			KVMMEM_MAP_READONLY | (huge ? KVMMEM_MAP_HUGE : 0));
 
 	for (i = 0; i < n; i++) {
 		if (!b.maps[i])
@@ -350,7 +419,7 @@ static long kvmmem_ioctl_map_batch(struct kvmmem_file *kf, void __user *argp)
 			}
 			kvmmem_end_map(b.maps[i]);
 		}
-		xa_erase(&kf->maps, b.gvas[i] >> PAGE_SHIFT);
+		kvmmem_maps_erase(kf, b.maps[i]);
 		kvmmem_free_map(b.maps[i]);
 	}
 	mutex_unlock(&kf->lock);
@@ -370,7 +439,6 @@ out_wipe:
 
 static long kvmmem_ioctl_unmap(struct kvmmem_file *kf, unsigned long gva)
 {
-	unsigned long index = gva >> PAGE_SHIFT;
 	struct kvmmem_map *map;
 	int ret;
 
@@ -378,7 +446,7 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *kf, unsigned long gva)
 		return -EINVAL;
 
 	mutex_lock(&kf->lock);
-	map = xa_load(&kf->maps, index);
+	map = kvmmem_maps_find(kf, gva);
 	if (!map) {
 		ret = -ENOENT;
 		goto out_unlock;
@@ -387,7 +455,7 @@ static long kvmmem_ioctl_unmap(struct kvmmem_file *kf, unsigned long gva)
 	ret = kvmmem_hc_unmap(map->gpa);
 	if (ret)
 		goto out_unlock;
-	xa_erase(&kf->maps, index);
+	kvmmem_maps_erase(kf, map);
 	atomic_dec(&kvmmem_nr_maps);
 	kvmmem_free_map(map);
 out_unlock:
@@ -449,7 +517,7 @@ static unsigned int kvmmem_unbatch_get(struct kvmmem_file *kf,
 		    b->gvas[i] != (unsigned long)b->gvas[i])
 			continue;
 		index = b->gvas[i] >> PAGE_SHIFT;
-		map = xa_load(&kf->maps, index);
+		map = kvmmem_maps_find(kf, b->gvas[i]);
 		b->errs[i] = -ENOENT;
 		if (!map || xa_get_mark(&kf->maps, index, KVMMEM_MARK_BATCH))
 			continue;
@@ -510,7 +578,7 @@ static long kvmmem_ioctl_unmap_batch(struct kvmmem_file *kf,
 		b.errs[b.index[k]] = b.e[k].err;
 		if (b.e[k].err)
 			continue;
-		xa_erase(&kf->maps, map->gva >> PAGE_SHIFT);
+		kvmmem_maps_erase(kf, map);
 		atomic_dec(&kvmmem_nr_maps);
 		kvmmem_free_map(map);
 		done++;
@@ -534,8 +602,10 @@ void kvmmem_maps_end_all(struct kvmmem_file *kf)
 	struct kvmmem_map *map;
 	unsigned long index;
 
+	/* A 2 MiB map's key comes before its other pages, erased with it. */
 	xa_for_each(&kf->maps, index, map) {
 		kvmmem_end_map(map);
+		kvmmem_maps_erase(kf, map);
 		kvmmem_free_map(map);
 	}
 	xa_destroy(&kf->maps);

@@ -39,12 +39,12 @@ static const struct vm_operations_struct kvmmem_pool_vm_ops = {
 
 /*
  * If @vma is a pool of @kf: 0 with the gpa of its page at @gva in @gpa,
- * or -EINVAL (another file's, or past its pages); 1 if @vma is no pool.
- * Called with the mmap_lock held.
+ * or -EINVAL (another file's, or @size bytes from @gva past its pages or
+ * past @vma); 1 if @vma is no pool.  Called with the mmap_lock held.
  */
 int kvmmem_pool_page(struct kvmmem_file *kf, struct vm_area_struct *vma,
-		     unsigned long gva, struct kvmmem_pool **pool,
-		     phys_addr_t *gpa)
+		     unsigned long gva, unsigned long size,
+		     struct kvmmem_pool **pool, phys_addr_t *gpa)
 {
 	struct kvmmem_pool *p = vma->vm_private_data;
 	unsigned long index;
@@ -54,7 +54,8 @@ int kvmmem_pool_page(struct kvmmem_file *kf, struct vm_area_struct *vma,
 		return 1;
 	/* Split or moved VMAs keep their page offset in vm_pgoff. */
 	index = vma->vm_pgoff + ((gva - vma->vm_start) >> PAGE_SHIFT);
-	if (p->kf != kf || index >= p->npages)
+	if (p->kf != kf || index + (size >> PAGE_SHIFT) > p->npages ||
+	    size > vma->vm_end - gva)
 		return -EINVAL;
 	*pool = p;
 	*gpa = p->gpa + index * PAGE_SIZE;

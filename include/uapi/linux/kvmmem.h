@@ -97,7 +97,13 @@
  *	KVM_INTRO_MEM_MAP calls (page i: target @gpas[i] at local @gvas[i]),
  *	through KVM_HC_MEM_MAP_BATCH; @errs[i] gets 0 or -errno.  Returns the
  *	number of pages mapped, or -errno for the call itself (EINVAL: @count
- *	0 or > KVMMEM_BATCH_MAX, reserved field set; EFAULT: arrays).
+ *	0 or > KVMMEM_BATCH_MAX, unknown flag, pad or reserved field set;
+ *	EFAULT: arrays).  With @flags KVMMEM_MAP_HUGE each entry maps 2 MiB,
+ *	read-only: @gpas[i] aligned to 2 MiB, @gvas[i] in a read-only mmap()
+ *	of the file (EACCES if writable) at a page whose guest-physical
+ *	address is aligned to 2 MiB, as offsets 0 and 2 MiB of a 2 or 4 MiB
+ *	mmap() are (EINVAL otherwise); KVM_INTRO_MEM_UNMAP(_BATCH) of @gvas[i]
+ *	ends it, ENOENT for its other pages, EALREADY for maps over it.
  * KVM_INTRO_MEM_UNMAP_BATCH: unmaps @count gvas like as many
  *	KVM_INTRO_MEM_UNMAP calls, through KVM_HC_MEM_UNMAP_BATCH; @errs[i]
  *	gets 0 or -errno (ENOENT: not mapped, or named twice).  Returns the
@@ -166,7 +172,9 @@ struct kvmi_mem_map_batch {
 	__u64 gpas;		/* in: const __u64 *, target gpas */
 	__u64 gvas;		/* in: const __u64 *, local gvas */
 	__u64 errs;		/* out: __s32 * */
-	__u64 reserved[2];	/* must be zero */
+	__u32 flags;		/* 0 or KVMMEM_MAP_HUGE: 2 MiB per entry */
+	__u32 pad;		/* must be zero */
+	__u64 reserved;		/* must be zero */
 };
 
 #define KVM_INTRO_MEM_MAP_BATCH	_IOWR('i', 0x03, struct kvmi_mem_map_batch)

@@ -1095,6 +1095,95 @@ TEST_F_TIMEOUT(kvmmem, thp_target_pages, 60)
 			ASSERT_EQ(0, unmap_page(self->fd, p + i * PAGE_SZ));
 }
 
+/* KVM_INTRO_MEM_MAP_BATCH of one entry with @flags: its err, or -errno. */
+static int map_one_batch(int fd, const __u64 *token, __u32 flags,
+			 unsigned long long gpa, void *gva)
+{
+	struct kvmi_mem_map_batch b = { .count = 1, .flags = flags };
+	__u64 gpas[1] = { gpa }, gvas[1] = { (unsigned long)gva };
+	__s32 errs[1] = { 1 };
+	long ret;
+
+	memcpy(b.token.token, token, sizeof(b.token.token));
+	b.gpas = (unsigned long)gpas;
+	b.gvas = (unsigned long)gvas;
+	b.errs = (unsigned long)errs;
+	ret = ioctl(fd, KVM_INTRO_MEM_MAP_BATCH, &b);
+	if (ret < 0)
+		return -errno;
+	return ret == !errs[0] ? errs[0] : -EIO;
+}
+
+/*
+ * target_vm's THP slot as one 2 MiB alias (KVMMEM_MAP_HUGE) at offset 0
+ * of a read-only 2 MiB mmap() of the file, which is 2 MiB-aligned in
+ * guest-physical memory (one naturally aligned allocation).  Refused with
+ * EOPNOTSUPP where the host cannot map tail pages (KVMMEM_NO_TAIL=1).
+ */
+TEST_F_TIMEOUT(kvmmem, thp_target_2m, 60)
+{
+	unsigned long long thp = env_ull("KVMMEM_THP_GPA", 0);
+	bool no_tail = env_ull("KVMMEM_NO_TAIL", 0) == 1;
+	static const unsigned int idx[] = { 0, 1, 300, 511 };
+	const unsigned long sz = 2UL << 20;
+	unsigned char *ro, *rw;
+	char want[32];
+	unsigned int i;
+
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return;
+	if (!thp)
+		SKIP(return, "KVMMEM_THP_GPA not set (no THP in the target)");
+	ro = mmap(NULL, sz, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, ro) TH_LOG("mmap: %s", strerror(errno));
+	rw = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, rw) TH_LOG("mmap: %s", strerror(errno));
+
+	/* A writable region: a store to the alias would stop the VM. */
+	EXPECT_EQ(-EACCES, map_one_batch(self->fd, self->rw, KVMMEM_MAP_HUGE,
+					 thp, rw));
+	/* Unaligned in the target, or locally; an unknown flag. */
+	EXPECT_EQ(-EINVAL, map_one_batch(self->fd, self->rw, KVMMEM_MAP_HUGE,
+					 thp + PAGE_SZ, ro));
+	EXPECT_EQ(-EINVAL, map_one_batch(self->fd, self->rw, KVMMEM_MAP_HUGE,
+					 thp, ro + PAGE_SZ));
+	EXPECT_EQ(-EINVAL, map_one_batch(self->fd, self->rw, 1U << 7, thp,
+					 ro));
+	/* Anonymous memory is no pool. */
+	EXPECT_EQ(-EINVAL, map_one_batch(self->fd, self->rw, KVMMEM_MAP_HUGE,
+					 thp, self->win));
+	EXPECT_EQ(0, debugfs_count("mappings"));
+
+	if (no_tail) {
+		EXPECT_EQ(-EOPNOTSUPP,
+			  map_one_batch(self->fd, self->rw, KVMMEM_MAP_HUGE,
+					thp, ro));
+		goto out;
+	}
+	ASSERT_EQ(0, map_one_batch(self->fd, self->rw, KVMMEM_MAP_HUGE, thp,
+				   ro));
+	EXPECT_EQ(1, debugfs_count("mappings"));
+	for (i = 0; i < ARRAY_SIZE(idx); i++) {
+		snprintf(want, sizeof(want), "tiny-thp page %03u", idx[i]);
+		EXPECT_STREQ(want, (char *)ro + idx[i] * PAGE_SZ);
+	}
+	/* Only its first page names it; no page map inside it. */
+	EXPECT_EQ(-ENOENT, unmap_page(self->fd, ro + PAGE_SZ));
+	EXPECT_EQ(-EALREADY, map_page(self->fd, self->rw, self->counter_gpa,
+				      ro + 5 * PAGE_SZ));
+	EXPECT_EQ(0, unmap_page(self->fd, ro));
+	EXPECT_EQ(0, debugfs_count("mappings"));
+	EXPECT_TRUE(page_is_zero(ro));
+	EXPECT_TRUE(page_is_zero(ro + 511 * PAGE_SZ));
+	/* Mapped again: the file's release ends it. */
+	EXPECT_EQ(0, map_one_batch(self->fd, self->rw, KVMMEM_MAP_HUGE, thp,
+				   ro));
+	EXPECT_STREQ("tiny-thp page 002", (char *)ro + 2 * PAGE_SZ);
+out:
+	munmap(ro, sz);
+	munmap(rw, sz);
+}
+
 /*
  * Last: the target VM goes away while mapped.  The orchestrator waits for
  * the marker, destroys the target; the page must then read zeros and this
