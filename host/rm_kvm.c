@@ -183,11 +183,11 @@ static void rm_kvm_put_target(struct kvm *kvm)
 
 /*
  * A target gpa in a user RAM memslot that holds @size bytes from it: its
- * hva in the target's mm, and the memslot noted in the watch of @tdb.  Called with kvm->srcu held across
- * the map that uses it, so that a deletion of the memslot waits for the
- * map and then ends what it made (rm_tvm_remove_region()): an alias never
- * outlives the memslot it was made in, whatever the VMM puts at that hva
- * later.
+ * hva in the target's mm, and the memslot noted in the watch of @tdb.
+ * Called with kvm->srcu held across the map that uses it, so that a
+ * deletion of the memslot waits for the map and then ends what it made
+ * (rm_tvm_remove_region()): an alias never outlives the memslot it was
+ * made in, whatever the VMM puts at that hva later.
  */
 static int rm_target_hva(struct rm_tdb *tdb, struct kvm *kvm, gpa_t gpa,
 			 unsigned long size, bool write, unsigned long *hva)

@@ -213,29 +213,44 @@ FIXTURE_TEARDOWN(huge)
 #define POOL(gpa, size)	HC(KVM_HC_MEM_POOL, HV_TOKEN_GPA, gpa, (size) >> 12, 0)
 #define UNPOOL(gpa, size) HC(KVM_HC_MEM_UNPOOL, gpa, (size) >> 12, 0, 0)
 
-/* What the introspector's guest loads at @gpa. */
-#define LOAD(gpa) ({							\
-	__u64 __v = 0;							\
-	int __e = hv_guest_load(&self->intro, gpa, &__v);		\
-	ASSERT_EQ(0, __e) TH_LOG("guest load at %#lx: %s",		\
-				 (unsigned long)(gpa), strerror(-__e));	\
-	__v;								\
-})
+/* What the introspector's guest loads at @gpa, or ~0 (and a failure). */
+static __u64 load(struct __test_metadata *_metadata,
+		  struct _test_data_huge *self, __u64 gpa)
+{
+	__u64 val = ~0ULL;
+	int err = hv_guest_load(&self->intro, gpa, &val);
+
+	EXPECT_EQ(0, err) TH_LOG("the guest's read of %#llx: %s",
+				 (unsigned long long)gpa, strerror(-err));
+	return err ? ~0ULL : val;
+}
+
+#define LOAD(gpa)	load(_metadata, self, gpa)
 
 /* Every test but the one of refusals needs KVM to map tail pages. */
-#define NEED_TAILS() do {						\
-	if (self->no_tail)						\
-		SKIP(return, "KVM maps no tail page of a THP here "	\
-		     "(stock kvm.ko before 6.13): huge maps refused");	\
-} while (0)
+static bool need_tails(struct __test_metadata *_metadata,
+		       struct _test_data_huge *self)
+{
+	if (self->no_tail)
+		SKIP(return false,
+		     "KVM maps no tail page here (stock, before 6.13)");
+	return true;
+}
 
 /* Page @i of the 2 MiB alias at @map_gpa reads target page @first + @i. */
-#define EXPECT_ALIAS(map_gpa, first, i)					\
-	EXPECT_EQ(TAG((first) + (i)), LOAD((map_gpa) + (i) * 4096UL))	\
-		TH_LOG("page %d of the alias at %#lx", (int)(i),	\
-		       (unsigned long)(map_gpa))
+static void expect_alias(struct __test_metadata *_metadata,
+			 struct _test_data_huge *self, __u64 map_gpa,
+			 unsigned int first, unsigned int i)
+{
+	EXPECT_EQ(TAG(first + i), load(_metadata, self, map_gpa + i * 4096UL))
+		TH_LOG("page %u of the alias at %#llx", i,
+		       (unsigned long long)map_gpa);
+}
 
-static __u64 *tpage(FIXTURE_DATA(huge) *self, unsigned int i)
+#define EXPECT_ALIAS(map_gpa, first, i) \
+	expect_alias(_metadata, self, map_gpa, first, i)
+
+static __u64 *tpage(struct _test_data_huge *self, unsigned int i)
 {
 	return (__u64 *)((char *)self->tmem + i * 4096UL);
 }
@@ -244,7 +259,8 @@ TEST_F(huge, reads_follow_unmap)
 {
 	long long before;
 
-	NEED_TAILS();
+	if (!need_tails(_metadata, self))
+		return;
 	ASSERT_EQ(0, POOL(POOL_GPA, POOL_SIZE));
 	before = vm_stat(self->intro.vm_fd, "pages_2m");
 	ASSERT_LE(0, before) TH_LOG("pages_2m: %s", strerror(-before));
@@ -282,7 +298,8 @@ TEST_F(huge, batch_populate)
 	struct kvmmem_map_entry *e;
 	const __u64 arr = 0x40000;
 
-	NEED_TAILS();
+	if (!need_tails(_metadata, self))
+		return;
 	ASSERT_EQ(0, POOL(POOL_GPA, POOL_SIZE));
 	e = (struct kvmmem_map_entry *)(self->intro.ram + arr);
 	memset(e, 0, 3 * sizeof(*e));
@@ -310,7 +327,8 @@ TEST_F(huge, batch_populate)
 
 TEST_F(huge, bad_arguments)
 {
-	NEED_TAILS();
+	if (!need_tails(_metadata, self))
+		return;
 	ASSERT_EQ(0, POOL(POOL_GPA, POOL_SIZE));
 	/* Read-only only; both gpas aligned to 2 MiB. */
 	EXPECT_EQ(-EINVAL, MAP(TGT_GPA, POOL_GPA, KVMMEM_MAP_HUGE));
@@ -358,7 +376,8 @@ TEST_F(huge, store_refused)
 {
 	int ret;
 
-	NEED_TAILS();
+	if (!need_tails(_metadata, self))
+		return;
 	ASSERT_EQ(0, POOL(POOL_GPA, POOL_SIZE));
 	ASSERT_EQ(0, MAP(TGT_GPA, POOL_GPA, RO_HUGE));
 	EXPECT_ALIAS(POOL_GPA, 0, 9);
@@ -375,7 +394,8 @@ TEST_F(huge, store_refused)
  */
 TEST_F(huge, memslot_deleted_reads_zero)
 {
-	NEED_TAILS();
+	if (!need_tails(_metadata, self))
+		return;
 	ASSERT_EQ(0, POOL(POOL_GPA, POOL_SIZE));
 	ASSERT_EQ(0, MAP(TGT_GPA, POOL_GPA, RO_HUGE));
 	EXPECT_ALIAS(POOL_GPA, 0, 0);
@@ -398,7 +418,8 @@ TEST_F(huge, target_memory_gone_reads_zero)
 {
 	void *p;
 
-	NEED_TAILS();
+	if (!need_tails(_metadata, self))
+		return;
 	ASSERT_EQ(0, POOL(POOL_GPA, POOL_SIZE));
 	ASSERT_EQ(0, MAP(TGT_GPA, POOL_GPA, RO_HUGE));
 	EXPECT_ALIAS(POOL_GPA, 0, 2);
@@ -419,7 +440,8 @@ TEST_F(huge, target_memory_gone_reads_zero)
  */
 TEST_F(huge, target_split_follows)
 {
-	NEED_TAILS();
+	if (!need_tails(_metadata, self))
+		return;
 	ASSERT_EQ(0, POOL(POOL_GPA, POOL_SIZE));
 	ASSERT_EQ(0, MAP(TGT_GPA, POOL_GPA, RO_HUGE));
 	EXPECT_ALIAS(POOL_GPA, 0, 7);
@@ -440,7 +462,8 @@ TEST_F(huge, target_split_follows)
  */
 TEST_F(huge, over_a_written_hole)
 {
-	NEED_TAILS();
+	if (!need_tails(_metadata, self))
+		return;
 	ASSERT_EQ(0, POOL(POOL_GPA, POOL_SIZE));
 	ASSERT_EQ(0, hv_guest_store(&self->intro, POOL_GPA + 2 * 4096,
 				    0x600d));
@@ -459,7 +482,8 @@ TEST_F(huge, over_a_written_hole)
 /* The pool given back ends its 2 MiB aliases. */
 TEST_F(huge, unpool_ends_alias)
 {
-	NEED_TAILS();
+	if (!need_tails(_metadata, self))
+		return;
 	ASSERT_EQ(0, POOL(POOL_GPA, POOL_SIZE));
 	ASSERT_EQ(0, MAP(TGT_GPA, POOL_GPA + SZ_2M, RO_HUGE));
 	EXPECT_ALIAS(POOL_GPA + SZ_2M, 0, 10);

@@ -485,8 +485,7 @@ int smaps_check_flags(pid_t pid, uintptr_t start, uintptr_t end,
  * Field @field, in kB, of the VMA of /proc/@pid/smaps (0: this process)
  * that holds @addr: 0, -ENOENT, or -errno.
  */
-int smaps_vma_kb(pid_t pid, uintptr_t addr, const char *field,
-			long *kb)
+int smaps_vma_kb(pid_t pid, uintptr_t addr, const char *field, long *kb)
 {
 	size_t cap = 0, flen = strlen(field);
 	char path[64], *line = NULL;
