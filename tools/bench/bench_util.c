@@ -598,6 +598,23 @@ void thp_collapse(void *p, size_t pages)
 	madvise(p, pages * PAGE_SZ, MADV_COLLAPSE);
 }
 
+struct thp_ranges_ctx {
+	uint64_t start, end;
+	long kb;
+};
+
+static int thp_ranges_line(unsigned long start, unsigned long end,
+			   const char *line, void *arg)
+{
+	struct thp_ranges_ctx *c = arg;
+	long kb;
+
+	if (start < c->end && end > c->start &&
+	    sscanf(line, "AnonHugePages: %ld", &kb) == 1)
+		c->kb += kb;
+	return 0;
+}
+
 /*
  * Sums AnonHugePages (PMD-mapped THPs) over the VMAs that overlap the
  * range: thp_area()'s VMA is exactly its range (VM_HUGEPAGE keeps its
@@ -605,32 +622,14 @@ void thp_collapse(void *p, size_t pages)
  */
 long thp_ranges(pid_t pid, uint64_t start, size_t pages)
 {
-	uint64_t end = start + pages * PAGE_SZ;
-	unsigned long s, e, vs = 0, ve = 0;
-	char path[64], *line = NULL;
-	size_t cap = 0;
-	long kb = 0, v;
-	FILE *f;
+	struct thp_ranges_ctx c = {
+		.start = start, .end = start + pages * PAGE_SZ,
+	};
+	int ret = smaps_walk(pid, thp_ranges_line, &c);
 
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/smaps");
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
-			vs = s;
-			ve = e;
-		} else if (vs < end && ve > start &&
-			   sscanf(line, "AnonHugePages: %ld", &v) == 1) {
-			kb += v;
-		}
-	}
-	free(line);
-	fclose(f);
-	return kb / (THP_SZ >> 10);
+	if (ret < 0)
+		return ret;
+	return c.kb / (long)(THP_SZ >> 10);
 }
 
 /* Kernel memory snapshots -------------------------------------------------- */

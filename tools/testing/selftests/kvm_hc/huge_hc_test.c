@@ -198,14 +198,7 @@ FIXTURE_TEARDOWN(huge)
 }
 
 /* A hypercall from the introspector's guest in 64-bit mode at CPL 0. */
-#define HC(nr, a0, a1, a2, a3) ({					\
-	bool __fail = false;						\
-	long long __r = hv_hypercall(&self->intro, HV_MODE_LONG, nr,	\
-				     a0, a1, a2, a3, &__fail);		\
-	ASSERT_FALSE(__fail) TH_LOG("running the guest: %s",		\
-				    strerror((int)-__r));		\
-	__r;								\
-})
+#define HC(nr, a0, a1, a2, a3)	HV_HC(&self->intro, nr, a0, a1, a2, a3)
 
 #define MAP(req, map, flags) \
 	HC(KVM_HC_MEM_MAP, HV_TOKEN_GPA, req, map, flags)

@@ -1059,6 +1059,19 @@ TEST_F_TIMEOUT(kvmmem, map_cycles_use_pools, 600)
 	fflush(stdout);
 }
 
+/* target_vm's THP slot (KVMMEM_THP_GPA) and a read-write token, or SKIP. */
+static bool need_thp(struct __test_metadata *_metadata,
+		     struct _test_data_kvmmem *self, unsigned long long *thp)
+{
+	*thp = env_ull("KVMMEM_THP_GPA", 0);
+	if (!need_token(_metadata, self, TOK_RW, self->rw))
+		return false;
+	if (!*thp)
+		SKIP(return false,
+		     "KVMMEM_THP_GPA not set (no THP in the target)");
+	return true;
+}
+
 /*
  * Pages of the target that are parts of a transparent huge page, as most
  * of a QEMU guest's RAM is: the head page and tail pages.  With
@@ -1068,17 +1081,15 @@ TEST_F_TIMEOUT(kvmmem, map_cycles_use_pools, 600)
  */
 TEST_F_TIMEOUT(kvmmem, thp_target_pages, 60)
 {
-	unsigned long long thp = env_ull("KVMMEM_THP_GPA", 0);
 	bool no_tail = env_ull("KVMMEM_NO_TAIL", 0) == 1;
 	static const unsigned int idx[] = { 0, 1, 5, 511 };
 	unsigned char *p = self->win;
+	unsigned long long thp;
 	char want[32];
 	unsigned int i;
 
-	if (!need_token(_metadata, self, TOK_RW, self->rw))
+	if (!need_thp(_metadata, self, &thp))
 		return;
-	if (!thp)
-		SKIP(return, "KVMMEM_THP_GPA not set (no THP in the target)");
 	for (i = 0; i < ARRAY_SIZE(idx); i++)
 		ASSERT_EQ(no_tail && idx[i] ? -EOPNOTSUPP : 0,
 			  map_page(self->fd, self->rw, thp + idx[i] * PAGE_SZ,
@@ -1122,18 +1133,16 @@ static int map_one_batch(int fd, const __u64 *token, __u32 flags,
  */
 TEST_F_TIMEOUT(kvmmem, thp_target_2m, 60)
 {
-	unsigned long long thp = env_ull("KVMMEM_THP_GPA", 0);
 	bool no_tail = env_ull("KVMMEM_NO_TAIL", 0) == 1;
 	static const unsigned int idx[] = { 0, 1, 300, 511 };
 	const unsigned long sz = 2UL << 20;
 	unsigned char *ro, *rw;
+	unsigned long long thp;
 	char want[32];
 	unsigned int i;
 
-	if (!need_token(_metadata, self, TOK_RW, self->rw))
+	if (!need_thp(_metadata, self, &thp))
 		return;
-	if (!thp)
-		SKIP(return, "KVMMEM_THP_GPA not set (no THP in the target)");
 	ro = mmap(NULL, sz, PROT_READ, MAP_SHARED, self->fd, 0);
 	ASSERT_NE(MAP_FAILED, ro) TH_LOG("mmap: %s", strerror(errno));
 	rw = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);

@@ -69,6 +69,19 @@ int hv_create(struct tiny_vm *vm);
 long long hv_hypercall(struct tiny_vm *vm, enum hv_mode mode, __u64 nr,
 		       __u64 a0, __u64 a1, __u64 a2, __u64 a3, bool *fail);
 
+/*
+ * In a kselftest_harness test: hv_hypercall() from @vm's guest in 64-bit
+ * mode at CPL 0, the guest's rax; not running the guest fails the test.
+ */
+#define HV_HC(vm, nr, a0, a1, a2, a3) ({				\
+	bool __fail = false;						\
+	long long __r = hv_hypercall(vm, HV_MODE_LONG, nr, a0, a1, a2,	\
+				     a3, &__fail);			\
+	ASSERT_FALSE(__fail) TH_LOG("running the guest: %s",		\
+				    strerror((int)-__r));		\
+	__r;								\
+})
+
 /* The privilege level the vCPU stopped at (SS.DPL), or -errno. */
 int hv_cpl(struct tiny_vm *vm);
 

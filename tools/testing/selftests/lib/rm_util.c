@@ -433,17 +433,9 @@ static bool vmflags_have(const char *flags, const char *want)
 	return true;
 }
 
-/*
- * The VMAs of /proc/PID/smaps overlapping [start, end): *@vmas gets their
- * number.  Returns 0 if each has every flag of @want ("dc hg": VmFlags'
- * two-letter names), 1 if one does not (*@bad: its start; @bad_flags, of
- * @size bytes: its VmFlags), or -errno.
- */
-int smaps_check_flags(pid_t pid, uintptr_t start, uintptr_t end,
-		      const char *want, int *vmas, uintptr_t *bad,
-		      char *bad_flags, size_t size)
+int smaps_walk(pid_t pid, smaps_fn *fn, void *arg)
 {
-	unsigned long vstart = 0, vend = 0;
+	unsigned long start = 0, end = 0, s, e;
 	char path[64], *line = NULL;
 	size_t cap = 0;
 	int ret = 0;
@@ -456,29 +448,83 @@ int smaps_check_flags(pid_t pid, uintptr_t start, uintptr_t end,
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	*vmas = 0;
-	while (getline(&line, &cap, f) > 0) {
-		unsigned long s, e;
-
+	while (!ret && getline(&line, &cap, f) > 0) {
 		if (sscanf(line, "%lx-%lx ", &s, &e) == 2) {
-			vstart = s;
-			vend = e;
-			if (s < end && e > start)
-				(*vmas)++;
+			start = s;
+			end = e;
 			continue;
 		}
-		if (strncmp(line, "VmFlags:", 8) || vstart >= end ||
-		    vend <= start || ret)
-			continue;
-		if (!vmflags_have(line + 8, want)) {
-			*bad = vstart;
-			snprintf(bad_flags, size, "%s", line + 8);
-			ret = 1;
-		}
+		ret = fn(start, end, line, arg);
 	}
 	free(line);
 	fclose(f);
 	return ret;
+}
+
+struct smaps_flags_ctx {
+	uintptr_t start, end;
+	const char *want;
+	int *vmas;
+	uintptr_t *bad;
+	char *bad_flags;
+	size_t size;
+	int ret;
+};
+
+static int smaps_flags_line(unsigned long start, unsigned long end,
+			    const char *line, void *arg)
+{
+	struct smaps_flags_ctx *c = arg;
+
+	if (strncmp(line, "VmFlags:", 8) || start >= c->end || end <= c->start)
+		return 0;
+	(*c->vmas)++;
+	if (!c->ret && !vmflags_have(line + 8, c->want)) {
+		*c->bad = start;
+		snprintf(c->bad_flags, c->size, "%s", line + 8);
+		c->ret = 1;
+	}
+	return 0;
+}
+
+/*
+ * The VMAs of /proc/PID/smaps overlapping [start, end): *@vmas gets their
+ * number.  Returns 0 if each has every flag of @want ("dc hg": VmFlags'
+ * two-letter names), 1 if one does not (*@bad: its start; @bad_flags, of
+ * @size bytes: its VmFlags), or -errno.
+ */
+int smaps_check_flags(pid_t pid, uintptr_t start, uintptr_t end,
+		      const char *want, int *vmas, uintptr_t *bad,
+		      char *bad_flags, size_t size)
+{
+	struct smaps_flags_ctx c = {
+		.start = start, .end = end, .want = want, .vmas = vmas,
+		.bad = bad, .bad_flags = bad_flags, .size = size,
+	};
+	int ret;
+
+	*vmas = 0;
+	ret = smaps_walk(pid, smaps_flags_line, &c);
+	return ret < 0 ? ret : c.ret;
+}
+
+struct smaps_kb_ctx {
+	uintptr_t addr;
+	const char *field;
+	long *kb;
+};
+
+static int smaps_kb_line(unsigned long start, unsigned long end,
+			 const char *line, void *arg)
+{
+	struct smaps_kb_ctx *c = arg;
+	size_t flen = strlen(c->field);
+
+	if (c->addr < start || c->addr >= end ||
+	    strncmp(line, c->field, flen) || line[flen] != ':')
+		return 0;
+	*c->kb = strtol(line + flen + 1, NULL, 10);
+	return 1;
 }
 
 /*
@@ -487,36 +533,10 @@ int smaps_check_flags(pid_t pid, uintptr_t start, uintptr_t end,
  */
 int smaps_vma_kb(pid_t pid, uintptr_t addr, const char *field, long *kb)
 {
-	size_t cap = 0, flen = strlen(field);
-	char path[64], *line = NULL;
-	unsigned long start, end;
-	bool in = false;
-	int ret = -ENOENT;
-	FILE *f;
+	struct smaps_kb_ctx c = { .addr = addr, .field = field, .kb = kb };
+	int ret = smaps_walk(pid, smaps_kb_line, &c);
 
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
-	else
-		snprintf(path, sizeof(path), "/proc/self/smaps");
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
-			if (in)
-				break;
-			in = addr >= start && addr < end;
-			continue;
-		}
-		if (in && !strncmp(line, field, flen) && line[flen] == ':') {
-			*kb = strtol(line + flen + 1, NULL, 10);
-			ret = 0;
-			break;
-		}
-	}
-	free(line);
-	fclose(f);
-	return ret;
+	return ret < 0 ? ret : ret ? 0 : -ENOENT;
 }
 
 struct maps_query {

@@ -63,6 +63,15 @@ void sleep_ms(unsigned int ms);
 /* /proc/PID/maps; pid 0 means the calling process. */
 int maps_count_lines(pid_t pid);
 int maps_lookup(pid_t pid, uintptr_t addr, uintptr_t *start, uintptr_t *end);
+/*
+ * Each line of /proc/@pid/smaps (0: this process) but the VMAs' first
+ * ones, given to @fn with the range of its VMA, until @fn returns
+ * non-zero.  Returns what @fn returned last (0 at the end of the file), or
+ * -errno if the file cannot be read.
+ */
+typedef int smaps_fn(unsigned long start, unsigned long end,
+		     const char *line, void *arg);
+int smaps_walk(pid_t pid, smaps_fn *fn, void *arg);
 int smaps_vma_kb(pid_t pid, uintptr_t addr, const char *field, long *kb);
 int smaps_check_flags(pid_t pid, uintptr_t start, uintptr_t end,
 		      const char *want, int *vmas, uintptr_t *bad,
