@@ -2173,6 +2173,8 @@ static const char *short_label(const char *id)
 		{ "scan_vm_vs_own", "VM scan from a VM vs own RAM (>=0.5x)" },
 		{ "scan_vm_2m_vs_own",
 		  "VM scan, 2 MiB aliases, vs own RAM (>=0.5x)" },
+		{ "scan_vm_2m_vs_pvr4k",
+		  "VM scan, 2 MiB aliases, vs pvr 4 KiB (>=10x)" },
 		{ "fleet_map_at_full_vs_1", "map at 1.6M live vs at 1 (<=1.5x)" },
 		{ "fleet_bytes_per_mapping", "module bytes, fleet (<=128)" },
 		{ "fleet_teardown_vs_exit", "fleet teardown vs exit (<=2x)" },

@@ -30,6 +30,7 @@
 
 #define WATCH_TARGET	0.95	/* guest throughput with the aliases vs none */
 #define SCAN_VS_OWN	0.5	/* scan of the target vs a read of own RAM */
+#define SCAN_VS_PVR	10.0	/* the same vs process_vm_readv of 4 KiB */
 
 /* Guest-physical layout of the tiny VMs. */
 #define TOKEN_GPA	TVM_DATA_GPA
@@ -679,6 +680,9 @@ static void vm_scan_2m_unavailable(const char *why)
 	add_unavailable("scan_vm_2m_vs_own", TK_SPEEDUP, SCAN_VS_OWN,
 			"scan of a VM with 2 MiB aliases",
 			"guest read of own RAM", why);
+	add_unavailable("scan_vm_2m_vs_pvr4k", TK_SPEEDUP, SCAN_VS_PVR,
+			"scan of a VM with 2 MiB aliases",
+			"process_vm_readv of its VMM, 4 KiB per call", why);
 }
 
 static void vm_scan_unavailable(struct json *j, const char *why)
@@ -899,7 +903,7 @@ static void vm_scan(const struct cfg *c, struct json *j)
 			 med[VS_VM]);
 	snprintf(res->note, sizeof(res->note),
 		 "the same copies; one map and one unmap per 2 MiB instead of 512 pages' worth");
-	res = add_result("scan_vm_2m_vs_pvr4k", TK_INFO_SPEEDUP, 0, what,
+	res = add_result("scan_vm_2m_vs_pvr4k", TK_SPEEDUP, SCAN_VS_PVR, what,
 			 "process_vm_readv of its VMM, 4 KiB per call",
 			 med[VS_VM_2M], med[VS_PVR]);
 	snprintf(res->note, sizeof(res->note),
