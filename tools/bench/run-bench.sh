@@ -6,7 +6,7 @@
 #   scripts/vm-run --no-modules -- tools/bench/run-bench.sh [--smoke]
 #       [--profile SECTIONS] [--graph SPECS] [-- rm_bench options]
 #
-# Loads irqbypass, ccp, build/kvm/current/{kvm,kvm-amd}.ko (the kvm with
+# Loads irqbypass, ccp, build/kvm/$(uname -r)/{kvm,kvm-amd}.ko (the kvm with
 # the hypercall hook, when built) and host/remote_mapping.ko, sets
 # vm.max_map_count to 262144 (65,536 mappings are 65,536 VMAs), and runs
 # build/bench/bin/rm_bench.  Results go to $VM_OUT/bench (build/vm-out/bench):
@@ -39,8 +39,11 @@ done
 mkdir -p "$OUT" || exit 1
 [ -x "$BIN" ] || { echo "run-bench: $BIN not built (make -C tools/bench)" >&2; exit 1; }
 
-# The patched kvm first, so that remote_mapping finds its hypercall hook.
-kvm_dir=$ROOT/build/kvm/current
+# The patched kvm first, so that remote_mapping finds its hypercall hook:
+# the build for the running kernel (scripts/build-kvm.sh links each
+# line's), else build/kvm/current (6.1's).
+kvm_dir=$ROOT/build/kvm/$(uname -r)
+[ -d "$kvm_dir" ] || kvm_dir=$ROOT/build/kvm/current
 if [ -f "$kvm_dir/kvm.ko" ] && [ ! -d /sys/module/kvm ]; then
 	if grep -qw svm /proc/cpuinfo; then
 		modprobe irqbypass && modprobe ccp &&
