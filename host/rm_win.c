@@ -39,25 +39,35 @@ static int rm_win_release(struct inode *inode, struct file *file)
 }
 
 /*
- * Why [@start, @start + @len) of @mm cannot become a pool: 0 if it is in one
- * private anonymous read-write VMA (*@flags: its RM_RAM_FLAGS), else the
- * errno.
+ * Why [@start, @start + @len) of @mm cannot become a pool: 0 if it is
+ * private anonymous read-write memory without a gap (*@flags: its
+ * RM_RAM_FLAGS), else the errno.  It may be several VMAs of the same
+ * flags: a range an earlier pool gave back is a VMA of its own
+ * (rm_ram_refill()), which a guest's next pool may cross.
  */
 static int rm_win_ram_check(struct mm_struct *mm, unsigned long start,
 			    unsigned long len, u32 *flags)
 {
-	struct vm_area_struct *vma = vma_lookup(mm, start);
+	struct vm_area_struct *vma;
+	unsigned long addr;
 
 	mmap_assert_locked(mm);
-	if (!vma)
-		return -EFAULT;
-	if (rm_is_window(vma))
-		return -EALREADY;
-	if (vma->vm_end < start + len || !vma_is_anonymous(vma) ||
-	    (vma->vm_flags & (VM_SHARED | VM_GROWSDOWN | VM_GROWSUP)) ||
-	    (vma->vm_flags & (VM_READ | VM_WRITE)) != (VM_READ | VM_WRITE))
-		return -EINVAL;
-	*flags = rm_ram_flags(vma);
+	for (addr = start; addr < start + len; addr = vma->vm_end) {
+		vma = vma_lookup(mm, addr);
+		if (!vma)
+			return addr == start ? -EFAULT : -EINVAL;
+		if (rm_is_window(vma))
+			return addr == start ? -EALREADY : -EINVAL;
+		if (!vma_is_anonymous(vma) ||
+		    (vma->vm_flags & (VM_SHARED | VM_GROWSDOWN | VM_GROWSUP)) ||
+		    (vma->vm_flags & (VM_READ | VM_WRITE)) !=
+		    (VM_READ | VM_WRITE))
+			return -EINVAL;
+		/* One refill gives all of it back (rm_win_pool_destroy()). */
+		if (addr != start && rm_ram_flags(vma) != *flags)
+			return -EINVAL;
+		*flags = rm_ram_flags(vma);
+	}
 	return 0;
 }
 

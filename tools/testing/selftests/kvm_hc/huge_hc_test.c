@@ -160,6 +160,8 @@ FIXTURE_SETUP(huge)
 	self->tsmall = aligned_map(TGT_SMALL_SIZE);
 	ASSERT_TRUE(self->pool && self->plain && self->tmem && self->tsmall);
 
+	/* As QEMU advises guest RAM: a refilled range keeps a VMA of its own. */
+	ASSERT_EQ(0, madvise(self->pool, POOL_SIZE, MADV_HUGEPAGE));
 	ASSERT_EQ(0, madvise(self->tmem, TGT_SIZE, MADV_HUGEPAGE));
 	for (i = 0, t = self->tmem; i < TGT_SIZE / 4096; i++, t += 512) {
 		t[0] = TAG(i);
@@ -484,6 +486,28 @@ TEST_F(huge, unpool_ends_alias)
 	EXPECT_EQ(self->map0, maps_now());
 	EXPECT_EQ(0, LOAD(POOL_GPA + SZ_2M + 10 * 4096));
 	EXPECT_EQ(TAG(10), tpage(self, 10)[0]);
+}
+
+/*
+ * A pool over a range that an earlier pool gave back and the RAM next to
+ * it: the refilled part is a VMA of its own (its advice is set after its
+ * mmap()), as after a guest driver's unpool; the new pool takes both.
+ */
+TEST_F(huge, pool_over_given_back_range)
+{
+	const __u64 slot = POOL_GPA + 0x100000 + 3 * 4096;
+
+	ASSERT_EQ(0, POOL(POOL_GPA, SZ_2M));
+	ASSERT_EQ(0, UNPOOL(POOL_GPA, SZ_2M));
+	ASSERT_EQ(0, POOL(POOL_GPA + 0x100000, SZ_2M));
+	tpage(self, 3)[0] = 0x600d;
+	ASSERT_EQ(0, MAP(TGT_GPA + 3 * 4096, slot, KVMMEM_MAP_READONLY));
+	EXPECT_EQ(0x600d, LOAD(slot));
+	EXPECT_EQ(0, UNMAP(slot));
+	EXPECT_EQ(0, UNPOOL(POOL_GPA + 0x100000, SZ_2M));
+	EXPECT_EQ(self->map0, maps_now());
+	ASSERT_EQ(0, hv_guest_store(&self->intro, slot, 77));
+	EXPECT_EQ(77, LOAD(slot));
 }
 
 TEST_HARNESS_MAIN

@@ -479,12 +479,19 @@ FIXTURE_SETUP(kvmmem)
 	self->outside_gpa = env_ull("KVMMEM_OUTSIDE_GPA", 0x40000000);
 }
 
+/*
+ * After each test, the host pools made so far (the file closed: its
+ * pools are given back by now), for run_e2e.sh's count of the VMM's VMAs
+ * (map_cycles_use_pools): it takes the last line before it looks.
+ */
 FIXTURE_TEARDOWN(kvmmem)
 {
 	if (self->fd >= 0)
 		close(self->fd);
 	if (self->win != MAP_FAILED)
 		munmap(self->win, WIN_PAGES * PAGE_SZ);
+	printf("KVMMEM: POOLS %ld\n", debugfs_count("pools"));
+	fflush(stdout);
 }
 
 /* Get token @kind into @token; false (the test SKIPs) if there is none. */
@@ -1017,8 +1024,8 @@ static unsigned long map_cycles(struct __test_metadata *_metadata,
  * Maps at private anonymous gvas go to slots of host pools (review item
  * 7): 3,000 map/unmap cycles over 64 gvas take no new pool, and leave
  * this process one VMA per gva, not one per cycle.  run_e2e.sh checks from
- * L1 that the VMM's RAM was split only per pool ("KVMMEM: POOLS") and kept
- * its advice (MADV_HUGEPAGE, MADV_DONTFORK, ...).
+ * L1 that the VMM's RAM was split only per pool ("KVMMEM: POOLS", after
+ * each test) and kept its advice (MADV_HUGEPAGE, MADV_DONTFORK, ...).
  */
 TEST_F_TIMEOUT(kvmmem, map_cycles_use_pools, 600)
 {
@@ -1055,8 +1062,6 @@ TEST_F_TIMEOUT(kvmmem, map_cycles_use_pools, 600)
 	EXPECT_EQ(slots0 + (long)CYCLE_PAGES, debugfs_count("slots"));
 	ASSERT_EQ(0, munmap(ram, len));
 	EXPECT_EQ(slots0, debugfs_count("slots"));
-	printf("KVMMEM: POOLS %ld\n", debugfs_count("pools"));
-	fflush(stdout);
 }
 
 /* target_vm's THP slot (KVMMEM_THP_GPA) and a read-write token, or SKIP. */
