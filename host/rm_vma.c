@@ -83,8 +83,9 @@ u32 rm_ram_flags(const struct vm_area_struct *vma)
  * mmap() takes only mlock and MAP_NORESERVE; the advice flags are then set
  * as madvise() sets them, on the VMA just made, if it is still there
  * without them.  It stays a VMA of its own: joining it to neighbours of
- * the same flags takes vma_merge(), which is not exported.  KSM and
- * khugepaged know the mm already: the replaced VMA had the advice.
+ * the same flags takes vma_merge(), which is not exported; a later pool
+ * may cross it (rm_win_ram_check()).  KSM and khugepaged know the mm
+ * already: the replaced VMA had the advice.
  */
 int rm_ram_refill(unsigned long addr, unsigned long len, int prot, u32 flags)
 {
